@@ -1,0 +1,47 @@
+# Portcullis. Quick start: `make run` (dashboard at http://127.0.0.1:3000), `make test` (everything).
+# Each target installs what it needs first (scripts/setup.sh, idempotent, into $PORTCULLIS_TOOLS).
+
+SHELL := /bin/bash
+ENV := source scripts/env.sh &&
+# The Debian rustc-web route builds the wasm std from source.
+LEPTOS_LIB_ARGS = $$( [ "$$PORTCULLIS_WASM_ROUTE" = debian ] && echo "--lib-cargo-args=-Zbuild-std=std,panic_abort" )
+PORT ?= 3000
+
+.PHONY: setup build run test test-unit test-e2e lint fmt bundle-size clean
+
+setup:
+	@bash scripts/setup.sh
+
+# Release build: wasm first, then the server (cargo-leptos would run both at once, which only
+# slows two cores down). The binary and site end up in ./target as scripts expect.
+build: setup
+	@$(ENV) cargo leptos build --release --frontend-only $(LEPTOS_LIB_ARGS)
+	@$(ENV) cargo leptos build --release --server-only
+	@$(ENV) scripts/collect-build.sh
+
+run: build
+	@mkdir -p data
+	LEPTOS_SITE_ROOT=target/site PORTCULLIS_HTTP_ADDR=$${PORTCULLIS_HTTP_ADDR:-127.0.0.1:$(PORT)} ./target/release/portcullis serve
+
+# Unit, router and storage tests (SQLite and PostgreSQL), then the browser tests.
+test: build test-unit test-e2e
+
+test-unit: setup
+	@$(ENV) scripts/ensure-postgres.sh
+	@$(ENV) cargo test --workspace --exclude frontend --no-fail-fast 2>&1 | tee target/.test-unit.log; exit $${PIPESTATUS[0]}
+
+test-e2e: build
+	@$(ENV) cd end2end && PORTCULLIS_BIN=../target/release/portcullis LEPTOS_SITE_ROOT=../target/site node --test --test-concurrency=1 tests/
+
+lint: setup
+	@$(ENV) cargo fmt --all -- --check
+	@$(ENV) cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
+
+fmt:
+	@cargo fmt --all
+
+bundle-size: build
+	@$(ENV) scripts/bundle-size.sh
+
+clean:
+	rm -rf target data

@@ -1,0 +1,12 @@
+//! Server functions: thin wrappers that check who is calling (and the anti-forgery token for
+//! changes), call a service, and map the result to a DTO. Forms post to them directly
+//! (`/sfn/<name>`); on success they redirect, on error the browser comes back to the form with
+//! the error in the URL, so they work with JavaScript off.
+
+mod domains;
+mod orgs;
+mod session;
+
+pub use domains::*;
+pub use orgs::*;
+pub use session::*;

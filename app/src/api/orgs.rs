@@ -1,0 +1,142 @@
+use crate::dto::OrgDetail;
+use crate::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/sfn", endpoint = "get_org")]
+pub async fn get_org(slug: String) -> Result<OrgDetail, AppError> {
+    use crate::dto::{MemberView, OrgSummary, TokenView};
+    use crate::ssr::*;
+    use portcullis_domain::Role;
+    let (st, _req, user) = require_user()?;
+    let access = org_access(&st, &user, &slug).await?;
+    let members = st.services.members(&access).await.map_err(service_error)?;
+    let tokens = if access.role().allows(Role::Owner) {
+        let tokens = st.services.tokens(&access).await.map_err(service_error)?;
+        Some(
+            tokens
+                .into_iter()
+                .map(|t| TokenView {
+                    id: t.id,
+                    name: t.name,
+                    role: t.role,
+                    prefix: t.prefix,
+                    created_at: t.created_at,
+                    last_used_at: t.last_used_at,
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let domain_count = st
+        .services
+        .list_domains_in(std::slice::from_ref(&access), None, 1)
+        .await
+        .map_err(service_error)?
+        .total;
+    Ok(OrgDetail {
+        org: OrgSummary {
+            slug: access.org_slug().into(),
+            name: access.org_name().into(),
+            role: access.role(),
+            domain_count,
+        },
+        members: members
+            .into_iter()
+            .map(|m| MemberView {
+                user_id: m.user_id,
+                email: m.email,
+                role: m.role,
+            })
+            .collect(),
+        tokens,
+    })
+}
+
+#[server(prefix = "/sfn", endpoint = "create_org")]
+pub async fn create_org(csrf: String, name: String) -> Result<(), AppError> {
+    use crate::dto::Flash;
+    use crate::ssr::*;
+    let (st, req, user) = guard(&csrf)?;
+    let org = st.services.create_org(&user, &name).await.map_err(service_error)?;
+    flash(
+        &st,
+        &req,
+        Flash::Notice(format!("Created {}. Add its domains next.", org.name)),
+    );
+    go(&format!("/?org={}", org.slug));
+    Ok(())
+}
+
+#[server(prefix = "/sfn", endpoint = "add_member")]
+pub async fn add_member(csrf: String, org: String, email: String, role: String) -> Result<(), AppError> {
+    use crate::dto::Flash;
+    use crate::ssr::*;
+    let (st, req, user) = guard(&csrf)?;
+    let access = org_access(&st, &user, &org).await?;
+    let one_time_password = st
+        .services
+        .add_member(&access, &email, &role)
+        .await
+        .map_err(service_error)?;
+    flash(
+        &st,
+        &req,
+        Flash::MemberAdded {
+            email: email.trim().to_lowercase(),
+            one_time_password,
+        },
+    );
+    go(&format!("/orgs/{}", access.org_slug()));
+    Ok(())
+}
+
+#[server(prefix = "/sfn", endpoint = "remove_member")]
+pub async fn remove_member(csrf: String, org: String, user_id: i64) -> Result<(), AppError> {
+    use crate::dto::Flash;
+    use crate::ssr::*;
+    let (st, req, user) = guard(&csrf)?;
+    let access = org_access(&st, &user, &org).await?;
+    st.services
+        .remove_member(&access, user_id)
+        .await
+        .map_err(service_error)?;
+    flash(&st, &req, Flash::Notice("Member removed.".into()));
+    go(&format!("/orgs/{}", access.org_slug()));
+    Ok(())
+}
+
+#[server(prefix = "/sfn", endpoint = "create_token")]
+pub async fn create_token(csrf: String, org: String, name: String, role: String) -> Result<(), AppError> {
+    use crate::dto::Flash;
+    use crate::ssr::*;
+    let (st, req, user) = guard(&csrf)?;
+    let access = org_access(&st, &user, &org).await?;
+    let (secret, info) = st
+        .services
+        .create_token(&access, &name, &role)
+        .await
+        .map_err(service_error)?;
+    flash(
+        &st,
+        &req,
+        Flash::TokenCreated {
+            name: info.name,
+            secret,
+        },
+    );
+    go(&format!("/orgs/{}", access.org_slug()));
+    Ok(())
+}
+
+#[server(prefix = "/sfn", endpoint = "revoke_token")]
+pub async fn revoke_token(csrf: String, org: String, id: i64) -> Result<(), AppError> {
+    use crate::dto::Flash;
+    use crate::ssr::*;
+    let (st, req, user) = guard(&csrf)?;
+    let access = org_access(&st, &user, &org).await?;
+    st.services.revoke_token(&access, id).await.map_err(service_error)?;
+    flash(&st, &req, Flash::Notice("Token revoked.".into()));
+    go(&format!("/orgs/{}", access.org_slug()));
+    Ok(())
+}

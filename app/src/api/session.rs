@@ -1,0 +1,106 @@
+use crate::dto::PageCtx;
+#[cfg(feature = "ssr")]
+use crate::dto::Viewer;
+use crate::AppError;
+use leptos::prelude::*;
+
+/// The page's context: who is signed in, their organisations, pending one-time messages, and
+/// the anti-forgery token for the page's forms.
+#[server(prefix = "/sfn", endpoint = "load_page")]
+pub async fn load_page() -> Result<PageCtx, AppError> {
+    use crate::ssr::*;
+    let st = state()?;
+    let req = request()?;
+    let viewer = match &req.user {
+        Some(u) => Some(Viewer {
+            email: u.email.clone(),
+            is_admin: u.is_admin,
+            must_change_password: u.must_change_password,
+            orgs: st
+                .services
+                .orgs_for(u)
+                .await
+                .map_err(service_error)?
+                .into_iter()
+                .map(org_summary)
+                .collect(),
+        }),
+        None => None,
+    };
+    let flash = take_flash(&st, &req);
+    Ok(PageCtx {
+        csrf: req.csrf,
+        viewer,
+        flash,
+    })
+}
+
+/// First start: creates the platform administrator and signs them in.
+#[server(prefix = "/sfn", endpoint = "setup")]
+pub async fn setup(csrf: String, email: String, password: String, confirm: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let st = state()?;
+    let req = request()?;
+    check_csrf(&req, &csrf)?;
+    let login = st
+        .services
+        .setup_first_admin(&email, &password, &confirm)
+        .await
+        .map_err(service_error)?;
+    set_session_cookie(&st, &login.session_token);
+    go("/orgs?welcome=1");
+    Ok(())
+}
+
+#[server(prefix = "/sfn", endpoint = "login")]
+pub async fn login(csrf: String, email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let st = state()?;
+    let req = request()?;
+    check_csrf(&req, &csrf)?;
+    let login = st
+        .services
+        .login(&email, &password, &req.client)
+        .await
+        .map_err(service_error)?;
+    set_session_cookie(&st, &login.session_token);
+    let target = match next.as_deref() {
+        // Only local paths: never an open redirect to another site.
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    };
+    go(if login.user.must_change_password {
+        "/account"
+    } else {
+        &target
+    });
+    Ok(())
+}
+
+#[server(prefix = "/sfn", endpoint = "logout")]
+pub async fn logout(csrf: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let st = state()?;
+    let req = request()?;
+    check_csrf(&req, &csrf)?;
+    if let Some(session) = &req.session {
+        st.services.logout(session).await.map_err(service_error)?;
+    }
+    clear_session_cookie(&st);
+    go("/login?signed_out=1");
+    Ok(())
+}
+
+#[server(prefix = "/sfn", endpoint = "change_password")]
+pub async fn change_password(csrf: String, current: String, password: String, confirm: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let (st, _req, user) = guard(&csrf)?;
+    let login = st
+        .services
+        .change_password(&user, &current, &password, &confirm)
+        .await
+        .map_err(service_error)?;
+    set_session_cookie(&st, &login.session_token);
+    go("/?password_changed=1");
+    Ok(())
+}

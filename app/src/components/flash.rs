@@ -1,0 +1,45 @@
+use crate::dto::Flash;
+use leptos::prelude::*;
+use portcullis_domain::BulkOutcome;
+
+/// One-time messages from the previous form post.
+#[component]
+pub fn FlashMessages(flash: Vec<Flash>) -> impl IntoView {
+    flash.into_iter().map(|f| match f {
+        Flash::Notice(text) => view! { <div class="panel ok" role="status">{text}</div> }.into_any(),
+        Flash::TokenCreated { name, secret } => view! {
+            <div class="panel ok" role="status">
+                <strong>"API token “" {name} "” created."</strong>
+                <p>"Copy it now: it is shown only once and stored only as a hash."</p>
+                <pre class="secret" data-testid="token-secret">{secret}</pre>
+            </div>
+        }.into_any(),
+        Flash::MemberAdded { email, one_time_password } => view! {
+            <div class="panel ok" role="status">
+                <strong>{email.clone()} " is now a member."</strong>
+                {one_time_password.map(|pw| view! {
+                    <p>"A new account was created. Give them this one-time password (shown once); they choose their own at first sign-in:"</p>
+                    <pre class="secret" data-testid="one-time-password">{pw}</pre>
+                })}
+            </div>
+        }.into_any(),
+        Flash::Bulk(report) => view! {
+            <div class="panel ok" role="status" data-testid="bulk-report">
+                <strong>{format!("{} added, {} duplicate, {} invalid.", report.added, report.duplicates, report.invalid)}</strong>
+                <table class="compact">
+                    <thead><tr><th scope="col">"Line"</th><th scope="col">"Input"</th><th scope="col">"Result"</th></tr></thead>
+                    <tbody>
+                        {report.lines.into_iter().map(|l| {
+                            let (class, text) = match l.outcome {
+                                BulkOutcome::Added => ("badge ok", format!("added as {}", l.name.unwrap_or_default())),
+                                BulkOutcome::Duplicate(why) => ("badge warn", format!("duplicate: {why}")),
+                                BulkOutcome::Invalid(reason) => ("badge error", format!("invalid: {reason}")),
+                            };
+                            view! { <tr><td>{l.line}</td><td><code>{l.input}</code></td><td><span class=class>{text}</span></td></tr> }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }.into_any(),
+    }).collect_view()
+}

@@ -1,0 +1,12 @@
+//! Shared page parts: the layout with header and organisation switcher, one-time messages,
+//! form errors, pagination.
+
+mod flash;
+mod form_error;
+mod layout;
+mod pagination;
+
+pub use flash::FlashMessages;
+pub use form_error::{form_error, ErrorPanel, FieldError, Loading};
+pub use layout::Layout;
+pub use pagination::Pagination;

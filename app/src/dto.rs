@@ -1,0 +1,158 @@
+//! What pages receive from server functions: plain, serializable views of the data.
+
+use portcullis_domain::{BulkReport, Role};
+use serde::{Deserialize, Serialize};
+
+/// Who is looking, and the anti-forgery token every form must carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageCtx {
+    pub csrf: String,
+    pub viewer: Option<Viewer>,
+    pub flash: Vec<Flash>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub email: String,
+    pub is_admin: bool,
+    pub must_change_password: bool,
+    pub orgs: Vec<OrgSummary>,
+}
+
+impl Viewer {
+    pub fn org(&self, slug: &str) -> Option<&OrgSummary> {
+        self.orgs.iter().find(|o| o.slug == slug)
+    }
+
+    /// Organisations where the viewer may add domains.
+    pub fn editable_orgs(&self) -> Vec<OrgSummary> {
+        self.orgs
+            .iter()
+            .filter(|o| o.role.allows(Role::Editor))
+            .cloned()
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgSummary {
+    pub slug: String,
+    pub name: String,
+    pub role: Role,
+    pub domain_count: i64,
+}
+
+/// One-time messages shown on the next page a user sees (the no-JavaScript way to report the
+/// result of a form post). Secrets travel this way so they never appear in a URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Flash {
+    Notice(String),
+    TokenCreated {
+        name: String,
+        secret: String,
+    },
+    MemberAdded {
+        email: String,
+        one_time_password: Option<String>,
+    },
+    Bulk(BulkReport),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainSummary {
+    pub name: String,
+    /// The Unicode spelling, for IDNs.
+    pub unicode: Option<String>,
+    pub org_slug: String,
+    pub org_name: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainListing {
+    pub rows: Vec<DomainSummary>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+impl DomainListing {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.page_size - 1) / self.page_size).max(1)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainDetail {
+    pub domain: DomainSummary,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub user_id: i64,
+    pub email: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgDetail {
+    pub org: OrgSummary,
+    pub members: Vec<MemberView>,
+    /// Only owners see tokens.
+    pub tokens: Option<Vec<TokenView>>,
+}
+
+/// "2026-11-28 10:15 UTC" from Unix seconds, without a date library in the browser bundle.
+pub fn format_time(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", secs / 3600, (secs % 3600) / 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_unix_times_as_utc() {
+        assert_eq!(format_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(format_time(1_795_860_900), "2026-11-28 10:15 UTC");
+        assert_eq!(format_time(951_782_400), "2000-02-29 00:00 UTC");
+    }
+
+    #[test]
+    fn counts_pages() {
+        let l = |total| DomainListing {
+            rows: vec![],
+            total,
+            page: 1,
+            page_size: 50,
+        };
+        assert_eq!(l(0).pages(), 1);
+        assert_eq!(l(50).pages(), 1);
+        assert_eq!(l(51).pages(), 2);
+        assert_eq!(l(5000).pages(), 100);
+    }
+}

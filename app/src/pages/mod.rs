@@ -1,0 +1,16 @@
+//! One file per area. Pages run on the server only (islands mode), load through server
+//! functions and render complete HTML.
+
+mod auth;
+mod domain;
+mod home;
+mod import;
+mod not_found;
+mod orgs;
+
+pub use auth::{AccountPage, LoginPage, SetupPage};
+pub use domain::{DeleteDomainPage, DomainPage};
+pub use home::HomePage;
+pub use import::ImportPage;
+pub use not_found::NotFoundPage;
+pub use orgs::{OrgPage, OrgsPage};

@@ -1,0 +1,220 @@
+//! Server-only plumbing for server functions and pages: shared state, the per-request info the
+//! server's middleware resolved (user, session, anti-forgery token), cookies and error mapping.
+
+use crate::dto::{DomainSummary, Flash, OrgSummary};
+use crate::AppError;
+use axum::http::{header, request::Parts, HeaderValue, StatusCode};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use portcullis_service::{ServiceError, Services};
+use portcullis_store::{DomainRow, OrgAccess, OrgWithRole, User};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const SESSION_COOKIE: &str = "portcullis_session";
+pub const CSRF_COOKIE: &str = "portcullis_csrf";
+
+/// Everything a server function needs, provided as Leptos context by the server.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub services: Services,
+    pub flash: Arc<FlashStore>,
+    /// Add `Secure` to cookies (when the dashboard is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// What the server's middleware learned about the request, stored in its extensions.
+#[derive(Clone, Debug)]
+pub struct RequestInfo {
+    pub user: Option<User>,
+    pub session: Option<String>,
+    /// The anti-forgery token from the request's cookie (or the one being set now).
+    pub csrf: String,
+    /// Client address, for sign-in throttling.
+    pub client: String,
+}
+
+/// One-time messages per session, kept in memory for a few minutes.
+#[derive(Debug, Default)]
+pub struct FlashStore {
+    inner: Mutex<HashMap<String, (Instant, Vec<Flash>)>>,
+}
+
+const FLASH_TTL: Duration = Duration::from_secs(600);
+
+impl FlashStore {
+    pub fn push(&self, key: &str, flash: Flash) {
+        let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, (at, _)| at.elapsed() < FLASH_TTL);
+        map.entry(key.to_string())
+            .or_insert_with(|| (Instant::now(), Vec::new()))
+            .1
+            .push(flash);
+    }
+
+    pub fn take(&self, key: &str) -> Vec<Flash> {
+        let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(key)
+            .filter(|(at, _)| at.elapsed() < FLASH_TTL)
+            .map(|(_, f)| f)
+            .unwrap_or_default()
+    }
+}
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from context");
+        AppError::Internal
+    })
+}
+
+pub fn request() -> Result<RequestInfo, AppError> {
+    use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<RequestInfo>().cloned())
+        .ok_or_else(|| {
+            tracing::error!("RequestInfo missing from request extensions");
+            AppError::Internal
+        })
+}
+
+/// The signed-in user, or `Unauthenticated` (with a 401 status).
+pub fn require_user() -> Result<(AppState, RequestInfo, User), AppError> {
+    let st = state()?;
+    let req = request()?;
+    match req.user.clone() {
+        Some(user) => Ok((st, req, user)),
+        None => Err(fail(AppError::Unauthenticated)),
+    }
+}
+
+/// Checks the form's anti-forgery token against the cookie (double submit; the cookie is
+/// HttpOnly and SameSite=Strict, and the server also checks `Origin`).
+pub fn check_csrf(req: &RequestInfo, token: &str) -> Result<(), AppError> {
+    if !req.csrf.is_empty() && constant_time_eq(req.csrf.as_bytes(), token.as_bytes()) {
+        Ok(())
+    } else {
+        Err(fail(AppError::Csrf))
+    }
+}
+
+/// For state-changing server functions: signed in, and the form is genuine.
+pub fn guard(csrf: &str) -> Result<(AppState, RequestInfo, User), AppError> {
+    let (st, req, user) = require_user()?;
+    check_csrf(&req, csrf)?;
+    Ok((st, req, user))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A plain browser form post (rather than a `fetch` from an island).
+fn wants_html() -> bool {
+    use_context::<Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false)
+}
+
+/// Sets the HTTP status for an error. Not for plain form posts: those are answered with a
+/// redirect back to the form (carrying the error), which a 4xx status would break.
+pub fn fail(e: AppError) -> AppError {
+    if wants_html() {
+        return e;
+    }
+    if let Some(res) = use_context::<ResponseOptions>() {
+        res.set_status(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    }
+    e
+}
+
+/// Maps a service error to what the user sees.
+pub fn service_error(e: ServiceError) -> AppError {
+    fail(match e {
+        ServiceError::Invalid { field, message } => AppError::invalid(field, message),
+        ServiceError::Conflict(m) => AppError::Conflict(m),
+        ServiceError::NotFound => AppError::NotFound,
+        ServiceError::Forbidden => AppError::Forbidden,
+        ServiceError::Unauthenticated => AppError::Unauthenticated,
+        ServiceError::Throttled { retry_after_secs } => AppError::Throttled(retry_after_secs.div_ceil(60)),
+        ServiceError::Internal => AppError::Internal,
+    })
+}
+
+pub fn flash(st: &AppState, req: &RequestInfo, f: Flash) {
+    if let Some(session) = &req.session {
+        st.flash.push(&portcullis_store::hash_secret(session), f);
+    }
+}
+
+pub fn take_flash(st: &AppState, req: &RequestInfo) -> Vec<Flash> {
+    req.session
+        .as_ref()
+        .map(|s| st.flash.take(&portcullis_store::hash_secret(s)))
+        .unwrap_or_default()
+}
+
+pub fn cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .expect("cookie values are hex")
+}
+
+pub fn set_session_cookie(st: &AppState, token: &str) {
+    if let Some(res) = use_context::<ResponseOptions>() {
+        res.append_header(
+            header::SET_COOKIE,
+            cookie(
+                SESSION_COOKIE,
+                token,
+                portcullis_service::SESSION_TTL_SECS,
+                st.secure_cookies,
+            ),
+        );
+    }
+}
+
+pub fn clear_session_cookie(st: &AppState) {
+    if let Some(res) = use_context::<ResponseOptions>() {
+        res.append_header(header::SET_COOKIE, cookie(SESSION_COOKIE, "", 0, st.secure_cookies));
+    }
+}
+
+/// Sends the browser on after a successful plain form post.
+pub fn go(path: &str) {
+    leptos_axum::redirect(path);
+}
+
+pub fn org_summary(o: OrgWithRole) -> OrgSummary {
+    OrgSummary {
+        slug: o.slug,
+        name: o.name,
+        role: o.role,
+        domain_count: o.domain_count,
+    }
+}
+
+pub fn domain_summary(d: DomainRow) -> DomainSummary {
+    let unicode = portcullis_domain::DomainName::parse(&d.name)
+        .ok()
+        .and_then(|n| n.unicode());
+    DomainSummary {
+        name: d.name,
+        unicode,
+        org_slug: d.org_slug,
+        org_name: d.org_name,
+        created_at: d.created_at,
+    }
+}
+
+/// The user's access to an organisation, mapped to a user-facing error.
+pub async fn org_access(st: &AppState, user: &User, slug: &str) -> Result<OrgAccess, AppError> {
+    st.services.org_access(user, slug).await.map_err(service_error)
+}

@@ -1,0 +1,18 @@
+//! Portcullis's WASM-safe domain logic: checked newtypes that the server and the browser parse
+//! with the same code, so a form validates as the user types exactly as the server will.
+//!
+//! Nothing here does I/O; everything compiles for `wasm32-unknown-unknown`.
+
+mod bulk;
+mod domain_name;
+mod email;
+mod org;
+mod password;
+mod role;
+
+pub use bulk::{parse_bulk, BulkEntry, BulkLine, BulkOutcome, BulkReport, BulkResultLine, MAX_BULK_LINES};
+pub use domain_name::{DomainName, DomainNameError};
+pub use email::{Email, EmailError};
+pub use org::{OrgName, OrgNameError, OrgSlug};
+pub use password::{Password, PasswordError};
+pub use role::{Role, RoleError};

@@ -1,0 +1,121 @@
+//! Organisations, their members and API tokens.
+
+use crate::{ServiceError, Services};
+use portcullis_domain::{Email, OrgName, OrgSlug, Role};
+use portcullis_store::{Member, Org, OrgAccess, OrgWithRole, TokenInfo, User};
+
+impl Services {
+    /// Creates an organisation. Platform admins only; the creator becomes its owner.
+    pub async fn create_org(&self, user: &User, name: &str) -> Result<Org, ServiceError> {
+        if !user.is_admin {
+            return Err(ServiceError::Forbidden);
+        }
+        self.create_org_as_operator(name, Some(user)).await
+    }
+
+    /// Creates an organisation on behalf of the machine's operator (CLI), optionally with an owner.
+    pub async fn create_org_as_operator(&self, name: &str, owner: Option<&User>) -> Result<Org, ServiceError> {
+        let name = OrgName::parse(name).map_err(|e| ServiceError::invalid("name", e))?;
+        let slug = name.slug().map_err(|e| ServiceError::invalid("name", e))?;
+        self.store
+            .create_org(&name, &slug, owner)
+            .await
+            .map_err(|e| match ServiceError::from(e) {
+                ServiceError::Conflict(_) => ServiceError::invalid(
+                    "name",
+                    format!("an organisation named like this ({slug}) already exists"),
+                ),
+                other => other,
+            })
+    }
+
+    pub async fn orgs_for(&self, user: &User) -> Result<Vec<OrgWithRole>, ServiceError> {
+        Ok(self.store.orgs_for_user(user).await?)
+    }
+
+    /// The user's access to an organisation; `NotFound` when they have none (no hint it exists).
+    pub async fn org_access(&self, user: &User, slug: &str) -> Result<OrgAccess, ServiceError> {
+        let slug = OrgSlug::parse(slug).map_err(|_| ServiceError::NotFound)?;
+        self.store
+            .access_for_user(user, &slug)
+            .await?
+            .ok_or(ServiceError::NotFound)
+    }
+
+    pub async fn members(&self, access: &OrgAccess) -> Result<Vec<Member>, ServiceError> {
+        Ok(self.store.members(access).await?)
+    }
+
+    /// Adds a member by e-mail. An unknown address gets an account with a one-time password,
+    /// returned so the owner can pass it on.
+    pub async fn add_member(
+        &self,
+        access: &OrgAccess,
+        email: &str,
+        role: &str,
+    ) -> Result<Option<String>, ServiceError> {
+        if !access.role().allows(Role::Owner) {
+            return Err(ServiceError::Forbidden);
+        }
+        let role = Role::parse(role).map_err(|e| ServiceError::invalid("role", e))?;
+        let parsed = Email::parse(email).map_err(|e| ServiceError::invalid("email", e))?;
+        let (user, one_time) = match self.store.user_by_email(&parsed).await? {
+            Some(user) => (user, None),
+            None => {
+                let (user, pw) = self.create_user_with_one_time_password(email, false).await?;
+                (user, Some(pw))
+            }
+        };
+        self.store.set_member(access, &user, role).await?;
+        Ok(one_time)
+    }
+
+    pub async fn remove_member(&self, access: &OrgAccess, user_id: i64) -> Result<(), ServiceError> {
+        self.store.remove_member(access, user_id).await.map_err(|e| match e {
+            portcullis_store::StoreError::Forbidden if access.role().allows(Role::Owner) => {
+                ServiceError::Conflict("an organisation needs at least one owner".into())
+            }
+            other => other.into(),
+        })
+    }
+
+    pub async fn tokens(&self, access: &OrgAccess) -> Result<Vec<TokenInfo>, ServiceError> {
+        Ok(self.store.tokens(access).await?)
+    }
+
+    /// Creates an API token; the secret is returned once and only its hash is kept.
+    pub async fn create_token(
+        &self,
+        access: &OrgAccess,
+        name: &str,
+        role: &str,
+    ) -> Result<(String, TokenInfo), ServiceError> {
+        let role = Role::parse(role).map_err(|e| ServiceError::invalid("role", e))?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(ServiceError::invalid(
+                "name",
+                "give the token a name of 1 to 100 characters",
+            ));
+        }
+        if !access.role().allows(role) {
+            return Err(ServiceError::invalid(
+                "role",
+                "a token cannot have more rights than you",
+            ));
+        }
+        Ok(self.store.create_token(access, name, role).await?)
+    }
+
+    pub async fn revoke_token(&self, access: &OrgAccess, id: i64) -> Result<(), ServiceError> {
+        Ok(self.store.revoke_token(access, id).await?)
+    }
+
+    /// API bearer tokens: the access they grant, or `Unauthenticated`.
+    pub async fn token_access(&self, secret: &str) -> Result<OrgAccess, ServiceError> {
+        self.store
+            .access_for_token(secret)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)
+    }
+}

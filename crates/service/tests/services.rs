@@ -1,0 +1,183 @@
+//! Services over a real SQLite database: setup, sign-in, one-time passwords, bulk add, tokens.
+
+use portcullis_domain::BulkOutcome;
+use portcullis_service::{ServiceError, Services};
+use portcullis_store::testing::TestDb;
+
+async fn services() -> (TestDb, Services) {
+    let db = TestDb::sqlite().await;
+    let s = Services::new(db.store.clone()).await.unwrap();
+    (db, s)
+}
+
+#[tokio::test]
+async fn setup_creates_one_admin_and_validates_input() {
+    let (db, s) = services().await;
+    assert!(s.needs_setup());
+    let e = s
+        .setup_first_admin("not-an-email", "correct horse battery", "correct horse battery")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ServiceError::Invalid { field: "email", .. }));
+    let e = s
+        .setup_first_admin("a@example.com", "short", "short")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ServiceError::Invalid { field: "password", .. }));
+    let login = s
+        .setup_first_admin("a@example.com", "correct horse battery", "correct horse battery")
+        .await
+        .unwrap();
+    assert!(login.user.is_admin);
+    assert_eq!(
+        s.user_for_session(&login.session_token).await.unwrap().unwrap().id,
+        login.user.id
+    );
+    assert!(!s.needs_setup());
+    assert!(matches!(
+        s.setup_first_admin("b@example.com", "correct horse battery", "correct horse battery")
+            .await,
+        Err(ServiceError::Conflict(_))
+    ));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn sign_in_is_throttled_per_account_and_does_not_reveal_accounts() {
+    let (db, s) = services().await;
+    s.setup_first_admin("a@example.com", "correct horse battery", "correct horse battery")
+        .await
+        .unwrap();
+    let unknown = s
+        .login("nobody@example.com", "whatever password", "1.2.3.4")
+        .await
+        .unwrap_err();
+    let wrong = s
+        .login("a@example.com", "wrong password!!", "1.2.3.4")
+        .await
+        .unwrap_err();
+    assert_eq!(unknown, wrong, "same answer for unknown accounts and wrong passwords");
+    for _ in 0..4 {
+        s.login("a@example.com", "wrong password!!", "1.2.3.4")
+            .await
+            .unwrap_err();
+    }
+    assert!(matches!(
+        s.login("a@example.com", "correct horse battery", "5.6.7.8").await,
+        Err(ServiceError::Throttled { .. })
+    ));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn new_members_get_a_one_time_password_they_must_change() {
+    let (db, s) = services().await;
+    let admin = s
+        .setup_first_admin("a@example.com", "correct horse battery", "correct horse battery")
+        .await
+        .unwrap()
+        .user;
+    let org = s.create_org(&admin, "Acme").await.unwrap();
+    let access = s.org_access(&admin, &org.slug).await.unwrap();
+    let one_time = s
+        .add_member(&access, "New@Example.com", "editor")
+        .await
+        .unwrap()
+        .expect("new account");
+    assert_eq!(
+        s.add_member(&access, "new@example.com", "viewer").await.unwrap(),
+        None,
+        "existing account: role change only"
+    );
+    let login = s.login("new@example.com", &one_time, "local").await.unwrap();
+    assert!(login.user.must_change_password);
+    let e = s
+        .change_password(&login.user, "wrong", "a brand new password", "a brand new password")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ServiceError::Invalid { field: "current", .. }));
+    let again = s
+        .change_password(&login.user, &one_time, "a brand new password", "a brand new password")
+        .await
+        .unwrap();
+    assert!(!again.user.must_change_password);
+    assert!(
+        s.user_for_session(&login.session_token).await.unwrap().is_none(),
+        "old sessions end"
+    );
+    assert!(s
+        .login("new@example.com", "a brand new password", "local")
+        .await
+        .is_ok());
+    let members = s.members(&access).await.unwrap();
+    assert_eq!(members.len(), 2);
+    assert!(
+        matches!(s.create_org(&again.user, "Mine").await, Err(ServiceError::Forbidden)),
+        "only admins create organisations"
+    );
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn bulk_add_reports_every_line() {
+    let (db, s) = services().await;
+    let admin = s
+        .setup_first_admin("a@example.com", "correct horse battery", "correct horse battery")
+        .await
+        .unwrap()
+        .user;
+    let org = s.create_org(&admin, "Acme").await.unwrap();
+    let access = s.org_access(&admin, &org.slug).await.unwrap();
+    s.add_domain(&access, "taken.example").await.unwrap();
+    let report = s
+        .bulk_add_domains(
+            &access,
+            "domain,notes\nnew.example,x\nTAKEN.example\n10.0.0.1\nnew.example\nbücher.example\n",
+        )
+        .await
+        .unwrap();
+    let outcomes: Vec<_> = report.lines.iter().map(|l| (l.line, l.outcome.clone())).collect();
+    assert_eq!(outcomes[0], (2, BulkOutcome::Added));
+    assert_eq!(outcomes[1], (3, BulkOutcome::Duplicate("already registered".into())));
+    assert!(matches!(&outcomes[2], (4, BulkOutcome::Invalid(r)) if r.contains("IP address")));
+    assert_eq!(outcomes[3], (5, BulkOutcome::Duplicate("repeats line 2".into())));
+    assert_eq!(report.lines[4].name.as_deref(), Some("xn--bcher-kva.example"));
+    assert_eq!((report.added, report.duplicates, report.invalid), (2, 2, 1));
+    assert!(matches!(
+        s.bulk_add_domains(&access, "\n# nothing\n").await,
+        Err(ServiceError::Invalid { field: "text", .. })
+    ));
+    assert_eq!(s.list_domains_in(&[access], None, 1).await.unwrap().total, 3);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn tokens_never_exceed_their_creator() {
+    let (db, s) = services().await;
+    let admin = s
+        .setup_first_admin("a@example.com", "correct horse battery", "correct horse battery")
+        .await
+        .unwrap()
+        .user;
+    let org = s.create_org(&admin, "Acme").await.unwrap();
+    let access = s.org_access(&admin, &org.slug).await.unwrap();
+    let (secret, info) = s.create_token(&access, "deploy", "viewer").await.unwrap();
+    assert_eq!(
+        s.token_access(&secret).await.unwrap().role(),
+        portcullis_domain::Role::Viewer
+    );
+    assert!(matches!(
+        s.create_token(&access, " ", "viewer").await,
+        Err(ServiceError::Invalid { field: "name", .. })
+    ));
+    assert!(matches!(
+        s.create_token(&access, "x", "admin").await,
+        Err(ServiceError::Invalid { field: "role", .. })
+    ));
+    s.revoke_token(&access, info.id).await.unwrap();
+    assert!(matches!(
+        s.token_access(&secret).await,
+        Err(ServiceError::Unauthenticated)
+    ));
+    db.cleanup().await;
+}

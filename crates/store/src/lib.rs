@@ -1,0 +1,49 @@
+//! Portcullis storage: one `Store` over SQLite (default) or PostgreSQL, chosen by URL scheme.
+//!
+//! Tenant isolation lives here, not in the callers: every method that touches an organisation's
+//! rows takes an [`OrgAccess`], which only this crate can construct, after it has checked the
+//! caller's membership (or token). Each such method filters by the access's organisation and
+//! checks its role, so a handler that forgets a check still cannot reach another tenant's rows.
+//!
+//! SQL is written once for both backends through sqlx's `Any` driver: `$n` placeholders (SQLite
+//! understands them too), integer times and flags, and `RETURNING`.
+
+mod access;
+mod connect;
+mod domains;
+mod error;
+mod orgs;
+mod sessions;
+mod tokens;
+mod users;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use access::OrgAccess;
+pub use connect::{Backend, Store};
+pub use domains::{BulkInsert, DomainPage, DomainQuery, DomainRow};
+pub use error::StoreError;
+pub use orgs::{Member, Org, OrgWithRole};
+pub use tokens::TokenInfo;
+pub use users::User;
+
+/// Current time as Unix seconds; one helper so tests and rows agree on the clock.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// SHA-256 hex of a secret (session or API token). Secrets are random and long, so a fast hash
+/// is right here; only the hash is stored.
+pub fn hash_secret(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A new random secret of 32 bytes, hex-encoded, with a readable prefix.
+pub fn new_secret(prefix: &str) -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{prefix}{}", hex::encode(bytes))
+}

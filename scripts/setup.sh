@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs everything Portcullis needs to build and test, idempotently, into $PORTCULLIS_TOOLS.
+# Safe to run again: each step checks first and skips what is already there.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+. "$here/scripts/env.sh"
+mkdir -p "$PORTCULLIS_TOOLS/bin" "$PORTCULLIS_TOOLS/npm"
+log() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
+
+apt_pkgs=()
+[ -x /usr/bin/chromium ] || apt_pkgs+=(chromium)
+if [ "$PORTCULLIS_WASM_ROUTE" = debian ]; then
+  [ -x /usr/bin/rustc ] || apt_pkgs+=(rustc-web)
+  [ -x /usr/bin/cargo ] || apt_pkgs+=(cargo-web)
+  [ -d /usr/lib/rustlib/src/rust/library ] || apt_pkgs+=(rust-web-src)
+  [ -x /usr/bin/clippy-driver ] || apt_pkgs+=(rust-web-clippy)
+fi
+if [ ${#apt_pkgs[@]} -gt 0 ]; then
+  log "apt-get install ${apt_pkgs[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_pkgs[@]}" >/dev/null
+fi
+
+# wasm-opt from npm: Debian's binaryen 108 silently breaks hydration.
+if [ ! -x "$PORTCULLIS_TOOLS/npm/node_modules/.bin/wasm-opt" ]; then
+  log "npm install binaryen@132"
+  npm install --prefix "$PORTCULLIS_TOOLS/npm" --no-audit --no-fund binaryen@132 >/dev/null
+fi
+
+cargo_install() { # name version binary [extra cargo-install flags]
+  local name=$1 version=$2 bin=$3; shift 3
+  if [ -x "$PORTCULLIS_TOOLS/bin/$bin" ] && "$PORTCULLIS_TOOLS/bin/$bin" --version 2>/dev/null | grep -q "$version"; then
+    return
+  fi
+  log "cargo install $name $version (once; takes a while)"
+  # LTO off and more codegen units: roughly a third faster to install on 2 cores.
+  CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    CARGO_TARGET_DIR="$PORTCULLIS_TOOLS/build-$name" \
+    cargo install --quiet "$name" --version "$version" --root "$PORTCULLIS_TOOLS" "$@"
+  rm -rf "$PORTCULLIS_TOOLS/build-$name"
+}
+
+# --locked: its newest dependencies need a newer rustc than Debian's 1.96.
+cargo_install cargo-leptos 0.3.11 cargo-leptos --locked
+# wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly.
+wb_version=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$here/Cargo.lock")
+cargo_install wasm-bindgen-cli "$wb_version" wasm-bindgen
+
+# Browser-test driver (playwright-core only: the browser is Debian's chromium).
+if [ ! -d "$here/end2end/node_modules/playwright-core" ]; then
+  log "npm ci in end2end/"
+  (cd "$here/end2end" && npm ci --no-audit --no-fund >/dev/null)
+fi
+log "tools ready in $PORTCULLIS_TOOLS (wasm route: $PORTCULLIS_WASM_ROUTE)"

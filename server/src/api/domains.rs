@@ -1,0 +1,116 @@
+use super::auth::TokenAccess;
+use super::ApiError;
+use crate::ServerState;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use portcullis_domain::DomainName;
+use portcullis_store::DomainRow;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize)]
+pub struct DomainJson {
+    pub name: String,
+    /// Unicode spelling for IDNs, else null.
+    pub unicode: Option<String>,
+    pub organization: String,
+    /// MTA-STS mode: null until a policy is configured.
+    pub mode: Option<String>,
+    pub created_at: String,
+}
+
+impl From<DomainRow> for DomainJson {
+    fn from(d: DomainRow) -> Self {
+        let unicode = DomainName::parse(&d.name).ok().and_then(|n| n.unicode());
+        let created_at = chrono::DateTime::from_timestamp(d.created_at, 0)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        Self {
+            name: d.name,
+            unicode,
+            organization: d.org_slug,
+            mode: None,
+            created_at,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    page: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<ServerState>,
+    TokenAccess(access): TokenAccess,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let page = query.page.unwrap_or(1).max(1);
+    let found = state
+        .app
+        .services
+        .list_domains_in(std::slice::from_ref(&access), query.q.as_deref(), page)
+        .await?;
+    Ok(Json(serde_json::json!({
+        "domains": found.rows.into_iter().map(DomainJson::from).collect::<Vec<_>>(),
+        "total": found.total,
+        "page": page,
+        "page_size": portcullis_service::DOMAINS_PAGE_SIZE,
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CreateDomain {
+    name: String,
+}
+
+pub async fn create(
+    State(state): State<ServerState>,
+    TokenAccess(access): TokenAccess,
+    body: Result<Json<CreateDomain>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body?;
+    let row = state.app.services.add_domain(&access, &body.name).await?;
+    Ok((StatusCode::CREATED, Json(DomainJson::from(row))).into_response())
+}
+
+pub async fn show(
+    State(state): State<ServerState>,
+    TokenAccess(access): TokenAccess,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let row = state
+        .app
+        .services
+        .domain_in(&access, &name)
+        .await
+        .map_err(not_found(&name))?;
+    Ok(Json(DomainJson::from(row)).into_response())
+}
+
+pub async fn remove(
+    State(state): State<ServerState>,
+    TokenAccess(access): TokenAccess,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    state
+        .app
+        .services
+        .delete_domain(&access, &name)
+        .await
+        .map_err(not_found(&name))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn not_found(name: &str) -> impl Fn(portcullis_service::ServiceError) -> ApiError + '_ {
+    move |e| match e {
+        portcullis_service::ServiceError::NotFound => {
+            ApiError::NotFound(format!("no domain {name} in this organisation"))
+        }
+        other => other.into(),
+    }
+}

@@ -1,0 +1,26 @@
+//! REST API under `/api/v1`: bearer tokens scoped to one organisation, JSON in and out, errors
+//! as `{"error": {"code", "message"}}`, and an OpenAPI document at `/api/v1/openapi.json`.
+
+mod auth;
+mod domains;
+mod error;
+mod openapi;
+
+pub use error::ApiError;
+
+use crate::ServerState;
+use axum::routing::get;
+use axum::Router;
+
+/// API bodies are small JSON documents.
+const MAX_BODY: usize = 64 * 1024;
+
+pub fn router(state: ServerState) -> Router<ServerState> {
+    Router::new()
+        .route("/openapi.json", get(openapi::document))
+        .route("/domains", get(domains::list).post(domains::create))
+        .route("/domains/{name}", get(domains::show).delete(domains::remove))
+        .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}

@@ -1,0 +1,118 @@
+//! The command line. Commands that create something print only its identifier or secret on
+//! stdout (for scripts); messages go to stderr; failures exit non-zero.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "portcullis",
+    version,
+    about = "Hosted MTA-STS policies and TLS-RPT reports for your domains",
+    long_about = "Portcullis hosts MTA-STS policies (RFC 8461), guides DNS, and reads TLS-RPT reports (RFC 8460).\n\n\
+Configuration: built-in defaults, then the TOML file given with --config, then environment variables:\n  \
+PORTCULLIS_DATABASE_URL      sqlite://data/portcullis.db (default) or postgres://user@host/db\n  \
+PORTCULLIS_DATABASE_URL_FILE read the database URL from this file instead\n  \
+PORTCULLIS_HTTP_ADDR         dashboard and API listener (default 127.0.0.1:3000)\n  \
+PORTCULLIS_HTTPS_ADDR        policy host with SNI + ACME (off by default)\n  \
+PORTCULLIS_SMTP_ADDR         TLS-RPT mail receiver (off by default)\n  \
+PORTCULLIS_PUBLIC_HOST       the name mta-sts.<domain> points at\n  \
+PORTCULLIS_DNS_UPSTREAM      ip:port of the DNS resolver to use\n  \
+PORTCULLIS_ACME_DIRECTORY    ACME directory URL\n  \
+PORTCULLIS_ACME_CA_FILE      extra root certificate to trust for ACME\n  \
+PORTCULLIS_SECURE_COOKIES    true when the dashboard is served over HTTPS\n  \
+PORTCULLIS_SITE_ROOT         folder with the built site assets (found automatically)\n  \
+PORTCULLIS_LOG               log filter (default info)"
+)]
+pub struct Cli {
+    /// TOML configuration file (keys as the variables above, lower case, without the prefix).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the dashboard, API and policy host (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Manage domains.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; prints a one-time password to change at first sign-in.
+    Create {
+        email: String,
+        /// Platform administrator: sees and manages every organisation.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organisation; prints its identifier (slug).
+    Create {
+        name: String,
+        /// E-mail of an existing user who becomes its owner.
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// List organisations (identifier and name, tab-separated).
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token; prints the token (shown once).
+    Create {
+        /// Organisation identifier (slug).
+        #[arg(long)]
+        org: String,
+        /// owner, editor or viewer.
+        #[arg(long)]
+        role: String,
+        /// A name to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Register one or more domains; prints each canonical name added.
+    Add {
+        #[arg(long)]
+        org: String,
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// List domains (name and organisation, tab-separated).
+    List {
+        #[arg(long)]
+        org: Option<String>,
+        /// Substring of the name.
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// Delete a domain.
+    Remove {
+        #[arg(long)]
+        org: String,
+        name: String,
+    },
+}

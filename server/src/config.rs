@@ -1,0 +1,132 @@
+//! Configuration: built-in defaults, then a TOML file (`--config`), then `PORTCULLIS_*`
+//! environment variables. `PORTCULLIS_DATABASE_URL_FILE` reads the URL (which may hold a
+//! password) from a file instead.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// `sqlite://path` (default `sqlite://data/portcullis.db`) or `postgres://…`.
+    pub database_url: String,
+    /// Dashboard, API, report POSTs and proxied policy answers.
+    pub http_addr: String,
+    /// Policy host with SNI + ACME (later; off by default).
+    pub https_addr: Option<String>,
+    /// TLS-RPT mail receiver (later; off by default).
+    pub smtp_addr: Option<String>,
+    /// The name users point `mta-sts.<domain>` at and that report addresses use.
+    pub public_host: Option<String>,
+    /// `ip:port` of the DNS resolver to use instead of the system's.
+    pub dns_upstream: Option<String>,
+    pub acme_directory: Option<String>,
+    pub acme_ca_file: Option<String>,
+    /// Mark cookies `Secure` (set when the dashboard is reached over HTTPS).
+    pub secure_cookies: bool,
+    /// Folder with the built site (`pkg/`); found automatically when unset.
+    pub site_root: Option<PathBuf>,
+    /// Log filter, e.g. `info` or `portcullis=debug,info`.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/portcullis.db".into(),
+            http_addr: "127.0.0.1:3000".into(),
+            https_addr: None,
+            smtp_addr: None,
+            public_host: None,
+            dns_upstream: None,
+            acme_directory: None,
+            acme_ca_file: None,
+            secure_cookies: false,
+            site_root: None,
+            log: "info".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &portcullis_store_redact(&self.database_url))
+            .field("http_addr", &self.http_addr)
+            .field("https_addr", &self.https_addr)
+            .field("smtp_addr", &self.smtp_addr)
+            .field("public_host", &self.public_host)
+            .field("dns_upstream", &self.dns_upstream)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("site_root", &self.site_root)
+            .finish_non_exhaustive()
+    }
+}
+
+fn portcullis_store_redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}***{}", &url[..s + 3], &url[at..]),
+        _ => url.to_string(),
+    }
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(figment::Error::from(format!(
+                    "config file {} does not exist",
+                    file.display()
+                )));
+            }
+            fig = fig.merge(Toml::file(file));
+        }
+        fig = fig.merge(Env::prefixed("PORTCULLIS_").ignore(&["tools", "database_url_file"]));
+        let mut config: Config = fig.extract()?;
+        if let Ok(path) = std::env::var("PORTCULLIS_DATABASE_URL_FILE") {
+            let url = std::fs::read_to_string(&path)
+                .map_err(|e| figment::Error::from(format!("cannot read PORTCULLIS_DATABASE_URL_FILE {path}: {e}")))?;
+            config.database_url = url.trim().to_string();
+        }
+        Ok(config)
+    }
+
+    pub fn redacted_database_url(&self) -> String {
+        portcullis_store_redact(&self.database_url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_no_file_and_env_overrides_file() {
+        figment::Jail::expect_with(|jail| {
+            let c = Config::load(None)?;
+            assert_eq!(c.database_url, "sqlite://data/portcullis.db");
+            assert_eq!(c.http_addr, "127.0.0.1:3000");
+            jail.create_file(
+                "p.toml",
+                "http_addr = \"0.0.0.0:8080\"\npublic_host = \"mx.example.net\"",
+            )?;
+            jail.set_env("PORTCULLIS_HTTP_ADDR", "127.0.0.1:9999");
+            let c = Config::load(Some(Path::new("p.toml")))?;
+            assert_eq!(c.http_addr, "127.0.0.1:9999");
+            assert_eq!(c.public_host.as_deref(), Some("mx.example.net"));
+            jail.create_file("db-url", "postgres://u:pw@h/db\n")?;
+            jail.set_env("PORTCULLIS_DATABASE_URL_FILE", "db-url");
+            let c = Config::load(None)?;
+            assert_eq!(c.database_url, "postgres://u:pw@h/db");
+            assert!(!format!("{c:?}").contains("pw"), "Debug never prints secrets");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        assert!(Config::load(Some(Path::new("/nonexistent/portcullis.toml"))).is_err());
+    }
+}

@@ -1,0 +1,13 @@
+//! The `portcullis` binary's library half: configuration, the HTTP router (dashboard, server
+//! functions, REST API, health and metrics) and the command line. The router is built without a
+//! socket so tests drive it with `tower::ServiceExt::oneshot`.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+mod metrics;
+mod middleware;
+mod router;
+
+pub use config::Config;
+pub use router::{build_router, leptos_options, ServerState};

@@ -1,0 +1,224 @@
+use anyhow::{bail, Context};
+use app::ssr::{AppState, FlashStore};
+use clap::Parser;
+use portcullis_domain::OrgSlug;
+use portcullis_server::cli::{Cli, Command, DomainCommand, OrgCommand, TokenCommand, UserCommand};
+use portcullis_server::{build_router, leptos_options, Config, ServerState};
+use portcullis_service::Services;
+use portcullis_store::{OrgAccess, Store};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("portcullis: configuration error: {e}");
+            std::process::exit(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(cli.command.unwrap_or(Command::Serve), config).await {
+        eprintln!("portcullis: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn open(config: &Config) -> anyhow::Result<Services> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", config.redacted_database_url()))?;
+    store
+        .migrate()
+        .await
+        .context("database migration failed; the server was not started")?;
+    Services::new(store)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot read the database: {e}"))
+}
+
+async fn operator_access(services: &Services, org: &str) -> anyhow::Result<OrgAccess> {
+    let slug = OrgSlug::parse(org).map_err(|e| anyhow::anyhow!("{e}"))?;
+    services
+        .store
+        .operator_access(&slug)
+        .await?
+        .with_context(|| format!("no organisation {org:?} (see `portcullis org list`)"))
+}
+
+fn fail(e: portcullis_service::ServiceError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    let services = open(&config).await?;
+    match command {
+        Command::Serve => serve(config, services).await?,
+        Command::Migrate => eprintln!("database is up to date"),
+        Command::User(UserCommand::Create { email, admin }) => {
+            let (user, password) = services
+                .create_user_with_one_time_password(&email, admin)
+                .await
+                .map_err(fail)?;
+            eprintln!(
+                "created {}{}; one-time password (change it at first sign-in):",
+                user.email,
+                if admin { " (platform admin)" } else { "" }
+            );
+            println!("{password}");
+        }
+        Command::Org(OrgCommand::Create { name, owner }) => {
+            let owner = match owner {
+                Some(email) => {
+                    let email = portcullis_domain::Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    Some(
+                        services
+                            .store
+                            .user_by_email(&email)
+                            .await?
+                            .with_context(|| format!("no user {email}"))?,
+                    )
+                }
+                None => None,
+            };
+            let org = services
+                .create_org_as_operator(&name, owner.as_ref())
+                .await
+                .map_err(fail)?;
+            println!("{}", org.slug);
+        }
+        Command::Org(OrgCommand::List) => {
+            for org in services.store.all_orgs().await? {
+                println!("{}\t{}", org.slug, org.name);
+            }
+        }
+        Command::Token(TokenCommand::Create { org, role, name }) => {
+            let access = operator_access(&services, &org).await?;
+            let (secret, _) = services.create_token(&access, &name, &role).await.map_err(fail)?;
+            println!("{secret}");
+        }
+        Command::Domain(DomainCommand::Add { org, names }) => {
+            let access = operator_access(&services, &org).await?;
+            let mut failed = false;
+            for name in names {
+                match services.add_domain(&access, &name).await {
+                    Ok(row) => println!("{}", row.name),
+                    Err(e) => {
+                        eprintln!("{name}: {e}");
+                        failed = true;
+                    }
+                }
+            }
+            if failed {
+                bail!("some domains were not added");
+            }
+        }
+        Command::Domain(DomainCommand::List { org, search }) => {
+            let accesses = match org {
+                Some(org) => vec![operator_access(&services, &org).await?],
+                None => services.store.operator_accesses().await?,
+            };
+            let mut page = 1;
+            loop {
+                let found = services
+                    .list_domains_in(&accesses, search.as_deref(), page)
+                    .await
+                    .map_err(fail)?;
+                for d in &found.rows {
+                    println!("{}\t{}", d.name, d.org_slug);
+                }
+                if page * portcullis_service::DOMAINS_PAGE_SIZE >= found.total {
+                    break;
+                }
+                page += 1;
+            }
+        }
+        Command::Domain(DomainCommand::Remove { org, name }) => {
+            let access = operator_access(&services, &org).await?;
+            services.delete_domain(&access, &name).await.map_err(|e| match e {
+                portcullis_service::ServiceError::NotFound => anyhow::anyhow!("no domain {name} in {org}"),
+                other => fail(other),
+            })?;
+            eprintln!("removed {name}");
+        }
+    }
+    Ok(())
+}
+
+/// The built site (`pkg/portcullis.js` …): explicit setting, then next to the binary
+/// (`target/release/../site`), then `./target/site`.
+fn site_root(config: &Config) -> PathBuf {
+    if let Some(root) = config
+        .site_root
+        .clone()
+        .or_else(|| std::env::var_os("LEPTOS_SITE_ROOT").map(PathBuf::from))
+    {
+        return root;
+    }
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|p| p.to_path_buf()));
+    let candidates = exe_dir
+        .iter()
+        .flat_map(|d| [d.join("../site"), d.join("site")])
+        .chain([PathBuf::from("target/site")]);
+    for candidate in candidates {
+        if candidate.join("pkg/portcullis.js").exists() {
+            return candidate;
+        }
+    }
+    tracing::warn!("site assets not found (run `make build`); pages render but will not hydrate");
+    PathBuf::from("target/site")
+}
+
+async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
+    let root = site_root(&config);
+    let app = AppState {
+        services: services.clone(),
+        flash: Arc::new(FlashStore::default()),
+        secure_cookies: config.secure_cookies,
+    };
+    let state = ServerState::new(app, leptos_options(root.clone()));
+    let router = build_router(state);
+    let listener = tokio::net::TcpListener::bind(&config.http_addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.http_addr))?;
+    if services.needs_setup() {
+        tracing::info!(
+            "no users yet: open http://{}/setup to create the first administrator",
+            config.http_addr
+        );
+    }
+    tracing::info!(addr = %config.http_addr, site = %root.display(), database = %config.redacted_database_url(), "Portcullis is listening");
+    for (name, value) in [("https_addr", &config.https_addr), ("smtp_addr", &config.smtp_addr)] {
+        if value.is_some() {
+            tracing::warn!("{name} is set but that listener is not part of this version yet");
+        }
+    }
+    let purge = services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = purge.store.purge_expired_sessions().await {
+                tracing::warn!(error = %e, "could not purge expired sessions");
+            }
+        }
+    });
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
+    .await?;
+    services.store.close().await;
+    Ok(())
+}

@@ -1,0 +1,108 @@
+use crate::metrics::Metrics;
+use crate::{api, middleware};
+use app::ssr::AppState;
+use app::{shell, App};
+use axum::extract::{FromRef, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Everything the HTTP side shares.
+#[derive(Clone)]
+pub struct ServerState {
+    pub app: AppState,
+    pub leptos: LeptosOptions,
+    pub(crate) metrics: Arc<Metrics>,
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(s: &ServerState) -> Self {
+        s.leptos.clone()
+    }
+}
+
+impl ServerState {
+    pub fn new(app: AppState, leptos: LeptosOptions) -> Self {
+        Self {
+            app,
+            leptos,
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+}
+
+/// Leptos options without a `Cargo.toml` at run time: the binary works from any directory.
+pub fn leptos_options(site_root: PathBuf) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("portcullis")
+        .site_root(site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .env(leptos::config::Env::PROD)
+        .build()
+}
+
+pub fn build_router(state: ServerState) -> Router {
+    let routes = generate_route_list(App);
+    let ctx_state = state.app.clone();
+    let context = move || provide_context(ctx_state.clone());
+    let sfn_context = context.clone();
+    let leptos = state.leptos.clone();
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/metrics", get(metrics))
+        .nest("/api/v1", api::router(state.clone()))
+        .route(
+            "/sfn/{*name}",
+            post(move |req| handle_server_fns_with_context(sfn_context.clone(), req)),
+        )
+        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(
+            context, shell,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::request_info,
+        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
+        .with_state(state)
+}
+
+/// Liveness that includes the database: 200 only when a trivial query answers.
+async fn health(State(state): State<ServerState>) -> Response {
+    match state.app.services.store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ok", "database": "ok"})),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"status": "error", "database": "unreachable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<ServerState>) -> Response {
+    let store = &state.app.services.store;
+    let up = store.ping().await.is_ok() as i64;
+    let domains = store.count_domains().await.unwrap_or(-1);
+    let body = state.metrics.render(&[
+        ("portcullis_database_up", "1 when the database answers.", up),
+        ("portcullis_domains", "Registered domains (all organisations).", domains),
+    ]);
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}

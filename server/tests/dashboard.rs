@@ -1,0 +1,257 @@
+//! The dashboard's request flow through the real router: first-run setup, sign-in and its
+//! throttle, anti-forgery checks, page guards, plain form posts with and without JavaScript.
+
+mod common;
+
+use axum::http::{header, StatusCode};
+use common::*;
+use portcullis_store::testing::Kind;
+
+#[tokio::test]
+async fn first_start_leads_to_setup_and_setup_happens_once() {
+    let app = TestApp::new(Kind::Sqlite).await;
+    let anon = Browser::anonymous();
+    let res = app.send(anon.get("/")).await;
+    assert!(is_redirect(&res));
+    assert_eq!(location(&res), "/setup");
+
+    let res = app.send(anon.get("/setup")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(set_cookie(&res, "portcullis_csrf").unwrap().contains("HttpOnly"));
+    let html = body_text(res).await;
+    assert!(html.contains("Create administrator"), "{html}");
+
+    // A mismatched password confirmation comes back to the form with the error.
+    let fields = [
+        ("csrf", anon.csrf.as_str()),
+        ("email", "admin@example.com"),
+        ("password", "correct horse battery"),
+        ("confirm", "different"),
+    ];
+    let res = app.send(anon.form("/sfn/setup", &fields)).await;
+    assert!(is_redirect(&res));
+    assert!(location(&res).contains("__err="), "{}", location(&res));
+    assert!(app.services.needs_setup());
+
+    let fields = [
+        ("csrf", anon.csrf.as_str()),
+        ("email", "Admin@Example.com"),
+        ("password", "correct horse battery"),
+        ("confirm", "correct horse battery"),
+    ];
+    let res = app.send(anon.form("/sfn/setup", &fields)).await;
+    assert!(is_redirect(&res), "{}", res.status());
+    assert_eq!(location(&res), "/orgs?welcome=1");
+    let session = set_cookie(&res, "portcullis_session").expect("signed in");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
+    assert!(!app.services.needs_setup());
+
+    // Now the setup page is gone, and a second setup is refused.
+    let res = app.send(anon.get("/setup")).await;
+    assert_eq!(location(&res), "/login");
+    let res = app.send(anon.form_json("/sfn/setup", &fields)).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(app.services.store.user_count().await.unwrap(), 1);
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_session_and_failures_are_throttled() {
+    let app = TestApp::new(Kind::Sqlite).await;
+    app.user("alice@example.com", true).await;
+    let anon = Browser::anonymous();
+    let res = app.send(anon.get("/domains/import")).await;
+    assert_eq!(location(&res), "/login?next=/domains/import");
+
+    let ok = [
+        ("csrf", anon.csrf.as_str()),
+        ("email", "alice@example.com"),
+        ("password", "correct horse battery"),
+        ("next", "/domains/import"),
+    ];
+    let res = app.send(anon.form("/sfn/login", &ok)).await;
+    assert_eq!(location(&res), "/domains/import");
+    let cookie = set_cookie(&res, "portcullis_session").unwrap();
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("portcullis_session=")
+        .to_string();
+    let signed_in = Browser {
+        session: Some(token),
+        csrf: anon.csrf.clone(),
+    };
+    let res = app.send(signed_in.get("/")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(body_text(res).await.contains("alice@example.com"));
+
+    // An open redirect through `next` is refused.
+    let evil = [
+        ("csrf", anon.csrf.as_str()),
+        ("email", "alice@example.com"),
+        ("password", "correct horse battery"),
+        ("next", "//evil.example/"),
+    ];
+    assert_eq!(location(&app.send(anon.form("/sfn/login", &evil)).await), "/");
+
+    let bad = [
+        ("csrf", anon.csrf.as_str()),
+        ("email", "alice@example.com"),
+        ("password", "wrong password!!"),
+    ];
+    for _ in 0..5 {
+        let res = app.send(anon.form_json("/sfn/login", &bad)).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body_text(res).await.contains("wrong e-mail or password"));
+    }
+    let res = app.send(anon.form_json("/sfn/login", &ok)).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "locked even with the right password"
+    );
+
+    // Signing out ends the session.
+    let res = app
+        .send(signed_in.form("/sfn/logout", &[("csrf", signed_in.csrf.as_str())]))
+        .await;
+    assert_eq!(location(&res), "/login?signed_out=1");
+    assert!(set_cookie(&res, "portcullis_session").unwrap().contains("Max-Age=0"));
+    let res = app.send(signed_in.get("/")).await;
+    assert!(location(&res).starts_with("/login"));
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn forged_and_cross_origin_posts_change_nothing() {
+    let app = TestApp::new(Kind::Sqlite).await;
+    let alice = app.user("alice@example.com", true).await;
+    let org = app.org("Alpha", &alice).await;
+    let browser = app.browser(&alice).await;
+
+    let forged = Browser {
+        csrf: "0".repeat(64),
+        ..browser.clone()
+    };
+    let res = app
+        .send(forged.form_json(
+            "/sfn/add_domain",
+            &[
+                ("csrf", browser.csrf.as_str()),
+                ("org", org.org_slug()),
+                ("name", "example.com"),
+            ],
+        ))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "form token must match the cookie");
+
+    let mut req = browser.form(
+        "/sfn/add_domain",
+        &[
+            ("csrf", browser.csrf.as_str()),
+            ("org", org.org_slug()),
+            ("name", "example.com"),
+        ],
+    );
+    req.headers_mut()
+        .insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+    assert_eq!(app.send(req).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.services.store.count_domains().await.unwrap(), 0);
+
+    let res = app
+        .send(browser.form(
+            "/sfn/add_domain",
+            &[
+                ("csrf", browser.csrf.as_str()),
+                ("org", org.org_slug()),
+                ("name", "Example.COM"),
+            ],
+        ))
+        .await;
+    assert!(is_redirect(&res));
+    assert_eq!(location(&res), "/?org=alpha");
+    assert_eq!(app.services.store.count_domains().await.unwrap(), 1);
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn domain_pages_list_search_paginate_and_delete_with_confirmation() {
+    let app = TestApp::new(Kind::Sqlite).await;
+    let alice = app.user("alice@example.com", true).await;
+    let org = app.org("Alpha", &alice).await;
+    let list: String = (0..120).map(|i| format!("d{i:03}.example\n")).collect();
+    app.services.bulk_add_domains(&org, &list).await.unwrap();
+    let browser = app.browser(&alice).await;
+
+    let html = body_text(app.send(browser.get("/")).await).await;
+    assert!(html.contains("120 domains"), "total shown");
+    assert!(
+        html.contains("d000.example") && html.contains("d049.example") && !html.contains("d050.example"),
+        "first page only"
+    );
+    assert!(html.contains("Page 1 of 3"));
+    let html = body_text(app.send(browser.get("/?page=3")).await).await;
+    assert!(html.contains("d119.example") && !html.contains("d000.example"));
+    let html = body_text(app.send(browser.get("/?q=d11")).await).await;
+    assert!(html.contains("10 domains"), "d110..d119");
+    let html = body_text(app.send(browser.get("/?q=nothing-like-this")).await).await;
+    assert!(html.contains("No domain matches"));
+
+    let html = body_text(app.send(browser.get("/domains/d007.example/delete")).await).await;
+    assert!(html.contains("Delete d007.example?"));
+    let res = app
+        .send(browser.form(
+            "/sfn/delete_domain",
+            &[("csrf", browser.csrf.as_str()), ("name", "d007.example")],
+        ))
+        .await;
+    assert_eq!(location(&res), "/");
+    let html = body_text(app.send(browser.get("/")).await).await;
+    assert!(html.contains("Deleted d007.example."), "one-time notice");
+    assert!(html.contains("119 domains"));
+    let html = body_text(app.send(browser.get("/domains/d007.example")).await).await;
+    assert!(html.contains("Not found"));
+
+    let res = app
+        .send(browser.form(
+            "/sfn/bulk_add_domains",
+            &[
+                ("csrf", browser.csrf.as_str()),
+                ("org", "alpha"),
+                ("text", "new.example\nd001.example\nnot a domain\n"),
+            ],
+        ))
+        .await;
+    assert_eq!(location(&res), "/domains/import?org=alpha");
+    let html = body_text(app.send(browser.get("/domains/import?org=alpha")).await).await;
+    assert!(html.contains("1 added, 1 duplicate, 1 invalid."), "{html}");
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn health_metrics_and_unknown_pages() {
+    let app = TestApp::new(Kind::Sqlite).await;
+    let res = app.send(Browser::anonymous().get("/healthz")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body_json(res).await["database"], "ok");
+    let res = app.send(Browser::anonymous().get("/metrics")).await;
+    assert!(res.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = body_text(res).await;
+    assert!(text.contains("portcullis_http_requests_total{class=\"2xx\"}"));
+    assert!(text.contains("portcullis_domains 0"));
+    let alice = app.user("alice@example.com", true).await;
+    let browser = app.browser(&alice).await;
+    let res = app.send(browser.get("/no/such/page")).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    app.db.store.close().await;
+    let res = app.send(Browser::anonymous().get("/healthz")).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    app.cleanup().await;
+}
