@@ -3,6 +3,8 @@
 //! function, so the dashboard works with JavaScript off; islands add live validation and
 //! confirmation dialogs on top.
 
+#![recursion_limit = "256"]
+
 pub mod api;
 mod components;
 pub mod dto;

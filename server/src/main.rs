@@ -188,7 +188,7 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.http_addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.http_addr))?;
-    if services.needs_setup() {
+    if services.needs_setup().await {
         tracing::info!(
             "no users yet: open http://{}/setup to create the first administrator",
             config.http_addr

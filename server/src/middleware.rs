@@ -62,7 +62,7 @@ pub async fn request_info(State(state): State<ServerState>, mut req: Request<Bod
         .unwrap_or_else(|| "local".into());
 
     if req.method() == Method::GET && !is_machine_path(&path) {
-        let needs_setup = services.needs_setup();
+        let needs_setup = services.needs_setup().await;
         let target = match (&path[..], &user) {
             (p, _) if needs_setup && p != "/setup" => Some("/setup".to_string()),
             ("/setup", _) if !needs_setup => Some("/login".to_string()),

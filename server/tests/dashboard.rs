@@ -15,9 +15,19 @@ async fn first_start_leads_to_setup_and_setup_happens_once() {
     assert!(is_redirect(&res));
     assert_eq!(location(&res), "/setup");
 
-    let res = app.send(anon.get("/setup")).await;
+    let fresh = axum::http::Request::get("/setup")
+        .header(header::HOST, HOST)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = app.send(fresh).await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(set_cookie(&res, "portcullis_csrf").unwrap().contains("HttpOnly"));
+    let csrf_cookie = set_cookie(&res, "portcullis_csrf").expect("a first visit gets an anti-forgery cookie");
+    assert!(
+        csrf_cookie.contains("HttpOnly") && csrf_cookie.contains("SameSite=Strict"),
+        "{csrf_cookie}"
+    );
+    let res = app.send(anon.get("/setup")).await;
+    assert!(set_cookie(&res, "portcullis_csrf").is_none(), "an existing one is kept");
     let html = body_text(res).await;
     assert!(html.contains("Create administrator"), "{html}");
 
@@ -31,7 +41,7 @@ async fn first_start_leads_to_setup_and_setup_happens_once() {
     let res = app.send(anon.form("/sfn/setup", &fields)).await;
     assert!(is_redirect(&res));
     assert!(location(&res).contains("__err="), "{}", location(&res));
-    assert!(app.services.needs_setup());
+    assert!(app.services.needs_setup().await);
 
     let fields = [
         ("csrf", anon.csrf.as_str()),
@@ -47,7 +57,7 @@ async fn first_start_leads_to_setup_and_setup_happens_once() {
         session.contains("HttpOnly") && session.contains("SameSite=Lax"),
         "{session}"
     );
-    assert!(!app.services.needs_setup());
+    assert!(!app.services.needs_setup().await);
 
     // Now the setup page is gone, and a second setup is refused.
     let res = app.send(anon.get("/setup")).await;

@@ -70,13 +70,13 @@ pub fn DeleteDomainPage() -> impl IntoView {
                             Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                             Ok(d) => view! {
                                 <section class="card narrow danger-zone">
-                                    <h1>"Delete " {d.domain.name.clone()} "?"</h1>
+                                    <h1>{format!("Delete {}?", d.domain.name)}</h1>
                                     <p>"Portcullis stops managing this domain. Nothing changes in your DNS."</p>
                                     <form method="post" action=DeleteDomain::PATH class="actions">
                                         <input type="hidden" name="csrf" value=ctx.csrf.clone()/>
                                         <input type="hidden" name="name" value=d.domain.name.clone()/>
                                         <a class="button" href=format!("/domains/{}", d.domain.name)>"Cancel"</a>
-                                        <button type="submit" class="danger">"Delete " {d.domain.name.clone()}</button>
+                                        <button type="submit" class="danger">{format!("Delete {}", d.domain.name)}</button>
                                     </form>
                                 </section>
                             }.into_any(),

@@ -34,7 +34,7 @@ impl Services {
 
     /// Creates the first platform administrator and signs them in. Refused once any user exists.
     pub async fn setup_first_admin(&self, email: &str, password: &str, confirm: &str) -> Result<Login, ServiceError> {
-        if !self.needs_setup() {
+        if !self.needs_setup().await {
             return Err(ServiceError::Conflict(
                 "Portcullis is already set up; sign in instead".into(),
             ));

@@ -39,8 +39,21 @@ impl Services {
         })
     }
 
-    pub fn needs_setup(&self) -> bool {
-        self.needs_setup.load(Ordering::Relaxed)
+    /// True while no user exists. Checks the database again while the cached flag says so, so
+    /// an administrator created from the command line ends setup for a running server too.
+    pub async fn needs_setup(&self) -> bool {
+        if !self.needs_setup.load(Ordering::Relaxed) {
+            return false;
+        }
+        match self.store.user_count().await {
+            Ok(0) => true,
+            Ok(_) => {
+                self.mark_set_up();
+                false
+            }
+            // Unknown: do not send everyone to the setup page because the database blinked.
+            Err(_) => false,
+        }
     }
 
     pub(crate) fn mark_set_up(&self) {

@@ -13,7 +13,7 @@ async fn services() -> (TestDb, Services) {
 #[tokio::test]
 async fn setup_creates_one_admin_and_validates_input() {
     let (db, s) = services().await;
-    assert!(s.needs_setup());
+    assert!(s.needs_setup().await);
     let e = s
         .setup_first_admin("not-an-email", "correct horse battery", "correct horse battery")
         .await
@@ -33,7 +33,7 @@ async fn setup_creates_one_admin_and_validates_input() {
         s.user_for_session(&login.session_token).await.unwrap().unwrap().id,
         login.user.id
     );
-    assert!(!s.needs_setup());
+    assert!(!s.needs_setup().await);
     assert!(matches!(
         s.setup_first_admin("b@example.com", "correct horse battery", "correct horse battery")
             .await,
