@@ -19,5 +19,4 @@ else
   export CARGO=/usr/bin/cargo
   export RUSTC_BOOTSTRAP=1
   export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$RUSTUP_STABLE_LIB/x86_64-unknown-linux-gnu/bin/rust-lld"
-  export LEPTOS_LIB_CARGO_ARGS_EXTRA="-Zbuild-std=std,panic_abort"
 fi
