@@ -72,22 +72,23 @@ fn portcullis_store_redact(url: &str) -> String {
 }
 
 impl Config {
-    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             if !file.exists() {
-                return Err(figment::Error::from(format!(
-                    "config file {} does not exist",
-                    file.display()
-                )));
+                let message = format!("config file {} does not exist", file.display());
+                return Err(Box::new(figment::Error::from(message)));
             }
             fig = fig.merge(Toml::file(file));
         }
         fig = fig.merge(Env::prefixed("PORTCULLIS_").ignore(&["tools", "database_url_file"]));
-        let mut config: Config = fig.extract()?;
+        let mut config: Config = fig.extract().map_err(Box::new)?;
         if let Ok(path) = std::env::var("PORTCULLIS_DATABASE_URL_FILE") {
-            let url = std::fs::read_to_string(&path)
-                .map_err(|e| figment::Error::from(format!("cannot read PORTCULLIS_DATABASE_URL_FILE {path}: {e}")))?;
+            let url = std::fs::read_to_string(&path).map_err(|e| {
+                Box::new(figment::Error::from(format!(
+                    "cannot read PORTCULLIS_DATABASE_URL_FILE {path}: {e}"
+                )))
+            })?;
             config.database_url = url.trim().to_string();
         }
         Ok(config)
@@ -102,10 +103,12 @@ impl Config {
 mod tests {
     use super::*;
 
+    // figment's Jail fixes the closure's error type.
+    #[allow(clippy::result_large_err)]
     #[test]
     fn defaults_need_no_file_and_env_overrides_file() {
         figment::Jail::expect_with(|jail| {
-            let c = Config::load(None)?;
+            let c = Config::load(None).map_err(|e| *e)?;
             assert_eq!(c.database_url, "sqlite://data/portcullis.db");
             assert_eq!(c.http_addr, "127.0.0.1:3000");
             jail.create_file(
@@ -113,12 +116,12 @@ mod tests {
                 "http_addr = \"0.0.0.0:8080\"\npublic_host = \"mx.example.net\"",
             )?;
             jail.set_env("PORTCULLIS_HTTP_ADDR", "127.0.0.1:9999");
-            let c = Config::load(Some(Path::new("p.toml")))?;
+            let c = Config::load(Some(Path::new("p.toml"))).map_err(|e| *e)?;
             assert_eq!(c.http_addr, "127.0.0.1:9999");
             assert_eq!(c.public_host.as_deref(), Some("mx.example.net"));
             jail.create_file("db-url", "postgres://u:pw@h/db\n")?;
             jail.set_env("PORTCULLIS_DATABASE_URL_FILE", "db-url");
-            let c = Config::load(None)?;
+            let c = Config::load(None).map_err(|e| *e)?;
             assert_eq!(c.database_url, "postgres://u:pw@h/db");
             assert!(!format!("{c:?}").contains("pw"), "Debug never prints secrets");
             Ok(())

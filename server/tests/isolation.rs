@@ -109,7 +109,11 @@ async fn viewer_of_b_cannot_reach_a(kind: Kind) {
 
     // Nothing of A changed; B's own data is still readable to bob.
     let alice_a = app.services.org_access(&alice, "alpha").await.unwrap();
-    let a_list = app.services.list_domains_in(&[alice_a.clone()], None, 1).await.unwrap();
+    let a_list = app
+        .services
+        .list_domains_in(std::slice::from_ref(&alice_a), None, 1)
+        .await
+        .unwrap();
     assert_eq!(
         a_list.rows.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(),
         ["secret-a.example"]

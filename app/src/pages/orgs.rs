@@ -93,7 +93,7 @@ pub fn OrgPage() -> impl IntoView {
                                         <div class="table-wrap"><table>
                                             <thead><tr><th scope="col">"E-mail"</th><th scope="col">"Role"</th>{owner.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
                                             <tbody>
-                                                {d.members.iter().cloned().map(|m| {
+                                                {d.members.clone().into_iter().map(|m| {
                                                     let csrf = csrf.clone();
                                                     let org_slug = org_slug.clone();
                                                     view! {
