@@ -52,7 +52,7 @@ impl Default for Config {
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
-            .field("database_url", &portcullis_store_redact(&self.database_url))
+            .field("database_url", &portcullis_store::redact(&self.database_url))
             .field("http_addr", &self.http_addr)
             .field("https_addr", &self.https_addr)
             .field("smtp_addr", &self.smtp_addr)
@@ -61,13 +61,6 @@ impl std::fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("site_root", &self.site_root)
             .finish_non_exhaustive()
-    }
-}
-
-fn portcullis_store_redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}***{}", &url[..s + 3], &url[at..]),
-        _ => url.to_string(),
     }
 }
 
@@ -95,7 +88,7 @@ impl Config {
     }
 
     pub fn redacted_database_url(&self) -> String {
-        portcullis_store_redact(&self.database_url)
+        portcullis_store::redact(&self.database_url)
     }
 }
 

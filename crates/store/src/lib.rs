@@ -21,7 +21,7 @@ mod users;
 pub mod testing;
 
 pub use access::OrgAccess;
-pub use connect::{Backend, Store};
+pub use connect::{redact, Backend, Store};
 pub use domains::{BulkInsert, DomainPage, DomainQuery, DomainRow};
 pub use error::StoreError;
 pub use orgs::{Member, Org, OrgWithRole};
