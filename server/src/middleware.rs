@@ -44,6 +44,10 @@ pub async fn request_info(State(state): State<ServerState>, mut req: Request<Bod
     if req.method() == Method::POST && path.starts_with("/sfn/") && cross_origin(req.headers()) {
         return (StatusCode::FORBIDDEN, "cross-origin form posts are refused").into_response();
     }
+    // Assets, probes and the bearer-token API need no session: skip its database look-up.
+    if is_machine_path(&path) && !path.starts_with("/sfn/") {
+        return next.run(req).await;
+    }
     let services = &state.app.services;
     let existing_csrf = cookie_value(req.headers(), CSRF_COOKIE);
     let csrf = existing_csrf
@@ -89,7 +93,7 @@ pub async fn request_info(State(state): State<ServerState>, mut req: Request<Bod
     });
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
-    if existing_csrf.is_none() && !path.starts_with("/api/") {
+    if existing_csrf.is_none() {
         let value = format!(
             "{CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=Strict{}",
             if state.app.secure_cookies { "; Secure" } else { "" }

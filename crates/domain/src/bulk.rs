@@ -3,7 +3,7 @@
 //! Only the first CSV column is read, so exports with extra columns (status, notes) work as is.
 //! Verdicts that need the database (already registered) are added by the caller.
 
-use crate::{DomainName, DomainNameError};
+use crate::DomainName;
 use serde::{Deserialize, Serialize};
 
 /// Upper bound on one paste or file: big enough for an MSP's whole book, small enough to stay one
@@ -53,7 +53,7 @@ pub fn parse_bulk(input: &str) -> Result<Vec<BulkLine>, usize> {
                     BulkEntry::Valid(name)
                 }
             },
-            Err(e) => BulkEntry::Invalid(describe(&e)),
+            Err(e) => BulkEntry::Invalid(e.to_string()),
         };
         out.push(BulkLine {
             line,
@@ -88,10 +88,6 @@ pub struct BulkReport {
     pub added: usize,
     pub duplicates: usize,
     pub invalid: usize,
-}
-
-fn describe(e: &DomainNameError) -> String {
-    e.to_string()
 }
 
 fn first_column(raw: &str) -> String {
