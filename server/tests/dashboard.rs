@@ -265,3 +265,69 @@ async fn health_metrics_and_unknown_pages() {
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn owners_create_tokens_and_members_whose_secrets_are_shown_once() {
+    let app = TestApp::new(Kind::Sqlite).await;
+    let alice = app.user("alice@example.com", true).await;
+    app.org("Alpha", &alice).await;
+    let web = app.browser(&alice).await;
+    let csrf = web.csrf.as_str();
+
+    let res = app
+        .send(web.form(
+            "/sfn/create_token",
+            &[("csrf", csrf), ("org", "alpha"), ("name", "deploy"), ("role", "editor")],
+        ))
+        .await;
+    assert_eq!(location(&res), "/orgs/alpha");
+    let html = body_text(app.send(web.get("/orgs/alpha")).await).await;
+    let secret = shown(&html, "token-secret");
+    assert!(secret.starts_with("pc_"), "{secret}");
+    let res = app.send(api("GET", "/api/v1/domains", Some(secret), None)).await;
+    assert_eq!(res.status(), StatusCode::OK, "the shown token works");
+    let again = body_text(app.send(web.get("/orgs/alpha")).await).await;
+    assert!(!again.contains(secret), "shown once only");
+    assert!(again.contains("deploy"), "listed by name");
+
+    let res = app
+        .send(web.form(
+            "/sfn/add_member",
+            &[
+                ("csrf", csrf),
+                ("org", "alpha"),
+                ("email", "Carol@Example.com"),
+                ("role", "viewer"),
+            ],
+        ))
+        .await;
+    assert_eq!(location(&res), "/orgs/alpha");
+    let html = body_text(app.send(web.get("/orgs/alpha")).await).await;
+    assert!(html.contains("carol@example.com is now a member."));
+    let one_time = shown(&html, "one-time-password");
+    let login = app
+        .services
+        .login("carol@example.com", one_time, "local")
+        .await
+        .unwrap();
+    assert!(login.user.must_change_password);
+    let carol = Browser {
+        session: Some(login.session_token),
+        csrf: web.csrf.clone(),
+    };
+    assert_eq!(
+        location(&app.send(carol.get("/")).await),
+        "/account",
+        "must choose a password first"
+    );
+    app.cleanup().await;
+}
+
+/// The text of the element with the given `data-testid`.
+fn shown<'a>(html: &'a str, testid: &str) -> &'a str {
+    let at = html
+        .find(&format!("data-testid=\"{testid}\""))
+        .unwrap_or_else(|| panic!("{testid} not shown"));
+    let start = at + html[at..].find('>').unwrap() + 1;
+    &html[start..start + html[start..].find('<').unwrap()]
+}

@@ -9,14 +9,14 @@ pub fn FlashMessages(flash: Vec<Flash>) -> impl IntoView {
         Flash::Notice(text) => view! { <div class="panel ok" role="status">{text}</div> }.into_any(),
         Flash::TokenCreated { name, secret } => view! {
             <div class="panel ok" role="status">
-                <strong>"API token “" {name} "” created."</strong>
+                <strong>{format!("API token “{name}” created.")}</strong>
                 <p>"Copy it now: it is shown only once and stored only as a hash."</p>
                 <pre class="secret" data-testid="token-secret">{secret}</pre>
             </div>
         }.into_any(),
         Flash::MemberAdded { email, one_time_password } => view! {
             <div class="panel ok" role="status">
-                <strong>{email.clone()} " is now a member."</strong>
+                <strong>{format!("{email} is now a member.")}</strong>
                 {one_time_password.map(|pw| view! {
                     <p>"A new account was created. Give them this one-time password (shown once); they choose their own at first sign-in:"</p>
                     <pre class="secret" data-testid="one-time-password">{pw}</pre>
