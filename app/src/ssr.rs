@@ -159,31 +159,46 @@ pub fn take_flash(st: &AppState, req: &RequestInfo) -> Vec<Flash> {
         .unwrap_or_default()
 }
 
-pub fn cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
+/// One place for cookie attributes: always `HttpOnly` and `Path=/`; `Secure` when configured.
+fn cookie(name: &str, value: &str, same_site: &str, max_age: Option<i64>, secure: bool) -> HeaderValue {
+    let max_age = max_age.map(|s| format!("; Max-Age={s}")).unwrap_or_default();
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        "{name}={value}; Path=/; HttpOnly; SameSite={same_site}{max_age}{secure}"
     ))
     .expect("cookie values are hex")
 }
 
+/// The session cookie: Lax, so links into the dashboard from mail keep the user signed in.
+pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
+    cookie(
+        SESSION_COOKIE,
+        token,
+        "Lax",
+        Some(portcullis_service::SESSION_TTL_SECS),
+        secure,
+    )
+}
+
+/// Removes the session cookie from the browser.
+pub fn expired_session_cookie(secure: bool) -> HeaderValue {
+    cookie(SESSION_COOKIE, "", "Lax", Some(0), secure)
+}
+
+/// The anti-forgery cookie: Strict, and lives as long as the browser session.
+pub fn csrf_cookie(token: &str, secure: bool) -> HeaderValue {
+    cookie(CSRF_COOKIE, token, "Strict", None, secure)
+}
+
 pub fn set_session_cookie(st: &AppState, token: &str) {
     if let Some(res) = use_context::<ResponseOptions>() {
-        res.append_header(
-            header::SET_COOKIE,
-            cookie(
-                SESSION_COOKIE,
-                token,
-                portcullis_service::SESSION_TTL_SECS,
-                st.secure_cookies,
-            ),
-        );
+        res.append_header(header::SET_COOKIE, session_cookie(token, st.secure_cookies));
     }
 }
 
 pub fn clear_session_cookie(st: &AppState) {
     if let Some(res) = use_context::<ResponseOptions>() {
-        res.append_header(header::SET_COOKIE, cookie(SESSION_COOKIE, "", 0, st.secure_cookies));
+        res.append_header(header::SET_COOKIE, expired_session_cookie(st.secure_cookies));
     }
 }
 

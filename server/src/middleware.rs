@@ -2,7 +2,7 @@
 //! cross-origin check for form posts, page guards (setup, sign-in) and security headers.
 
 use crate::ServerState;
-use app::ssr::{cookie, RequestInfo, CSRF_COOKIE, SESSION_COOKIE};
+use app::ssr::{csrf_cookie, expired_session_cookie, RequestInfo, CSRF_COOKIE, SESSION_COOKIE};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
@@ -94,13 +94,7 @@ pub async fn request_info(State(state): State<ServerState>, mut req: Request<Bod
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
     if existing_csrf.is_none() {
-        let value = format!(
-            "{CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=Strict{}",
-            if state.app.secure_cookies { "; Secure" } else { "" }
-        );
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.append(header::SET_COOKIE, v);
-        }
+        headers.append(header::SET_COOKIE, csrf_cookie(&csrf, state.app.secure_cookies));
     }
     // A session cookie that no longer matches a session is cleared rather than sent forever
     // (unless this response sets a new one, e.g. after signing in again).
@@ -109,10 +103,7 @@ pub async fn request_info(State(state): State<ServerState>, mut req: Request<Bod
         .iter()
         .any(|v| v.to_str().unwrap_or("").starts_with(SESSION_COOKIE));
     if stale_session && !sets_session {
-        headers.append(
-            header::SET_COOKIE,
-            cookie(SESSION_COOKIE, "", 0, state.app.secure_cookies),
-        );
+        headers.append(header::SET_COOKIE, expired_session_cookie(state.app.secure_cookies));
     }
     res
 }
