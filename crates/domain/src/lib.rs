@@ -8,6 +8,7 @@ mod domain_name;
 mod email;
 mod org;
 mod password;
+pub mod policy;
 mod role;
 
 pub use bulk::{parse_bulk, BulkEntry, BulkLine, BulkOutcome, BulkReport, BulkResultLine, MAX_BULK_LINES};
@@ -15,4 +16,5 @@ pub use domain_name::{DomainName, DomainNameError};
 pub use email::{Email, EmailError};
 pub use org::{OrgName, OrgNameError, OrgSlug};
 pub use password::{Password, PasswordError};
+pub use policy::{Mode, MxPattern, Policy, PolicyId, PolicySpec};
 pub use role::{Role, RoleError};

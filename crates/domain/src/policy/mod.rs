@@ -1,0 +1,19 @@
+//! MTA-STS policies (RFC 8461): the served text, its `mx:` patterns, its id, diffs between
+//! versions, and patterns proposed from live MX records.
+
+mod diff;
+mod mode;
+mod mx_pattern;
+mod policy;
+mod policy_id;
+mod suggest;
+
+pub use diff::{diff_lines, has_changes, DiffKind, DiffLine};
+pub use mode::{Mode, ModeError};
+pub use mx_pattern::{MxPattern, MxPatternError};
+pub use policy::{
+    ParseErrorKind, Policy, PolicyError, PolicyParseError, PolicySpec, PolicyWarning, MAX_MAX_AGE, MAX_POLICY_BYTES,
+    ONE_DAY, ONE_WEEK,
+};
+pub use policy_id::{PolicyId, PolicyIdError, MAX_POLICY_ID_LEN};
+pub use suggest::{coverage, suggest_patterns, MxCoverage, SuggestedPattern, Suggestion, UnusableMx};
