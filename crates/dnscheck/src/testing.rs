@@ -1,0 +1,123 @@
+//! A real authoritative DNS server on loopback (hickory-server, UDP and TCP) whose records tests
+//! set and change while it runs. One zone at the root serves every test name.
+
+use hickory_server::authority::{Catalog, ZoneType};
+use hickory_server::proto::rr::rdata::{MX, SOA, TXT};
+use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType, RrKey};
+use hickory_server::store::in_memory::InMemoryAuthority;
+use hickory_server::ServerFuture;
+use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpListener, UdpSocket};
+
+pub struct TestDns {
+    addr: SocketAddr,
+    zone: Arc<InMemoryAuthority>,
+    serial: std::sync::atomic::AtomicU32,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+fn name(s: &str) -> Name {
+    let fqdn = if s.ends_with('.') { s.to_string() } else { format!("{s}.") };
+    Name::from_str(&fqdn).expect("test DNS names are valid")
+}
+
+impl TestDns {
+    /// Starts the server on 127.0.0.1 with an ephemeral port (the same for UDP and TCP).
+    pub async fn start() -> Self {
+        let zone = InMemoryAuthority::empty(Name::root(), ZoneType::Primary, false);
+        let soa = SOA::new(name("ns.test"), name("hostmaster.test"), 1, 3600, 600, 86400, 0);
+        zone.upsert(Record::from_rdata(Name::root(), 0, RData::SOA(soa)), 1).await;
+        let zone = Arc::new(zone);
+        let mut catalog = Catalog::new();
+        catalog.upsert(LowerName::new(&Name::root()), vec![zone.clone()]);
+        let mut server = ServerFuture::new(catalog);
+        // Bind UDP first, then TCP on the same port (retrying if another process took it).
+        let (udp, tcp) = loop {
+            let udp = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");
+            let port = udp.local_addr().unwrap().port();
+            if let Ok(tcp) = TcpListener::bind(("127.0.0.1", port)).await {
+                break (udp, tcp);
+            }
+        };
+        let addr = udp.local_addr().unwrap();
+        server.register_socket(udp);
+        server.register_listener(tcp, Duration::from_secs(5));
+        let handle = tokio::spawn(async move {
+            let _ = server.block_until_done().await;
+        });
+        Self {
+            addr,
+            zone,
+            serial: 2.into(),
+            _server: handle,
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    fn next_serial(&self) -> u32 {
+        self.serial.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Replaces every record of `rtype` at `owner` with `records` (none: removes them).
+    async fn replace(&self, owner: &str, rtype: RecordType, records: Vec<RData>) {
+        let owner = name(owner);
+        self.zone
+            .records_mut()
+            .await
+            .remove(&RrKey::new(LowerName::new(&owner), rtype));
+        for rdata in records {
+            let serial = self.next_serial();
+            self.zone.upsert(Record::from_rdata(owner.clone(), 0, rdata), serial).await;
+        }
+    }
+
+    /// MX records as `(preference, host)`; `host` "." publishes a null MX.
+    pub async fn set_mx(&self, owner: &str, records: &[(u16, &str)]) {
+        let rdata = records.iter().map(|(p, h)| RData::MX(MX::new(*p, name(h)))).collect();
+        self.replace(owner, RecordType::MX, rdata).await;
+    }
+
+    /// TXT records, one string each.
+    pub async fn set_txt(&self, owner: &str, records: &[&str]) {
+        let rdata = records.iter().map(|t| RData::TXT(TXT::new(vec![t.to_string()]))).collect();
+        self.replace(owner, RecordType::TXT, rdata).await;
+    }
+
+    /// A or AAAA records, chosen by address family.
+    pub async fn set_addr(&self, owner: &str, addrs: &[IpAddr]) {
+        let (v4, v6): (Vec<_>, Vec<_>) = addrs.iter().partition(|a| a.is_ipv4());
+        let a = v4
+            .iter()
+            .map(|ip| match ip {
+                IpAddr::V4(ip) => RData::A((*ip).into()),
+                IpAddr::V6(_) => unreachable!(),
+            })
+            .collect();
+        let aaaa = v6
+            .iter()
+            .map(|ip| match ip {
+                IpAddr::V6(ip) => RData::AAAA((*ip).into()),
+                IpAddr::V4(_) => unreachable!(),
+            })
+            .collect();
+        self.replace(owner, RecordType::A, a).await;
+        self.replace(owner, RecordType::AAAA, aaaa).await;
+    }
+
+    /// Removes every record of `rtype` at `owner`.
+    pub async fn clear(&self, owner: &str, rtype: RecordType) {
+        self.replace(owner, rtype, vec![]).await;
+    }
+}
+
+impl Drop for TestDns {
+    fn drop(&mut self) {
+        self._server.abort();
+    }
+}
