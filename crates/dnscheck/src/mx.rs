@@ -16,7 +16,9 @@ pub struct MxRecord {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MxAnswer {
     /// Sorted by preference, then name.
-    Hosts { records: Vec<MxRecord> },
+    Hosts {
+        records: Vec<MxRecord>,
+    },
     NullMx,
     NoMx,
     NoDomain,
@@ -43,7 +45,9 @@ impl MxAnswer {
                 "the domain has no MX records: senders fall back to its A/AAAA address, which \
                  MTA-STS cannot cover; publish MX records first",
             ),
-            MxAnswer::NoDomain => Some("the domain does not exist in DNS (NXDOMAIN); check the spelling or register it"),
+            MxAnswer::NoDomain => {
+                Some("the domain does not exist in DNS (NXDOMAIN); check the spelling or register it")
+            }
         }
     }
 }

@@ -22,6 +22,12 @@ pub enum DnsError {
     NoSystemConfig(String),
 }
 
+impl std::fmt::Debug for Dns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dns").finish_non_exhaustive()
+    }
+}
+
 impl Dns {
     /// The system's resolvers (`/etc/resolv.conf`), or `upstream` when given.
     pub fn new(upstream: Option<SocketAddr>) -> Result<Self, DnsError> {

@@ -20,7 +20,11 @@ pub struct TestDns {
 }
 
 fn name(s: &str) -> Name {
-    let fqdn = if s.ends_with('.') { s.to_string() } else { format!("{s}.") };
+    let fqdn = if s.ends_with('.') {
+        s.to_string()
+    } else {
+        format!("{s}.")
+    };
     Name::from_str(&fqdn).expect("test DNS names are valid")
 }
 
@@ -29,7 +33,8 @@ impl TestDns {
     pub async fn start() -> Self {
         let zone = InMemoryAuthority::empty(Name::root(), ZoneType::Primary, false);
         let soa = SOA::new(name("ns.test"), name("hostmaster.test"), 1, 3600, 600, 86400, 0);
-        zone.upsert(Record::from_rdata(Name::root(), 0, RData::SOA(soa)), 1).await;
+        zone.upsert(Record::from_rdata(Name::root(), 0, RData::SOA(soa)), 1)
+            .await;
         let zone = Arc::new(zone);
         let mut catalog = Catalog::new();
         catalog.upsert(LowerName::new(&Name::root()), vec![zone.clone()]);
@@ -73,7 +78,9 @@ impl TestDns {
             .remove(&RrKey::new(LowerName::new(&owner), rtype));
         for rdata in records {
             let serial = self.next_serial();
-            self.zone.upsert(Record::from_rdata(owner.clone(), 0, rdata), serial).await;
+            self.zone
+                .upsert(Record::from_rdata(owner.clone(), 0, rdata), serial)
+                .await;
         }
     }
 
@@ -85,7 +92,10 @@ impl TestDns {
 
     /// TXT records, one string each.
     pub async fn set_txt(&self, owner: &str, records: &[&str]) {
-        let rdata = records.iter().map(|t| RData::TXT(TXT::new(vec![t.to_string()]))).collect();
+        let rdata = records
+            .iter()
+            .map(|t| RData::TXT(TXT::new(vec![t.to_string()])))
+            .collect();
         self.replace(owner, RecordType::TXT, rdata).await;
     }
 

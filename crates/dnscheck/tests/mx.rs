@@ -20,8 +20,14 @@ async fn mx_answers_tell_hosts_null_mx_no_mx_and_nxdomain_apart() {
         dns.mx(&domain("hosts.test")).await.unwrap(),
         MxAnswer::Hosts {
             records: vec![
-                MxRecord { preference: 10, host: "mx1.hosts.test".into() },
-                MxRecord { preference: 20, host: "mx2.hosts.test".into() },
+                MxRecord {
+                    preference: 10,
+                    host: "mx1.hosts.test".into()
+                },
+                MxRecord {
+                    preference: 20,
+                    host: "mx2.hosts.test".into()
+                },
             ]
         }
     );
@@ -37,5 +43,8 @@ async fn mx_answers_tell_hosts_null_mx_no_mx_and_nxdomain_apart() {
 
     // A change in DNS is seen at once: nothing is cached.
     server.set_mx("hosts.test", &[(5, "new.hosts.test")]).await;
-    assert_eq!(dns.mx(&domain("hosts.test")).await.unwrap().hosts(), vec!["new.hosts.test"]);
+    assert_eq!(
+        dns.mx(&domain("hosts.test")).await.unwrap().hosts(),
+        vec!["new.hosts.test"]
+    );
 }

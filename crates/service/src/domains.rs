@@ -120,7 +120,9 @@ impl Services {
 
     pub async fn delete_domain(&self, access: &OrgAccess, raw: &str) -> Result<(), ServiceError> {
         let name = DomainName::parse(raw).map_err(|_| ServiceError::NotFound)?;
-        Ok(self.store.delete_domain(access, &name).await?)
+        self.store.delete_domain(access, &name).await?;
+        self.snapshot.remove(name.as_str());
+        Ok(())
     }
 }
 

@@ -17,6 +17,9 @@ pub enum ServiceError {
     Unauthenticated,
     #[error("too many failed attempts; try again in {retry_after_secs} seconds")]
     Throttled { retry_after_secs: u64 },
+    /// A dependency outside Portcullis (DNS, an ACME server) could not be used; says which.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error")]
     Internal,
 }

@@ -8,14 +8,19 @@ mod domains;
 mod error;
 mod orgs;
 mod password_hash;
+mod policies;
+mod snapshot;
 mod throttle;
 
 pub use accounts::{Login, SESSION_TTL_SECS};
 pub use domains::{parse_domain, DOMAINS_PAGE_SIZE};
 pub use error::ServiceError;
 pub use password_hash::{hash_password, verify_password};
+pub use policies::{policy_error, MxProposal, PolicyState, VERSIONS_SHOWN};
+pub use snapshot::PolicySnapshot;
 pub use throttle::Throttle;
 
+use portcullis_dnscheck::Dns;
 use portcullis_store::Store;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -27,6 +32,10 @@ pub struct Services {
     throttle: Arc<Throttle>,
     /// Cached "no user exists yet", so the setup redirect costs no query per request.
     needs_setup: Arc<AtomicBool>,
+    /// Served policies, answered without the database.
+    pub snapshot: Arc<PolicySnapshot>,
+    /// Live DNS for "generate from MX"; `None` when no resolver could be configured.
+    pub dns: Option<Dns>,
 }
 
 impl Services {
@@ -36,7 +45,15 @@ impl Services {
             store,
             throttle: Arc::new(Throttle::default()),
             needs_setup: Arc::new(AtomicBool::new(needs_setup)),
+            snapshot: Arc::default(),
+            dns: None,
         })
+    }
+
+    /// Uses `dns` for live look-ups.
+    pub fn with_dns(mut self, dns: Dns) -> Self {
+        self.dns = Some(dns);
+        self
     }
 
     /// True while no user exists. Checks the database again while the cached flag says so, so

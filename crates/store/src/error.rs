@@ -7,6 +7,9 @@ pub enum StoreError {
     /// A unique constraint refused the row; the string names what was duplicated.
     #[error("{0} already exists")]
     Duplicate(String),
+    /// A value computed from stored data was not valid (never user input: that is parsed earlier).
+    #[error("invalid value: {0}")]
+    Invalid(String),
     #[error("the role does not allow this")]
     Forbidden,
     #[error("migration failed: {0}")]

@@ -13,6 +13,7 @@ mod connect;
 mod domains;
 mod error;
 mod orgs;
+mod policies;
 mod sessions;
 mod tokens;
 mod users;
@@ -25,6 +26,7 @@ pub use connect::{redact, Backend, Store};
 pub use domains::{BulkInsert, DomainPage, DomainQuery, DomainRow};
 pub use error::StoreError;
 pub use orgs::{Member, Org, OrgWithRole};
+pub use policies::{PolicyVersion, SaveOutcome, ServedPolicy};
 pub use tokens::TokenInfo;
 pub use users::User;
 

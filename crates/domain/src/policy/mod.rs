@@ -1,6 +1,7 @@
 //! MTA-STS policies (RFC 8461): the served text, its `mx:` patterns, its id, diffs between
 //! versions, and patterns proposed from live MX records.
 
+mod change;
 mod diff;
 mod mode;
 mod mx_pattern;
@@ -8,6 +9,7 @@ mod policy;
 mod policy_id;
 mod suggest;
 
+pub use change::describe_change;
 pub use diff::{diff_lines, has_changes, DiffKind, DiffLine};
 pub use mode::{Mode, ModeError};
 pub use mx_pattern::{MxPattern, MxPatternError};

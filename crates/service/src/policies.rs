@@ -1,0 +1,172 @@
+//! Viewing, editing and versioning a domain's MTA-STS policy, and proposing one from live MX.
+
+use crate::{ServiceError, Services};
+use portcullis_dnscheck::{MxAnswer, MxRecord};
+use portcullis_domain::policy::{
+    coverage, describe_change, suggest_patterns, MxCoverage, PolicyError, PolicyWarning, Suggestion,
+};
+use portcullis_domain::{DomainName, Policy, PolicySpec};
+use portcullis_store::{OrgAccess, PolicyVersion, SaveOutcome};
+use serde::{Deserialize, Serialize};
+
+pub const VERSIONS_SHOWN: i64 = 200;
+
+/// A domain's current policy as stored, parsed back, with its warnings.
+#[derive(Debug, Clone)]
+pub struct PolicyState {
+    pub domain: DomainName,
+    pub current: Option<PolicyVersion>,
+    pub policy: Option<Policy>,
+}
+
+impl PolicyState {
+    pub fn warnings(&self) -> Vec<PolicyWarning> {
+        self.policy.as_ref().map(Policy::warnings).unwrap_or_default()
+    }
+}
+
+/// What "generate from MX" found and proposes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MxProposal {
+    pub answer: MxAnswer,
+    /// Why nothing can be proposed (null MX, no MX, no such domain).
+    pub explanation: Option<String>,
+    pub suggestion: Suggestion,
+    /// The live MX hosts against the domain's current policy, if it has one.
+    pub current_coverage: Vec<MxCoverage>,
+}
+
+impl MxProposal {
+    pub fn records(&self) -> &[MxRecord] {
+        match &self.answer {
+            MxAnswer::Hosts { records } => records,
+            _ => &[],
+        }
+    }
+}
+
+fn name_of(raw: &str) -> Result<DomainName, ServiceError> {
+    DomainName::parse(raw).map_err(|_| ServiceError::NotFound)
+}
+
+/// Maps a policy error to the form field it belongs to.
+pub fn policy_error(e: PolicyError) -> ServiceError {
+    let field = match e {
+        PolicyError::MaxAgeTooLarge(_) => "max_age",
+        _ => "mx",
+    };
+    ServiceError::invalid(field, e)
+}
+
+impl Services {
+    pub async fn policy_state(&self, access: &OrgAccess, raw: &str) -> Result<PolicyState, ServiceError> {
+        let domain = name_of(raw)?;
+        self.store
+            .domain(access, &domain)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let current = self.store.current_policy(access, &domain).await?;
+        let policy = match &current {
+            Some(v) => Some(Policy::parse(&v.body).map_err(|e| {
+                tracing::error!(domain = %domain, error = %e, "stored policy does not parse");
+                ServiceError::Internal
+            })?),
+            None => None,
+        };
+        Ok(PolicyState {
+            domain,
+            current,
+            policy,
+        })
+    }
+
+    /// Saves a new version when the served text changes; the snapshot serves it at once.
+    pub async fn save_policy(
+        &self,
+        access: &OrgAccess,
+        raw: &str,
+        spec: &PolicySpec,
+        author: &str,
+    ) -> Result<SaveOutcome, ServiceError> {
+        let policy = Policy::from_spec(spec).map_err(policy_error)?;
+        let state = self.policy_state(access, raw).await?;
+        let note = describe_change(state.policy.as_ref(), &policy);
+        let outcome = self
+            .store
+            .save_policy(access, &state.domain, &policy, author, &note)
+            .await
+            .map_err(|e| match ServiceError::from(e) {
+                // Two saves in the same second raced for the same id: the other one won.
+                ServiceError::Conflict(_) => ServiceError::Conflict(
+                    "the policy was changed at the same moment elsewhere; reload and try again".into(),
+                ),
+                other => other,
+            })?;
+        if let SaveOutcome::Saved(v) = &outcome {
+            self.snapshot.set(state.domain.as_str(), &v.body);
+            tracing::info!(domain = %state.domain, policy_id = %v.policy_id, %author, "policy saved");
+        }
+        Ok(outcome)
+    }
+
+    pub async fn policy_versions(&self, access: &OrgAccess, raw: &str) -> Result<Vec<PolicyVersion>, ServiceError> {
+        let domain = name_of(raw)?;
+        self.store
+            .domain(access, &domain)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        Ok(self.store.policy_versions(access, &domain, VERSIONS_SHOWN).await?)
+    }
+
+    /// One version and the one before it (for a diff), or `NotFound`.
+    pub async fn policy_version(
+        &self,
+        access: &OrgAccess,
+        raw: &str,
+        policy_id: &str,
+    ) -> Result<(PolicyVersion, Option<PolicyVersion>), ServiceError> {
+        let versions = self.policy_versions(access, raw).await?;
+        let at = versions
+            .iter()
+            .position(|v| v.policy_id == policy_id)
+            .ok_or(ServiceError::NotFound)?;
+        Ok((versions[at].clone(), versions.get(at + 1).cloned()))
+    }
+
+    /// Looks up the live MX and proposes patterns, with the current policy's coverage.
+    pub async fn propose_from_mx(&self, access: &OrgAccess, raw: &str) -> Result<MxProposal, ServiceError> {
+        let state = self.policy_state(access, raw).await?;
+        let dns = self.dns.as_ref().ok_or_else(|| {
+            ServiceError::Unavailable("no DNS resolver is configured; set PORTCULLIS_DNS_UPSTREAM".into())
+        })?;
+        let answer = dns
+            .mx(&state.domain)
+            .await
+            .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+        let hosts = answer.hosts();
+        let current_coverage = state
+            .policy
+            .as_ref()
+            .map(|p| coverage(p.mx(), &hosts))
+            .unwrap_or_default();
+        Ok(MxProposal {
+            explanation: answer.explain().map(str::to_string),
+            suggestion: suggest_patterns(&hosts),
+            current_coverage,
+            answer,
+        })
+    }
+
+    /// Reloads every served policy from the database; on failure the old snapshot stays.
+    pub async fn refresh_snapshot(&self) -> Result<usize, ServiceError> {
+        let all = self.store.served_policies().await?;
+        let n = all.len();
+        self.snapshot.replace_all(all);
+        Ok(n)
+    }
+
+    /// The served text for `mta-sts.<domain>` answers; never touches the database.
+    pub fn served_policy(&self, domain: &str) -> Option<std::sync::Arc<str>> {
+        self.snapshot.get(domain)
+    }
+}

@@ -1,0 +1,209 @@
+//! Policy versions. The newest version of a domain is its served policy; every save that changes
+//! the served text adds a version with a new policy id, in one transaction.
+
+use crate::{now, OrgAccess, Store, StoreError};
+use portcullis_domain::{DomainName, Policy, PolicyId, Role};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyVersion {
+    pub policy_id: String,
+    pub mode: String,
+    pub max_age: i64,
+    /// The exact served text.
+    pub body: String,
+    pub author: String,
+    pub note: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Saved(PolicyVersion),
+    /// The served text would not change, so no version (and no new id) was made.
+    Unchanged(PolicyVersion),
+}
+
+/// One served policy, for the in-memory snapshot that answers `mta-sts.<name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedPolicy {
+    pub domain: String,
+    pub policy_id: String,
+    pub body: String,
+}
+
+const VERSION_COLUMNS: &str = "v.policy_id, v.mode, v.max_age, v.body, v.author, v.note, v.created_at";
+
+fn row_to_version(r: &sqlx::any::AnyRow) -> Result<PolicyVersion, sqlx::Error> {
+    Ok(PolicyVersion {
+        policy_id: r.try_get("policy_id")?,
+        mode: r.try_get("mode")?,
+        max_age: r.try_get("max_age")?,
+        body: r.try_get("body")?,
+        author: r.try_get("author")?,
+        note: r.try_get("note")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// UTC `YYYYMMDDTHHMMSS` for a Unix time: the readable stem of policy ids.
+fn id_stamp(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .unwrap_or_default()
+        .format("%Y%m%dT%H%M%S")
+        .to_string()
+}
+
+impl Store {
+    /// Saves `policy` as the domain's new current version unless it would serve the same text.
+    /// `note` says what changed; `author` who changed it. Editors and owners only.
+    pub async fn save_policy(
+        &self,
+        access: &OrgAccess,
+        domain: &DomainName,
+        policy: &Policy,
+        author: &str,
+        note: &str,
+    ) -> Result<SaveOutcome, StoreError> {
+        access.require(Role::Editor)?;
+        let body = policy.render();
+        let mut tx = self.pool.begin().await?;
+        let domain_id: i64 = sqlx::query("SELECT id FROM domains WHERE org_id = $1 AND name = $2")
+            .bind(access.org_id)
+            .bind(domain.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .try_get("id")?;
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM policy_versions v WHERE v.domain_id = $1 ORDER BY v.id DESC LIMIT 1"
+        );
+        let current = sqlx::query(&sql)
+            .bind(domain_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| row_to_version(&r))
+            .transpose()?;
+        if let Some(current) = current.as_ref().filter(|c| c.body == body) {
+            return Ok(SaveOutcome::Unchanged(current.clone()));
+        }
+        let t = now();
+        let previous = current.as_ref().and_then(|c| PolicyId::new(&c.policy_id).ok());
+        let policy_id =
+            PolicyId::successor(&id_stamp(t), previous.as_ref()).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let version = PolicyVersion {
+            policy_id: policy_id.to_string(),
+            mode: policy.mode().to_string(),
+            max_age: policy.max_age() as i64,
+            body,
+            author: author.to_string(),
+            note: note.to_string(),
+            created_at: t,
+        };
+        sqlx::query(
+            "INSERT INTO policy_versions (domain_id, policy_id, mode, max_age, body, author, note, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(domain_id)
+        .bind(&version.policy_id)
+        .bind(&version.mode)
+        .bind(version.max_age)
+        .bind(&version.body)
+        .bind(&version.author)
+        .bind(&version.note)
+        .bind(version.created_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(SaveOutcome::Saved(version))
+    }
+
+    /// Versions of the domain's policy, newest (the served one) first.
+    pub async fn policy_versions(
+        &self,
+        access: &OrgAccess,
+        domain: &DomainName,
+        limit: i64,
+    ) -> Result<Vec<PolicyVersion>, StoreError> {
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM policy_versions v JOIN domains d ON d.id = v.domain_id \
+             WHERE d.org_id = $1 AND d.name = $2 ORDER BY v.id DESC LIMIT $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(access.org_id)
+            .bind(domain.as_str())
+            .bind(limit.clamp(1, 1000))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(row_to_version).collect::<Result<_, _>>()?)
+    }
+
+    pub async fn current_policy(
+        &self,
+        access: &OrgAccess,
+        domain: &DomainName,
+    ) -> Result<Option<PolicyVersion>, StoreError> {
+        Ok(self.policy_versions(access, domain, 1).await?.into_iter().next())
+    }
+
+    pub async fn policy_version(
+        &self,
+        access: &OrgAccess,
+        domain: &DomainName,
+        policy_id: &str,
+    ) -> Result<Option<PolicyVersion>, StoreError> {
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM policy_versions v JOIN domains d ON d.id = v.domain_id \
+             WHERE d.org_id = $1 AND d.name = $2 AND v.policy_id = $3"
+        );
+        let row = sqlx::query(&sql)
+            .bind(access.org_id)
+            .bind(domain.as_str())
+            .bind(policy_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| row_to_version(&r)).transpose()?)
+    }
+
+    /// Every domain's current policy, platform-wide. Only for the public policy host, which
+    /// serves these texts to anyone who asks for `mta-sts.<domain>` anyway.
+    pub async fn served_policies(&self) -> Result<Vec<ServedPolicy>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT d.name, v.policy_id, v.body FROM domains d JOIN policy_versions v \
+             ON v.id = (SELECT MAX(id) FROM policy_versions WHERE domain_id = d.id)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ServedPolicy {
+                    domain: r.try_get("name")?,
+                    policy_id: r.try_get("policy_id")?,
+                    body: r.try_get("body")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// The current policy of one domain, platform-wide, for refreshing one snapshot entry.
+    pub async fn served_policy(&self, domain: &DomainName) -> Result<Option<ServedPolicy>, StoreError> {
+        let row = sqlx::query(
+            "SELECT d.name, v.policy_id, v.body FROM domains d JOIN policy_versions v ON v.domain_id = d.id \
+             WHERE d.name = $1 ORDER BY v.id DESC LIMIT 1",
+        )
+        .bind(domain.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(ServedPolicy {
+                domain: r.try_get("name")?,
+                policy_id: r.try_get("policy_id")?,
+                body: r.try_get("body")?,
+            })
+        })
+        .transpose()
+        .map_err(|e: sqlx::Error| e.into())
+    }
+}
