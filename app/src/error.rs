@@ -22,6 +22,9 @@ pub enum AppError {
     Csrf,
     #[error("Too many failed attempts; try again in {0} minutes")]
     Throttled(u64),
+    /// A service outside Portcullis (DNS, ACME) could not be used; the text says which.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("Something went wrong on the server; the details are in its log")]
     Internal,
     #[error("Could not reach the server ({0})")]
@@ -52,6 +55,7 @@ impl AppError {
             AppError::Forbidden | AppError::Csrf => 403,
             AppError::Unauthenticated => 401,
             AppError::Throttled(_) => 429,
+            AppError::Unavailable(_) => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }
@@ -65,6 +69,7 @@ impl AppError {
             AppError::Csrf => "csrf",
             AppError::Unauthenticated => "unauthenticated",
             AppError::Throttled(_) => "throttled",
+            AppError::Unavailable(_) => "unavailable",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
         }

@@ -142,6 +142,7 @@ pub fn service_error(e: ServiceError) -> AppError {
         ServiceError::Forbidden => AppError::Forbidden,
         ServiceError::Unauthenticated => AppError::Unauthenticated,
         ServiceError::Throttled { retry_after_secs } => AppError::Throttled(retry_after_secs.div_ceil(60)),
+        ServiceError::Unavailable(m) => AppError::Unavailable(m),
         ServiceError::Internal => AppError::Internal,
     })
 }

@@ -50,6 +50,9 @@ pub enum Command {
     /// Manage domains.
     #[command(subcommand)]
     Domain(DomainCommand),
+    /// Show, set and version MTA-STS policies.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,4 +118,27 @@ pub enum DomainCommand {
         org: String,
         name: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Print the served policy text of a domain.
+    Show { domain: String },
+    /// Set a domain's policy; prints the policy id now served (a new one when the text changed).
+    Set {
+        domain: String,
+        /// testing, enforce or none.
+        #[arg(long)]
+        mode: String,
+        /// Seconds senders may cache the policy (0..=31557600).
+        #[arg(long, value_name = "SECONDS")]
+        max_age: u64,
+        /// An MX pattern (repeat for each): mx1.example.com or *.mx.example.com.
+        #[arg(long = "mx", value_name = "PATTERN")]
+        mx: Vec<String>,
+    },
+    /// List versions, newest first: id, time, author and what changed (tab-separated).
+    Versions { domain: String },
+    /// Look up the domain's live MX records and print proposed mx patterns, one per line.
+    FromMx { domain: String },
 }

@@ -20,7 +20,7 @@ pub struct Config {
     /// The name users point `mta-sts.<domain>` at and that report addresses use.
     pub public_host: Option<String>,
     /// `ip:port` of the DNS resolver to use instead of the system's.
-    pub dns_upstream: Option<String>,
+    pub dns_upstream: Option<std::net::SocketAddr>,
     pub acme_directory: Option<String>,
     pub acme_ca_file: Option<String>,
     /// Mark cookies `Secure` (set when the dashboard is reached over HTTPS).

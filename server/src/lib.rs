@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 mod metrics;
 mod middleware;
+pub mod policy_host;
 mod router;
 
 pub use config::Config;

@@ -1,11 +1,12 @@
 use anyhow::{bail, Context};
 use app::ssr::{AppState, FlashStore};
 use clap::Parser;
-use portcullis_domain::OrgSlug;
-use portcullis_server::cli::{Cli, Command, DomainCommand, OrgCommand, TokenCommand, UserCommand};
+use portcullis_dnscheck::Dns;
+use portcullis_domain::{DomainName, Mode, OrgSlug, PolicySpec};
+use portcullis_server::cli::{Cli, Command, DomainCommand, OrgCommand, PolicyCommand, TokenCommand, UserCommand};
 use portcullis_server::{build_router, leptos_options, Config, ServerState};
 use portcullis_service::Services;
-use portcullis_store::{OrgAccess, Store};
+use portcullis_store::{OrgAccess, SaveOutcome, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -37,9 +38,103 @@ async fn open(config: &Config) -> anyhow::Result<Services> {
         .migrate()
         .await
         .context("database migration failed; the server was not started")?;
-    Services::new(store)
+    let services = Services::new(store)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot read the database: {e}"))
+        .map_err(|e| anyhow::anyhow!("cannot read the database: {e}"))?;
+    Ok(match Dns::new(config.dns_upstream) {
+        Ok(dns) => services.with_dns(dns),
+        Err(e) => {
+            tracing::warn!(error = %e, "live DNS look-ups are unavailable");
+            services
+        }
+    })
+}
+
+/// The organisation that holds `domain`, with operator rights (names are unique platform-wide).
+async fn operator_domain_access(services: &Services, domain: &str) -> anyhow::Result<OrgAccess> {
+    let name = DomainName::parse(domain).map_err(|e| anyhow::anyhow!("{domain}: {e}"))?;
+    let accesses = services.store.operator_accesses().await?;
+    let (access, _) = services
+        .store
+        .find_domain(&accesses, &name)
+        .await?
+        .with_context(|| format!("no domain {name} is registered (see `portcullis domain list`)"))?;
+    Ok(access)
+}
+
+async fn policy_command(services: &Services, command: PolicyCommand) -> anyhow::Result<()> {
+    match command {
+        PolicyCommand::Show { domain } => {
+            let access = operator_domain_access(services, &domain).await?;
+            let state = services.policy_state(&access, &domain).await.map_err(fail)?;
+            let current = state
+                .current
+                .with_context(|| format!("{} has no policy yet (see `portcullis policy set`)", state.domain))?;
+            eprintln!("# id {} ({})", current.policy_id, current.note);
+            print!("{}", current.body.replace("\r\n", "\n"));
+            for w in state.policy.iter().flat_map(|p| p.warnings()) {
+                eprintln!("warning: {}", w.message());
+            }
+        }
+        PolicyCommand::Set {
+            domain,
+            mode,
+            max_age,
+            mx,
+        } => {
+            let access = operator_domain_access(services, &domain).await?;
+            let mode = Mode::parse(&mode).map_err(|e| anyhow::anyhow!("--mode: {e}"))?;
+            let spec = PolicySpec { mode, max_age, mx };
+            match services
+                .save_policy(&access, &domain, &spec, "command line")
+                .await
+                .map_err(fail)?
+            {
+                SaveOutcome::Saved(v) => {
+                    println!("{}", v.policy_id);
+                    eprintln!(
+                        "saved: {}; now publish _mta-sts TXT \"v=STSv1; id={}\"",
+                        v.note, v.policy_id
+                    );
+                }
+                SaveOutcome::Unchanged(v) => {
+                    println!("{}", v.policy_id);
+                    eprintln!("unchanged: the served policy is already this text");
+                }
+            }
+            let policy = portcullis_domain::Policy::from_spec(&spec).map_err(|e| anyhow::anyhow!("{e}"))?;
+            for w in policy.warnings() {
+                eprintln!("warning: {}", w.message());
+            }
+        }
+        PolicyCommand::Versions { domain } => {
+            let access = operator_domain_access(services, &domain).await?;
+            for v in services.policy_versions(&access, &domain).await.map_err(fail)? {
+                let when = chrono::DateTime::from_timestamp(v.created_at, 0)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default();
+                println!("{}\t{when}\t{}\t{}", v.policy_id, v.author, v.note);
+            }
+        }
+        PolicyCommand::FromMx { domain } => {
+            let access = operator_domain_access(services, &domain).await?;
+            let proposal = services.propose_from_mx(&access, &domain).await.map_err(fail)?;
+            if let Some(why) = &proposal.explanation {
+                bail!("{why}");
+            }
+            for r in proposal.records() {
+                eprintln!("MX {} {}", r.preference, r.host);
+            }
+            for u in &proposal.suggestion.unusable {
+                eprintln!("cannot be covered: {} ({})", u.host, u.reason);
+            }
+            for p in &proposal.suggestion.patterns {
+                println!("{}", p.pattern);
+                eprintln!("  covers {}", p.covers.join(", "));
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn operator_access(services: &Services, org: &str) -> anyhow::Result<OrgAccess> {
@@ -146,6 +241,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             })?;
             eprintln!("removed {name}");
         }
+        Command::Policy(command) => policy_command(&services, command).await?,
     }
     Ok(())
 }
@@ -200,6 +296,23 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
             tracing::warn!("{name} is set but that listener is not part of this version yet");
         }
     }
+    match services.refresh_snapshot().await {
+        Ok(n) => tracing::info!(policies = n, "serving MTA-STS policies"),
+        Err(e) => tracing::error!(error = %e, "could not load the served policies"),
+    }
+    // Changes made by another process (the CLI, a second instance) reach this one within a
+    // minute; changes made here are served at once. A database outage keeps the old snapshot.
+    let refresh = services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = refresh.refresh_snapshot().await {
+                tracing::warn!(error = %e, "policy snapshot not refreshed; still serving the previous one");
+            }
+        }
+    });
     let purge = services.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));

@@ -5,12 +5,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug, Default)]
 pub struct Metrics {
     by_class: [AtomicU64; 5],
+    policies_served: AtomicU64,
 }
 
 impl Metrics {
     pub fn record(&self, status: u16) {
         let idx = (status / 100).clamp(1, 5) as usize - 1;
         self.by_class[idx].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn policy_served(&self) {
+        self.policies_served.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn render(&self, gauges: &[(&str, &str, i64)]) -> String {
@@ -24,6 +29,11 @@ impl Metrics {
                 c.load(Ordering::Relaxed)
             ));
         }
+        out.push_str(&format!(
+            "# HELP portcullis_policy_fetches_total MTA-STS policies served.\n\
+             # TYPE portcullis_policy_fetches_total counter\nportcullis_policy_fetches_total {}\n",
+            self.policies_served.load(Ordering::Relaxed)
+        ));
         for (name, help, value) in gauges {
             out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"));
         }

@@ -1,5 +1,5 @@
 use crate::metrics::Metrics;
-use crate::{api, middleware};
+use crate::{api, middleware, policy_host};
 use app::ssr::AppState;
 use app::{shell, App};
 use axum::extract::{FromRef, State};
@@ -69,6 +69,10 @@ pub fn build_router(state: ServerState) -> Router {
             state.clone(),
             middleware::request_info,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            policy_host::serve_policy,
+        ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
         .with_state(state)
 }
@@ -99,6 +103,11 @@ async fn metrics(State(state): State<ServerState>) -> Response {
     let body = state.metrics.render(&[
         ("portcullis_database_up", "1 when the database answers.", up),
         ("portcullis_domains", "Registered domains (all organisations).", domains),
+        (
+            "portcullis_policies_hosted",
+            "Domains with a policy in the served snapshot.",
+            state.app.services.snapshot.len() as i64,
+        ),
     ]);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],

@@ -9,6 +9,8 @@ pub struct DomainRow {
     pub org_slug: String,
     pub org_name: String,
     pub created_at: i64,
+    /// Mode of the served policy; `None` until a policy is saved.
+    pub mode: Option<String>,
 }
 
 /// A page of the domains list across the organisations the caller may see.
@@ -40,10 +42,12 @@ fn row_to_domain(r: &sqlx::any::AnyRow) -> Result<DomainRow, sqlx::Error> {
         org_slug: r.try_get("slug")?,
         org_name: r.try_get("org_name")?,
         created_at: r.try_get("created_at")?,
+        mode: r.try_get("mode")?,
     })
 }
 
-const DOMAIN_COLUMNS: &str = "d.name, o.slug, o.name AS org_name, d.created_at";
+const DOMAIN_COLUMNS: &str = "d.name, o.slug, o.name AS org_name, d.created_at, \
+     (SELECT v.mode FROM policy_versions v WHERE v.domain_id = d.id ORDER BY v.id DESC LIMIT 1) AS mode";
 
 impl Store {
     /// Registers a domain in the organisation. Editors and owners only.
@@ -65,6 +69,7 @@ impl Store {
             org_slug: access.slug.clone(),
             org_name: access.name.clone(),
             created_at: t,
+            mode: None,
         })
     }
 

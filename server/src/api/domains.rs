@@ -31,7 +31,7 @@ impl From<DomainRow> for DomainJson {
             name: d.name,
             unicode,
             organization: d.org_slug,
-            mode: None,
+            mode: d.mode,
             created_at,
         }
     }

@@ -16,6 +16,7 @@ pub enum ApiError {
     PayloadTooLarge,
     UnsupportedMediaType,
     TooManyRequests(u64),
+    Unavailable(String),
     Internal,
 }
 
@@ -51,6 +52,7 @@ impl ApiError {
                 "throttled",
                 format!("try again in {s} seconds"),
             ),
+            ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m.clone()),
             ApiError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -76,6 +78,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden => ApiError::Forbidden,
             ServiceError::Unauthenticated => ApiError::Unauthenticated,
             ServiceError::Throttled { retry_after_secs } => ApiError::TooManyRequests(retry_after_secs),
+            ServiceError::Unavailable(m) => ApiError::Unavailable(m),
             ServiceError::Internal => ApiError::Internal,
         }
     }

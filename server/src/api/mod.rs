@@ -5,6 +5,7 @@ mod auth;
 mod domains;
 mod error;
 mod openapi;
+mod policy;
 
 pub use error::ApiError;
 
@@ -20,6 +21,9 @@ pub fn router(state: ServerState) -> Router<ServerState> {
         .route("/openapi.json", get(openapi::document))
         .route("/domains", get(domains::list).post(domains::create))
         .route("/domains/{name}", get(domains::show).delete(domains::remove))
+        .route("/domains/{name}/policy", get(policy::show).put(policy::put))
+        .route("/domains/{name}/policy/versions", get(policy::versions))
+        .route("/domains/{name}/policy/mx", get(policy::from_mx))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

@@ -24,8 +24,16 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn new(kind: Kind) -> Self {
+        Self::with_dns(kind, None).await
+    }
+
+    /// With live DNS pointed at a test server.
+    pub async fn with_dns(kind: Kind, dns: Option<portcullis_dnscheck::Dns>) -> Self {
         let db = TestDb::new(kind).await;
-        let services = Services::new(db.store.clone()).await.unwrap();
+        let mut services = Services::new(db.store.clone()).await.unwrap();
+        if let Some(dns) = dns {
+            services = services.with_dns(dns);
+        }
         let app = AppState {
             services: services.clone(),
             flash: Arc::new(FlashStore::default()),

@@ -1,0 +1,133 @@
+//! `GET|PUT /api/v1/domains/{name}/policy`, `GET …/policy/versions`, `GET …/policy/mx`.
+
+use super::auth::TokenAccess;
+use super::ApiError;
+use crate::ServerState;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use portcullis_domain::{Policy, PolicySpec};
+use portcullis_service::ServiceError;
+use portcullis_store::{PolicyVersion, SaveOutcome};
+use serde_json::{json, Value};
+
+fn time(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default()
+}
+
+fn version_json(v: &PolicyVersion) -> Value {
+    json!({
+        "id": v.policy_id,
+        "mode": v.mode,
+        "max_age": v.max_age,
+        "text": v.body,
+        "author": v.author,
+        "note": v.note,
+        "created_at": time(v.created_at),
+    })
+}
+
+/// The documented shape: spec fields, `id` and `text`, plus warnings and provenance.
+fn policy_json(domain: &str, v: &PolicyVersion) -> Value {
+    let parsed = Policy::parse(&v.body).ok();
+    let warnings: Vec<Value> = parsed
+        .as_ref()
+        .map(Policy::warnings)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|w| json!({"code": w.code(), "message": w.message()}))
+        .collect();
+    json!({
+        "domain": domain,
+        "id": v.policy_id,
+        "mode": v.mode,
+        "max_age": v.max_age,
+        "mx": parsed.map(|p| p.to_spec().mx).unwrap_or_default(),
+        "text": v.body,
+        "warnings": warnings,
+        "updated_at": time(v.created_at),
+        "updated_by": v.author,
+    })
+}
+
+fn domain_not_found(name: &str) -> impl Fn(ServiceError) -> ApiError + '_ {
+    move |e| match e {
+        ServiceError::NotFound => ApiError::NotFound(format!("no domain {name} in this organisation")),
+        other => other.into(),
+    }
+}
+
+pub async fn show(
+    State(state): State<ServerState>,
+    TokenAccess(access): TokenAccess,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let policy = state
+        .app
+        .services
+        .policy_state(&access, &name)
+        .await
+        .map_err(domain_not_found(&name))?;
+    let current = policy.current.ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "{} has no policy yet; PUT one to start serving it",
+            policy.domain
+        ))
+    })?;
+    Ok(Json(policy_json(policy.domain.as_str(), &current)).into_response())
+}
+
+pub async fn put(
+    State(state): State<ServerState>,
+    TokenAccess(access): TokenAccess,
+    Path(name): Path<String>,
+    body: Result<Json<PolicySpec>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(spec) = body?;
+    let author = format!("API token ({})", access.org_slug());
+    let outcome = state
+        .app
+        .services
+        .save_policy(&access, &name, &spec, &author)
+        .await
+        .map_err(domain_not_found(&name))?;
+    let domain = portcullis_domain::DomainName::parse(&name).map_err(|_| ApiError::Internal)?;
+    let (changed, version) = match outcome {
+        SaveOutcome::Saved(v) => (true, v),
+        SaveOutcome::Unchanged(v) => (false, v),
+    };
+    let mut out = policy_json(domain.as_str(), &version);
+    out["changed"] = json!(changed);
+    Ok(Json(out).into_response())
+}
+
+pub async fn versions(
+    State(state): State<ServerState>,
+    TokenAccess(access): TokenAccess,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let versions = state
+        .app
+        .services
+        .policy_versions(&access, &name)
+        .await
+        .map_err(domain_not_found(&name))?;
+    Ok(Json(json!({"versions": versions.iter().map(version_json).collect::<Vec<_>>()})).into_response())
+}
+
+pub async fn from_mx(
+    State(state): State<ServerState>,
+    TokenAccess(access): TokenAccess,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let proposal = state
+        .app
+        .services
+        .propose_from_mx(&access, &name)
+        .await
+        .map_err(domain_not_found(&name))?;
+    Ok(Json(proposal).into_response())
+}

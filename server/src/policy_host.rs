@@ -1,0 +1,120 @@
+//! Answers `https://mta-sts.<domain>/.well-known/mta-sts.txt` from the in-memory snapshot.
+//!
+//! It sits in front of everything else: a request whose Host starts with `mta-sts.` never
+//! reaches the dashboard, the API or a redirect (senders refuse 3xx), and it never waits on
+//! the database.
+
+use crate::ServerState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use portcullis_domain::DomainName;
+
+pub const POLICY_PATH: &str = "/.well-known/mta-sts.txt";
+const PREFIX: &str = "mta-sts.";
+
+/// The registered domain a Host names, if it is an `mta-sts.` host: case-insensitive, port and
+/// trailing dot ignored. `Some(None)` is an `mta-sts.` host whose rest is not a valid name.
+pub fn policy_domain(host: &str) -> Option<Option<DomainName>> {
+    let host = host.trim();
+    // `[v6]:port` is never an mta-sts host; strip a port only after a name.
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) && !name.contains(':') => name,
+        _ => host,
+    };
+    let name = name.strip_suffix('.').unwrap_or(name);
+    let prefix = name.get(..PREFIX.len())?;
+    if !prefix.eq_ignore_ascii_case(PREFIX) {
+        return None;
+    }
+    Some(DomainName::parse(&name[PREFIX.len()..]).ok())
+}
+
+fn host_of(req: &Request) -> Option<&str> {
+    req.headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+}
+
+pub async fn serve_policy(State(state): State<ServerState>, req: Request, next: Next) -> Response {
+    let Some(domain) = host_of(&req).and_then(policy_domain) else {
+        return next.run(req).await;
+    };
+    if req.uri().path() != POLICY_PATH {
+        return not_found();
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut r = (StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are allowed here\n").into_response();
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return r;
+    }
+    let Some(body) = domain.and_then(|d| state.app.services.served_policy(d.as_str())) else {
+        return not_found();
+    };
+    state.metrics.policy_served();
+    let len = body.len();
+    let body = if req.method() == Method::HEAD {
+        Body::empty()
+    } else {
+        Body::from(body.to_string())
+    };
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .header(header::CONTENT_LENGTH, len)
+        // Senders cache by max_age and re-fetch when the DNS id changes; shared caches must
+        // check back every time so a new policy is never hidden behind a stale copy.
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(body)
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// The same answer for unknown hosts, unconfigured domains and other paths: no hint about which
+/// names exist or belong to whom.
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "not found\n",
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn domain(host: &str) -> Option<Option<String>> {
+        policy_domain(host).map(|d| d.map(|d| d.to_string()))
+    }
+
+    #[test]
+    fn recognises_mta_sts_hosts_in_any_spelling() {
+        let some = |s: &str| Some(Some(s.to_string()));
+        assert_eq!(domain("mta-sts.example.com"), some("example.com"));
+        assert_eq!(domain("MTA-STS.Example.COM"), some("example.com"));
+        assert_eq!(domain("mta-sts.example.com:8443"), some("example.com"));
+        assert_eq!(domain("mta-sts.example.com.:443"), some("example.com"));
+        assert_eq!(domain("mta-sts.xn--bcher-kva.example"), some("xn--bcher-kva.example"));
+        assert_eq!(domain("mta-sts.bücher.example"), some("xn--bcher-kva.example"));
+    }
+
+    #[test]
+    fn other_hosts_pass_through_and_bad_names_are_refused() {
+        assert_eq!(domain("portcullis.example.net"), None);
+        assert_eq!(domain("127.0.0.1:3000"), None);
+        assert_eq!(domain("[::1]:3000"), None);
+        assert_eq!(domain("mta-stsexample.com"), None);
+        assert_eq!(domain(""), None);
+        assert_eq!(domain("mta-sts."), None);
+        assert_eq!(domain("mta-sts.com"), Some(None));
+        assert_eq!(domain("mta-sts.a..b"), Some(None));
+        assert_eq!(domain("mta-sts.192.0.2.1"), Some(None));
+        assert_eq!(domain(&format!("mta-sts.{}.com", "a".repeat(300))), Some(None));
+        assert_eq!(domain("mta-sts.example.com/../x"), Some(None));
+    }
+}

@@ -1,0 +1,274 @@
+//! Policy editing over the API and policy hosting on `mta-sts.<domain>`, through the real router.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::*;
+use portcullis_dnscheck::testing::TestDns;
+use portcullis_dnscheck::Dns;
+use portcullis_store::testing::Kind;
+use serde_json::json;
+
+fn policy_get(host: &str, method: &str, path: &str) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::HOST, host)
+        .body(Body::empty())
+        .unwrap()
+}
+
+const TEXT: &str =
+    "version: STSv1\r\nmode: testing\r\nmx: mx1.example.com\r\nmx: *.mx.example.com\r\nmax_age: 86400\r\n";
+
+#[tokio::test]
+async fn policy_api_versions_and_errors() {
+    let dns = TestDns::start().await;
+    let app = TestApp::with_dns(Kind::Sqlite, Some(Dns::new(Some(dns.addr())).unwrap())).await;
+    let alice = app.user("alice@example.com", true).await;
+    let org = app.org("Alpha", &alice).await;
+    let other = app.org("Beta", &alice).await;
+    let (editor, _) = app.services.create_token(&org, "ci", "editor").await.unwrap();
+    let (viewer, _) = app.services.create_token(&org, "ro", "viewer").await.unwrap();
+    let (stranger, _) = app.services.create_token(&other, "b", "owner").await.unwrap();
+    app.services.add_domain(&org, "example.com").await.unwrap();
+    let t = Some(editor.as_str());
+    let path = "/api/v1/domains/example.com/policy";
+
+    let res = app.send(api("GET", path, t, None)).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(body_json(res).await["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no policy yet"));
+
+    let spec = json!({"mode": "testing", "max_age": 86400, "mx": ["MX1.example.com.", "*.mx.example.com"]});
+    let res = app.send(api("PUT", path, t, Some(spec.clone()))).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let saved = body_json(res).await;
+    assert_eq!(saved["changed"], true);
+    assert_eq!(saved["text"], TEXT);
+    assert_eq!(saved["mx"], json!(["mx1.example.com", "*.mx.example.com"]));
+    assert_eq!(saved["warnings"], json!([]));
+    let id = saved["id"].as_str().unwrap().to_string();
+
+    let res = app.send(api("GET", path, Some(viewer.as_str()), None)).await;
+    let shown = body_json(res).await;
+    assert_eq!(
+        (shown["id"].as_str(), shown["mode"].as_str()),
+        (Some(id.as_str()), Some("testing"))
+    );
+    let res = app.send(api("PUT", path, t, Some(spec))).await;
+    assert_eq!(body_json(res).await["changed"], false);
+
+    let res = app
+        .send(api(
+            "PUT",
+            path,
+            t,
+            Some(json!({"mode": "enforce", "max_age": 3600, "mx": ["mx1.example.com"]})),
+        ))
+        .await;
+    let enforce = body_json(res).await;
+    assert_ne!(enforce["id"], id);
+    let codes: Vec<_> = enforce["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].clone())
+        .collect();
+    assert_eq!(
+        codes,
+        vec![json!("max_age_below_one_day"), json!("enforce_max_age_below_one_week")]
+    );
+    let res = app.send(api("GET", "/api/v1/domains/example.com", t, None)).await;
+    assert_eq!(body_json(res).await["mode"], "enforce");
+
+    let res = app.send(api("GET", &format!("{path}/versions"), t, None)).await;
+    let versions = body_json(res).await;
+    let versions = versions["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[1]["id"], id.as_str());
+    assert_eq!(
+        versions[0]["note"],
+        "mode testing → enforce; removed mx *.mx.example.com; max_age 86400 → 3600"
+    );
+
+    for (body, needle) in [
+        (
+            json!({"mode": "testing", "max_age": 86400, "mx": ["192.0.2.1"]}),
+            "IP address",
+        ),
+        (
+            json!({"mode": "testing", "max_age": 86400, "mx": ["mx.*.example.com"]}),
+            "wildcard",
+        ),
+        (
+            json!({"mode": "testing", "max_age": 86400, "mx": []}),
+            "at least one mx",
+        ),
+        (
+            json!({"mode": "testing", "max_age": 99999999, "mx": ["a.example.com"]}),
+            "31557600",
+        ),
+    ] {
+        let res = app.send(api("PUT", path, t, Some(body.clone()))).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let msg = body_json(res).await["error"]["message"].as_str().unwrap().to_string();
+        assert!(msg.contains(needle), "{msg}");
+    }
+    let res = app
+        .send(api(
+            "PUT",
+            path,
+            t,
+            Some(json!({"mode": "sometimes", "max_age": 1, "mx": []})),
+        ))
+        .await;
+    assert!(res.status().is_client_error());
+    let bad_json = Request::builder()
+        .method("PUT")
+        .uri(path)
+        .header(header::HOST, HOST)
+        .header(header::AUTHORIZATION, format!("Bearer {editor}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"mode\": "))
+        .unwrap();
+    assert_eq!(app.send(bad_json).await.status(), StatusCode::BAD_REQUEST);
+
+    let res = app
+        .send(api(
+            "PUT",
+            path,
+            Some(viewer.as_str()),
+            Some(json!({"mode": "none", "max_age": 1})),
+        ))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    for p in [path.to_string(), format!("{path}/versions"), format!("{path}/mx")] {
+        let res = app.send(api("GET", &p, Some(stranger.as_str()), None)).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{p}");
+    }
+
+    dns.set_mx("example.com", &[(10, "mx1.example.com"), (20, "mx2.example.com")])
+        .await;
+    let res = app.send(api("GET", &format!("{path}/mx"), t, None)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let proposal = body_json(res).await;
+    assert_eq!(proposal["answer"]["kind"], "hosts");
+    assert_eq!(proposal["suggestion"]["patterns"][0]["pattern"], "*.example.com");
+    assert_eq!(proposal["current_coverage"][1]["covered_by"], json!([]));
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn mta_sts_hosts_serve_exactly_the_current_policy_and_nothing_else() {
+    let app = TestApp::new(Kind::Sqlite).await;
+    let alice = app.user("alice@example.com", true).await;
+    let org = app.org("Alpha", &alice).await;
+    let other = app.org("Beta", &alice).await;
+    app.services.add_domain(&org, "example.com").await.unwrap();
+    app.services.add_domain(&org, "bücher.example").await.unwrap();
+    app.services.add_domain(&other, "beta.example").await.unwrap();
+    app.services.add_domain(&other, "nopolicy.example").await.unwrap();
+    let spec = |mx: &str| portcullis_domain::PolicySpec {
+        mode: portcullis_domain::Mode::Testing,
+        max_age: 86_400,
+        mx: vec![mx.to_string(), "*.mx.example.com".into()],
+    };
+    app.services
+        .save_policy(&org, "example.com", &spec("mx1.example.com"), "t")
+        .await
+        .unwrap();
+    app.services
+        .save_policy(&org, "bücher.example", &spec("mx.xn--bcher-kva.example"), "t")
+        .await
+        .unwrap();
+    app.services
+        .save_policy(&other, "beta.example", &spec("mx.beta.example"), "t")
+        .await
+        .unwrap();
+    let path = "/.well-known/mta-sts.txt";
+
+    for host in [
+        "mta-sts.example.com",
+        "MTA-STS.Example.COM:443",
+        "mta-sts.example.com.",
+        "mta-sts.example.com.:8443",
+    ] {
+        let res = app.send(policy_get(host, "GET", path)).await;
+        assert_eq!(res.status(), StatusCode::OK, "{host}");
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "text/plain; charset=utf-8");
+        assert_eq!(res.headers()[header::CACHE_CONTROL], "no-cache");
+        assert!(res.headers().get(header::LOCATION).is_none());
+        assert_eq!(body_text(res).await, TEXT);
+    }
+    let res = app.send(policy_get("mta-sts.xn--bcher-kva.example", "GET", path)).await;
+    assert!(body_text(res).await.contains("mx: mx.xn--bcher-kva.example\r\n"));
+    let res = app.send(policy_get("mta-sts.beta.example", "GET", path)).await;
+    assert!(body_text(res).await.contains("mx: mx.beta.example\r\n"));
+
+    let res = app.send(policy_get("mta-sts.example.com", "HEAD", path)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_LENGTH], TEXT.len().to_string().as_str());
+    assert_eq!(body_text(res).await, "");
+    for method in ["POST", "PUT", "DELETE"] {
+        let res = app.send(policy_get("mta-sts.example.com", method, path)).await;
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{method}");
+        assert_eq!(res.headers()[header::ALLOW], "GET, HEAD");
+    }
+
+    // Unknown hosts, domains without a policy, other paths and malformed names all get the same
+    // 404: nothing tells a prober which names exist or which organisation holds them.
+    let long = format!("mta-sts.{}.example", "a".repeat(5000));
+    let not_found = [
+        ("mta-sts.unknown.example", path),
+        ("mta-sts.nopolicy.example", path),
+        ("mta-sts.example.com", "/"),
+        ("mta-sts.example.com", "/.well-known/mta-sts.txt/"),
+        ("mta-sts.example.com", "/.well-known/../.well-known/mta-sts.txt"),
+        ("mta-sts.example.com", "/.well-known/%2e%2e/mta-sts.txt"),
+        ("mta-sts.example.com", "/login"),
+        ("mta-sts.example.com", "/api/v1/domains"),
+        ("mta-sts.com", path),
+        ("mta-sts.192.0.2.1", path),
+        ("mta-sts.a..example", path),
+        (long.as_str(), path),
+    ];
+    let mut bodies = std::collections::HashSet::new();
+    for (host, p) in not_found {
+        let res = app.send(policy_get(host, "GET", p)).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{host} {p}");
+        bodies.insert(body_text(res).await);
+    }
+    assert_eq!(bodies.len(), 1, "every refusal looks the same: {bodies:?}");
+
+    // The dashboard host is unaffected.
+    let res = app.send(policy_get(HOST, "GET", "/healthz")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // A malformed Host header never panics and never serves a policy.
+    let res = app
+        .send(
+            Request::builder()
+                .uri(path)
+                .header(header::HOST, &b"mta-sts.\xffexample.com"[..])
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_ne!(res.status(), StatusCode::OK);
+
+    // Deleting a domain stops its policy at once.
+    app.services.delete_domain(&other, "beta.example").await.unwrap();
+    let res = app.send(policy_get("mta-sts.beta.example", "GET", path)).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // With the database gone, policies are still served from memory.
+    app.services.store.close().await;
+    let res = app.send(policy_get("mta-sts.example.com", "GET", path)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body_text(res).await, TEXT);
+    app.cleanup().await;
+}
