@@ -3,6 +3,7 @@
 
 mod change;
 mod diff;
+mod draft;
 mod mode;
 mod mx_pattern;
 mod policy;
@@ -10,6 +11,7 @@ mod policy_id;
 mod suggest;
 
 pub use change::describe_change;
+pub use draft::{DraftCheck, FieldProblem, PolicyDraft};
 pub use diff::{diff_lines, has_changes, DiffKind, DiffLine};
 pub use mode::{Mode, ModeError};
 pub use mx_pattern::{MxPattern, MxPatternError};
