@@ -66,6 +66,8 @@ pub struct DomainSummary {
     pub org_slug: String,
     pub org_name: String,
     pub created_at: i64,
+    /// Mode of the served policy; `None` until one is saved.
+    pub mode: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,4 +157,59 @@ mod tests {
         assert_eq!(l(51).pages(), 2);
         assert_eq!(l(5000).pages(), 100);
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyVersionView {
+    pub policy_id: String,
+    pub mode: String,
+    pub max_age: i64,
+    /// The exact served text (CRLF line ends).
+    pub body: String,
+    pub author: String,
+    pub note: String,
+    pub created_at: i64,
+}
+
+/// A domain's policy: what is served now, its warnings and its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyOverview {
+    pub domain: DomainSummary,
+    pub role: Role,
+    /// Newest first; the first is the served one.
+    pub versions: Vec<PolicyVersionView>,
+    /// (code, message) for the served policy.
+    pub warnings: Vec<(String, String)>,
+    /// The served policy as editor fields.
+    pub draft: Option<portcullis_domain::policy::PolicyDraft>,
+}
+
+impl PolicyOverview {
+    pub fn current(&self) -> Option<&PolicyVersionView> {
+        self.versions.first()
+    }
+}
+
+/// "Generate from MX": the live records and the proposed patterns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MxProposalView {
+    /// (preference, host).
+    pub records: Vec<(u16, String)>,
+    pub explanation: Option<String>,
+    /// (pattern, hosts it covers).
+    pub patterns: Vec<(String, Vec<String>)>,
+    /// (host, why no pattern can cover it).
+    pub unusable: Vec<(String, String)>,
+    /// Live MX hosts the served policy does not cover.
+    pub uncovered_now: Vec<String>,
+}
+
+/// Percent-encodes a query-string value (everything but unreserved characters).
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

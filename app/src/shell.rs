@@ -43,6 +43,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/domains/import") view=ImportPage ssr=ssr.clone()/>
                 <Route path=path!("/domains/:name") view=DomainPage ssr=ssr.clone()/>
                 <Route path=path!("/domains/:name/delete") view=DeleteDomainPage ssr=ssr.clone()/>
+                <Route path=path!("/domains/:name/policy") view=PolicyEditPage ssr=ssr.clone()/>
+                <Route path=path!("/domains/:name/policy/versions/:id") view=PolicyVersionPage ssr=ssr.clone()/>
                 <Route path=path!("/orgs") view=OrgsPage ssr=ssr.clone()/>
                 <Route path=path!("/orgs/:slug") view=OrgPage ssr=ssr.clone()/>
             </Routes>

@@ -227,10 +227,23 @@ pub fn domain_summary(d: DomainRow) -> DomainSummary {
         org_slug: d.org_slug,
         org_name: d.org_name,
         created_at: d.created_at,
+        mode: d.mode,
     }
 }
 
 /// The user's access to an organisation, mapped to a user-facing error.
 pub async fn org_access(st: &AppState, user: &User, slug: &str) -> Result<OrgAccess, AppError> {
     st.services.org_access(user, slug).await.map_err(service_error)
+}
+
+pub fn version_view(v: portcullis_store::PolicyVersion) -> crate::dto::PolicyVersionView {
+    crate::dto::PolicyVersionView {
+        policy_id: v.policy_id,
+        mode: v.mode,
+        max_age: v.max_age,
+        body: v.body,
+        author: v.author,
+        note: v.note,
+        created_at: v.created_at,
+    }
 }

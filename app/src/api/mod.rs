@@ -5,8 +5,10 @@
 
 mod domains;
 mod orgs;
+mod policy;
 mod session;
 
 pub use domains::*;
 pub use orgs::*;
+pub use policy::*;
 pub use session::*;

@@ -5,8 +5,10 @@ mod flash;
 mod form_error;
 mod layout;
 mod pagination;
+mod policy_parts;
 
 pub use flash::FlashMessages;
 pub use form_error::{form_error, ErrorPanel, FieldError, Loading};
 pub use layout::Layout;
 pub use pagination::Pagination;
+pub use policy_parts::{describe_seconds, ModeBadge, PolicyDiff};

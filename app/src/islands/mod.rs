@@ -3,6 +3,8 @@
 
 mod add_domain;
 mod delete_domain;
+mod policy_editor;
 
 pub use add_domain::AddDomainForm;
 pub use delete_domain::DeleteDomainButton;
+pub use policy_editor::PolicyEditor;

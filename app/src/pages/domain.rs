@@ -1,6 +1,6 @@
-use crate::api::{get_domain, load_page, DeleteDomain};
-use crate::components::{form_error, ErrorPanel, Layout, Loading};
-use crate::dto::format_time;
+use crate::api::{get_domain, get_policy, load_page, DeleteDomain};
+use crate::components::{form_error, ErrorPanel, Layout, Loading, ModeBadge};
+use crate::dto::{format_time, PolicyOverview};
 use crate::islands::DeleteDomainButton;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -16,6 +16,7 @@ pub fn DomainPage() -> impl IntoView {
             {Suspend::new(async move {
                 let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
                 let detail = get_domain(name.clone()).await;
+                let policy = get_policy(name.clone()).await.ok();
                 let title = name.clone();
                 view! {
                     <Layout ctx=ctx.clone() title=title>
@@ -30,14 +31,11 @@ pub fn DomainPage() -> impl IntoView {
                                     {delete_error.clone().map(|e| view! { <ErrorPanel error=e/> })}
                                     <dl class="facts">
                                         <dt>"Organisation"</dt><dd>{d.domain.org_name.clone()}</dd>
-                                        <dt>"MTA-STS mode"</dt><dd><span class="badge">"not configured"</span></dd>
+                                        <dt>"MTA-STS mode"</dt><dd><ModeBadge mode=d.domain.mode.clone()/></dd>
                                         <dt>"Added"</dt><dd>{format_time(d.domain.created_at)}</dd>
                                         <dt>"Your role"</dt><dd>{d.role.to_string()}</dd>
                                     </dl>
-                                    <section class="card">
-                                        <h2>"Next steps"</h2>
-                                        <p>"Policy hosting, DNS guidance and TLS reports for this domain appear here as they are set up."</p>
-                                    </section>
+                                    {policy.clone().map(|o| view! { <PolicySection o=o can_edit=can_edit/> })}
                                     {can_edit.then(|| view! {
                                         <section class="card danger-zone">
                                             <h2>"Delete"</h2>
@@ -86,4 +84,57 @@ pub fn DeleteDomainPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// The served policy, its warnings and its history, with the way to edit it.
+#[component]
+fn PolicySection(o: PolicyOverview, can_edit: bool) -> impl IntoView {
+    let d = o.domain.name.clone();
+    let edit = format!("/domains/{d}/policy");
+    let Some(current) = o.current().cloned() else {
+        return view! {
+            <section class="card" data-testid="policy-section">
+                <h2>"MTA-STS policy"</h2>
+                <p>{format!("No policy yet: nothing is served at https://mta-sts.{d}/.well-known/mta-sts.txt.")}</p>
+                <p class="hint">"Start in testing mode: senders report TLS problems but still deliver."</p>
+                {can_edit.then(|| view! {
+                    <p class="actions">
+                        <a class="button primary" href=format!("{edit}?from_mx=1")>"Generate from MX"</a>
+                        <a class="button" href=edit.clone()>"Write a policy"</a>
+                    </p>
+                })}
+            </section>
+        }
+        .into_any();
+    };
+    view! {
+        <section class="card" data-testid="policy-section">
+            <h2>"MTA-STS policy"</h2>
+            <dl class="facts">
+                <dt>"Mode"</dt><dd><ModeBadge mode=Some(current.mode.clone())/></dd>
+                <dt>"Policy id"</dt><dd><code data-testid="policy-id">{current.policy_id.clone()}</code></dd>
+                <dt>"DNS record"</dt><dd><code>{format!("_mta-sts.{d}. TXT \"v=STSv1; id={}\"", current.policy_id)}</code></dd>
+                <dt>"Served at"</dt><dd><code>{format!("https://mta-sts.{d}/.well-known/mta-sts.txt")}</code></dd>
+            </dl>
+            <ul class="warnings">
+                {o.warnings.iter().map(|(_, m)| view! { <li class="warning">{m.clone()}</li> }).collect_view()}
+            </ul>
+            <pre class="policy-text" data-testid="served-policy">{current.body.clone()}</pre>
+            {can_edit.then(|| view! { <p class="actions"><a class="button primary" href=edit.clone()>"Edit policy"</a></p> })}
+            <h3>"History"</h3>
+            <table>
+                <thead><tr><th scope="col">"Id"</th><th scope="col">"Saved"</th><th scope="col">"By"</th><th scope="col">"Change"</th></tr></thead>
+                <tbody>
+                    {o.versions.iter().map(|v| view! {
+                        <tr>
+                            <td><a href=format!("/domains/{d}/policy/versions/{}", v.policy_id)><code>{v.policy_id.clone()}</code></a></td>
+                            <td class="muted">{format_time(v.created_at)}</td>
+                            <td>{v.author.clone()}</td>
+                            <td>{v.note.clone()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }.into_any()
 }

@@ -1,6 +1,6 @@
 use crate::api::{list_domains, load_page, AddDomain};
-use crate::components::{form_error, ErrorPanel, Layout, Loading, Pagination};
-use crate::dto::{format_time, DomainListing, PageCtx};
+use crate::components::{form_error, ErrorPanel, Layout, Loading, ModeBadge, Pagination};
+use crate::dto::{format_time, urlencode, DomainListing, PageCtx};
 use crate::islands::AddDomainForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -112,7 +112,7 @@ fn domains_view(
                                     <tr>
                                         <td><a href=format!("/domains/{}", d.name)>{d.name.clone()}</a>{d.unicode.map(|u| view! { <span class="muted">{format!(" ({u})")}</span> })}</td>
                                         <td><a href=format!("/?org={}", d.org_slug)>{d.org_name}</a></td>
-                                        <td><span class="badge">"not configured"</span></td>
+                                        <td><ModeBadge mode=d.mode.clone()/></td>
                                         <td><span class="muted" title="Checks arrive with DNS verification">"—"</span></td>
                                         <td class="muted">{format_time(d.created_at)}</td>
                                     </tr>
@@ -125,13 +125,4 @@ fn domains_view(
             }
         }}
     }.into_any())
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -7,6 +7,7 @@ mod home;
 mod import;
 mod not_found;
 mod orgs;
+mod policy;
 
 pub use auth::{AccountPage, LoginPage, SetupPage};
 pub use domain::{DeleteDomainPage, DomainPage};
@@ -14,3 +15,4 @@ pub use home::HomePage;
 pub use import::ImportPage;
 pub use not_found::NotFoundPage;
 pub use orgs::{OrgPage, OrgsPage};
+pub use policy::{PolicyEditPage, PolicyVersionPage};

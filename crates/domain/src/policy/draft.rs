@@ -62,7 +62,10 @@ impl PolicyDraft {
                 None
             }
             _ => {
-                problem("max_age", "enter max_age as a whole number of seconds, e.g. 604800 for a week".into());
+                problem(
+                    "max_age",
+                    "enter max_age as a whole number of seconds, e.g. 604800 for a week".into(),
+                );
                 None
             }
         };
@@ -86,7 +89,11 @@ impl PolicyDraft {
             (Some(mode), Some(max_age), true) => match Policy::new(mode, max_age, mx) {
                 Ok(p) => Some(p),
                 Err(e) => {
-                    let field = if matches!(e, PolicyError::MaxAgeTooLarge(_)) { "max_age" } else { "mx" };
+                    let field = if matches!(e, PolicyError::MaxAgeTooLarge(_)) {
+                        "max_age"
+                    } else {
+                        "mx"
+                    };
                     problem(field, e.to_string());
                     None
                 }
@@ -126,11 +133,23 @@ mod tests {
         assert!(c.message_for("mode").unwrap().contains("testing, enforce or none"));
         assert!(c.message_for("max_age").unwrap().contains("whole number"));
         let mx = c.message_for("mx").unwrap();
-        assert!(mx.contains("line 2 (192.0.2.1)") && mx.contains("line 3 (mx.*.example.com)"), "{mx}");
-        assert!(draft("testing", "31557601", "a.example.com").message_for("max_age").unwrap().contains("31557600"));
+        assert!(
+            mx.contains("line 2 (192.0.2.1)") && mx.contains("line 3 (mx.*.example.com)"),
+            "{mx}"
+        );
+        assert!(draft("testing", "31557601", "a.example.com")
+            .message_for("max_age")
+            .unwrap()
+            .contains("31557600"));
         assert!(draft("testing", "-1", "a.example.com").message_for("max_age").is_some());
-        assert!(draft("testing", "86400", "").message_for("mx").unwrap().contains("at least one"));
-        assert!(draft("testing", "86400", "a.example.com\nA.example.com").message_for("mx").unwrap().contains("twice"));
+        assert!(draft("testing", "86400", "")
+            .message_for("mx")
+            .unwrap()
+            .contains("at least one"));
+        assert!(draft("testing", "86400", "a.example.com\nA.example.com")
+            .message_for("mx")
+            .unwrap()
+            .contains("twice"));
         assert!(draft("none", "86400", "").policy.is_some());
     }
 }

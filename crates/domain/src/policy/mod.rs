@@ -11,8 +11,8 @@ mod policy_id;
 mod suggest;
 
 pub use change::describe_change;
-pub use draft::{DraftCheck, FieldProblem, PolicyDraft};
 pub use diff::{diff_lines, has_changes, DiffKind, DiffLine};
+pub use draft::{DraftCheck, FieldProblem, PolicyDraft};
 pub use mode::{Mode, ModeError};
 pub use mx_pattern::{MxPattern, MxPatternError};
 pub use policy::{

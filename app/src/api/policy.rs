@@ -1,0 +1,161 @@
+//! Server functions for a domain's MTA-STS policy: overview, one version, proposal from MX, save.
+
+use crate::dto::{urlencode, MxProposalView, PolicyOverview, PolicyVersionView};
+use crate::AppError;
+use leptos::prelude::*;
+use portcullis_domain::policy::PolicyDraft;
+
+#[server(prefix = "/sfn", endpoint = "get_policy")]
+pub async fn get_policy(name: String) -> Result<PolicyOverview, AppError> {
+    use crate::ssr::*;
+    let (st, _req, user) = require_user()?;
+    let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
+    let state = st
+        .services
+        .policy_state(&access, &row.name)
+        .await
+        .map_err(service_error)?;
+    let versions = st
+        .services
+        .policy_versions(&access, &row.name)
+        .await
+        .map_err(service_error)?;
+    Ok(PolicyOverview {
+        warnings: state
+            .warnings()
+            .into_iter()
+            .map(|w| (w.code().to_string(), w.message().to_string()))
+            .collect(),
+        draft: state.policy.as_ref().map(PolicyDraft::from_policy),
+        domain: domain_summary(row),
+        role: access.role(),
+        versions: versions.into_iter().map(version_view).collect(),
+    })
+}
+
+/// One version and the one before it, for the diff.
+#[server(prefix = "/sfn", endpoint = "get_policy_version")]
+pub async fn get_policy_version(
+    name: String,
+    id: String,
+) -> Result<(PolicyVersionView, Option<PolicyVersionView>), AppError> {
+    use crate::ssr::*;
+    let (st, _req, user) = require_user()?;
+    let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
+    let (v, prev) = st
+        .services
+        .policy_version(&access, &row.name, &id)
+        .await
+        .map_err(service_error)?;
+    Ok((version_view(v), prev.map(version_view)))
+}
+
+#[server(prefix = "/sfn", endpoint = "propose_policy")]
+pub async fn propose_policy(name: String) -> Result<MxProposalView, AppError> {
+    use crate::ssr::*;
+    let (st, _req, user) = require_user()?;
+    let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
+    let p = st
+        .services
+        .propose_from_mx(&access, &row.name)
+        .await
+        .map_err(service_error)?;
+    Ok(MxProposalView {
+        records: p.records().iter().map(|r| (r.preference, r.host.clone())).collect(),
+        uncovered_now: p
+            .current_coverage
+            .iter()
+            .filter(|c| c.covered_by.is_empty())
+            .map(|c| c.host.clone())
+            .collect(),
+        explanation: p.explanation,
+        patterns: p
+            .suggestion
+            .patterns
+            .into_iter()
+            .map(|s| (s.pattern.to_string(), s.covers))
+            .collect(),
+        unusable: p.suggestion.unusable.into_iter().map(|u| (u.host, u.reason)).collect(),
+    })
+}
+
+/// Saves the editor's fields as the served policy (a new version and id when the text changes).
+#[server(prefix = "/sfn", endpoint = "save_policy")]
+pub async fn save_policy(
+    csrf: String,
+    name: String,
+    mode: String,
+    max_age: String,
+    mx: String,
+) -> Result<(), AppError> {
+    use crate::dto::Flash;
+    use crate::ssr::*;
+    use portcullis_store::SaveOutcome;
+    let (st, req, user) = guard(&csrf)?;
+    let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
+    let draft = PolicyDraft { mode, max_age, mx };
+    let check = draft.check();
+    let Some(policy) = check.policy else {
+        // Back to the editor with everything the user typed and the first problem: a refused
+        // form must not lose its contents.
+        let (field, message) = check
+            .problems
+            .into_iter()
+            .next()
+            .map(|p| (p.field.to_string(), p.message))
+            .unwrap_or_else(|| ("mx".into(), "the policy is not valid".into()));
+        go(&format!(
+            "{}&error_field={}&error={}",
+            draft_url(&row.name, &draft),
+            urlencode(&field),
+            urlencode(&message)
+        ));
+        return Ok(());
+    };
+    let outcome = st
+        .services
+        .save_policy(&access, &row.name, &policy.to_spec(), &user.email)
+        .await
+        .map_err(service_error)?;
+    let message = match outcome {
+        SaveOutcome::Saved(v) => format!(
+            "Saved: {}. Senders fetch the new policy only after you publish its id: set the TXT record \
+             _mta-sts.{} to \"v=STSv1; id={}\".",
+            v.note, row.name, v.policy_id
+        ),
+        SaveOutcome::Unchanged(v) => format!(
+            "Nothing changed: the served policy is already this text (id {}).",
+            v.policy_id
+        ),
+    };
+    flash(&st, &req, Flash::Notice(message));
+    go(&format!("/domains/{}", row.name));
+    Ok(())
+}
+
+/// The editor's "Preview" without JavaScript: checks the form token, then shows the draft on the
+/// editor page (the fields travel in the URL; the token does not).
+#[server(prefix = "/sfn", endpoint = "preview_policy")]
+pub async fn preview_policy(
+    csrf: String,
+    name: String,
+    mode: String,
+    max_age: String,
+    mx: String,
+) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let (_st, _req, _user) = guard(&csrf)?;
+    go(&draft_url(&name, &PolicyDraft { mode, max_age, mx }));
+    Ok(())
+}
+
+/// The editor page showing `draft` (fields in the query string).
+pub fn draft_url(domain: &str, draft: &PolicyDraft) -> String {
+    format!(
+        "/domains/{}/policy?mode={}&max_age={}&mx={}",
+        urlencode(domain),
+        urlencode(&draft.mode),
+        urlencode(&draft.max_age),
+        urlencode(&draft.mx)
+    )
+}
