@@ -31,7 +31,9 @@ test-unit: setup
 	@$(ENV) cargo test --workspace --exclude frontend --no-fail-fast 2>&1 | tee target/.test-unit.log; exit $${PIPESTATUS[0]}
 
 test-e2e: build
-	@$(ENV) cd end2end && PORTCULLIS_BIN=../target/release/portcullis LEPTOS_SITE_ROOT=../target/site node --test --test-concurrency=1 tests/
+	@$(ENV) cargo build --quiet -p portcullis-dnscheck --features testing --bin portcullis-test-dns
+	@$(ENV) cd end2end && PORTCULLIS_BIN=../target/release/portcullis LEPTOS_SITE_ROOT=../target/site \
+		PORTCULLIS_TEST_DNS_BIN="$$CARGO_TARGET_DIR/debug/portcullis-test-dns" node --test --test-concurrency=1 tests/
 
 lint: setup
 	@$(ENV) cargo fmt --all -- --check

@@ -10,7 +10,7 @@ export const CHROMIUM_ARGS = [
   '--disable-sync', '--no-first-run', '--disable-quic',
 ];
 
-export async function startServer(port) {
+export async function startServer(port, extraEnv = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
   const bin = process.env.PORTCULLIS_BIN ?? '../target/release/portcullis';
   const child = spawn(bin, ['serve'], {
@@ -20,6 +20,7 @@ export async function startServer(port) {
       PORTCULLIS_HTTP_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? '../target/site',
       PORTCULLIS_LOG: 'warn',
+      ...extraEnv,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -44,4 +45,27 @@ export async function startServer(port) {
 
 export async function launch() {
   return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+// A real DNS server on loopback (hickory-server) serving the given MX records, e.g.
+// startDns(['--mx', 'example.test=10:mx1.example.test']). Resolves to { addr, stop }.
+export async function startDns(args) {
+  const bin = process.env.PORTCULLIS_TEST_DNS_BIN;
+  if (!bin) throw new Error('PORTCULLIS_TEST_DNS_BIN is not set (make test-e2e builds and sets it)');
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const addr = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`test DNS exited with ${code}`)));
+  });
+  return {
+    addr,
+    async stop() {
+      child.kill('SIGINT');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+    },
+  };
 }

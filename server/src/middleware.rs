@@ -24,9 +24,17 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// Paths that are not dashboard pages (no sign-in redirect, no page guards).
 fn is_machine_path(path: &str) -> bool {
-    ["/api/", "/sfn/", "/pkg/", "/healthz", "/metrics", "/.well-known/"]
-        .iter()
-        .any(|p| path.starts_with(p))
+    [
+        "/api/",
+        "/sfn/",
+        "/pkg/",
+        "/healthz",
+        "/metrics",
+        "/tls-ask",
+        "/.well-known/",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
 }
 
 /// A browser's cross-site post carries an `Origin` that is not ours: refuse it.

@@ -6,7 +6,7 @@
 
 use crate::ServerState;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -71,6 +71,28 @@ pub async fn serve_policy(State(state): State<ServerState>, req: Request, next: 
         .header(header::CACHE_CONTROL, "no-cache")
         .body(body)
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct AskQuery {
+    domain: Option<String>,
+}
+
+/// For a TLS-terminating proxy that gets certificates on demand (Caddy's `on_demand_tls ask`):
+/// 200 only for `mta-sts.<domain>` names that Portcullis serves a policy for, so the proxy never
+/// requests certificates for names an outsider points at it.
+pub async fn tls_ask(State(state): State<ServerState>, Query(q): Query<AskQuery>) -> StatusCode {
+    let served = q
+        .domain
+        .as_deref()
+        .and_then(policy_domain)
+        .flatten()
+        .is_some_and(|d| state.app.services.served_policy(d.as_str()).is_some());
+    if served {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    }
 }
 
 /// The same answer for unknown hosts, unconfigured domains and other paths: no hint about which

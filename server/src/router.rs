@@ -56,6 +56,7 @@ pub fn build_router(state: ServerState) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))
+        .route("/tls-ask", get(policy_host::tls_ask))
         .nest("/api/v1", api::router(state.clone()))
         .route(
             "/sfn/{*name}",

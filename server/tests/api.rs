@@ -144,9 +144,16 @@ async fn openapi_document_describes_the_domain_endpoints() {
     assert_eq!(res.status(), StatusCode::OK);
     let doc = body_json(res).await;
     assert_eq!(doc["openapi"], "3.1.0");
-    for path in ["/domains", "/domains/{name}"] {
+    for path in [
+        "/domains",
+        "/domains/{name}",
+        "/domains/{name}/policy",
+        "/domains/{name}/policy/versions",
+        "/domains/{name}/policy/mx",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} documented");
     }
     assert!(doc["paths"]["/domains"]["post"]["responses"]["409"].is_object());
+    assert!(doc["paths"]["/domains/{name}/policy"]["put"]["responses"]["422"].is_object());
     app.cleanup().await;
 }

@@ -18,6 +18,20 @@ async fn viewer_of_b_cannot_reach_a(kind: Kind) {
     app.services.add_member(&b, "bob@example.com", "viewer").await.unwrap();
     app.services.add_domain(&a, "secret-a.example").await.unwrap();
     app.services.add_domain(&b, "beta.example").await.unwrap();
+    let spec = portcullis_domain::PolicySpec {
+        mode: portcullis_domain::Mode::Testing,
+        max_age: 86_400,
+        mx: vec!["mx.secret-a.example".into()],
+    };
+    let a_policy = match app
+        .services
+        .save_policy(&a, "secret-a.example", &spec, "alice")
+        .await
+        .unwrap()
+    {
+        portcullis_store::SaveOutcome::Saved(v) => v,
+        other => panic!("{other:?}"),
+    };
     let bob_b = app.services.org_access(&bob, "beta").await.unwrap();
     let (bob_token, _) = app.services.create_token(&b, "bob", "viewer").await.unwrap();
     let web = app.browser(&bob).await;
@@ -37,6 +51,22 @@ async fn viewer_of_b_cannot_reach_a(kind: Kind) {
         ),
         ("/sfn/list_domains", vec![("org", "alpha")]),
         ("/sfn/get_org", vec![("slug", "alpha")]),
+        ("/sfn/get_policy", vec![("name", "secret-a.example")]),
+        (
+            "/sfn/get_policy_version",
+            vec![("name", "secret-a.example"), ("id", a_policy.policy_id.as_str())],
+        ),
+        ("/sfn/propose_policy", vec![("name", "secret-a.example")]),
+        (
+            "/sfn/save_policy",
+            vec![
+                ("csrf", csrf),
+                ("name", "secret-a.example"),
+                ("mode", "none"),
+                ("max_age", "60"),
+                ("mx", ""),
+            ],
+        ),
         (
             "/sfn/create_token",
             vec![("csrf", csrf), ("org", "alpha"), ("name", "x"), ("role", "viewer")],
@@ -70,6 +100,16 @@ async fn viewer_of_b_cannot_reach_a(kind: Kind) {
             "/sfn/create_token",
             vec![("csrf", csrf), ("org", "beta"), ("name", "x"), ("role", "viewer")],
         ),
+        (
+            "/sfn/save_policy",
+            vec![
+                ("csrf", csrf),
+                ("name", "beta.example"),
+                ("mode", "testing"),
+                ("max_age", "86400"),
+                ("mx", "mx.beta.example"),
+            ],
+        ),
     ] {
         let res = app.send(web.form_json(path, &fields)).await;
         assert_eq!(
@@ -86,6 +126,16 @@ async fn viewer_of_b_cannot_reach_a(kind: Kind) {
     assert!(html.contains("beta.example") && !html.contains("secret-a.example"));
     let html = body_text(app.send(web.get("/?q=secret")).await).await;
     assert!(!html.contains("secret-a.example"));
+    for page in [
+        "/domains/secret-a.example/policy".to_string(),
+        format!("/domains/secret-a.example/policy/versions/{}", a_policy.policy_id),
+    ] {
+        let html = body_text(app.send(web.get(&page)).await).await;
+        assert!(
+            html.contains("Not found") && !html.contains("mx.secret-a.example"),
+            "{page}"
+        );
+    }
     let html = body_text(app.send(web.get("/orgs/alpha")).await).await;
     assert!(html.contains("Not found") && !html.contains("alice@example.com"));
 
@@ -93,8 +143,13 @@ async fn viewer_of_b_cannot_reach_a(kind: Kind) {
     for (method, path) in [
         ("GET", "/api/v1/domains/secret-a.example"),
         ("DELETE", "/api/v1/domains/secret-a.example"),
+        ("GET", "/api/v1/domains/secret-a.example/policy"),
+        ("PUT", "/api/v1/domains/secret-a.example/policy"),
+        ("GET", "/api/v1/domains/secret-a.example/policy/versions"),
+        ("GET", "/api/v1/domains/secret-a.example/policy/mx"),
     ] {
-        let status = app.send(api(method, path, Some(&bob_token), None)).await.status();
+        let body = (method == "PUT").then(|| serde_json::json!({"mode": "none", "max_age": 60}));
+        let status = app.send(api(method, path, Some(&bob_token), body)).await.status();
         assert!(
             matches!(status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
             "{method} {path}: {status}"
@@ -108,6 +163,10 @@ async fn viewer_of_b_cannot_reach_a(kind: Kind) {
     assert_eq!(list["total"], 0);
 
     // Nothing of A changed; B's own data is still readable to bob.
+    assert_eq!(
+        app.services.served_policy("secret-a.example").as_deref(),
+        Some(a_policy.body.as_str())
+    );
     let alice_a = app.services.org_access(&alice, "alpha").await.unwrap();
     let a_list = app
         .services

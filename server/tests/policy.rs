@@ -244,6 +244,24 @@ async fn mta_sts_hosts_serve_exactly_the_current_policy_and_nothing_else() {
     }
     assert_eq!(bodies.len(), 1, "every refusal looks the same: {bodies:?}");
 
+    // The on-demand TLS check allows exactly the served names.
+    for (name, status) in [
+        ("mta-sts.example.com", StatusCode::OK),
+        ("MTA-STS.xn--bcher-kva.example", StatusCode::OK),
+        ("mta-sts.nopolicy.example", StatusCode::NOT_FOUND),
+        ("example.com", StatusCode::NOT_FOUND),
+        ("mta-sts.unknown.example", StatusCode::NOT_FOUND),
+    ] {
+        let res = app
+            .send(policy_get(HOST, "GET", &format!("/tls-ask?domain={name}")))
+            .await;
+        assert_eq!(res.status(), status, "{name}");
+    }
+    assert_eq!(
+        app.send(policy_get(HOST, "GET", "/tls-ask")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
     // The dashboard host is unaffected.
     let res = app.send(policy_get(HOST, "GET", "/healthz")).await;
     assert_eq!(res.status(), StatusCode::OK);

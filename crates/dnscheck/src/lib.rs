@@ -2,6 +2,7 @@
 //! checks), through `hickory-resolver` with a configurable upstream so that tests and air-gapped
 //! deployments never depend on the public internet.
 
+mod addresses;
 mod mx;
 mod resolver;
 #[cfg(feature = "testing")]

@@ -47,6 +47,8 @@ impl Dns {
         opts.cache_size = 0;
         opts.timeout = Duration::from_secs(3);
         opts.attempts = 2;
+        // "Does this name point here?" needs every address, not the first family that answers.
+        opts.ip_strategy = hickory_resolver::config::LookupIpStrategy::Ipv4AndIpv6;
         let resolver = Resolver::builder_with_config(config, TokioConnectionProvider::default())
             .with_options(opts)
             .build();

@@ -48,3 +48,14 @@ async fn mx_answers_tell_hosts_null_mx_no_mx_and_nxdomain_apart() {
         vec!["new.hosts.test"]
     );
 }
+
+#[tokio::test]
+async fn addresses_follow_the_test_zone() {
+    let server = TestDns::start().await;
+    let dns = Dns::new(Some(server.addr())).unwrap();
+    let v4: std::net::IpAddr = "192.0.2.10".parse().unwrap();
+    let v6: std::net::IpAddr = "2001:db8::10".parse().unwrap();
+    server.set_addr("mta-sts.example.test", &[v4, v6]).await;
+    assert_eq!(dns.addresses("mta-sts.example.test").await.unwrap(), vec![v4, v6]);
+    assert!(dns.addresses("missing.example.test").await.unwrap().is_empty());
+}

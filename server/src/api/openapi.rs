@@ -60,12 +60,57 @@ pub fn spec() -> Value {
                 },
                 "delete": {
                     "summary": "Delete a domain (editor or owner)",
-                    "parameters": [name_param],
+                    "parameters": [name_param.clone()],
                     "responses": {
                         "204": {"description": "Deleted"},
                         "401": err("Missing or unknown token"),
                         "403": err("The token's role does not allow this"),
                         "404": err("Not in this organisation")
+                    }
+                }
+            },
+            "/domains/{name}/policy": {
+                "get": {
+                    "summary": "The served MTA-STS policy",
+                    "parameters": [name_param.clone()],
+                    "responses": {
+                        "200": {"description": "The current policy", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Policy"}}}},
+                        "401": err("Missing or unknown token"),
+                        "404": err("Not in this organisation, or no policy yet")
+                    }
+                },
+                "put": {
+                    "summary": "Set the policy (editor or owner); a new version and id when the served text changes",
+                    "parameters": [name_param.clone()],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PolicySpec"}}}},
+                    "responses": {
+                        "200": {"description": "The policy now served; `changed` says whether a new version was made", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Policy"}}}},
+                        "400": err("Malformed JSON"),
+                        "401": err("Missing or unknown token"),
+                        "403": err("The token's role does not allow this"),
+                        "404": err("Not in this organisation"),
+                        "422": err("Invalid policy (the message names the field)")
+                    }
+                }
+            },
+            "/domains/{name}/policy/versions": {
+                "get": {
+                    "summary": "Every version, newest first",
+                    "parameters": [name_param.clone()],
+                    "responses": {
+                        "200": {"description": "`{\"versions\": [{id, mode, max_age, text, author, note, created_at}]}`"},
+                        "404": err("Not in this organisation")
+                    }
+                }
+            },
+            "/domains/{name}/policy/mx": {
+                "get": {
+                    "summary": "Live MX records and proposed mx patterns",
+                    "parameters": [name_param],
+                    "responses": {
+                        "200": {"description": "`{answer, explanation, suggestion: {patterns, unusable}, current_coverage}`"},
+                        "404": err("Not in this organisation"),
+                        "503": err("DNS unavailable")
                     }
                 }
             }
@@ -80,6 +125,31 @@ pub fn spec() -> Value {
                         "code": {"type": "string", "example": "invalid"},
                         "message": {"type": "string"}
                     }}}
+                },
+                "PolicySpec": {
+                    "type": "object",
+                    "required": ["mode", "max_age"],
+                    "properties": {
+                        "mode": {"type": "string", "enum": ["testing", "enforce", "none"]},
+                        "max_age": {"type": "integer", "minimum": 0, "maximum": 31557600},
+                        "mx": {"type": "array", "items": {"type": "string"}, "example": ["mx1.example.com", "*.mx.example.com"]}
+                    }
+                },
+                "Policy": {
+                    "type": "object",
+                    "required": ["domain", "id", "mode", "max_age", "mx", "text"],
+                    "properties": {
+                        "domain": {"type": "string"},
+                        "id": {"type": "string", "description": "Policy id for the _mta-sts TXT record"},
+                        "mode": {"type": "string", "enum": ["testing", "enforce", "none"]},
+                        "max_age": {"type": "integer"},
+                        "mx": {"type": "array", "items": {"type": "string"}},
+                        "text": {"type": "string", "description": "The exact served text (CRLF line ends)"},
+                        "warnings": {"type": "array", "items": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
+                        "updated_at": {"type": "string", "format": "date-time"},
+                        "updated_by": {"type": "string"},
+                        "changed": {"type": "boolean", "description": "PUT only"}
+                    }
                 },
                 "Domain": {
                     "type": "object",

@@ -1,0 +1,25 @@
+//! A and AAAA look-ups, to tell whether a name points at this server.
+
+use crate::resolver::{classify, Dns, DnsError};
+use std::net::IpAddr;
+
+impl Dns {
+    /// Every address of `name` (following CNAMEs); empty when it has none or does not exist.
+    pub async fn addresses(&self, name: &str) -> Result<Vec<IpAddr>, DnsError> {
+        let fqdn = if name.ends_with('.') {
+            name.to_string()
+        } else {
+            format!("{name}.")
+        };
+        match self.resolver.lookup_ip(fqdn).await {
+            Ok(lookup) => {
+                let mut ips: Vec<IpAddr> = lookup.iter().collect();
+                ips.sort();
+                ips.dedup();
+                Ok(ips)
+            }
+            Err(e) if e.is_nx_domain() || e.is_no_records_found() => Ok(Vec::new()),
+            Err(e) => Err(classify(&e)),
+        }
+    }
+}
