@@ -9,6 +9,8 @@ log() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
 
 apt_pkgs=()
 [ -x /usr/bin/chromium ] || apt_pkgs+=(chromium)
+# A real ACME server for the certificate tests.
+[ -x /usr/bin/pebble ] || apt_pkgs+=(pebble)
 if [ "$PORTCULLIS_WASM_ROUTE" = debian ]; then
   [ -x /usr/bin/rustc ] || apt_pkgs+=(rustc-web)
   [ -x /usr/bin/cargo ] || apt_pkgs+=(cargo-web)

@@ -63,7 +63,7 @@ for (const js of [true, false]) {
         await page.goto(server.base + '/domains/example.test');
         assert.match(await page.getByTestId('policy-section').textContent(), /No policy yet/);
         await page.getByRole('link', { name: 'Generate from MX' }).click();
-        await page.getByText('Live MX records').waitFor();
+        await page.getByTestId('mx-proposal').waitFor();
         assert.equal(await page.getByLabel('MX patterns, one per line').inputValue(), '*.example.test');
         assert.match(await page.getByTestId('policy-preview').textContent(), /mx: \*\.example\.test/);
       });
