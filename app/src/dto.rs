@@ -182,6 +182,17 @@ pub struct PolicyOverview {
     pub warnings: Vec<(String, String)>,
     /// The served policy as editor fields.
     pub draft: Option<portcullis_domain::policy::PolicyDraft>,
+    /// The `mta-sts.<domain>` certificate, once Portcullis has tried to obtain one.
+    pub certificate: Option<CertView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertView {
+    pub issued_at: Option<i64>,
+    pub not_after: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_attempt_at: Option<i64>,
+    pub next_attempt_at: i64,
 }
 
 impl PolicyOverview {

@@ -23,6 +23,8 @@ pub struct Config {
     pub dns_upstream: Option<std::net::SocketAddr>,
     pub acme_directory: Option<String>,
     pub acme_ca_file: Option<String>,
+    /// E-mail for the ACME account (expiry notices from the CA).
+    pub acme_contact: Option<String>,
     /// Mark cookies `Secure` (set when the dashboard is reached over HTTPS).
     pub secure_cookies: bool,
     /// Folder with the built site (`pkg/`); found automatically when unset.
@@ -42,6 +44,7 @@ impl Default for Config {
             dns_upstream: None,
             acme_directory: None,
             acme_ca_file: None,
+            acme_contact: None,
             secure_cookies: false,
             site_root: None,
             log: "info".into(),

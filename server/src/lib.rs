@@ -2,9 +2,12 @@
 //! functions, REST API, health and metrics) and the command line. The router is built without a
 //! socket so tests drive it with `tower::ServiceExt::oneshot`.
 
+pub mod acme;
 pub mod api;
+pub mod certs;
 pub mod cli;
 pub mod config;
+pub mod https;
 mod metrics;
 mod middleware;
 pub mod policy_host;

@@ -3,7 +3,10 @@ use app::ssr::{AppState, FlashStore};
 use clap::Parser;
 use portcullis_dnscheck::Dns;
 use portcullis_domain::{DomainName, Mode, OrgSlug, PolicySpec};
+use portcullis_server::acme::{directory_url, AcmeSettings, HttpChallenges};
+use portcullis_server::certs::CertManager;
 use portcullis_server::cli::{Cli, Command, DomainCommand, OrgCommand, PolicyCommand, TokenCommand, UserCommand};
+use portcullis_server::https::{self, CertResolver};
 use portcullis_server::{build_router, leptos_options, Config, ServerState};
 use portcullis_service::Services;
 use portcullis_store::{OrgAccess, SaveOutcome, Store};
@@ -279,7 +282,8 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
         flash: Arc::new(FlashStore::default()),
         secure_cookies: config.secure_cookies,
     };
-    let state = ServerState::new(app, leptos_options(root.clone()));
+    let challenges = Arc::new(HttpChallenges::default());
+    let state = ServerState::new(app, leptos_options(root.clone())).with_challenges(challenges.clone());
     let router = build_router(state);
     let listener = tokio::net::TcpListener::bind(&config.http_addr)
         .await
@@ -291,11 +295,10 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
         );
     }
     tracing::info!(addr = %config.http_addr, site = %root.display(), database = %config.redacted_database_url(), "Portcullis is listening");
-    for (name, value) in [("https_addr", &config.https_addr), ("smtp_addr", &config.smtp_addr)] {
-        if value.is_some() {
-            tracing::warn!("{name} is set but that listener is not part of this version yet");
-        }
+    if config.smtp_addr.is_some() {
+        tracing::warn!("smtp_addr is set but the report receiver is not part of this version yet");
     }
+    start_policy_tls(&config, &services, &challenges, router.clone()).await?;
     match services.refresh_snapshot().await {
         Ok(n) => tracing::info!(policies = n, "serving MTA-STS policies"),
         Err(e) => tracing::error!(error = %e, "could not load the served policies"),
@@ -333,5 +336,65 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
     })
     .await?;
     services.store.close().await;
+    Ok(())
+}
+
+/// The HTTPS policy host (`PORTCULLIS_HTTPS_ADDR`) with certificates by SNI, and the ACME loop
+/// (`PORTCULLIS_ACME_DIRECTORY`) that obtains and renews them.
+async fn start_policy_tls(
+    config: &Config,
+    services: &Services,
+    challenges: &Arc<HttpChallenges>,
+    router: axum::Router,
+) -> anyhow::Result<()> {
+    let resolver = Arc::new(CertResolver::default());
+    let manager = config.acme_directory.as_deref().map(|dir| CertManager {
+        services: services.clone(),
+        resolver: resolver.clone(),
+        challenges: challenges.clone(),
+        settings: AcmeSettings {
+            directory: directory_url(dir),
+            contact: config.acme_contact.clone(),
+            ca_file: config.acme_ca_file.clone().map(PathBuf::from),
+        },
+        public_host: config.public_host.clone(),
+        dns: services.dns.clone(),
+    });
+    if let Some(addr) = &config.https_addr {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (https_addr)"))?;
+        let loaded = match &manager {
+            Some(m) => m.load().await,
+            None => 0,
+        };
+        tracing::info!(%addr, certificates = loaded, "HTTPS policy host is listening");
+        tokio::spawn(https::serve(listener, https::server_config(resolver.clone()), router));
+    }
+    match manager {
+        Some(manager) => {
+            if config.https_addr.is_none() {
+                tracing::warn!("acme_directory is set without https_addr: certificates are obtained but not served");
+            }
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    let report = manager.run_once().await;
+                    if !report.issued.is_empty() || !report.failed.is_empty() {
+                        tracing::info!(
+                            issued = report.issued.len(),
+                            failed = report.failed.len(),
+                            "certificate pass"
+                        );
+                    }
+                }
+            });
+        }
+        None if config.https_addr.is_some() => {
+            tracing::warn!("https_addr is set without acme_directory: no certificates will be obtained")
+        }
+        None => {}
+    }
     Ok(())
 }

@@ -43,6 +43,10 @@ pub async fn serve_policy(State(state): State<ServerState>, req: Request, next: 
     let Some(domain) = host_of(&req).and_then(policy_domain) else {
         return next.run(req).await;
     };
+    // The ACME server validates mta-sts.<domain> itself: let its http-01 request through.
+    if req.uri().path().starts_with("/.well-known/acme-challenge/") {
+        return next.run(req).await;
+    }
     if req.uri().path() != POLICY_PATH {
         return not_found();
     }

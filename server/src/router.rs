@@ -1,3 +1,4 @@
+use crate::acme::HttpChallenges;
 use crate::metrics::Metrics;
 use crate::{api, middleware, policy_host};
 use app::ssr::AppState;
@@ -19,6 +20,8 @@ pub struct ServerState {
     pub app: AppState,
     pub leptos: LeptosOptions,
     pub(crate) metrics: Arc<Metrics>,
+    /// Pending ACME http-01 answers, served on any host.
+    pub challenges: Arc<HttpChallenges>,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -33,7 +36,14 @@ impl ServerState {
             app,
             leptos,
             metrics: Arc::new(Metrics::default()),
+            challenges: Arc::default(),
         }
+    }
+
+    /// Shares the certificate manager's pending challenges with the HTTP listener.
+    pub fn with_challenges(mut self, challenges: Arc<HttpChallenges>) -> Self {
+        self.challenges = challenges;
+        self
     }
 }
 
@@ -57,6 +67,7 @@ pub fn build_router(state: ServerState) -> Router {
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))
         .route("/tls-ask", get(policy_host::tls_ask))
+        .route("/.well-known/acme-challenge/{token}", get(acme_challenge))
         .nest("/api/v1", api::router(state.clone()))
         .route(
             "/sfn/{*name}",
@@ -115,4 +126,15 @@ async fn metrics(State(state): State<ServerState>) -> Response {
         body,
     )
         .into_response()
+}
+
+/// ACME http-01: the key authorization for a pending token, as plain text; 404 otherwise.
+async fn acme_challenge(
+    State(state): State<ServerState>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> Response {
+    match state.challenges.answer(&token) {
+        Some(answer) => ([(header::CONTENT_TYPE, "application/octet-stream")], answer).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }

@@ -20,7 +20,20 @@ pub async fn get_policy(name: String) -> Result<PolicyOverview, AppError> {
         .policy_versions(&access, &row.name)
         .await
         .map_err(service_error)?;
+    let certificate = st
+        .services
+        .cert_state(&access, &state.domain)
+        .await
+        .map_err(service_error)?
+        .map(|c| crate::dto::CertView {
+            issued_at: c.issued_at,
+            not_after: c.not_after,
+            last_error: c.last_error,
+            last_attempt_at: c.last_attempt_at,
+            next_attempt_at: c.next_attempt_at,
+        });
     Ok(PolicyOverview {
+        certificate,
         warnings: state
             .warnings()
             .into_iter()

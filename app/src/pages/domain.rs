@@ -115,7 +115,14 @@ fn PolicySection(o: PolicyOverview, can_edit: bool) -> impl IntoView {
                 <dt>"Policy id"</dt><dd><code data-testid="policy-id">{current.policy_id.clone()}</code></dd>
                 <dt>"DNS record"</dt><dd><code>{format!("_mta-sts.{d}. TXT \"v=STSv1; id={}\"", current.policy_id)}</code></dd>
                 <dt>"Served at"</dt><dd><code>{format!("https://mta-sts.{d}/.well-known/mta-sts.txt")}</code></dd>
+                <dt>"Certificate"</dt><dd data-testid="certificate">{certificate_text(o.certificate.as_ref())}</dd>
             </dl>
+            {o.certificate.as_ref().and_then(|c| c.last_error.clone().map(|e| view! {
+                <div class="panel warn" role="status">
+                    <strong>"Certificate not obtained: "</strong>{e}
+                    <p>{format!("Next attempt: {}.", format_time(c.next_attempt_at))}</p>
+                </div>
+            }))}
             <ul class="warnings">
                 {o.warnings.iter().map(|(_, m)| view! { <li class="warning">{m.clone()}</li> }).collect_view()}
             </ul>
@@ -137,4 +144,22 @@ fn PolicySection(o: PolicyOverview, can_edit: bool) -> impl IntoView {
             </table>
         </section>
     }.into_any()
+}
+
+fn certificate_text(c: Option<&crate::dto::CertView>) -> String {
+    match c {
+        Some(crate::dto::CertView {
+            not_after: Some(until),
+            issued_at,
+            ..
+        }) => format!(
+            "valid until {} (issued {}; renewed 30 days before expiry)",
+            format_time(*until),
+            issued_at.map(format_time).unwrap_or_else(|| "—".into())
+        ),
+        Some(_) => "not issued yet".into(),
+        None => "none from Portcullis yet: obtained automatically when HTTPS and ACME are configured, \
+                 otherwise your TLS proxy provides it"
+            .into(),
+    }
 }

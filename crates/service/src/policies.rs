@@ -6,7 +6,7 @@ use portcullis_domain::policy::{
     coverage, describe_change, suggest_patterns, MxCoverage, PolicyError, PolicyWarning, Suggestion,
 };
 use portcullis_domain::{DomainName, Policy, PolicySpec};
-use portcullis_store::{OrgAccess, PolicyVersion, SaveOutcome};
+use portcullis_store::{CertState, OrgAccess, PolicyVersion, SaveOutcome};
 use serde::{Deserialize, Serialize};
 
 pub const VERSIONS_SHOWN: i64 = 200;
@@ -155,6 +155,11 @@ impl Services {
             current_coverage,
             answer,
         })
+    }
+
+    /// Where the domain's `mta-sts.` certificate stands, if Portcullis has tried to get one.
+    pub async fn cert_state(&self, access: &OrgAccess, domain: &DomainName) -> Result<Option<CertState>, ServiceError> {
+        Ok(self.store.cert_state(access, domain).await?)
     }
 
     /// Reloads every served policy from the database; on failure the old snapshot stays.

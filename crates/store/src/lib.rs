@@ -9,6 +9,7 @@
 //! understands them too), integer times and flags, and `RETURNING`.
 
 mod access;
+mod certs;
 mod connect;
 mod domains;
 mod error;
@@ -22,6 +23,7 @@ mod users;
 pub mod testing;
 
 pub use access::OrgAccess;
+pub use certs::{CertDue, CertState, StoredCert};
 pub use connect::{redact, Backend, Store};
 pub use domains::{BulkInsert, DomainPage, DomainQuery, DomainRow};
 pub use error::StoreError;

@@ -29,6 +29,16 @@ impl TestApp {
 
     /// With live DNS pointed at a test server.
     pub async fn with_dns(kind: Kind, dns: Option<portcullis_dnscheck::Dns>) -> Self {
+        Self::with_dns_and_challenges(kind, dns, Default::default()).await
+    }
+
+    /// Also sharing ACME challenge answers with a certificate manager.
+    #[allow(dead_code)]
+    pub async fn with_dns_and_challenges(
+        kind: Kind,
+        dns: Option<portcullis_dnscheck::Dns>,
+        challenges: Arc<portcullis_server::acme::HttpChallenges>,
+    ) -> Self {
         let db = TestDb::new(kind).await;
         let mut services = Services::new(db.store.clone()).await.unwrap();
         if let Some(dns) = dns {
@@ -39,10 +49,9 @@ impl TestApp {
             flash: Arc::new(FlashStore::default()),
             secure_cookies: false,
         };
-        let router = build_router(ServerState::new(
-            app,
-            leptos_options("target/site-does-not-exist".into()),
-        ));
+        let router = build_router(
+            ServerState::new(app, leptos_options("target/site-does-not-exist".into())).with_challenges(challenges),
+        );
         Self { db, services, router }
     }
 

@@ -1,0 +1,214 @@
+//! Keeps a certificate for every `mta-sts.<domain>` that has a policy: issues missing ones,
+//! renews them 30 days before expiry, backs off after failures, and waits (saying so) until the
+//! name resolves to this server, since the ACME server would otherwise fail the challenge.
+
+use crate::acme::{self, AcmeSettings, HttpChallenges};
+use crate::https::{certified_key, CertResolver};
+use portcullis_dnscheck::Dns;
+use portcullis_service::Services;
+use portcullis_store::CertDue;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+pub const RENEW_BEFORE_SECS: i64 = 30 * 86_400;
+const FIRST_RETRY_SECS: i64 = 600;
+const MAX_RETRY_SECS: i64 = 86_400;
+
+pub struct CertManager {
+    pub services: Services,
+    pub resolver: Arc<CertResolver>,
+    pub challenges: Arc<HttpChallenges>,
+    pub settings: AcmeSettings,
+    /// The name users point `mta-sts.<domain>` at; its addresses are "this server".
+    pub public_host: Option<String>,
+    pub dns: Option<Dns>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RunReport {
+    pub issued: Vec<String>,
+    pub failed: Vec<(String, String)>,
+}
+
+/// Seconds until the next attempt after `failures` failed ones: 10 min, doubling, at most a day.
+pub fn backoff_secs(failures: i64) -> i64 {
+    let exp = failures.clamp(0, 20) as u32;
+    FIRST_RETRY_SECS.saturating_mul(1i64 << exp).min(MAX_RETRY_SECS)
+}
+
+/// Expiry (Unix seconds) of the first certificate in a PEM chain.
+pub fn not_after(chain_pem: &str) -> Option<i64> {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(chain_pem.as_bytes()).ok()?;
+    let cert = pem.parse_x509().ok()?;
+    Some(cert.validity().not_after.timestamp())
+}
+
+/// Whether a certificate expiring at `not_after` should be (re)issued at `now`.
+pub fn is_due(due: &CertDue, now: i64) -> bool {
+    let expiring = due.not_after.is_none_or(|t| t - now < RENEW_BEFORE_SECS);
+    expiring && due.next_attempt_at <= now
+}
+
+impl CertManager {
+    /// Loads every stored certificate into the TLS listener.
+    pub async fn load(&self) -> usize {
+        let stored = match self.services.store.certificates().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "could not load certificates");
+                return 0;
+            }
+        };
+        let mut n = 0;
+        for c in stored {
+            match certified_key(&c.cert_pem, &c.key_pem) {
+                Ok(key) => {
+                    self.resolver.set(&c.name, key);
+                    n += 1;
+                }
+                Err(e) => tracing::error!(name = %c.name, error = %e, "stored certificate is unusable"),
+            }
+        }
+        n
+    }
+
+    /// Why `name` cannot be validated yet, if it does not resolve to this server.
+    async fn not_pointing_here(&self, name: &str) -> Option<String> {
+        let dns = self.dns.as_ref()?;
+        let seen = dns.addresses(name).await.unwrap_or_default();
+        if seen.is_empty() {
+            return Some(format!(
+                "waiting for DNS: {name} does not resolve yet; point it (CNAME) at {}",
+                self.public_host.as_deref().unwrap_or("this server")
+            ));
+        }
+        let public = self.public_host.as_deref()?;
+        let ours: Vec<IpAddr> = dns.addresses(public).await.unwrap_or_default();
+        if ours.is_empty() || seen.iter().any(|ip| ours.contains(ip)) {
+            return None;
+        }
+        Some(format!(
+            "waiting for DNS: {name} resolves to {} but this server ({public}) is {}",
+            join(&seen),
+            join(&ours)
+        ))
+    }
+
+    /// One pass over every domain with a policy.
+    pub async fn run_once(&self) -> RunReport {
+        let mut report = RunReport::default();
+        let due = match self.services.store.cert_candidates().await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!(error = %e, "certificate check skipped: database unavailable");
+                return report;
+            }
+        };
+        let now = portcullis_store::now();
+        let due: Vec<CertDue> = due.into_iter().filter(|d| is_due(d, now)).collect();
+        if due.is_empty() {
+            return report;
+        }
+        let account = match self.account().await {
+            Ok(a) => a,
+            Err(e) => {
+                for d in &due {
+                    self.fail(d, &e.to_string(), &mut report).await;
+                }
+                return report;
+            }
+        };
+        for d in due {
+            if let Some(why) = self.not_pointing_here(&d.name).await {
+                self.fail(&d, &why, &mut report).await;
+                continue;
+            }
+            match acme::issue(&account, &d.name, &self.challenges).await {
+                Ok((chain, key)) => match (certified_key(&chain, &key), not_after(&chain)) {
+                    (Ok(certified), Some(expiry)) => {
+                        if let Err(e) = self
+                            .services
+                            .store
+                            .save_certificate(&d.domain, &chain, &key, expiry)
+                            .await
+                        {
+                            tracing::error!(name = %d.name, error = %e, "could not store the certificate");
+                        }
+                        self.resolver.set(&d.name, certified);
+                        tracing::info!(name = %d.name, expires = expiry, "certificate issued");
+                        report.issued.push(d.name.clone());
+                    }
+                    _ => {
+                        self.fail(&d, "the ACME server returned an unusable certificate", &mut report)
+                            .await
+                    }
+                },
+                Err(e) => self.fail(&d, &e.to_string(), &mut report).await,
+            }
+        }
+        report
+    }
+
+    async fn account(&self) -> Result<instant_acme::Account, acme::AcmeError> {
+        let stored = self
+            .services
+            .store
+            .acme_account(&self.settings.directory)
+            .await
+            .ok()
+            .flatten();
+        let (account, fresh) = acme::account(&self.settings, stored.as_deref()).await?;
+        if let Some(credentials) = fresh {
+            if let Err(e) = self
+                .services
+                .store
+                .save_acme_account(&self.settings.directory, &credentials)
+                .await
+            {
+                tracing::error!(error = %e, "could not store the ACME account");
+            }
+        }
+        Ok(account)
+    }
+
+    async fn fail(&self, d: &CertDue, why: &str, report: &mut RunReport) {
+        let next = portcullis_store::now() + backoff_secs(d.failures);
+        tracing::warn!(name = %d.name, error = %why, "certificate not issued");
+        if let Err(e) = self.services.store.record_cert_failure(&d.domain, why, next).await {
+            tracing::error!(error = %e, "could not record the certificate failure");
+        }
+        report.failed.push((d.name.clone(), why.to_string()));
+    }
+}
+
+fn join(ips: &[IpAddr]) -> String {
+    ips.iter().map(|ip| ip.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn due(not_after: Option<i64>, next_attempt_at: i64) -> CertDue {
+        CertDue {
+            domain: "example.com".into(),
+            name: "mta-sts.example.com".into(),
+            not_after,
+            failures: 0,
+            next_attempt_at,
+        }
+    }
+
+    #[test]
+    fn renews_thirty_days_before_expiry_and_respects_back_off() {
+        let now = 1_000_000_000;
+        assert!(is_due(&due(None, 0), now));
+        assert!(!is_due(&due(Some(now + 31 * 86_400), 0), now));
+        assert!(is_due(&due(Some(now + 29 * 86_400), 0), now));
+        assert!(!is_due(&due(None, now + 1), now), "waits for the back-off");
+        assert_eq!(backoff_secs(0), 600);
+        assert_eq!(backoff_secs(1), 1200);
+        assert_eq!(backoff_secs(3), 4800);
+        assert_eq!(backoff_secs(40), 86_400);
+    }
+}
