@@ -7,7 +7,7 @@ ENV := source scripts/env.sh &&
 LEPTOS_LIB_ARGS = $$( [ "$$PORTCULLIS_WASM_ROUTE" = debian ] && echo "--lib-cargo-args=-Zbuild-std=std,panic_abort" )
 PORT ?= 3000
 
-.PHONY: setup build run test test-unit test-e2e lint fmt bundle-size clean
+.PHONY: setup build run test test-unit test-e2e lint fmt bundle-size clean bench-policy
 
 setup:
 	@bash scripts/setup.sh
@@ -47,3 +47,7 @@ bundle-size: build
 
 clean:
 	rm -rf target data
+
+# Policy GETs over TLS: Portcullis with 10,000 hosted domains against nginx, same load, one run.
+bench-policy: build
+	@bash scripts/bench-policy.sh

@@ -52,24 +52,7 @@ pub fn is_due(due: &CertDue, now: i64) -> bool {
 impl CertManager {
     /// Loads every stored certificate into the TLS listener.
     pub async fn load(&self) -> usize {
-        let stored = match self.services.store.certificates().await {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "could not load certificates");
-                return 0;
-            }
-        };
-        let mut n = 0;
-        for c in stored {
-            match certified_key(&c.cert_pem, &c.key_pem) {
-                Ok(key) => {
-                    self.resolver.set(&c.name, key);
-                    n += 1;
-                }
-                Err(e) => tracing::error!(name = %c.name, error = %e, "stored certificate is unusable"),
-            }
-        }
-        n
+        load_stored(&self.services, &self.resolver).await
     }
 
     /// Why `name` cannot be validated yet, if it does not resolve to this server.
@@ -179,6 +162,28 @@ impl CertManager {
         }
         report.failed.push((d.name.clone(), why.to_string()));
     }
+}
+
+/// Loads every stored certificate into `resolver`; unusable ones are logged and skipped.
+pub async fn load_stored(services: &Services, resolver: &CertResolver) -> usize {
+    let stored = match services.store.certificates().await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "could not load certificates");
+            return 0;
+        }
+    };
+    let mut n = 0;
+    for c in stored {
+        match certified_key(&c.cert_pem, &c.key_pem) {
+            Ok(key) => {
+                resolver.set(&c.name, key);
+                n += 1;
+            }
+            Err(e) => tracing::error!(name = %c.name, error = %e, "stored certificate is unusable"),
+        }
+    }
+    n
 }
 
 fn join(ips: &[IpAddr]) -> String {

@@ -364,10 +364,7 @@ async fn start_policy_tls(
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr} (https_addr)"))?;
-        let loaded = match &manager {
-            Some(m) => m.load().await,
-            None => 0,
-        };
+        let loaded = portcullis_server::certs::load_stored(services, &resolver).await;
         tracing::info!(%addr, certificates = loaded, "HTTPS policy host is listening");
         tokio::spawn(https::serve(listener, https::server_config(resolver.clone()), router));
     }

@@ -92,6 +92,19 @@ impl Store {
         key_pem: &str,
         not_after: i64,
     ) -> Result<(), StoreError> {
+        self.save_named_certificate(&format!("mta-sts.{domain}"), domain, cert_pem, key_pem, not_after)
+            .await
+    }
+
+    /// Stores a certificate for `name` under `domain` (normally `mta-sts.<domain>`).
+    pub async fn save_named_certificate(
+        &self,
+        name: &str,
+        domain: &str,
+        cert_pem: &str,
+        key_pem: &str,
+        not_after: i64,
+    ) -> Result<(), StoreError> {
         let t = crate::now();
         sqlx::query(
             "INSERT INTO certificates (name, domain_id, cert_pem, key_pem, issued_at, not_after, last_error, \
@@ -101,7 +114,7 @@ impl Store {
              issued_at = excluded.issued_at, not_after = excluded.not_after, last_error = NULL, \
              last_attempt_at = excluded.last_attempt_at, next_attempt_at = 0, failures = 0",
         )
-        .bind(format!("mta-sts.{domain}"))
+        .bind(name)
         .bind(cert_pem)
         .bind(key_pem)
         .bind(t)
