@@ -11,7 +11,10 @@ use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair}
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let (url, out) = (args.get(1).expect("DATABASE_URL"), std::path::PathBuf::from(args.get(2).expect("OUT_DIR")));
+    let (url, out) = (
+        args.get(1).expect("DATABASE_URL"),
+        std::path::PathBuf::from(args.get(2).expect("OUT_DIR")),
+    );
     let n: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(10_000);
     let store = Store::connect(url).await?;
     store.migrate().await?;
@@ -22,16 +25,23 @@ async fn main() -> anyhow::Result<()> {
     let mut ca = CertificateParams::new(Vec::<String>::new())?;
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate()?)?;
-    let names: Vec<DomainName> = (0..n).map(|i| DomainName::parse(&format!("d{i}.bench")).unwrap()).collect();
+    let names: Vec<DomainName> = (0..n)
+        .map(|i| DomainName::parse(&format!("d{i}.bench")).unwrap())
+        .collect();
     store.add_domains(&access, &names).await?;
     let mut sample = String::new();
     for (i, d) in names.iter().enumerate() {
-        let mx = vec![MxPattern::parse(&format!("mx1.{d}"))?, MxPattern::parse(&format!("*.mx.{d}"))?];
+        let mx = vec![
+            MxPattern::parse(&format!("mx1.{d}"))?,
+            MxPattern::parse(&format!("*.mx.{d}"))?,
+        ];
         let policy = Policy::new(Mode::Enforce, 604_800, mx)?;
         store.save_policy(&access, d, &policy, "bench", "bench").await?;
         let key = KeyPair::generate()?;
         let cert = CertificateParams::new(vec![format!("mta-sts.{d}")])?.signed_by(&key, &ca)?;
-        store.save_certificate(d.as_str(), &cert.pem(), &key.serialize_pem(), i64::MAX / 2).await?;
+        store
+            .save_certificate(d.as_str(), &cert.pem(), &key.serialize_pem(), i64::MAX / 2)
+            .await?;
         if i == 0 {
             sample = policy.render();
         }
@@ -43,12 +53,20 @@ async fn main() -> anyhow::Result<()> {
     let localhost = DomainName::parse("localhost.bench")?;
     store.add_domain(&access, &localhost).await?;
     store
-        .save_named_certificate("localhost", localhost.as_str(), &cert.pem(), &key.serialize_pem(), i64::MAX / 2)
+        .save_named_certificate(
+            "localhost",
+            localhost.as_str(),
+            &cert.pem(),
+            &key.serialize_pem(),
+            i64::MAX / 2,
+        )
         .await?;
     std::fs::write(out.join("localhost.crt"), cert.pem())?;
     std::fs::write(out.join("localhost.key"), key.serialize_pem())?;
     std::fs::write(out.join("policy.txt"), sample)?;
-    eprintln!("{n} domains with policies and certificates in {}", portcullis_store::redact(url));
+    eprintln!(
+        "{n} domains with policies and certificates in {}",
+        portcullis_store::redact(url)
+    );
     Ok(())
 }
-

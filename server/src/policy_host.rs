@@ -43,6 +43,12 @@ pub async fn serve_policy(State(state): State<ServerState>, req: Request, next: 
     let Some(domain) = host_of(&req).and_then(policy_domain) else {
         return next.run(req).await;
     };
+    let response = answer(&state, domain, req, next).await;
+    state.metrics.record(response.status().as_u16());
+    response
+}
+
+async fn answer(state: &ServerState, domain: Option<DomainName>, req: Request, next: Next) -> Response {
     // The ACME server validates mta-sts.<domain> itself: let its http-01 request through.
     if req.uri().path().starts_with("/.well-known/acme-challenge/") {
         return next.run(req).await;
@@ -64,7 +70,8 @@ pub async fn serve_policy(State(state): State<ServerState>, req: Request, next: 
     let body = if req.method() == Method::HEAD {
         Body::empty()
     } else {
-        Body::from(body.to_string())
+        // Shares the snapshot's text instead of copying it for every fetch.
+        Body::from(axum::body::Bytes::from_owner(SharedText(body)))
     };
     Response::builder()
         .status(StatusCode::OK)
@@ -73,6 +80,7 @@ pub async fn serve_policy(State(state): State<ServerState>, req: Request, next: 
         // Senders cache by max_age and re-fetch when the DNS id changes; shared caches must
         // check back every time so a new policy is never hidden behind a stale copy.
         .header(header::CACHE_CONTROL, "no-cache")
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .body(body)
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
@@ -96,6 +104,14 @@ pub async fn tls_ask(State(state): State<ServerState>, Query(q): Query<AskQuery>
         StatusCode::OK
     } else {
         StatusCode::NOT_FOUND
+    }
+}
+
+struct SharedText(std::sync::Arc<str>);
+
+impl AsRef<[u8]> for SharedText {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
     }
 }
 

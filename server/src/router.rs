@@ -81,11 +81,12 @@ pub fn build_router(state: ServerState) -> Router {
             state.clone(),
             middleware::request_info,
         ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
+        // Outermost: policy fetches skip the dashboard's middleware entirely.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             policy_host::serve_policy,
         ))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
         .with_state(state)
 }
 
