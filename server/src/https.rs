@@ -99,7 +99,13 @@ pub fn server_config(resolver: Arc<CertResolver>) -> Arc<rustls::ServerConfig> {
 
 /// Accepts TLS connections until the task is dropped. Handshakes are bounded in time so idle
 /// or malicious clients cannot hold sockets open.
-pub async fn serve(listener: TcpListener, config: Arc<rustls::ServerConfig>, router: Router) {
+/// `state` enables the policy shortcut ([`crate::policy_host::fast_answer`]).
+pub async fn serve(
+    listener: TcpListener,
+    config: Arc<rustls::ServerConfig>,
+    router: Router,
+    state: Option<crate::ServerState>,
+) {
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
     loop {
         let (tcp, peer) = match listener.accept().await {
@@ -112,14 +118,22 @@ pub async fn serve(listener: TcpListener, config: Arc<rustls::ServerConfig>, rou
         };
         let acceptor = acceptor.clone();
         let router = router.clone();
+        let state = state.clone();
         tokio::spawn(async move {
             let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
                 Ok(Ok(tls)) => tls,
                 _ => return,
             };
-            let service = router.map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
-                req.map(axum::body::Body::new)
+            let service = tower::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                let fast = state.as_ref().and_then(|st| crate::policy_host::fast_answer(st, &req));
+                let router = router.clone();
+                async move {
+                    if let Some(response) = fast {
+                        return Ok::<_, std::convert::Infallible>(response);
+                    }
+                    req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                    router.oneshot(req.map(axum::body::Body::new)).await
+                }
             });
             let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                 .serve_connection_with_upgrades(TokioIo::new(tls), TowerToHyperService::new(service))

@@ -284,6 +284,7 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
     };
     let challenges = Arc::new(HttpChallenges::default());
     let state = ServerState::new(app, leptos_options(root.clone())).with_challenges(challenges.clone());
+    let state_for_tls = state.clone();
     let router = build_router(state);
     let listener = tokio::net::TcpListener::bind(&config.http_addr)
         .await
@@ -298,7 +299,7 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
     if config.smtp_addr.is_some() {
         tracing::warn!("smtp_addr is set but the report receiver is not part of this version yet");
     }
-    start_policy_tls(&config, &services, &challenges, router.clone()).await?;
+    start_policy_tls(&config, &services, &challenges, router.clone(), state_for_tls).await?;
     match services.refresh_snapshot().await {
         Ok(n) => tracing::info!(policies = n, "serving MTA-STS policies"),
         Err(e) => tracing::error!(error = %e, "could not load the served policies"),
@@ -346,6 +347,7 @@ async fn start_policy_tls(
     services: &Services,
     challenges: &Arc<HttpChallenges>,
     router: axum::Router,
+    state: ServerState,
 ) -> anyhow::Result<()> {
     let resolver = Arc::new(CertResolver::default());
     let manager = config.acme_directory.as_deref().map(|dir| CertManager {
@@ -366,7 +368,12 @@ async fn start_policy_tls(
             .with_context(|| format!("cannot listen on {addr} (https_addr)"))?;
         let loaded = portcullis_server::certs::load_stored(services, &resolver).await;
         tracing::info!(%addr, certificates = loaded, "HTTPS policy host is listening");
-        tokio::spawn(https::serve(listener, https::server_config(resolver.clone()), router));
+        tokio::spawn(https::serve(
+            listener,
+            https::server_config(resolver.clone()),
+            router,
+            Some(state),
+        ));
     }
     match manager {
         Some(manager) => {

@@ -230,6 +230,7 @@ async fn certificates_come_from_acme_and_policies_are_served_over_tls() {
         https_listener,
         https::server_config(reloaded.resolver.clone()),
         app.router.clone(),
+        Some(app.state.clone()),
     ));
     let mgmt_roots = [CertificateDer::from_pem_file(&pebble_ca).unwrap()];
     let (_, root_pem, _) = https_get(pebble.management, "localhost", &mgmt_roots, "/roots/0")
@@ -273,6 +274,12 @@ async fn certificates_come_from_acme_and_policies_are_served_over_tls() {
         html.contains("Certificate not obtained: ") && html.contains("resolves to 192.0.2.99"),
         "{html}"
     );
+
+    // Anything but a policy fetch goes through the router, with the same answers as over HTTP.
+    let (status, _, _) = https_get(https_addr, "mta-sts.example.test", &roots, "/login")
+        .await
+        .unwrap();
+    assert_eq!(status, "HTTP/1.1 404 Not Found");
 
     // A name without a certificate gets no certificate at all (no other tenant's name leaks).
     let refused = https_get(https_addr, "mta-sts.elsewhere.test", &roots, "/.well-known/mta-sts.txt").await;

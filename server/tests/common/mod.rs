@@ -20,6 +20,8 @@ pub struct TestApp {
     pub db: TestDb,
     pub services: Services,
     pub router: Router,
+    #[allow(dead_code)]
+    pub state: ServerState,
 }
 
 impl TestApp {
@@ -49,10 +51,15 @@ impl TestApp {
             flash: Arc::new(FlashStore::default()),
             secure_cookies: false,
         };
-        let router = build_router(
-            ServerState::new(app, leptos_options("target/site-does-not-exist".into())).with_challenges(challenges),
-        );
-        Self { db, services, router }
+        let state =
+            ServerState::new(app, leptos_options("target/site-does-not-exist".into())).with_challenges(challenges);
+        let router = build_router(state.clone());
+        Self {
+            db,
+            services,
+            router,
+            state,
+        }
     }
 
     pub async fn send(&self, req: Request<Body>) -> Response<Body> {
