@@ -164,6 +164,14 @@ impl CertManager {
     }
 }
 
+/// Stops presenting certificates of deleted domains; on a database error nothing changes.
+pub async fn prune(services: &Services, resolver: &CertResolver) {
+    match services.store.certificate_names().await {
+        Ok(names) => resolver.retain(&names),
+        Err(e) => tracing::warn!(error = %e, "certificates not pruned: database unavailable"),
+    }
+}
+
 /// Loads every stored certificate into `resolver`; unusable ones are logged and skipped.
 pub async fn load_stored(services: &Services, resolver: &CertResolver) -> usize {
     let stored = match services.store.certificates().await {

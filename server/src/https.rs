@@ -57,6 +57,12 @@ impl CertResolver {
         self.write().remove(&name.to_ascii_lowercase());
     }
 
+    /// Drops every certificate whose name is not in `keep`.
+    pub fn retain(&self, keep: &[String]) {
+        self.write()
+            .retain(|name, _| keep.iter().any(|k| k.eq_ignore_ascii_case(name)));
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.read().contains_key(&name.to_ascii_lowercase())
     }

@@ -374,6 +374,14 @@ async fn start_policy_tls(
             router,
             Some(state),
         ));
+        let (pruning, held) = (services.clone(), resolver.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                portcullis_server::certs::prune(&pruning, &held).await;
+            }
+        });
     }
     match manager {
         Some(manager) => {

@@ -287,5 +287,14 @@ async fn certificates_come_from_acme_and_policies_are_served_over_tls() {
         refused.is_err(),
         "handshake must fail without a certificate for the name"
     );
+    // Deleting the domain takes its certificate out of service at the next pass.
+    app.services.delete_domain(&org, "example.test").await.unwrap();
+    portcullis_server::certs::prune(&app.services, &reloaded.resolver).await;
+    assert!(!reloaded.resolver.has("mta-sts.example.test"));
+    assert!(
+        https_get(https_addr, "mta-sts.example.test", &roots, "/.well-known/mta-sts.txt")
+            .await
+            .is_err()
+    );
     app.cleanup().await;
 }

@@ -85,6 +85,14 @@ impl Store {
             .map_err(Into::into)
     }
 
+    /// Names that have a certificate, for dropping deleted ones from the TLS listener.
+    pub async fn certificate_names(&self) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT name FROM certificates WHERE cert_pem IS NOT NULL")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| r.try_get("name")).collect::<Result<_, _>>()?)
+    }
+
     pub async fn save_certificate(
         &self,
         domain: &str,
