@@ -56,7 +56,7 @@ impl CertManager {
     }
 
     /// Why `name` cannot be validated yet, if it does not resolve to this server.
-    async fn not_pointing_here(&self, name: &str) -> Option<String> {
+    async fn not_pointing_here(&self, name: &str, ours: &[IpAddr]) -> Option<String> {
         let dns = self.dns.as_ref()?;
         let seen = dns.addresses(name).await.unwrap_or_default();
         if seen.is_empty() {
@@ -66,14 +66,13 @@ impl CertManager {
             ));
         }
         let public = self.public_host.as_deref()?;
-        let ours: Vec<IpAddr> = dns.addresses(public).await.unwrap_or_default();
         if ours.is_empty() || seen.iter().any(|ip| ours.contains(ip)) {
             return None;
         }
         Some(format!(
             "waiting for DNS: {name} resolves to {} but this server ({public}) is {}",
             join(&seen),
-            join(&ours)
+            join(ours)
         ))
     }
 
@@ -101,8 +100,13 @@ impl CertManager {
                 return report;
             }
         };
+        // This server's addresses, looked up once per pass rather than once per domain.
+        let ours = match (&self.dns, &self.public_host) {
+            (Some(dns), Some(public)) => dns.addresses(public).await.unwrap_or_default(),
+            _ => Vec::new(),
+        };
         for d in due {
-            if let Some(why) = self.not_pointing_here(&d.name).await {
+            if let Some(why) = self.not_pointing_here(&d.name, &ours).await {
                 self.fail(&d, &why, &mut report).await;
                 continue;
             }

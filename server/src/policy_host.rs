@@ -32,7 +32,7 @@ pub fn policy_domain(host: &str) -> Option<Option<DomainName>> {
     Some(DomainName::parse(&name[PREFIX.len()..]).ok())
 }
 
-fn host_of(req: &Request) -> Option<&str> {
+fn host_of<B>(req: &axum::http::Request<B>) -> Option<&str> {
     req.headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -79,12 +79,7 @@ pub fn fast_answer<B>(state: &ServerState, req: &axum::http::Request<B>) -> Opti
     if req.uri().path() != POLICY_PATH || (req.method() != Method::GET && req.method() != Method::HEAD) {
         return None;
     }
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| req.uri().authority().map(|a| a.as_str()))?;
-    let domain = policy_domain(host)??;
+    let domain = policy_domain(host_of(req)?)??;
     let body = state.app.services.served_policy(domain.as_str())?;
     state.metrics.policy_served();
     state.metrics.record(200);

@@ -10,14 +10,9 @@ pub async fn get_policy(name: String) -> Result<PolicyOverview, AppError> {
     use crate::ssr::*;
     let (st, _req, user) = require_user()?;
     let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
-    let state = st
+    let (state, versions) = st
         .services
-        .policy_state(&access, &row.name)
-        .await
-        .map_err(service_error)?;
-    let versions = st
-        .services
-        .policy_versions(&access, &row.name)
+        .policy_with_history(&access, &row.name)
         .await
         .map_err(service_error)?;
     let certificate = st

@@ -1,17 +1,12 @@
 //! A and AAAA look-ups, to tell whether a name points at this server.
 
-use crate::resolver::{classify, Dns, DnsError};
+use crate::resolver::{classify, fqdn, Dns, DnsError};
 use std::net::IpAddr;
 
 impl Dns {
     /// Every address of `name` (following CNAMEs); empty when it has none or does not exist.
     pub async fn addresses(&self, name: &str) -> Result<Vec<IpAddr>, DnsError> {
-        let fqdn = if name.ends_with('.') {
-            name.to_string()
-        } else {
-            format!("{name}.")
-        };
-        match self.resolver.lookup_ip(fqdn).await {
+        match self.resolver.lookup_ip(fqdn(name)).await {
             Ok(lookup) => {
                 let mut ips: Vec<IpAddr> = lookup.iter().collect();
                 ips.sort();

@@ -1,7 +1,7 @@
 //! MX look-up, with the outcomes a user must be told apart: hosts, null MX (RFC 7505: the
 //! domain accepts no mail), no MX at all, and a name that does not exist.
 
-use crate::resolver::{classify, Dns, DnsError};
+use crate::resolver::{classify, fqdn, Dns, DnsError};
 use portcullis_domain::DomainName;
 use serde::{Deserialize, Serialize};
 
@@ -54,8 +54,7 @@ impl MxAnswer {
 
 impl Dns {
     pub async fn mx(&self, domain: &DomainName) -> Result<MxAnswer, DnsError> {
-        let fqdn = format!("{domain}.");
-        let lookup = match self.resolver.mx_lookup(fqdn).await {
+        let lookup = match self.resolver.mx_lookup(fqdn(domain.as_str())).await {
             Ok(lookup) => lookup,
             Err(e) if e.is_nx_domain() => return Ok(MxAnswer::NoDomain),
             Err(e) if e.is_no_records_found() => return Ok(MxAnswer::NoMx),

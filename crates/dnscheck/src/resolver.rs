@@ -56,6 +56,15 @@ impl Dns {
     }
 }
 
+/// `name` as an absolute name (trailing root dot), so no search domain is ever appended.
+pub(crate) fn fqdn(name: &str) -> String {
+    if name.ends_with('.') {
+        name.to_string()
+    } else {
+        format!("{name}.")
+    }
+}
+
 pub(crate) fn classify(e: &ResolveError) -> DnsError {
     if e.to_string().contains("timed out") {
         DnsError::Timeout

@@ -20,12 +20,7 @@ pub struct TestDns {
 }
 
 fn name(s: &str) -> Name {
-    let fqdn = if s.ends_with('.') {
-        s.to_string()
-    } else {
-        format!("{s}.")
-    };
-    Name::from_str(&fqdn).expect("test DNS names are valid")
+    Name::from_str(&crate::resolver::fqdn(s)).expect("test DNS names are valid")
 }
 
 impl TestDns {

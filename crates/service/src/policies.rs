@@ -51,11 +51,23 @@ fn name_of(raw: &str) -> Result<DomainName, ServiceError> {
 
 /// Maps a policy error to the form field it belongs to.
 pub fn policy_error(e: PolicyError) -> ServiceError {
-    let field = match e {
-        PolicyError::MaxAgeTooLarge(_) => "max_age",
-        _ => "mx",
+    ServiceError::invalid(e.field(), e)
+}
+
+/// Parses the stored current version back, so callers get warnings and editor fields.
+fn state_of(domain: DomainName, current: Option<PolicyVersion>) -> Result<PolicyState, ServiceError> {
+    let policy = match &current {
+        Some(v) => Some(Policy::parse(&v.body).map_err(|e| {
+            tracing::error!(domain = %domain, error = %e, "stored policy does not parse");
+            ServiceError::Internal
+        })?),
+        None => None,
     };
-    ServiceError::invalid(field, e)
+    Ok(PolicyState {
+        domain,
+        current,
+        policy,
+    })
 }
 
 impl Services {
@@ -66,18 +78,18 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound)?;
         let current = self.store.current_policy(access, &domain).await?;
-        let policy = match &current {
-            Some(v) => Some(Policy::parse(&v.body).map_err(|e| {
-                tracing::error!(domain = %domain, error = %e, "stored policy does not parse");
-                ServiceError::Internal
-            })?),
-            None => None,
-        };
-        Ok(PolicyState {
-            domain,
-            current,
-            policy,
-        })
+        state_of(domain, current)
+    }
+
+    /// The current policy and every version (newest first), from one read of the history.
+    pub async fn policy_with_history(
+        &self,
+        access: &OrgAccess,
+        raw: &str,
+    ) -> Result<(PolicyState, Vec<PolicyVersion>), ServiceError> {
+        let versions = self.policy_versions(access, raw).await?;
+        let state = state_of(name_of(raw)?, versions.first().cloned())?;
+        Ok((state, versions))
     }
 
     /// Saves a new version when the served text changes; the snapshot serves it at once.

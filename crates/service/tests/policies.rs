@@ -95,6 +95,10 @@ async fn versions_snapshot_and_rights(kind: Kind) {
         versions.iter().map(|v| v.policy_id.as_str()).collect::<Vec<_>>(),
         vec![second.policy_id.as_str(), first.policy_id.as_str()]
     );
+    let (state, history) = s.policy_with_history(&viewer, "example.com").await.unwrap();
+    assert_eq!(state.current.as_ref(), history.first());
+    assert_eq!(state.policy.unwrap().render(), second.body);
+    assert_eq!(history, versions);
     let (v, previous) = s
         .policy_version(&viewer, "example.com", &first.policy_id)
         .await

@@ -147,25 +147,6 @@ impl Store {
         Ok(self.policy_versions(access, domain, 1).await?.into_iter().next())
     }
 
-    pub async fn policy_version(
-        &self,
-        access: &OrgAccess,
-        domain: &DomainName,
-        policy_id: &str,
-    ) -> Result<Option<PolicyVersion>, StoreError> {
-        let sql = format!(
-            "SELECT {VERSION_COLUMNS} FROM policy_versions v JOIN domains d ON d.id = v.domain_id \
-             WHERE d.org_id = $1 AND d.name = $2 AND v.policy_id = $3"
-        );
-        let row = sqlx::query(&sql)
-            .bind(access.org_id)
-            .bind(domain.as_str())
-            .bind(policy_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| row_to_version(&r)).transpose()?)
-    }
-
     /// Every domain's current policy, platform-wide. Only for the public policy host, which
     /// serves these texts to anyone who asks for `mta-sts.<domain>` anyway.
     pub async fn served_policies(&self) -> Result<Vec<ServedPolicy>, StoreError> {
@@ -185,25 +166,5 @@ impl Store {
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
-    }
-
-    /// The current policy of one domain, platform-wide, for refreshing one snapshot entry.
-    pub async fn served_policy(&self, domain: &DomainName) -> Result<Option<ServedPolicy>, StoreError> {
-        let row = sqlx::query(
-            "SELECT d.name, v.policy_id, v.body FROM domains d JOIN policy_versions v ON v.domain_id = d.id \
-             WHERE d.name = $1 ORDER BY v.id DESC LIMIT 1",
-        )
-        .bind(domain.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(ServedPolicy {
-                domain: r.try_get("name")?,
-                policy_id: r.try_get("policy_id")?,
-                body: r.try_get("body")?,
-            })
-        })
-        .transpose()
-        .map_err(|e: sqlx::Error| e.into())
     }
 }

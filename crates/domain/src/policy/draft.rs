@@ -89,12 +89,7 @@ impl PolicyDraft {
             (Some(mode), Some(max_age), true) => match Policy::new(mode, max_age, mx) {
                 Ok(p) => Some(p),
                 Err(e) => {
-                    let field = if matches!(e, PolicyError::MaxAgeTooLarge(_)) {
-                        "max_age"
-                    } else {
-                        "mx"
-                    };
-                    problem(field, e.to_string());
+                    problem(e.field(), e.to_string());
                     None
                 }
             },

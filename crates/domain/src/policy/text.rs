@@ -97,6 +97,16 @@ pub enum PolicyWarning {
     EnforceMaxAgeBelowOneWeek,
 }
 
+impl PolicyError {
+    /// The editor or API field the error belongs to.
+    pub fn field(&self) -> &'static str {
+        match self {
+            PolicyError::MaxAgeTooLarge(_) => "max_age",
+            _ => "mx",
+        }
+    }
+}
+
 impl PolicyWarning {
     pub fn code(self) -> &'static str {
         match self {
