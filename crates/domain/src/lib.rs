@@ -4,6 +4,7 @@
 //! Nothing here does I/O; everything compiles for `wasm32-unknown-unknown`.
 
 mod bulk;
+pub mod dns;
 mod domain_name;
 mod email;
 mod org;

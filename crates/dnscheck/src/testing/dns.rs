@@ -2,7 +2,8 @@
 //! set and change while it runs. One zone at the root serves every test name.
 
 use hickory_server::authority::{Catalog, ZoneType};
-use hickory_server::proto::rr::rdata::{MX, SOA, TXT};
+use hickory_server::proto::rr::rdata::tlsa::{CertUsage, Matching, Selector};
+use hickory_server::proto::rr::rdata::{CNAME, MX, SOA, TLSA, TXT};
 use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType, RrKey};
 use hickory_server::store::in_memory::InMemoryAuthority;
 use hickory_server::ServerFuture;
@@ -113,6 +114,20 @@ impl TestDns {
             .collect();
         self.replace(owner, RecordType::A, a).await;
         self.replace(owner, RecordType::AAAA, aaaa).await;
+    }
+
+    /// A CNAME from `owner` to `target` (none: removes it).
+    pub async fn set_cname(&self, owner: &str, target: Option<&str>) {
+        let rdata = target.map(|t| RData::CNAME(CNAME(name(t)))).into_iter().collect();
+        self.replace(owner, RecordType::CNAME, rdata).await;
+    }
+
+    /// `count` DANE-EE TLSA records (the data is arbitrary: DANE is only reported).
+    pub async fn set_tlsa(&self, owner: &str, count: u8) {
+        let rdata = (0..count)
+            .map(|i| RData::TLSA(TLSA::new(CertUsage::DaneEe, Selector::Spki, Matching::Sha256, vec![i; 32])))
+            .collect();
+        self.replace(owner, RecordType::TLSA, rdata).await;
     }
 
     /// Removes every record of `rtype` at `owner`.

@@ -1,0 +1,770 @@
+//! One check run for a domain: every finding, in the order a user fixes them (DNS records, policy
+//! host, policy fetch, reporting, MX coverage, MX transport, DANE).
+
+use crate::address_policy::is_public;
+use crate::fetch::{fetch_policy, FetchOutcome, MAX_POLICY_BODY};
+use crate::probe_cache::ProbeCache;
+use crate::settings::CheckSettings;
+use crate::smtp_probe::{probe, ProbeOutcome};
+use crate::tls::{CertVerdict, TlsClient, TlsFacts};
+use crate::{Dns, DnsError, MxAnswer};
+use portcullis_domain::dns::{
+    is_sts_record, is_tlsrpt_record, Finding, FindingCode as C, ReportAddresses, RuaUri, Severity, StsRecord,
+    TlsRptRecord, TlsRptRecordError,
+};
+use portcullis_domain::policy::{Mode, Policy, PolicyId};
+use portcullis_domain::DomainName;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// The policy this server serves for the domain.
+#[derive(Debug, Clone)]
+pub struct CurrentPolicy {
+    pub id: PolicyId,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckInput {
+    pub domain: DomainName,
+    pub policy: Option<CurrentPolicy>,
+    /// The name (or address) `mta-sts.<domain>` should point at.
+    pub public_host: Option<String>,
+    pub reports: ReportAddresses,
+    /// Probe the MX hosts again instead of reusing a recent result ("check now").
+    pub fresh: bool,
+}
+
+#[derive(Clone)]
+pub struct Checker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    dns: Dns,
+    settings: CheckSettings,
+    tls: TlsClient,
+    probes: ProbeCache,
+    probe_slots: Semaphore,
+}
+
+impl std::fmt::Debug for Checker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checker").field("settings", &self.inner.settings).finish()
+    }
+}
+
+fn lookup_failed(subject: &str, e: &DnsError) -> Finding {
+    Finding::new(C::LookupFailed, Severity::Error, subject)
+        .seen(e.to_string())
+        .expected("an answer from the DNS")
+        .fix("retry later; if it persists, check the domain's name servers (they may be unreachable or broken)")
+}
+
+fn day(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+impl Checker {
+    pub fn new(dns: Dns, settings: CheckSettings) -> Result<Self, String> {
+        let tls = TlsClient::new(&settings.extra_roots)?;
+        let probe_slots = Semaphore::new(settings.probe_concurrency.max(1));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                dns,
+                settings,
+                tls,
+                probes: ProbeCache::default(),
+                probe_slots,
+            }),
+        })
+    }
+
+    pub fn dns(&self) -> &Dns {
+        &self.inner.dns
+    }
+
+    pub fn settings(&self) -> &CheckSettings {
+        &self.inner.settings
+    }
+
+    pub async fn check(&self, input: &CheckInput) -> Vec<Finding> {
+        let policy = input.policy.as_ref().and_then(|p| Policy::parse(&p.text).ok());
+        let (sts, host_and_fetch, tlsrpt, mx) = tokio::join!(
+            self.sts_record(input),
+            self.policy_host(input, policy.as_ref()),
+            self.tlsrpt_record(input),
+            self.mx(input, policy.as_ref()),
+        );
+        let mut findings = Vec::new();
+        if input.policy.is_none() {
+            let published = [C::StsRecordOk, C::StsRecordMultiple, C::StsRecordSyntax, C::StsRecordIdMismatch];
+            let announced = sts.iter().any(|f| published.iter().any(|c| f.code == c.as_str()));
+            findings.push(
+                Finding::new(
+                    C::PolicyNotConfigured,
+                    if announced { Severity::Error } else { Severity::Warning },
+                    input.domain.as_str(),
+                )
+                .seen(if announced {
+                    "DNS announces MTA-STS but no policy is hosted here: senders' fetches fail"
+                } else {
+                    "no policy has been saved for this domain"
+                })
+                .expected("a policy in testing mode")
+                .fix("create the policy (generate it from the MX records), then publish the records below"),
+            );
+        }
+        findings.extend(sts);
+        findings.extend(host_and_fetch);
+        findings.extend(tlsrpt);
+        findings.extend(mx);
+        findings
+    }
+
+    async fn sts_record(&self, input: &CheckInput) -> Vec<Finding> {
+        let name = format!("_mta-sts.{}", input.domain);
+        let (answer, apex) = tokio::join!(self.inner.dns.txt(&name), self.inner.dns.txt(input.domain.as_str()));
+        let mut out = Vec::new();
+        if let Ok(apex) = apex {
+            if let Some(r) = apex.records.iter().find(|r| is_sts_record(r)) {
+                out.push(
+                    Finding::new(C::StsRecordAtApex, Severity::Warning, input.domain.as_str())
+                        .seen(format!("TXT \"{r}\" at {}", input.domain))
+                        .expected(format!("the record at {name}, not at the domain itself"))
+                        .fix(format!("delete it from {} and publish it at {name}", input.domain)),
+                );
+            }
+        }
+        let answer = match answer {
+            Ok(a) => a,
+            Err(e) => {
+                out.insert(0, lookup_failed(&name, &e));
+                return out;
+            }
+        };
+        let expected = input
+            .policy
+            .as_ref()
+            .map(|p| StsRecord::render(&p.id))
+            .unwrap_or_else(|| "v=STSv1; id=<the policy id>".into());
+        if let Some(target) = &answer.via_cname {
+            out.push(
+                Finding::new(C::StsRecordCname, Severity::Ok, &name)
+                    .seen(format!("{name} is a CNAME to {target}; senders follow it"))
+                    .expected("a TXT record, directly or through a CNAME"),
+            );
+        }
+        let candidates: Vec<&String> = answer.records.iter().filter(|r| is_sts_record(r)).collect();
+        let finding = match candidates.as_slice() {
+            [] => {
+                let seen = if answer.records.is_empty() {
+                    "no TXT record".to_string()
+                } else {
+                    format!("TXT records that do not start with v=STSv1: {}", quoted(&answer.records))
+                };
+                let severity = if input.policy.is_some() { Severity::Error } else { Severity::Warning };
+                Finding::new(C::StsRecordMissing, severity, &name)
+                    .seen(seen)
+                    .expected(&expected)
+                    .fix(format!("publish TXT {name} \"{expected}\"; until then senders ignore the policy"))
+            }
+            [one] => match StsRecord::parse(one) {
+                Err(e) => Finding::new(C::StsRecordSyntax, Severity::Error, &name)
+                    .seen(format!("\"{one}\": {e}"))
+                    .expected(&expected)
+                    .fix(format!("replace the record with \"{expected}\"")),
+                Ok(record) => {
+                    if !record.unknown_tags.is_empty() {
+                        out.push(
+                            Finding::new(C::StsRecordUnknownTag, Severity::Warning, &name)
+                                .seen(format!("\"{one}\" has {}", record.unknown_tags.join(", ")))
+                                .expected("only v= and id=")
+                                .fix("senders ignore unknown tags; remove them unless you added them on purpose"),
+                        );
+                    }
+                    match &input.policy {
+                        Some(p) if p.id != record.id => Finding::new(C::StsRecordIdMismatch, Severity::Error, &name)
+                            .seen(format!("id={}", record.id))
+                            .expected(format!("id={}", p.id))
+                            .fix(format!(
+                                "update the TXT record to \"{expected}\": senders that saw id={} keep their cached \
+                                 copy of the old policy until the id changes",
+                                record.id
+                            )),
+                        _ => Finding::new(C::StsRecordOk, Severity::Ok, &name)
+                            .seen(format!("\"{one}\""))
+                            .expected(&expected),
+                    }
+                }
+            },
+            many => Finding::new(C::StsRecordMultiple, Severity::Error, &name)
+                .seen(format!("{} records: {}", many.len(), quoted(&answer.records)))
+                .expected(format!("exactly one: \"{expected}\""))
+                .fix("delete all but one; with several v=STSv1 records senders treat the domain as having no policy"),
+        };
+        out.insert(0, finding);
+        out
+    }
+
+    /// This server's addresses, from the configured public host.
+    async fn our_addresses(&self, public_host: &str) -> Vec<IpAddr> {
+        match public_host.parse::<IpAddr>() {
+            Ok(ip) => vec![ip],
+            Err(_) => self.inner.dns.addresses(public_host).await.unwrap_or_default(),
+        }
+    }
+
+    fn allowed(&self, ip: IpAddr) -> bool {
+        self.inner.settings.allow_private || is_public(ip)
+    }
+
+    async fn policy_host(&self, input: &CheckInput, policy: Option<&Policy>) -> Vec<Finding> {
+        let host = format!("mta-sts.{}", input.domain);
+        let target = input.public_host.as_deref().unwrap_or("this server's public host name");
+        let addrs = match self.inner.dns.addresses(&host).await {
+            Ok(a) => a,
+            Err(e) => return vec![lookup_failed(&host, &e)],
+        };
+        if addrs.is_empty() {
+            return vec![Finding::new(C::PolicyHostMissing, Severity::Error, &host)
+                .seen(format!("{host} does not resolve"))
+                .expected(format!("a CNAME to {target}"))
+                .fix(format!("publish {host} CNAME {target}; senders cannot fetch the policy without it"))];
+        }
+        let mut out = Vec::new();
+        let shown = addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ");
+        if let Some(public) = &input.public_host {
+            let ours = self.our_addresses(public).await;
+            if !addrs.iter().any(|a| ours.contains(a)) {
+                out.push(
+                    Finding::new(C::PolicyHostElsewhere, Severity::Error, &host)
+                        .seen(format!("{host} resolves to {shown}"))
+                        .expected(format!("{public} ({})", join(&ours)))
+                        .fix(format!(
+                            "point {host} at {public} (CNAME); otherwise senders fetch a policy this server does \
+                             not control"
+                        )),
+                );
+            }
+        }
+        let usable: Vec<SocketAddr> = addrs
+            .iter()
+            .filter(|a| self.allowed(**a))
+            .map(|a| SocketAddr::new(*a, self.inner.settings.https_port))
+            .collect();
+        if usable.is_empty() {
+            out.push(
+                Finding::new(C::PolicyHostPrivate, Severity::Error, &host)
+                    .seen(format!("{host} resolves to {shown}"))
+                    .expected("a public address")
+                    .fix("senders on the internet cannot reach a private address; point the name at the public host"),
+            );
+            return out;
+        }
+        if out.is_empty() {
+            out.push(
+                Finding::new(C::PolicyHostOk, Severity::Ok, &host)
+                    .seen(format!("{host} resolves to {shown}"))
+                    .expected(format!("this server ({target})")),
+            );
+        }
+        if let Some(current) = &input.policy {
+            let s = &self.inner.settings;
+            let outcome = fetch_policy(&self.inner.tls, &host, &usable, s.connect_timeout, s.io_timeout).await;
+            out.extend(self.fetch_findings(&host, outcome, current, policy));
+        }
+        out
+    }
+
+    fn cert_findings(&self, subject: &str, facts: &TlsFacts, starttls: bool) -> Vec<Finding> {
+        let (name, expired, untrusted, expiring) = if starttls {
+            (C::StartTlsCertName, C::StartTlsCertExpired, C::StartTlsCertUntrusted, C::StartTlsCertExpiring)
+        } else {
+            (
+                C::PolicyFetchCertName,
+                C::PolicyFetchCertExpired,
+                C::PolicyFetchCertUntrusted,
+                C::PolicyFetchCertExpiring,
+            )
+        };
+        let who = if starttls { "MX" } else { "policy host" };
+        let covers = if facts.names.is_empty() {
+            "no DNS names".to_string()
+        } else {
+            facts.names.join(", ")
+        };
+        let until = facts.not_after.map(day).unwrap_or_default();
+        let mut out = Vec::new();
+        match &facts.verdict {
+            CertVerdict::WrongName => out.push(
+                Finding::new(name, Severity::Error, subject)
+                    .seen(format!("the certificate covers {covers}"))
+                    .expected(format!("a certificate valid for {subject}"))
+                    .fix(if starttls {
+                        format!("install a certificate naming {subject} on the MX, or make the policy's mx pattern match a name the certificate has")
+                    } else {
+                        format!("serve a certificate for {subject} (this server obtains one by ACME once the name points here)")
+                    }),
+            ),
+            CertVerdict::Expired => out.push(
+                Finding::new(expired, Severity::Error, subject)
+                    .seen(format!("the certificate expired on {until}"))
+                    .expected("a current certificate")
+                    .fix(format!("renew the {who}'s certificate; senders refuse expired ones")),
+            ),
+            CertVerdict::Untrusted(why) => out.push(
+                Finding::new(untrusted, Severity::Error, subject)
+                    .seen(format!("the certificate does not chain to a public root: {why}"))
+                    .expected("a certificate from a publicly trusted CA, with its intermediates")
+                    .fix(format!("use a certificate from a public CA on the {who} and send the full chain")),
+            ),
+            CertVerdict::Valid => {
+                if let Some(t) = facts.not_after {
+                    let days = (t - chrono::Utc::now().timestamp()) / 86_400;
+                    if days < self.inner.settings.expiry_warning_days {
+                        out.push(
+                            Finding::new(expiring, Severity::Warning, subject)
+                                .seen(format!("the certificate expires on {until} ({days} days)"))
+                                .expected(format!(
+                                    "at least {} days of validity",
+                                    self.inner.settings.expiry_warning_days
+                                ))
+                                .fix(format!("renew the {who}'s certificate now")),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn fetch_findings(
+        &self,
+        host: &str,
+        outcome: FetchOutcome,
+        current: &CurrentPolicy,
+        policy: Option<&Policy>,
+    ) -> Vec<Finding> {
+        let url = format!("https://{host}/.well-known/mta-sts.txt");
+        let response = match outcome {
+            FetchOutcome::Connect(m) => {
+                return vec![Finding::new(C::PolicyFetchConnect, Severity::Error, &url)
+                    .seen(m)
+                    .expected(format!("an HTTPS server on port {}", self.inner.settings.https_port))
+                    .fix("make sure this server's HTTPS listener (or your proxy) is reachable on port 443")]
+            }
+            FetchOutcome::Tls(failure) => {
+                let mut out = failure
+                    .facts
+                    .as_ref()
+                    .map(|f| self.cert_findings(host, f, false))
+                    .unwrap_or_default();
+                if failure.old_version {
+                    out.push(
+                        Finding::new(C::PolicyFetchTlsVersion, Severity::Error, &url)
+                            .seen(failure.message)
+                            .expected("TLS 1.2 or 1.3")
+                            .fix("enable TLS 1.2 or later on the policy host"),
+                    );
+                } else if out.is_empty() {
+                    out.push(
+                        Finding::new(C::PolicyFetchConnect, Severity::Error, &url)
+                            .seen(format!("TLS handshake failed: {}", failure.message))
+                            .expected(format!("a TLS certificate for {host}"))
+                            .fix("make sure the HTTPS listener has a certificate for this name"),
+                    );
+                }
+                return out;
+            }
+            FetchOutcome::Http { tls, message } => {
+                let mut out = self.cert_findings(host, &tls, false);
+                out.push(
+                    Finding::new(C::PolicyFetchConnect, Severity::Error, &url)
+                        .seen(format!("the HTTP request failed: {message}"))
+                        .expected("an HTTP/1.1 answer")
+                        .fix("check the policy host's logs"),
+                );
+                return out;
+            }
+            FetchOutcome::Response(r) => r,
+        };
+        let mut out = self.cert_findings(host, &response.tls, false);
+        let status = response.status;
+        if (300..400).contains(&status) {
+            out.push(
+                Finding::new(C::PolicyFetchRedirect, Severity::Error, &url)
+                    .seen(format!(
+                        "HTTP {status} to {}",
+                        response.location.as_deref().unwrap_or("(no Location)")
+                    ))
+                    .expected("HTTP 200 with the policy; senders never follow redirects")
+                    .fix("serve the policy at this exact URL; remove the redirect (often an HTTPS or www redirect on a proxy)"),
+            );
+            return out;
+        }
+        if status != 200 {
+            out.push(
+                Finding::new(C::PolicyFetchStatus, Severity::Error, &url)
+                    .seen(format!("HTTP {status}"))
+                    .expected("HTTP 200")
+                    .fix("make the policy host serve the policy; if a proxy sits in front, check that it forwards the Host header"),
+            );
+            return out;
+        }
+        let media = response
+            .content_type
+            .as_deref()
+            .and_then(|c| c.split(';').next())
+            .map(|c| c.trim().to_ascii_lowercase());
+        if media.as_deref() != Some("text/plain") {
+            out.push(
+                Finding::new(C::PolicyFetchContentType, Severity::Error, &url)
+                    .seen(format!(
+                        "Content-Type: {}",
+                        response.content_type.as_deref().unwrap_or("(none)")
+                    ))
+                    .expected("Content-Type: text/plain")
+                    .fix("serve the policy as text/plain; senders reject other types"),
+            );
+        }
+        let Some(body) = response.body else {
+            out.push(
+                Finding::new(C::PolicyFetchTooLarge, Severity::Error, &url)
+                    .seen(format!("more than {MAX_POLICY_BODY} bytes"))
+                    .expected(format!("at most {MAX_POLICY_BODY} bytes"))
+                    .fix("serve the policy itself, not another page"),
+            );
+            return out;
+        };
+        let text = String::from_utf8_lossy(&body);
+        match Policy::parse(&text) {
+            Err(e) => out.push(
+                Finding::new(C::PolicyFetchInvalid, Severity::Error, &url)
+                    .seen(format!("{e}"))
+                    .expected("a policy starting \"version: STSv1\"")
+                    .fix("serve the policy text; senders treat an unparseable policy as none"),
+            ),
+            Ok(served) => {
+                if text != current.text {
+                    let what = match policy {
+                        Some(p) if p == &served => "the same policy written differently".to_string(),
+                        Some(p) => format!("mode {} / {} MX patterns", served.mode().as_str(), served.mx().len())
+                            + &format!(" instead of mode {} / {}", p.mode().as_str(), p.mx().len()),
+                        None => "a different policy".into(),
+                    };
+                    out.push(
+                        Finding::new(C::PolicyFetchMismatch, Severity::Error, &url)
+                            .seen(format!("the served policy is {what}"))
+                            .expected(format!("the current policy (id {})", current.id))
+                            .fix("something other than this server answers for the policy host: point it here, or wait a minute after saving"),
+                    );
+                }
+            }
+        }
+        if out.iter().all(|f| f.severity == Severity::Ok) {
+            out.push(
+                Finding::new(C::PolicyFetchOk, Severity::Ok, &url)
+                    .seen(format!(
+                        "HTTP 200, text/plain, {} bytes, {}, certificate valid until {}",
+                        body.len(),
+                        response.tls.version,
+                        response.tls.not_after.map(day).unwrap_or_default()
+                    ))
+                    .expected("what senders require (RFC 8461 §3.3)"),
+            );
+        }
+        out
+    }
+
+    async fn tlsrpt_record(&self, input: &CheckInput) -> Vec<Finding> {
+        let name = format!("_smtp._tls.{}", input.domain);
+        let answer = match self.inner.dns.txt(&name).await {
+            Ok(a) => a,
+            Err(e) => return vec![lookup_failed(&name, &e)],
+        };
+        let ours = input.reports.uris();
+        let expected = if ours.is_empty() {
+            "v=TLSRPTv1; rua=mailto:<your report address>".to_string()
+        } else {
+            TlsRptRecord::render(&ours)
+        };
+        let candidates: Vec<&String> = answer.records.iter().filter(|r| is_tlsrpt_record(r)).collect();
+        let finding = match candidates.as_slice() {
+            [] => Finding::new(C::TlsRptRecordMissing, Severity::Warning, &name)
+                .seen(if answer.records.is_empty() {
+                    "no TXT record".to_string()
+                } else {
+                    format!("TXT records that do not start with v=TLSRPTv1: {}", quoted(&answer.records))
+                })
+                .expected(&expected)
+                .fix(format!(
+                    "publish TXT {name} \"{expected}\" to receive reports of failed deliveries"
+                )),
+            [one] => match TlsRptRecord::parse(one) {
+                Err(e @ (TlsRptRecordError::BadUri(_) | TlsRptRecordError::Scheme(_))) => {
+                    Finding::new(C::TlsRptRuaInvalid, Severity::Error, &name)
+                        .seen(format!("\"{one}\": {e}"))
+                        .expected(&expected)
+                        .fix("use mailto:<local part>@<domain> or https://<host>/<path> addresses")
+                }
+                Err(e) => Finding::new(C::TlsRptRecordSyntax, Severity::Error, &name)
+                    .seen(format!("\"{one}\": {e}"))
+                    .expected(&expected)
+                    .fix(format!("replace the record with \"{expected}\"")),
+                Ok(record) => {
+                    let here = record.rua.iter().any(|uri| points_here(uri, &input.reports));
+                    if ours.is_empty() || here {
+                        Finding::new(C::TlsRptRecordOk, Severity::Ok, &name)
+                            .seen(format!("\"{one}\""))
+                            .expected(&expected)
+                    } else {
+                        Finding::new(C::TlsRptRuaElsewhere, Severity::Warning, &name)
+                            .seen(format!(
+                                "reports go to {}",
+                                record.rua.iter().map(RuaUri::as_uri).collect::<Vec<_>>().join(", ")
+                            ))
+                            .expected(format!("one of {}", ours.join(", ")))
+                            .fix(format!(
+                                "add this server's address to rua (\"{expected}\") to see the reports here"
+                            ))
+                    }
+                }
+            },
+            many => Finding::new(C::TlsRptRecordMultiple, Severity::Error, &name)
+                .seen(format!("{} records: {}", many.len(), quoted(&answer.records)))
+                .expected(format!("exactly one: \"{expected}\""))
+                .fix("merge them into one record (rua takes several addresses, comma-separated); with several, senders send no reports"),
+        };
+        vec![finding]
+    }
+
+    async fn mx(&self, input: &CheckInput, policy: Option<&Policy>) -> Vec<Finding> {
+        let domain = input.domain.as_str();
+        let answer = match self.inner.dns.mx(&input.domain).await {
+            Ok(a) => a,
+            Err(e) => return vec![lookup_failed(domain, &e)],
+        };
+        let records = match answer {
+            MxAnswer::Hosts { records } => records,
+            MxAnswer::NullMx => {
+                return vec![Finding::new(C::MxNull, Severity::Warning, domain)
+                    .seen("MX 0 . (null MX)")
+                    .expected("MX records for the hosts that receive mail")
+                    .fix("the domain accepts no mail; MTA-STS protects nothing here, so serve mode none or remove it")]
+            }
+            other => {
+                return vec![Finding::new(C::MxNone, Severity::Error, domain)
+                    .seen(if other == MxAnswer::NoDomain {
+                        "the domain does not exist (NXDOMAIN)"
+                    } else {
+                        "no MX records"
+                    })
+                    .expected("MX records for the hosts that receive mail")
+                    .fix("publish MX records; MTA-STS cannot cover delivery to the domain's A/AAAA address")]
+            }
+        };
+        let hosts: Vec<String> = records.iter().map(|r| r.host.clone()).collect();
+        let enforce = policy.is_some_and(|p| p.mode() == Mode::Enforce);
+        let mut out = Vec::new();
+        if let Some(p) = policy.filter(|p| p.mode() != Mode::None) {
+            for host in &hosts {
+                if host.parse::<IpAddr>().is_ok() {
+                    continue;
+                }
+                let pattern = p.mx().iter().find(|pat| pat.matches(host));
+                out.push(match pattern {
+                    Some(pat) => Finding::new(C::MxCovered, Severity::Ok, host)
+                        .seen(format!("matched by mx: {pat}"))
+                        .expected("a matching mx: pattern"),
+                    None => Finding::new(
+                        C::MxUncovered,
+                        if enforce { Severity::Error } else { Severity::Warning },
+                        host,
+                    )
+                    .seen(format!(
+                        "no pattern matches; the policy lists {}",
+                        p.mx().iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+                    ))
+                    .expected(format!("a pattern matching {host}"))
+                    .fix(if enforce {
+                        format!("add mx: {host} to the policy now: senders that enforce refuse to deliver to it")
+                    } else {
+                        format!("add mx: {host} to the policy before switching to enforce")
+                    }),
+                });
+            }
+            for pat in p.mx() {
+                if !hosts.iter().any(|h| pat.matches(h)) {
+                    out.push(
+                        Finding::new(C::MxPatternUnused, Severity::Warning, pat.as_str())
+                            .seen(format!("mx: {pat} matches none of {}", hosts.join(", ")))
+                            .expected("every pattern matching a live MX")
+                            .fix("remove the pattern if that host no longer receives mail"),
+                    );
+                }
+            }
+        }
+        let per_host = hosts.iter().map(|h| self.mx_host(h, input.fresh));
+        for findings in futures_util::future::join_all(per_host).await {
+            out.extend(findings);
+        }
+        out
+    }
+
+    async fn mx_host(&self, host: &str, fresh: bool) -> Vec<Finding> {
+        if host.parse::<IpAddr>().is_ok() {
+            return vec![Finding::new(C::MxIpAddress, Severity::Error, host)
+                .seen(format!("MX {host}"))
+                .expected("a host name")
+                .fix("MX records must name a host; an address can be neither matched by a policy nor verified by certificate")];
+        }
+        let dns = &self.inner.dns;
+        let tlsa_name = format!("_25._tcp.{host}");
+        let (cname, addrs, tlsa) = tokio::join!(dns.cname(host), dns.addresses(host), dns.tlsa_count(&tlsa_name));
+        let mut out = Vec::new();
+        if let Ok(Some(target)) = cname {
+            out.push(
+                Finding::new(C::MxCname, Severity::Warning, host)
+                    .seen(format!("{host} is a CNAME to {target}"))
+                    .expected("an MX naming the host itself (RFC 2181 §10.3)")
+                    .fix(format!("point the MX at {target} directly; some senders check the certificate against the alias")),
+            );
+        }
+        let addrs = match addrs {
+            Ok(a) => a,
+            Err(e) => {
+                out.push(lookup_failed(host, &e));
+                return out;
+            }
+        };
+        if addrs.is_empty() {
+            out.push(
+                Finding::new(C::MxNoAddress, Severity::Error, host)
+                    .seen(format!("{host} has no A or AAAA record"))
+                    .expected("the address of the mail server")
+                    .fix("publish its address or remove the MX record"),
+            );
+        } else {
+            let usable: Vec<SocketAddr> = addrs
+                .iter()
+                .filter(|a| self.allowed(**a))
+                .map(|a| SocketAddr::new(*a, self.inner.settings.smtp_port))
+                .collect();
+            if usable.is_empty() {
+                out.push(
+                    Finding::new(C::MxPrivateAddress, Severity::Warning, host)
+                        .seen(format!("{host} resolves to {}", join(&addrs)))
+                        .expected("a public address")
+                        .fix("senders on the internet cannot reach it; publish the public address"),
+                );
+            } else {
+                out.extend(self.starttls(host, &usable, fresh).await);
+            }
+        }
+        match tlsa {
+            Ok(n) if n > 0 => out.push(
+                Finding::new(C::DaneTlsaPresent, Severity::Ok, host)
+                    .seen(format!("{n} TLSA record(s) at _25._tcp.{host}"))
+                    .expected("DANE is optional; senders that support it use it before MTA-STS"),
+            ),
+            Ok(_) => out.push(
+                Finding::new(C::DaneTlsaAbsent, Severity::Ok, host)
+                    .seen(format!("no TLSA record at _25._tcp.{host}"))
+                    .expected("DANE is optional (it needs DNSSEC)"),
+            ),
+            Err(_) => {}
+        }
+        out
+    }
+
+    async fn starttls(&self, host: &str, addrs: &[SocketAddr], fresh: bool) -> Vec<Finding> {
+        let inner = &self.inner;
+        if fresh {
+            inner.probes.forget(host);
+        }
+        let slot = inner.probes.slot(host, inner.settings.probe_ttl);
+        let outcome = slot
+            .get_or_init(|| async {
+                let _permit = inner.probe_slots.acquire().await;
+                let s = &inner.settings;
+                probe(&inner.tls, host, addrs, &s.helo_name, s.connect_timeout, s.io_timeout).await
+            })
+            .await
+            .clone();
+        let port = inner.settings.smtp_port;
+        match outcome {
+            ProbeOutcome::Connect(m) => vec![Finding::new(C::StartTlsConnect, Severity::Error, host)
+                .seen(m)
+                .expected(format!("an SMTP server on port {port}"))
+                .fix("check that the MX accepts connections on port 25 from the internet")],
+            ProbeOutcome::NoStartTls { address } => vec![Finding::new(C::StartTlsNotOffered, Severity::Error, host)
+                .seen(format!("{address} answers EHLO without STARTTLS"))
+                .expected("STARTTLS in the EHLO reply")
+                .fix("enable STARTTLS with a certificate for this host; in enforce mode senders cannot deliver without it")],
+            ProbeOutcome::Handshake {
+                address,
+                old_version,
+                message,
+                facts,
+            } => {
+                let mut out = facts
+                    .as_ref()
+                    .map(|f| self.cert_findings(host, f, true))
+                    .unwrap_or_default();
+                if old_version {
+                    out.push(
+                        Finding::new(C::StartTlsTlsVersion, Severity::Error, host)
+                            .seen(format!("{address}: {message}"))
+                            .expected("TLS 1.2 or 1.3")
+                            .fix("enable TLS 1.2 or later on the MX"),
+                    );
+                } else if out.is_empty() {
+                    out.push(
+                        Finding::new(C::StartTlsHandshake, Severity::Error, host)
+                            .seen(format!("{address}: {message}"))
+                            .expected("a TLS handshake after STARTTLS")
+                            .fix("check the MX's TLS configuration and certificate"),
+                    );
+                }
+                out
+            }
+            ProbeOutcome::Tls { address, facts } => {
+                let mut out = self.cert_findings(host, &facts, true);
+                if out.iter().all(|f| f.severity == Severity::Ok) {
+                    out.push(
+                        Finding::new(C::StartTlsOk, Severity::Ok, host)
+                            .seen(format!(
+                                "{address}: STARTTLS, {}, certificate valid for {host} until {}",
+                                facts.version,
+                                facts.not_after.map(day).unwrap_or_default()
+                            ))
+                            .expected("STARTTLS with a certificate valid for the MX name"),
+                    );
+                }
+                out
+            }
+        }
+    }
+}
+
+fn points_here(uri: &RuaUri, ours: &ReportAddresses) -> bool {
+    match uri {
+        RuaUri::Mailto { address } => ours.mailto.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(address)),
+        RuaUri::Https { url, .. } => ours.https.as_deref().is_some_and(|h| h.trim_end_matches('/') == url.trim_end_matches('/')),
+    }
+}
+
+fn quoted(records: &[String]) -> String {
+    records.iter().map(|r| format!("\"{r}\"")).collect::<Vec<_>>().join(", ")
+}
+
+fn join(addrs: &[IpAddr]) -> String {
+    if addrs.is_empty() {
+        return "no address".into();
+    }
+    addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+}
