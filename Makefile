@@ -7,7 +7,7 @@ ENV := source scripts/env.sh &&
 LEPTOS_LIB_ARGS = $$( [ "$$PORTCULLIS_WASM_ROUTE" = debian ] && echo "--lib-cargo-args=-Zbuild-std=std,panic_abort" )
 PORT ?= 3000
 
-.PHONY: setup build run test test-unit test-e2e lint fmt bundle-size clean bench-policy
+.PHONY: setup build run test test-unit test-e2e lint fmt bundle-size clean bench-policy bench-dns
 
 setup:
 	@bash scripts/setup.sh
@@ -51,3 +51,8 @@ clean:
 # Policy GETs over TLS: Portcullis with 10,000 hosted domains against nginx, same load, one run.
 bench-policy: build
 	@bash scripts/bench-policy.sh
+
+# Full live DNS check (records, sender-perspective policy fetch, MX STARTTLS probe, DANE) of
+# 1,000 domains against loopback DNS, HTTPS and SMTP peers. Target: under 10 s.
+bench-dns: setup
+	@$(ENV) cargo run --quiet --release -p portcullis-dnscheck --features testing --example bench_dns -- $${DOMAINS:-1000} $${CONCURRENCY:-64}

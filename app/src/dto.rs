@@ -68,6 +68,8 @@ pub struct DomainSummary {
     pub created_at: i64,
     /// Mode of the served policy; `None` until one is saved.
     pub mode: Option<String>,
+    /// Latest DNS check status (ok, warning, error); `None` until checked.
+    pub dns_status: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,4 +225,29 @@ pub fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// A domain's DNS: what to publish, the latest check and status changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsView {
+    pub domain: String,
+    pub records: Vec<portcullis_domain::dns::DnsRecord>,
+    pub zone: String,
+    pub public_host_configured: bool,
+    pub has_policy: bool,
+    pub status: portcullis_domain::dns::Status,
+    pub checked_at: Option<i64>,
+    /// Who ran the latest check: monitor, user, api or cli.
+    pub origin: Option<String>,
+    pub findings: Vec<portcullis_domain::dns::Finding>,
+    pub can_check: bool,
+    pub events: Vec<EventView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventView {
+    pub created_at: i64,
+    pub old_value: Option<String>,
+    pub new_value: String,
+    pub detail: String,
 }

@@ -228,6 +228,7 @@ pub fn domain_summary(d: DomainRow) -> DomainSummary {
         org_name: d.org_name,
         created_at: d.created_at,
         mode: d.mode,
+        dns_status: d.dns_status,
     }
 }
 

@@ -20,6 +20,14 @@ PORTCULLIS_PUBLIC_HOST       the name mta-sts.<domain> points at\n  \
 PORTCULLIS_DNS_UPSTREAM      ip:port of the DNS resolver to use\n  \
 PORTCULLIS_ACME_DIRECTORY    ACME directory URL\n  \
 PORTCULLIS_ACME_CA_FILE      extra root certificate to trust for ACME\n  \
+PORTCULLIS_REPORT_MAILTO     rua= mailto address (default tlsrpt@<public host>)\n  \
+PORTCULLIS_REPORT_URL        rua= https URL (default https://<public host>/tlsrpt)\n  \
+PORTCULLIS_MONITOR_INTERVAL_SECS  seconds between DNS checks of each domain (default 21600; 0 = off)\n  \
+PORTCULLIS_MONITOR_CONCURRENCY    domains checked at once by the monitor (default 8)\n  \
+PORTCULLIS_CHECK_HTTPS_PORT  port policy hosts are fetched on (default 443; tests only)\n  \
+PORTCULLIS_CHECK_SMTP_PORT   port MX hosts are probed on (default 25; tests only)\n  \
+PORTCULLIS_CHECK_ALLOW_PRIVATE  let checks connect to private addresses (tests only)\n  \
+PORTCULLIS_CHECK_CA_FILE     extra root certificate the checks trust (tests only)\n  \
 PORTCULLIS_SECURE_COOKIES    true when the dashboard is served over HTTPS\n  \
 PORTCULLIS_SITE_ROOT         folder with the built site assets (found automatically)\n  \
 PORTCULLIS_LOG               log filter (default info)"
@@ -53,6 +61,9 @@ pub enum Command {
     /// Show, set and version MTA-STS policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Show the DNS records to publish and check them live.
+    #[command(subcommand)]
+    Dns(DnsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,4 +152,23 @@ pub enum PolicyCommand {
     Versions { domain: String },
     /// Look up the domain's live MX records and print proposed mx patterns, one per line.
     FromMx { domain: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DnsCommand {
+    /// Print the records to publish (name, type and value, tab-separated).
+    Records {
+        domain: String,
+        /// Print a BIND zone-file snippet instead.
+        #[arg(long)]
+        zone: bool,
+    },
+    /// Check the domain now and print every finding (severity, code, subject, what was seen,
+    /// the fix; tab-separated). Exits with 3 when a finding is an error.
+    Check {
+        domain: String,
+        /// Print the run as JSON (the API's shape) instead.
+        #[arg(long)]
+        json: bool,
+    },
 }

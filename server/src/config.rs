@@ -25,6 +25,23 @@ pub struct Config {
     pub acme_ca_file: Option<String>,
     /// E-mail for the ACME account (expiry notices from the CA).
     pub acme_contact: Option<String>,
+    /// `rua=` mailto address of this server (default `tlsrpt@<public_host>`).
+    pub report_mailto: Option<String>,
+    /// `rua=` https URL of this server (default `https://<public_host>/tlsrpt`).
+    pub report_url: Option<String>,
+    /// Seconds between monitor checks of each domain (default 6 h; 0 turns the monitor off).
+    pub monitor_interval_secs: u64,
+    /// Domains checked at once by the monitor.
+    pub monitor_concurrency: usize,
+    /// Port policy hosts are fetched on (443; tests point it at a loopback server).
+    pub check_https_port: u16,
+    /// Port MX hosts are probed on (25; tests point it at a loopback server).
+    pub check_smtp_port: u16,
+    /// Let checks connect to private and loopback addresses. Tests only: otherwise a user could
+    /// make the server probe its own network.
+    pub check_allow_private: bool,
+    /// PEM file with an extra root the checks trust (a test CA).
+    pub check_ca_file: Option<String>,
     /// Mark cookies `Secure` (set when the dashboard is reached over HTTPS).
     pub secure_cookies: bool,
     /// Folder with the built site (`pkg/`); found automatically when unset.
@@ -45,6 +62,14 @@ impl Default for Config {
             acme_directory: None,
             acme_ca_file: None,
             acme_contact: None,
+            report_mailto: None,
+            report_url: None,
+            monitor_interval_secs: 6 * 3600,
+            monitor_concurrency: 8,
+            check_https_port: 443,
+            check_smtp_port: 25,
+            check_allow_private: false,
+            check_ca_file: None,
             secure_cookies: false,
             site_root: None,
             log: "info".into(),
@@ -61,6 +86,10 @@ impl std::fmt::Debug for Config {
             .field("smtp_addr", &self.smtp_addr)
             .field("public_host", &self.public_host)
             .field("dns_upstream", &self.dns_upstream)
+            .field("report_mailto", &self.report_mailto)
+            .field("report_url", &self.report_url)
+            .field("monitor_interval_secs", &self.monitor_interval_secs)
+            .field("check_allow_private", &self.check_allow_private)
             .field("secure_cookies", &self.secure_cookies)
             .field("site_root", &self.site_root)
             .finish_non_exhaustive()
@@ -68,6 +97,39 @@ impl std::fmt::Debug for Config {
 }
 
 impl Config {
+    /// Where this server takes TLS-RPT reports, for the `_smtp._tls` record.
+    pub fn report_addresses(&self) -> portcullis_domain::dns::ReportAddresses {
+        let host = self.public_host.as_deref().map(|h| h.trim_end_matches('.'));
+        portcullis_domain::dns::ReportAddresses {
+            mailto: self
+                .report_mailto
+                .clone()
+                .or_else(|| host.map(|h| format!("tlsrpt@{h}"))),
+            https: self.report_url.clone().or_else(|| host.map(|h| format!("https://{h}/tlsrpt"))),
+        }
+    }
+
+    /// How live checks connect.
+    pub fn check_settings(&self) -> Result<portcullis_dnscheck::CheckSettings, String> {
+        use rustls_pki_types::pem::PemObject;
+        let mut extra_roots = Vec::new();
+        if let Some(path) = &self.check_ca_file {
+            for cert in rustls_pki_types::CertificateDer::pem_file_iter(path)
+                .map_err(|e| format!("check_ca_file {path}: {e}"))?
+            {
+                extra_roots.push(cert.map_err(|e| format!("check_ca_file {path}: {e}"))?);
+            }
+        }
+        Ok(portcullis_dnscheck::CheckSettings {
+            https_port: self.check_https_port,
+            smtp_port: self.check_smtp_port,
+            allow_private: self.check_allow_private,
+            extra_roots,
+            helo_name: self.public_host.clone().unwrap_or_else(|| "portcullis.invalid".into()),
+            ..portcullis_dnscheck::CheckSettings::default()
+        })
+    }
+
     pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {

@@ -1,14 +1,14 @@
 use anyhow::{bail, Context};
 use app::ssr::{AppState, FlashStore};
 use clap::Parser;
-use portcullis_dnscheck::Dns;
+use portcullis_dnscheck::{Checker, Dns};
 use portcullis_domain::{DomainName, Mode, OrgSlug, PolicySpec};
 use portcullis_server::acme::{directory_url, AcmeSettings, HttpChallenges};
 use portcullis_server::certs::CertManager;
-use portcullis_server::cli::{Cli, Command, DomainCommand, OrgCommand, PolicyCommand, TokenCommand, UserCommand};
+use portcullis_server::cli::{Cli, Command, DnsCommand, DomainCommand, OrgCommand, PolicyCommand, TokenCommand, UserCommand};
 use portcullis_server::https::{self, CertResolver};
 use portcullis_server::{build_router, leptos_options, Config, ServerState};
-use portcullis_service::Services;
+use portcullis_service::{DnsConfig, Services};
 use portcullis_store::{OrgAccess, SaveOutcome, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -44,13 +44,20 @@ async fn open(config: &Config) -> anyhow::Result<Services> {
     let services = Services::new(store)
         .await
         .map_err(|e| anyhow::anyhow!("cannot read the database: {e}"))?;
-    Ok(match Dns::new(config.dns_upstream) {
-        Ok(dns) => services.with_dns(dns),
+    let dns = match Dns::new(config.dns_upstream) {
+        Ok(dns) => dns,
         Err(e) => {
-            tracing::warn!(error = %e, "live DNS look-ups are unavailable");
-            services
+            tracing::warn!(error = %e, "live DNS look-ups and checks are unavailable");
+            return Ok(services);
         }
-    })
+    };
+    let settings = config.check_settings().map_err(|e| anyhow::anyhow!(e))?;
+    let checker = Checker::new(dns.clone(), settings).map_err(|e| anyhow::anyhow!("DNS checks: {e}"))?;
+    let dns_config = DnsConfig {
+        public_host: config.public_host.clone(),
+        reports: config.report_addresses(),
+    };
+    Ok(services.with_dns(dns).with_checker(checker, dns_config))
 }
 
 /// The organisation that holds `domain`, with operator rights (names are unique platform-wide).
@@ -134,6 +141,51 @@ async fn policy_command(services: &Services, command: PolicyCommand) -> anyhow::
             for p in &proposal.suggestion.patterns {
                 println!("{}", p.pattern);
                 eprintln!("  covers {}", p.covers.join(", "));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn dns_command(services: &Services, command: DnsCommand) -> anyhow::Result<()> {
+    match command {
+        DnsCommand::Records { domain, zone } => {
+            let access = operator_domain_access(services, &domain).await?;
+            let overview = services.dns_overview(&access, &domain).await.map_err(fail)?;
+            if zone {
+                print!("{}", overview.zone);
+            } else {
+                for r in &overview.records {
+                    println!("{}\t{}\t{}", r.name, r.rtype, r.value);
+                }
+            }
+            if !overview.public_host_configured {
+                eprintln!("warning: PORTCULLIS_PUBLIC_HOST is not set; the CNAME target is a placeholder");
+            }
+            if !overview.has_policy {
+                eprintln!("note: no policy yet, so no _mta-sts record (see `portcullis policy set`)");
+            }
+        }
+        DnsCommand::Check { domain, json } => {
+            let access = operator_domain_access(services, &domain).await?;
+            let run = services.check_dns(&access, &domain, "cli").await.map_err(fail)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&run)?);
+            } else {
+                for f in &run.findings {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        f.severity.as_str(),
+                        f.code,
+                        f.subject,
+                        f.seen,
+                        f.fix
+                    );
+                }
+                eprintln!("status: {}", run.status.as_str());
+            }
+            if run.status == portcullis_domain::dns::Status::Error {
+                std::process::exit(3);
             }
         }
     }
@@ -245,6 +297,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             eprintln!("removed {name}");
         }
         Command::Policy(command) => policy_command(&services, command).await?,
+        Command::Dns(command) => dns_command(&services, command).await?,
     }
     Ok(())
 }
@@ -317,6 +370,7 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
             }
         }
     });
+    start_monitor(&config, &services);
     let purge = services.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -338,6 +392,35 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
     .await?;
     services.store.close().await;
     Ok(())
+}
+
+/// Re-checks every domain's DNS every `monitor_interval_secs` (jittered per domain), looking for
+/// due domains once a minute, a bounded number at a time.
+fn start_monitor(config: &Config, services: &Services) {
+    if config.monitor_interval_secs == 0 {
+        tracing::info!("DNS monitor is off (monitor_interval_secs = 0)");
+        return;
+    }
+    let interval = std::time::Duration::from_secs(config.monitor_interval_secs.max(60));
+    let concurrency = config.monitor_concurrency.max(1);
+    let services = services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match services.monitor_pass(interval, concurrency, 500).await {
+                Ok(pass) if pass.checked > 0 => tracing::info!(
+                    checked = pass.checked,
+                    status_changes = pass.status_changes,
+                    "DNS monitor pass"
+                ),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "DNS monitor pass failed");
+                }
+            }
+        }
+    });
 }
 
 /// The HTTPS policy host (`PORTCULLIS_HTTPS_ADDR`) with certificates by SNI, and the ACME loop

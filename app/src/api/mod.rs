@@ -3,11 +3,13 @@
 //! (`/sfn/<name>`); on success they redirect, on error the browser comes back to the form with
 //! the error in the URL, so they work with JavaScript off.
 
+mod dns;
 mod domains;
 mod orgs;
 mod policy;
 mod session;
 
+pub use dns::*;
 pub use domains::*;
 pub use orgs::*;
 pub use policy::*;

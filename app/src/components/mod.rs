@@ -1,12 +1,14 @@
 //! Shared page parts: the layout with header and organisation switcher, one-time messages,
 //! form errors, pagination.
 
+mod dns_parts;
 mod flash;
 mod form_error;
 mod layout;
 mod pagination;
 mod policy_parts;
 
+pub use dns_parts::{DnsStatusBadge, SeverityBadge};
 pub use flash::FlashMessages;
 pub use form_error::{form_error, ErrorPanel, FieldError, Loading};
 pub use layout::Layout;

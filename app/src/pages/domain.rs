@@ -1,5 +1,6 @@
-use crate::api::{get_domain, get_policy, load_page, DeleteDomain};
-use crate::components::{form_error, ErrorPanel, Layout, Loading, ModeBadge};
+use super::domain_dns::DnsSection;
+use crate::api::{get_dns, get_domain, get_policy, load_page, CheckDnsNow, DeleteDomain};
+use crate::components::{form_error, DnsStatusBadge, ErrorPanel, Layout, Loading, ModeBadge};
 use crate::dto::{format_time, PolicyOverview};
 use crate::islands::DeleteDomainButton;
 use leptos::prelude::*;
@@ -11,12 +12,14 @@ use portcullis_domain::Role;
 pub fn DomainPage() -> impl IntoView {
     let name = use_params_map().get_untracked().get("name").unwrap_or_default();
     let delete_error = form_error::<DeleteDomain>();
+    let check_error = form_error::<CheckDnsNow>();
     view! {
         <Suspense fallback=Loading>
             {Suspend::new(async move {
                 let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
                 let detail = get_domain(name.clone()).await;
                 let policy = get_policy(name.clone()).await.ok();
+                let dns = get_dns(name.clone()).await.ok();
                 let title = name.clone();
                 view! {
                     <Layout ctx=ctx.clone() title=title>
@@ -29,13 +32,16 @@ pub fn DomainPage() -> impl IntoView {
                                     <h1>{d.domain.name.clone()}</h1>
                                     {d.domain.unicode.clone().map(|u| view! { <p class="muted">"Unicode: " {u}</p> })}
                                     {delete_error.clone().map(|e| view! { <ErrorPanel error=e/> })}
+                                    {check_error.clone().map(|e| view! { <ErrorPanel error=e/> })}
                                     <dl class="facts">
                                         <dt>"Organisation"</dt><dd>{d.domain.org_name.clone()}</dd>
                                         <dt>"MTA-STS mode"</dt><dd><ModeBadge mode=d.domain.mode.clone()/></dd>
+                                        <dt>"DNS"</dt><dd><a href="#dns"><DnsStatusBadge status=dns.as_ref().map_or(portcullis_domain::dns::Status::NeverChecked, |v| v.status)/></a></dd>
                                         <dt>"Added"</dt><dd>{format_time(d.domain.created_at)}</dd>
                                         <dt>"Your role"</dt><dd>{d.role.to_string()}</dd>
                                     </dl>
                                     {policy.clone().map(|o| view! { <PolicySection o=o can_edit=can_edit/> })}
+                                    {dns.clone().map(|v| view! { <DnsSection v=v csrf=ctx.csrf.clone()/> })}
                                     {can_edit.then(|| view! {
                                         <section class="card danger-zone">
                                             <h2>"Delete"</h2>

@@ -1,5 +1,5 @@
 use crate::api::{list_domains, load_page, AddDomain};
-use crate::components::{form_error, ErrorPanel, Layout, Loading, ModeBadge, Pagination};
+use crate::components::{form_error, DnsStatusBadge, ErrorPanel, Layout, Loading, ModeBadge, Pagination};
 use crate::dto::{format_time, urlencode, DomainListing, PageCtx};
 use crate::islands::AddDomainForm;
 use leptos::prelude::*;
@@ -113,7 +113,7 @@ fn domains_view(
                                         <td><a href=format!("/domains/{}", d.name)>{d.name.clone()}</a>{d.unicode.map(|u| view! { <span class="muted">{format!(" ({u})")}</span> })}</td>
                                         <td><a href=format!("/?org={}", d.org_slug)>{d.org_name}</a></td>
                                         <td><ModeBadge mode=d.mode.clone()/></td>
-                                        <td><span class="muted" title="Checks arrive with DNS verification">"—"</span></td>
+                                        <td><DnsStatusBadge status=d.dns_status.as_deref().map_or(portcullis_domain::dns::Status::NeverChecked, portcullis_domain::dns::Status::parse)/></td>
                                         <td class="muted">{format_time(d.created_at)}</td>
                                     </tr>
                                 }).collect_view()}

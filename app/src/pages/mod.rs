@@ -3,6 +3,7 @@
 
 mod auth;
 mod domain;
+mod domain_dns;
 mod home;
 mod import;
 mod not_found;

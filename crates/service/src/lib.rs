@@ -4,6 +4,7 @@
 //! a [`ServiceError`] a caller can map to its own surface (HTTP status, form error, exit code).
 
 mod accounts;
+mod dns;
 mod domains;
 mod error;
 mod orgs;
@@ -13,6 +14,7 @@ mod snapshot;
 mod throttle;
 
 pub use accounts::{Login, SESSION_TTL_SECS};
+pub use dns::{CheckRun, DnsConfig, DnsOverview, MonitorPass, PUBLIC_HOST_PLACEHOLDER};
 pub use domains::{parse_domain, DOMAINS_PAGE_SIZE};
 pub use error::ServiceError;
 pub use password_hash::{hash_password, verify_password};
@@ -20,7 +22,7 @@ pub use policies::{policy_error, MxProposal, PolicyState, VERSIONS_SHOWN};
 pub use snapshot::PolicySnapshot;
 pub use throttle::Throttle;
 
-use portcullis_dnscheck::Dns;
+use portcullis_dnscheck::{Checker, Dns};
 use portcullis_store::Store;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -36,6 +38,9 @@ pub struct Services {
     pub snapshot: Arc<PolicySnapshot>,
     /// Live DNS for "generate from MX"; `None` when no resolver could be configured.
     pub dns: Option<Dns>,
+    /// Live DNS checks; `None` when no resolver could be configured.
+    pub(crate) checker: Option<Checker>,
+    pub(crate) dns_config: DnsConfig,
 }
 
 impl Services {
@@ -47,6 +52,8 @@ impl Services {
             needs_setup: Arc::new(AtomicBool::new(needs_setup)),
             snapshot: Arc::default(),
             dns: None,
+            checker: None,
+            dns_config: DnsConfig::default(),
         })
     }
 

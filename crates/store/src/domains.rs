@@ -11,6 +11,8 @@ pub struct DomainRow {
     pub created_at: i64,
     /// Mode of the served policy; `None` until a policy is saved.
     pub mode: Option<String>,
+    /// Status of the latest DNS check (ok, warning, error); `None` until checked.
+    pub dns_status: Option<String>,
 }
 
 /// A page of the domains list across the organisations the caller may see.
@@ -43,11 +45,13 @@ fn row_to_domain(r: &sqlx::any::AnyRow) -> Result<DomainRow, sqlx::Error> {
         org_name: r.try_get("org_name")?,
         created_at: r.try_get("created_at")?,
         mode: r.try_get("mode")?,
+        dns_status: r.try_get("dns_status")?,
     })
 }
 
 const DOMAIN_COLUMNS: &str = "d.name, o.slug, o.name AS org_name, d.created_at, \
-     (SELECT v.mode FROM policy_versions v WHERE v.domain_id = d.id ORDER BY v.id DESC LIMIT 1) AS mode";
+     (SELECT v.mode FROM policy_versions v WHERE v.domain_id = d.id ORDER BY v.id DESC LIMIT 1) AS mode, \
+     (SELECT c.status FROM dns_checks c WHERE c.domain_id = d.id ORDER BY c.id DESC LIMIT 1) AS dns_status";
 
 impl Store {
     /// Registers a domain in the organisation. Editors and owners only.
@@ -70,6 +74,7 @@ impl Store {
             org_name: access.name.clone(),
             created_at: t,
             mode: None,
+            dns_status: None,
         })
     }
 

@@ -11,6 +11,7 @@
 mod access;
 mod certs;
 mod connect;
+mod dns_checks;
 mod domains;
 mod error;
 mod orgs;
@@ -25,6 +26,7 @@ pub mod testing;
 pub use access::OrgAccess;
 pub use certs::{CertDue, CertState, StoredCert};
 pub use connect::{redact, Backend, Store};
+pub use dns_checks::{DnsCheckRow, DomainEvent, MonitorTarget, CHECKS_KEPT};
 pub use domains::{BulkInsert, DomainPage, DomainQuery, DomainRow};
 pub use error::StoreError;
 pub use orgs::{Member, Org, OrgWithRole};

@@ -18,6 +18,8 @@ pub struct DomainJson {
     pub organization: String,
     /// MTA-STS mode: null until a policy is configured.
     pub mode: Option<String>,
+    /// Latest DNS check: ok, warning, error or never_checked.
+    pub dns_status: String,
     pub created_at: String,
 }
 
@@ -32,6 +34,7 @@ impl From<DomainRow> for DomainJson {
             unicode,
             organization: d.org_slug,
             mode: d.mode,
+            dns_status: d.dns_status.unwrap_or_else(|| "never_checked".into()),
             created_at,
         }
     }

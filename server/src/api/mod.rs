@@ -2,6 +2,7 @@
 //! as `{"error": {"code", "message"}}`, and an OpenAPI document at `/api/v1/openapi.json`.
 
 mod auth;
+mod dns;
 mod domains;
 mod error;
 mod openapi;
@@ -24,6 +25,8 @@ pub fn router(state: ServerState) -> Router<ServerState> {
         .route("/domains/{name}/policy", get(policy::show).put(policy::put))
         .route("/domains/{name}/policy/versions", get(policy::versions))
         .route("/domains/{name}/policy/mx", get(policy::from_mx))
+        .route("/domains/{name}/dns", get(dns::show))
+        .route("/domains/{name}/dns/check", axum::routing::post(dns::check))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

@@ -113,6 +113,27 @@ pub fn spec() -> Value {
                         "503": err("DNS unavailable")
                     }
                 }
+            },
+            "/domains/{name}/dns": {
+                "get": {
+                    "summary": "Records to publish and the latest DNS check",
+                    "parameters": [name_param],
+                    "responses": {
+                        "200": {"description": "`{domain, records: [{name, type, value}], zone, status: ok|warning|error|never_checked, findings: [{code, severity, title, subject, seen, expected, fix}], checked_at}`"},
+                        "404": err("Not in this organisation")
+                    }
+                }
+            },
+            "/domains/{name}/dns/check": {
+                "post": {
+                    "summary": "Check the domain's DNS, policy host and MX hosts now",
+                    "parameters": [name_param],
+                    "responses": {
+                        "200": {"description": "Same shape as GET …/dns, with this run's findings"},
+                        "404": err("Not in this organisation"),
+                        "503": err("DNS unavailable")
+                    }
+                }
             }
         },
         "components": {

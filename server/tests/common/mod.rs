@@ -62,6 +62,33 @@ impl TestApp {
         }
     }
 
+    /// With live DNS checks through `checker`, records pointing at `config`.
+    pub async fn with_checker(
+        kind: Kind,
+        checker: portcullis_dnscheck::Checker,
+        config: portcullis_service::DnsConfig,
+    ) -> Self {
+        let db = TestDb::new(kind).await;
+        let services = Services::new(db.store.clone())
+            .await
+            .unwrap()
+            .with_dns(checker.dns().clone())
+            .with_checker(checker, config);
+        let app = AppState {
+            services: services.clone(),
+            flash: Arc::new(FlashStore::default()),
+            secure_cookies: false,
+        };
+        let state = ServerState::new(app, leptos_options("target/site-does-not-exist".into()));
+        let router = build_router(state.clone());
+        Self {
+            db,
+            services,
+            router,
+            state,
+        }
+    }
+
     pub async fn send(&self, req: Request<Body>) -> Response<Body> {
         self.router.clone().oneshot(req).await.unwrap()
     }

@@ -1,0 +1,290 @@
+//! DNS guidance and live checks: the records a domain must publish, check runs on demand and by
+//! the monitor, their history and status-change events.
+
+use crate::{ServiceError, Services};
+use portcullis_dnscheck::{CheckInput, Checker, CurrentPolicy};
+use portcullis_domain::dns::{publish_records, zone_snippet, DnsRecord, Finding, ReportAddresses, Severity, Status};
+use portcullis_domain::{DomainName, PolicyId};
+use portcullis_store::{now, DnsCheckRow, DomainEvent, OrgAccess, StoreError};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// What users point their records at.
+#[derive(Debug, Clone, Default)]
+pub struct DnsConfig {
+    /// `PORTCULLIS_PUBLIC_HOST`.
+    pub public_host: Option<String>,
+    pub reports: ReportAddresses,
+}
+
+/// Shown where the public host belongs when it is not configured.
+pub const PUBLIC_HOST_PLACEHOLDER: &str = "<PORTCULLIS_PUBLIC_HOST>";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckRun {
+    pub checked_at: i64,
+    pub status: Status,
+    pub findings: Vec<Finding>,
+    pub origin: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsOverview {
+    pub domain: String,
+    pub records: Vec<DnsRecord>,
+    pub zone: String,
+    /// False when `PORTCULLIS_PUBLIC_HOST` is unset and the records hold a placeholder.
+    pub public_host_configured: bool,
+    /// Whether a policy exists (without one, there is no `_mta-sts` record to publish yet).
+    pub has_policy: bool,
+    pub latest: Option<CheckRun>,
+    pub events: Vec<DomainEvent>,
+    /// False when this server cannot run checks (no resolver).
+    pub can_check: bool,
+}
+
+/// One monitor pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MonitorPass {
+    pub checked: usize,
+    pub status_changes: usize,
+}
+
+fn name_of(raw: &str) -> Result<DomainName, ServiceError> {
+    DomainName::parse(raw).map_err(|_| ServiceError::NotFound)
+}
+
+fn run_of(row: DnsCheckRow) -> CheckRun {
+    let findings: Vec<Finding> = serde_json::from_str(&row.findings).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "stored findings do not parse");
+        Vec::new()
+    });
+    CheckRun {
+        checked_at: row.checked_at,
+        status: Status::parse(&row.status),
+        findings,
+        origin: row.origin,
+    }
+}
+
+/// The event text for a status change: what is wrong now.
+fn change_detail(status: Status, findings: &[Finding]) -> String {
+    let worst: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.severity != Severity::Ok && Status::of(std::slice::from_ref(*f)) == status)
+        .map(|f| f.code.as_str())
+        .collect();
+    if worst.is_empty() {
+        format!("DNS status is {}", status.as_str())
+    } else {
+        format!("DNS status is {}: {}", status.as_str(), worst.join(", "))
+    }
+}
+
+/// A stable spread of `0..window` seconds per domain, so that checks of many domains added at
+/// once do not all fall due in the same minute again.
+fn jitter(domain: &str, window: u64) -> u64 {
+    let h = domain
+        .bytes()
+        .fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+    if window == 0 {
+        0
+    } else {
+        h % window
+    }
+}
+
+impl Services {
+    /// Runs live checks with `checker`; records point at `config`.
+    pub fn with_checker(mut self, checker: Checker, config: DnsConfig) -> Self {
+        self.checker = Some(checker);
+        self.dns_config = config;
+        self
+    }
+
+    pub fn dns_config(&self) -> &DnsConfig {
+        &self.dns_config
+    }
+
+    fn records_for(&self, domain: &DomainName, policy_id: Option<&PolicyId>) -> Vec<DnsRecord> {
+        let host = self.dns_config.public_host.as_deref().unwrap_or(PUBLIC_HOST_PLACEHOLDER);
+        publish_records(domain, host, policy_id, &self.dns_config.reports)
+    }
+
+    async fn current_id(&self, access: &OrgAccess, domain: &DomainName) -> Result<Option<PolicyId>, ServiceError> {
+        Ok(self
+            .store
+            .current_policy(access, domain)
+            .await?
+            .and_then(|v| PolicyId::new(&v.policy_id).ok()))
+    }
+
+    /// The records to publish, the latest check and recent events.
+    pub async fn dns_overview(&self, access: &OrgAccess, raw: &str) -> Result<DnsOverview, ServiceError> {
+        let domain = name_of(raw)?;
+        self.store.domain(access, &domain).await?.ok_or(ServiceError::NotFound)?;
+        let id = self.current_id(access, &domain).await?;
+        let records = self.records_for(&domain, id.as_ref());
+        let latest = self.store.dns_checks(access, &domain, 1).await?.into_iter().next().map(run_of);
+        let events = self.store.domain_events(access, &domain, 20).await?;
+        Ok(DnsOverview {
+            domain: domain.to_string(),
+            zone: zone_snippet(&records),
+            records,
+            public_host_configured: self.dns_config.public_host.is_some(),
+            has_policy: id.is_some(),
+            latest,
+            events,
+            can_check: self.checker.is_some(),
+        })
+    }
+
+    /// Checks the domain now (fresh MX probes), stores the run and returns it.
+    pub async fn check_dns(&self, access: &OrgAccess, raw: &str, origin: &str) -> Result<CheckRun, ServiceError> {
+        let checker = self.checker()?;
+        let domain = name_of(raw)?;
+        self.store.domain(access, &domain).await?.ok_or(ServiceError::NotFound)?;
+        let current = self.store.current_policy(access, &domain).await?;
+        let policy = current.and_then(|v| {
+            Some(CurrentPolicy {
+                id: PolicyId::new(&v.policy_id).ok()?,
+                text: v.body,
+            })
+        });
+        let findings = checker.check(&self.check_input(domain.clone(), policy, true)).await;
+        let (row, detail) = self.row_for(&findings, origin)?;
+        self.store.record_dns_check(access, &domain, &row, &detail).await?;
+        Ok(run_of(row))
+    }
+
+    fn checker(&self) -> Result<&Checker, ServiceError> {
+        self.checker.as_ref().ok_or_else(|| {
+            ServiceError::Unavailable("DNS checks are unavailable: no DNS resolver is configured".into())
+        })
+    }
+
+    fn check_input(&self, domain: DomainName, policy: Option<CurrentPolicy>, fresh: bool) -> CheckInput {
+        CheckInput {
+            domain,
+            policy,
+            public_host: self.dns_config.public_host.clone(),
+            reports: self.dns_config.reports.clone(),
+            fresh,
+        }
+    }
+
+    fn row_for(&self, findings: &[Finding], origin: &str) -> Result<(DnsCheckRow, String), ServiceError> {
+        let status = Status::of(findings);
+        let json = serde_json::to_string(findings).map_err(|_| ServiceError::Internal)?;
+        Ok((
+            DnsCheckRow {
+                checked_at: now(),
+                status: status.as_str().to_string(),
+                findings: json,
+                origin: origin.to_string(),
+            },
+            change_detail(status, findings),
+        ))
+    }
+
+    /// Checks every domain whose last check is older than `interval` (minus a per-domain jitter
+    /// of up to a tenth of it), at most `limit` per pass and `concurrency` at a time.
+    pub async fn monitor_pass(
+        &self,
+        interval: Duration,
+        concurrency: usize,
+        limit: i64,
+    ) -> Result<MonitorPass, ServiceError> {
+        let checker = self.checker()?.clone();
+        let interval = interval.as_secs();
+        let window = interval / 10;
+        let t = now();
+        let due = self.store.monitor_due(t - (interval - window) as i64, limit).await?;
+        let due: Vec<String> = due
+            .into_iter()
+            .filter(|d| match d.last_checked_at {
+                None => true,
+                Some(last) => last + (interval - jitter(&d.domain, window)) as i64 <= t,
+            })
+            .map(|d| d.domain)
+            .collect();
+        let semaphore = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for domain in due {
+            let (services, checker, semaphore) = (self.clone(), checker.clone(), semaphore.clone());
+            tasks.spawn(async move {
+                let _permit = semaphore.acquire().await.ok()?;
+                services.monitor_one(&checker, &domain).await
+            });
+        }
+        let mut pass = MonitorPass::default();
+        while let Some(done) = tasks.join_next().await {
+            if let Ok(Some(changed)) = done {
+                pass.checked += 1;
+                pass.status_changes += changed as usize;
+            }
+        }
+        Ok(pass)
+    }
+
+    /// One monitored domain: `Some(status changed)` when the run was stored.
+    async fn monitor_one(&self, checker: &Checker, raw: &str) -> Option<bool> {
+        let domain = DomainName::parse(raw).ok()?;
+        let policy = match self.store.monitor_policy(raw).await {
+            Ok(p) => p.and_then(|(id, text)| {
+                Some(CurrentPolicy {
+                    id: PolicyId::new(&id).ok()?,
+                    text,
+                })
+            }),
+            Err(e) => {
+                tracing::warn!(domain = raw, error = %e, "monitor could not read the policy");
+                return None;
+            }
+        };
+        let findings = checker.check(&self.check_input(domain, policy, false)).await;
+        let (row, detail) = self.row_for(&findings, "monitor").ok()?;
+        match self.store.monitor_record(raw, &row, &detail).await {
+            Ok(previous) => {
+                let changed = previous.as_deref() != Some(row.status.as_str());
+                if changed {
+                    tracing::info!(domain = raw, from = ?previous, to = %row.status, "DNS status changed");
+                }
+                Some(changed)
+            }
+            Err(StoreError::NotFound) => None,
+            Err(e) => {
+                tracing::warn!(domain = raw, error = %e, "monitor could not store a check");
+                None
+            }
+        }
+    }
+
+    /// The domain's check history, newest first.
+    pub async fn dns_history(&self, access: &OrgAccess, raw: &str, limit: i64) -> Result<Vec<CheckRun>, ServiceError> {
+        let domain = name_of(raw)?;
+        self.store.domain(access, &domain).await?.ok_or(ServiceError::NotFound)?;
+        Ok(self
+            .store
+            .dns_checks(access, &domain, limit)
+            .await?
+            .into_iter()
+            .map(run_of)
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_is_stable_and_bounded() {
+        assert_eq!(jitter("example.com", 2160), jitter("example.com", 2160));
+        assert!(jitter("example.com", 2160) < 2160);
+        assert_eq!(jitter("example.com", 0), 0);
+        let spread: std::collections::HashSet<u64> =
+            (0..100).map(|i| jitter(&format!("d{i}.example"), 2160)).collect();
+        assert!(spread.len() > 50, "domains spread over the window");
+    }
+}

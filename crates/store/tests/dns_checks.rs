@@ -1,0 +1,106 @@
+//! DNS check runs on SQLite and PostgreSQL: status changes become events, history is pruned,
+//! the monitor picks due domains, and one organisation never sees another's runs.
+
+use portcullis_domain::{DomainName, Mode, MxPattern, OrgName, Policy};
+use portcullis_store::testing::{Kind, TestDb};
+use portcullis_store::{DnsCheckRow, StoreError, CHECKS_KEPT};
+
+fn run(t: i64, status: &str) -> DnsCheckRow {
+    DnsCheckRow {
+        checked_at: t,
+        status: status.into(),
+        findings: "[]".into(),
+        origin: "user".into(),
+    }
+}
+
+async fn runs_events_and_monitor(kind: Kind) {
+    let db = TestDb::new(kind).await;
+    let s = &db.store;
+    let mut accesses = Vec::new();
+    for org in ["Acme", "Beta"] {
+        let name = OrgName::parse(org).unwrap();
+        s.create_org(&name, &name.slug().unwrap(), None).await.unwrap();
+        accesses.push(s.operator_access(&name.slug().unwrap()).await.unwrap().unwrap());
+    }
+    let (acme, beta) = (&accesses[0], &accesses[1]);
+    let d = DomainName::parse("example.com").unwrap();
+    let other = DomainName::parse("beta.example").unwrap();
+    s.add_domain(acme, &d).await.unwrap();
+    s.add_domain(beta, &other).await.unwrap();
+
+    // The first run and every change of status are events; a repeat is not.
+    assert_eq!(s.record_dns_check(acme, &d, &run(100, "ok"), "fine").await.unwrap(), None);
+    assert_eq!(
+        s.record_dns_check(acme, &d, &run(200, "ok"), "fine").await.unwrap().as_deref(),
+        Some("ok")
+    );
+    s.record_dns_check(acme, &d, &run(300, "error"), "DNS status is error: sts-record-id-mismatch")
+        .await
+        .unwrap();
+    let events = s.domain_events(acme, &d, 10).await.unwrap();
+    let seen: Vec<(Option<&str>, &str)> = events
+        .iter()
+        .map(|e| (e.old_value.as_deref(), e.new_value.as_str()))
+        .collect();
+    assert_eq!(seen, vec![(Some("ok"), "error"), (None, "ok")]);
+    assert!(events[0].detail.contains("sts-record-id-mismatch"));
+    let latest = s.dns_checks(acme, &d, 1).await.unwrap();
+    assert_eq!((latest[0].checked_at, latest[0].status.as_str()), (300, "error"));
+    let row = s.domain(acme, &d).await.unwrap().unwrap();
+    assert_eq!(row.dns_status.as_deref(), Some("error"));
+
+    // Tenant isolation: Beta cannot read, write or even learn about Acme's domain.
+    assert!(matches!(
+        s.record_dns_check(beta, &d, &run(400, "ok"), "x").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(s.dns_checks(beta, &d, 10).await.unwrap().is_empty());
+    assert!(s.domain_events(beta, &d, 10).await.unwrap().is_empty());
+
+    // History is pruned to the newest runs.
+    for t in 0..CHECKS_KEPT + 5 {
+        s.monitor_record("example.com", &run(1_000 + t, "ok"), "x").await.unwrap();
+    }
+    let kept = s.dns_checks(acme, &d, CHECKS_KEPT).await.unwrap();
+    assert_eq!(kept.len() as i64, CHECKS_KEPT);
+    assert_eq!(kept[0].checked_at, 1_000 + CHECKS_KEPT + 4);
+    assert_eq!(kept.last().unwrap().checked_at, 1_005);
+
+    // The monitor: never-checked domains first, then the least recently checked before the cutoff.
+    let due = s.monitor_due(5_000, 10).await.unwrap();
+    let names: Vec<(&str, Option<i64>)> = due.iter().map(|t| (t.domain.as_str(), t.last_checked_at)).collect();
+    assert_eq!(
+        names,
+        vec![("beta.example", None), ("example.com", Some(1_000 + CHECKS_KEPT + 4))]
+    );
+    assert_eq!(s.monitor_due(1_000, 10).await.unwrap().len(), 1, "checked after the cutoff");
+    assert!(matches!(
+        s.monitor_record("gone.example", &run(1, "ok"), "x").await,
+        Err(StoreError::NotFound)
+    ));
+
+    assert_eq!(s.monitor_policy("example.com").await.unwrap(), None);
+    let policy = Policy::new(Mode::Testing, 86_400, vec![MxPattern::parse("mx.example.com").unwrap()]).unwrap();
+    s.save_policy(acme, &d, &policy, "t", "first").await.unwrap();
+    let (id, body) = s.monitor_policy("example.com").await.unwrap().unwrap();
+    assert_eq!(body, policy.render());
+    assert!(!id.is_empty());
+
+    // Deleting the domain removes its runs and events with it.
+    s.delete_domain(acme, &d).await.unwrap();
+    s.add_domain(acme, &d).await.unwrap();
+    assert!(s.dns_checks(acme, &d, 10).await.unwrap().is_empty());
+    assert!(s.domain_events(acme, &d, 10).await.unwrap().is_empty());
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn runs_events_and_monitor_sqlite() {
+    runs_events_and_monitor(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn runs_events_and_monitor_postgres() {
+    runs_events_and_monitor(Kind::Postgres).await;
+}

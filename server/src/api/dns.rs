@@ -1,0 +1,78 @@
+//! `GET /api/v1/domains/{name}/dns` (records and the latest check) and
+//! `POST /api/v1/domains/{name}/dns/check` (check now).
+
+use super::auth::TokenAccess;
+use super::ApiError;
+use crate::ServerState;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use portcullis_domain::dns::{DnsRecord, FindingCode, Status};
+use portcullis_service::{CheckRun, ServiceError};
+use serde_json::{json, Value};
+
+fn time(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default()
+}
+
+fn not_found(name: &str) -> impl Fn(ServiceError) -> ApiError + '_ {
+    move |e| match e {
+        ServiceError::NotFound => ApiError::NotFound(format!("no domain {name} in this organisation")),
+        other => other.into(),
+    }
+}
+
+/// The documented shape: `records`, `findings`, `checked_at`, plus `status` and `zone`.
+fn dns_json(domain: &str, records: &[DnsRecord], zone: &str, run: Option<&CheckRun>) -> Value {
+    let findings: Vec<Value> = run
+        .map(|r| r.findings.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|f| {
+            json!({
+                "code": f.code,
+                "severity": f.severity,
+                "title": FindingCode::parse(&f.code).map(|c| c.title()),
+                "subject": f.subject,
+                "seen": f.seen,
+                "expected": f.expected,
+                "fix": f.fix,
+            })
+        })
+        .collect();
+    json!({
+        "domain": domain,
+        "records": records,
+        "zone": zone,
+        "status": run.map(|r| r.status).unwrap_or(Status::NeverChecked),
+        "findings": findings,
+        "checked_at": run.map(|r| time(r.checked_at)),
+    })
+}
+
+pub async fn show(
+    State(state): State<ServerState>,
+    TokenAccess(access): TokenAccess,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let o = state
+        .app
+        .services
+        .dns_overview(&access, &name)
+        .await
+        .map_err(not_found(&name))?;
+    Ok(Json(dns_json(&o.domain, &o.records, &o.zone, o.latest.as_ref())).into_response())
+}
+
+pub async fn check(
+    State(state): State<ServerState>,
+    TokenAccess(access): TokenAccess,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let services = &state.app.services;
+    let run = services.check_dns(&access, &name, "api").await.map_err(not_found(&name))?;
+    let o = services.dns_overview(&access, &name).await.map_err(not_found(&name))?;
+    Ok(Json(dns_json(&o.domain, &o.records, &o.zone, Some(&run))).into_response())
+}
