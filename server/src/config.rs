@@ -105,7 +105,10 @@ impl Config {
                 .report_mailto
                 .clone()
                 .or_else(|| host.map(|h| format!("tlsrpt@{h}"))),
-            https: self.report_url.clone().or_else(|| host.map(|h| format!("https://{h}/tlsrpt"))),
+            https: self
+                .report_url
+                .clone()
+                .or_else(|| host.map(|h| format!("https://{h}/tlsrpt"))),
         }
     }
 

@@ -5,7 +5,9 @@ use portcullis_dnscheck::{Checker, Dns};
 use portcullis_domain::{DomainName, Mode, OrgSlug, PolicySpec};
 use portcullis_server::acme::{directory_url, AcmeSettings, HttpChallenges};
 use portcullis_server::certs::CertManager;
-use portcullis_server::cli::{Cli, Command, DnsCommand, DomainCommand, OrgCommand, PolicyCommand, TokenCommand, UserCommand};
+use portcullis_server::cli::{
+    Cli, Command, DnsCommand, DomainCommand, OrgCommand, PolicyCommand, TokenCommand, UserCommand,
+};
 use portcullis_server::https::{self, CertResolver};
 use portcullis_server::{build_router, leptos_options, Config, ServerState};
 use portcullis_service::{DnsConfig, Services};

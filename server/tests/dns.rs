@@ -84,12 +84,16 @@ async fn dns_end_to_end(kind: Kind) {
              "value": "v=TLSRPTv1; rua=mailto:tlsrpt@portcullis.test,https://portcullis.test/tlsrpt"}
         ])
     );
-    assert!(shown["zone"].as_str().unwrap().contains("_mta-sts.example.com.\t3600\tIN\tTXT\t\"v=STSv1; id="));
+    assert!(shown["zone"]
+        .as_str()
+        .unwrap()
+        .contains("_mta-sts.example.com.\t3600\tIN\tTXT\t\"v=STSv1; id="));
 
     // Publish exactly what we were told to; the live check passes end to end.
     dns.set_addr("portcullis.test", &["127.0.0.1".parse().unwrap()]).await;
     dns.set_cname("mta-sts.example.com", Some("portcullis.test")).await;
-    dns.set_txt("_mta-sts.example.com", &[&format!("v=STSv1; id={id}")]).await;
+    dns.set_txt("_mta-sts.example.com", &[&format!("v=STSv1; id={id}")])
+        .await;
     dns.set_txt(
         "_smtp._tls.example.com",
         &["v=TLSRPTv1; rua=mailto:tlsrpt@portcullis.test,https://portcullis.test/tlsrpt"],
@@ -98,7 +102,9 @@ async fn dns_end_to_end(kind: Kind) {
     dns.set_mx("example.com", &[(10, "mx.example.com")]).await;
     dns.set_addr("mx.example.com", &["127.0.0.1".parse().unwrap()]).await;
     smtp.set_cert("mx.example.com", ca.issue(&["mx.example.com"], (-1, 90)));
-    let res = app.send(api("POST", "/api/v1/domains/example.com/dns/check", t, None)).await;
+    let res = app
+        .send(api("POST", "/api/v1/domains/example.com/dns/check", t, None))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let checked = body_json(res).await;
     assert_eq!(checked["status"], "ok", "{checked:#}");
@@ -108,7 +114,14 @@ async fn dns_end_to_end(kind: Kind) {
         .iter()
         .map(|f| f["code"].as_str().unwrap())
         .collect();
-    for c in ["sts-record-ok", "policy-host-ok", "policy-fetch-ok", "tlsrpt-record-ok", "mx-covered", "starttls-ok"] {
+    for c in [
+        "sts-record-ok",
+        "policy-host-ok",
+        "policy-fetch-ok",
+        "tlsrpt-record-ok",
+        "mx-covered",
+        "starttls-ok",
+    ] {
         assert!(codes.contains(&c), "{c} in {codes:?}");
     }
     assert!(checked["checked_at"].is_string());
@@ -119,7 +132,10 @@ async fn dns_end_to_end(kind: Kind) {
 
     // Another tenant cannot see or check it.
     let s = Some(stranger.as_str());
-    for (m, p) in [("GET", "/api/v1/domains/example.com/dns"), ("POST", "/api/v1/domains/example.com/dns/check")] {
+    for (m, p) in [
+        ("GET", "/api/v1/domains/example.com/dns"),
+        ("POST", "/api/v1/domains/example.com/dns/check"),
+    ] {
         assert_eq!(app.send(api(m, p, s, None)).await.status(), StatusCode::NOT_FOUND);
     }
 
@@ -141,15 +157,25 @@ async fn dns_end_to_end(kind: Kind) {
     assert!(is_redirect(&res), "{}", res.status());
     assert_eq!(location(&res), "/domains/example.com#dns");
     let page = body_text(app.send(browser.get("/domains/example.com")).await).await;
-    assert!(page.contains("data-code=\"sts-record-id-mismatch\""), "the finding is on the page");
-    assert!(page.contains(&format!("id={}", v2.policy_id)), "the expected id is shown");
+    assert!(
+        page.contains("data-code=\"sts-record-id-mismatch\""),
+        "the finding is on the page"
+    );
+    assert!(
+        page.contains(&format!("id={}", v2.policy_id)),
+        "the expected id is shown"
+    );
     assert!(page.contains("data-status=\"error\""));
     assert!(page.contains("Check now"));
     assert!(page.contains("mx-pattern-unused"), "mx2 matches no live MX");
     let forged = app
         .send(browser.form("/sfn/check_dns_now", &[("csrf", "wrong"), ("name", "example.com")]))
         .await;
-    assert_ne!(location(&forged), "/domains/example.com#dns", "a forged form is refused");
+    assert_ne!(
+        location(&forged),
+        "/domains/example.com#dns",
+        "a forged form is refused"
+    );
 
     // The status change was recorded, and the list shows the badge.
     let events = app
@@ -170,9 +196,17 @@ async fn dns_end_to_end(kind: Kind) {
 
     // The monitor checks the domain nobody has checked yet, and leaves the fresh one alone.
     app.services.add_domain(&org, "second.example").await.unwrap();
-    let pass = app.services.monitor_pass(Duration::from_secs(3600), 4, 100).await.unwrap();
+    let pass = app
+        .services
+        .monitor_pass(Duration::from_secs(3600), 4, 100)
+        .await
+        .unwrap();
     assert_eq!((pass.checked, pass.status_changes), (1, 1));
-    let second = body_json(app.send(api("GET", "/api/v1/domains/second.example/dns", t, None)).await).await;
+    let second = body_json(
+        app.send(api("GET", "/api/v1/domains/second.example/dns", t, None))
+            .await,
+    )
+    .await;
     assert_eq!(second["status"], "error");
     let codes: Vec<&str> = second["findings"]
         .as_array()
@@ -180,8 +214,15 @@ async fn dns_end_to_end(kind: Kind) {
         .iter()
         .map(|f| f["code"].as_str().unwrap())
         .collect();
-    assert!(codes.contains(&"policy-not-configured") && codes.contains(&"mx-none"), "{codes:?}");
-    let pass = app.services.monitor_pass(Duration::from_secs(3600), 4, 100).await.unwrap();
+    assert!(
+        codes.contains(&"policy-not-configured") && codes.contains(&"mx-none"),
+        "{codes:?}"
+    );
+    let pass = app
+        .services
+        .monitor_pass(Duration::from_secs(3600), 4, 100)
+        .await
+        .unwrap();
     assert_eq!(pass.checked, 0, "nothing is due yet");
     app.cleanup().await;
 }
@@ -204,11 +245,25 @@ async fn checks_without_a_resolver_say_so() {
     let (owner, _) = app.services.create_token(&org, "o", "owner").await.unwrap();
     app.services.add_domain(&org, "example.com").await.unwrap();
     let res = app
-        .send(api("POST", "/api/v1/domains/example.com/dns/check", Some(owner.as_str()), None))
+        .send(api(
+            "POST",
+            "/api/v1/domains/example.com/dns/check",
+            Some(owner.as_str()),
+            None,
+        ))
         .await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     // The records are still there to publish, with a placeholder for the unset public host.
-    let shown = body_json(app.send(api("GET", "/api/v1/domains/example.com/dns", Some(owner.as_str()), None)).await).await;
+    let shown = body_json(
+        app.send(api(
+            "GET",
+            "/api/v1/domains/example.com/dns",
+            Some(owner.as_str()),
+            None,
+        ))
+        .await,
+    )
+    .await;
     assert_eq!(shown["records"][0]["value"], "<PORTCULLIS_PUBLIC_HOST>.");
     app.cleanup().await;
 }

@@ -11,7 +11,11 @@ pub async fn get_dns(name: String) -> Result<DnsView, AppError> {
     use portcullis_domain::dns::Status;
     let (st, _req, user) = require_user()?;
     let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
-    let o = st.services.dns_overview(&access, &row.name).await.map_err(service_error)?;
+    let o = st
+        .services
+        .dns_overview(&access, &row.name)
+        .await
+        .map_err(service_error)?;
     let (status, checked_at, origin, findings) = match o.latest {
         Some(run) => (run.status, Some(run.checked_at), Some(run.origin), run.findings),
         None => (Status::NeverChecked, None, None, Vec::new()),

@@ -35,10 +35,14 @@ async fn main() {
         let mx = format!("mx.{d}");
         let policy = Policy::new(Mode::Testing, 604_800, vec![MxPattern::parse(&mx).unwrap()]).unwrap();
         let id = format!("2026112{}", i % 10);
-        dns.set_txt(&format!("_mta-sts.{d}"), &[&format!("v=STSv1; id={id}")]).await;
-        dns.set_cname(&format!("mta-sts.{d}"), Some("portcullis.test")).await;
-        dns.set_txt(&format!("_smtp._tls.{d}"), &["v=TLSRPTv1; rua=mailto:tlsrpt@portcullis.test"])
+        dns.set_txt(&format!("_mta-sts.{d}"), &[&format!("v=STSv1; id={id}")])
             .await;
+        dns.set_cname(&format!("mta-sts.{d}"), Some("portcullis.test")).await;
+        dns.set_txt(
+            &format!("_smtp._tls.{d}"),
+            &["v=TLSRPTv1; rua=mailto:tlsrpt@portcullis.test"],
+        )
+        .await;
         dns.set_mx(&d, &[(10, &mx)]).await;
         dns.set_addr(&mx, &[ip]).await;
         let policy_host = format!("mta-sts.{d}");
@@ -116,7 +120,11 @@ async fn main() {
     );
     println!(
         "  target: under 10 s -> {}",
-        if total < Duration::from_secs(10) { "met" } else { "NOT met" }
+        if total < Duration::from_secs(10) {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
     if not_ok > 0 {
         eprintln!("every bench domain is published correctly, so every check must be ok");

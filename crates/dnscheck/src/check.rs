@@ -51,7 +51,9 @@ struct Inner {
 
 impl std::fmt::Debug for Checker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Checker").field("settings", &self.inner.settings).finish()
+        f.debug_struct("Checker")
+            .field("settings", &self.inner.settings)
+            .finish()
     }
 }
 
@@ -101,7 +103,12 @@ impl Checker {
         );
         let mut findings = Vec::new();
         if input.policy.is_none() {
-            let published = [C::StsRecordOk, C::StsRecordMultiple, C::StsRecordSyntax, C::StsRecordIdMismatch];
+            let published = [
+                C::StsRecordOk,
+                C::StsRecordMultiple,
+                C::StsRecordSyntax,
+                C::StsRecordIdMismatch,
+            ];
             let announced = sts.iter().any(|f| published.iter().any(|c| f.code == c.as_str()));
             findings.push(
                 Finding::new(
@@ -164,13 +171,22 @@ impl Checker {
                 let seen = if answer.records.is_empty() {
                     "no TXT record".to_string()
                 } else {
-                    format!("TXT records that do not start with v=STSv1: {}", quoted(&answer.records))
+                    format!(
+                        "TXT records that do not start with v=STSv1: {}",
+                        quoted(&answer.records)
+                    )
                 };
-                let severity = if input.policy.is_some() { Severity::Error } else { Severity::Warning };
+                let severity = if input.policy.is_some() {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
                 Finding::new(C::StsRecordMissing, severity, &name)
                     .seen(seen)
                     .expected(&expected)
-                    .fix(format!("publish TXT {name} \"{expected}\"; until then senders ignore the policy"))
+                    .fix(format!(
+                        "publish TXT {name} \"{expected}\"; until then senders ignore the policy"
+                    ))
             }
             [one] => match StsRecord::parse(one) {
                 Err(e) => Finding::new(C::StsRecordSyntax, Severity::Error, &name)
@@ -233,7 +249,9 @@ impl Checker {
             return vec![Finding::new(C::PolicyHostMissing, Severity::Error, &host)
                 .seen(format!("{host} does not resolve"))
                 .expected(format!("a CNAME to {target}"))
-                .fix(format!("publish {host} CNAME {target}; senders cannot fetch the policy without it"))];
+                .fix(format!(
+                    "publish {host} CNAME {target}; senders cannot fetch the policy without it"
+                ))];
         }
         let mut out = Vec::new();
         let shown = addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ");
@@ -282,7 +300,12 @@ impl Checker {
 
     fn cert_findings(&self, subject: &str, facts: &TlsFacts, starttls: bool) -> Vec<Finding> {
         let (name, expired, untrusted, expiring) = if starttls {
-            (C::StartTlsCertName, C::StartTlsCertExpired, C::StartTlsCertUntrusted, C::StartTlsCertExpiring)
+            (
+                C::StartTlsCertName,
+                C::StartTlsCertExpired,
+                C::StartTlsCertUntrusted,
+                C::StartTlsCertExpiring,
+            )
         } else {
             (
                 C::PolicyFetchCertName,
@@ -452,8 +475,10 @@ impl Checker {
                 if text != current.text {
                     let what = match policy {
                         Some(p) if p == &served => "the same policy written differently".to_string(),
-                        Some(p) => format!("mode {} / {} MX patterns", served.mode().as_str(), served.mx().len())
-                            + &format!(" instead of mode {} / {}", p.mode().as_str(), p.mx().len()),
+                        Some(p) => {
+                            format!("mode {} / {} MX patterns", served.mode().as_str(), served.mx().len())
+                                + &format!(" instead of mode {} / {}", p.mode().as_str(), p.mx().len())
+                        }
                         None => "a different policy".into(),
                     };
                     out.push(
@@ -631,7 +656,9 @@ impl Checker {
                 Finding::new(C::MxCname, Severity::Warning, host)
                     .seen(format!("{host} is a CNAME to {target}"))
                     .expected("an MX naming the host itself (RFC 2181 §10.3)")
-                    .fix(format!("point the MX at {target} directly; some senders check the certificate against the alias")),
+                    .fix(format!(
+                        "point the MX at {target} directly; some senders check the certificate against the alias"
+                    )),
             );
         }
         let addrs = match addrs {
@@ -754,12 +781,19 @@ impl Checker {
 fn points_here(uri: &RuaUri, ours: &ReportAddresses) -> bool {
     match uri {
         RuaUri::Mailto { address } => ours.mailto.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(address)),
-        RuaUri::Https { url, .. } => ours.https.as_deref().is_some_and(|h| h.trim_end_matches('/') == url.trim_end_matches('/')),
+        RuaUri::Https { url, .. } => ours
+            .https
+            .as_deref()
+            .is_some_and(|h| h.trim_end_matches('/') == url.trim_end_matches('/')),
     }
 }
 
 fn quoted(records: &[String]) -> String {
-    records.iter().map(|r| format!("\"{r}\"")).collect::<Vec<_>>().join(", ")
+    records
+        .iter()
+        .map(|r| format!("\"{r}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn join(addrs: &[IpAddr]) -> String {

@@ -19,7 +19,10 @@ pub enum FetchOutcome {
     Connect(String),
     Tls(TlsFailure),
     /// The request failed after the handshake.
-    Http { tls: TlsFacts, message: String },
+    Http {
+        tls: TlsFacts,
+        message: String,
+    },
     Response(PolicyResponse),
 }
 

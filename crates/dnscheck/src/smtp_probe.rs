@@ -17,14 +17,19 @@ pub enum ProbeOutcome {
     /// No connection, or no usable greeting.
     Connect(String),
     /// EHLO worked but STARTTLS is not among the extensions.
-    NoStartTls { address: SocketAddr },
+    NoStartTls {
+        address: SocketAddr,
+    },
     Handshake {
         address: SocketAddr,
         old_version: bool,
         message: String,
         facts: Option<TlsFacts>,
     },
-    Tls { address: SocketAddr, facts: TlsFacts },
+    Tls {
+        address: SocketAddr,
+        facts: TlsFacts,
+    },
 }
 
 pub(crate) async fn probe(
@@ -67,9 +72,7 @@ async fn converse(tls: &TlsClient, stream: TcpStream, addr: SocketAddr, host: &s
         Ok((code, text)) => return fail(format!("EHLO answered {code} {text}")),
         Err(e) => return fail(e),
     };
-    let offers_starttls = extensions
-        .lines()
-        .any(|l| l.trim().eq_ignore_ascii_case("STARTTLS"));
+    let offers_starttls = extensions.lines().any(|l| l.trim().eq_ignore_ascii_case("STARTTLS"));
     if !offers_starttls {
         let _ = reader.get_mut().write_all(b"QUIT\r\n").await;
         return ProbeOutcome::NoStartTls { address: addr };

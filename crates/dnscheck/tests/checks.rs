@@ -85,12 +85,23 @@ async fn start_world() -> World {
 impl World {
     /// A domain published correctly: records, policy host, TLS-RPT, one MX with good STARTTLS.
     async fn good_domain(&self, d: &str, policy: &Policy, id: &str) {
-        self.dns.set_txt(&format!("_mta-sts.{d}"), &[&format!("v=STSv1; id={id}")]).await;
+        self.dns
+            .set_txt(&format!("_mta-sts.{d}"), &[&format!("v=STSv1; id={id}")])
+            .await;
         self.dns.set_addr(&format!("mta-sts.{d}"), &[ip(OURS)]).await;
         self.dns
-            .set_txt(&format!("_smtp._tls.{d}"), &["v=TLSRPTv1; rua=mailto:tlsrpt@portcullis.test"])
+            .set_txt(
+                &format!("_smtp._tls.{d}"),
+                &["v=TLSRPTv1; rua=mailto:tlsrpt@portcullis.test"],
+            )
             .await;
-        self.serve(d, B::Serve { content_type: "text/plain; charset=utf-8".into(), body: policy.render() });
+        self.serve(
+            d,
+            B::Serve {
+                content_type: "text/plain; charset=utf-8".into(),
+                body: policy.render(),
+            },
+        );
         let mx = format!("mx.{d}");
         self.dns.set_mx(d, &[(10, &mx)]).await;
         self.dns.set_addr(&mx, &[ip(OURS)]).await;
@@ -99,7 +110,8 @@ impl World {
 
     fn serve(&self, d: &str, behaviour: B) {
         let host = format!("mta-sts.{d}");
-        self.policy_host.set(&host, self.ca.issue(&[&host], (-1, 90)), behaviour);
+        self.policy_host
+            .set(&host, self.ca.issue(&[&host], (-1, 90)), behaviour);
     }
 
     async fn check(&self, d: &str, policy: Option<(&Policy, &str)>) -> Vec<Finding> {
@@ -125,7 +137,7 @@ fn codes(findings: &[Finding]) -> BTreeSet<&str> {
     findings.iter().map(|f| f.code.as_str()).collect()
 }
 
-fn find<'a>(findings: &'a [Finding], code: FindingCode) -> &'a Finding {
+fn find(findings: &[Finding], code: FindingCode) -> &Finding {
     findings
         .iter()
         .find(|f| f.code == code.as_str())
@@ -164,7 +176,12 @@ async fn every_finding_code_is_reproduced() {
     let p = policy(Mode::Testing, &["mx.missing.test"]);
     let f = w.check("missing.test", Some((&p, "1"))).await;
     note(&f);
-    for c in ["sts-record-missing", "policy-host-missing", "tlsrpt-record-missing", "mx-none"] {
+    for c in [
+        "sts-record-missing",
+        "policy-host-missing",
+        "tlsrpt-record-missing",
+        "mx-none",
+    ] {
         assert!(codes(&f).contains(c), "{c} in {f:#?}");
     }
     assert_eq!(find(&f, FindingCode::StsRecordMissing).severity, Severity::Error);
@@ -173,9 +190,14 @@ async fn every_finding_code_is_reproduced() {
     // Duplicated records: senders see neither policy nor reporting.
     let p = policy(Mode::Testing, &["mx.dup.test"]);
     w.good_domain("dup.test", &p, "1").await;
-    w.dns.set_txt("_mta-sts.dup.test", &["v=STSv1; id=1", "v=STSv1; id=2"]).await;
     w.dns
-        .set_txt("_smtp._tls.dup.test", &["v=TLSRPTv1; rua=mailto:a@dup.test", "v=TLSRPTv1; rua=mailto:b@dup.test"])
+        .set_txt("_mta-sts.dup.test", &["v=STSv1; id=1", "v=STSv1; id=2"])
+        .await;
+    w.dns
+        .set_txt(
+            "_smtp._tls.dup.test",
+            &["v=TLSRPTv1; rua=mailto:a@dup.test", "v=TLSRPTv1; rua=mailto:b@dup.test"],
+        )
         .await;
     let f = w.check("dup.test", Some((&p, "1"))).await;
     note(&f);
@@ -185,7 +207,12 @@ async fn every_finding_code_is_reproduced() {
     let p = policy(Mode::Testing, &["mx.wrongid.test"]);
     w.good_domain("wrongid.test", &p, "2").await;
     w.dns.set_txt("wrongid.test", &["v=spf1 -all", "v=STSv1; id=2"]).await;
-    w.dns.set_txt("_smtp._tls.wrongid.test", &["v=TLSRPTv1; rua=mailto:reports@elsewhere.test"]).await;
+    w.dns
+        .set_txt(
+            "_smtp._tls.wrongid.test",
+            &["v=TLSRPTv1; rua=mailto:reports@elsewhere.test"],
+        )
+        .await;
     let f = w.check("wrongid.test", Some((&p, "3"))).await;
     note(&f);
     let mismatch = find(&f, FindingCode::StsRecordIdMismatch);
@@ -205,13 +232,25 @@ async fn every_finding_code_is_reproduced() {
     // An unknown tag (valid otherwise), a CNAME'd _mta-sts, an http: report address.
     let p = policy(Mode::Testing, &["mx.tags.test"]);
     w.good_domain("tags.test", &p, "7").await;
-    w.dns.clear("_mta-sts.tags.test", portcullis_dnscheck::testing::RecordType::TXT).await;
+    w.dns
+        .clear("_mta-sts.tags.test", portcullis_dnscheck::testing::RecordType::TXT)
+        .await;
     w.dns.set_cname("_mta-sts.tags.test", Some("sts.provider.test")).await;
     w.dns.set_txt("sts.provider.test", &["v=STSv1; id=7; foo=bar"]).await;
-    w.dns.set_txt("_smtp._tls.tags.test", &["v=TLSRPTv1; rua=http://portcullis.test/tlsrpt"]).await;
+    w.dns
+        .set_txt(
+            "_smtp._tls.tags.test",
+            &["v=TLSRPTv1; rua=http://portcullis.test/tlsrpt"],
+        )
+        .await;
     let f = w.check("tags.test", Some((&p, "7"))).await;
     note(&f);
-    for c in ["sts-record-cname", "sts-record-unknown-tag", "sts-record-ok", "tlsrpt-rua-invalid"] {
+    for c in [
+        "sts-record-cname",
+        "sts-record-unknown-tag",
+        "sts-record-ok",
+        "tlsrpt-rua-invalid",
+    ] {
         assert!(codes(&f).contains(c), "{c} in {f:#?}");
     }
 
@@ -226,17 +265,27 @@ async fn every_finding_code_is_reproduced() {
 
     // What senders refuse on the policy host.
     let cases: Vec<(&str, B, FindingCode)> = vec![
-        ("redirect.test", B::Redirect("https://www.redirect.test/".into()), FindingCode::PolicyFetchRedirect),
+        (
+            "redirect.test",
+            B::Redirect("https://www.redirect.test/".into()),
+            FindingCode::PolicyFetchRedirect,
+        ),
         ("status.test", B::Status(404), FindingCode::PolicyFetchStatus),
         (
             "ctype.test",
-            B::Serve { content_type: "text/html".into(), body: String::new() },
+            B::Serve {
+                content_type: "text/html".into(),
+                body: String::new(),
+            },
             FindingCode::PolicyFetchContentType,
         ),
         ("huge.test", B::Huge, FindingCode::PolicyFetchTooLarge),
         (
             "invalid.test",
-            B::Serve { content_type: "text/plain".into(), body: "<html>hello</html>".into() },
+            B::Serve {
+                content_type: "text/plain".into(),
+                body: "<html>hello</html>".into(),
+            },
             FindingCode::PolicyFetchInvalid,
         ),
         (
@@ -261,26 +310,64 @@ async fn every_finding_code_is_reproduced() {
 
     // Certificates on the policy host and on MX hosts.
     let other_ca = TestCa::new();
-    let cert_cases: Vec<(&str, (i64, i64), Option<&str>, bool, FindingCode, FindingCode)> = vec![
-        ("expired.test", (-30, -1), None, false, FindingCode::PolicyFetchCertExpired, FindingCode::StartTlsCertExpired),
-        ("expiring.test", (-30, 5), None, false, FindingCode::PolicyFetchCertExpiring, FindingCode::StartTlsCertExpiring),
-        ("wrongname.test", (-1, 90), Some("other.test"), false, FindingCode::PolicyFetchCertName, FindingCode::StartTlsCertName),
-        ("untrusted.test", (-1, 90), None, true, FindingCode::PolicyFetchCertUntrusted, FindingCode::StartTlsCertUntrusted),
+    type CertCase<'a> = (&'a str, (i64, i64), Option<&'a str>, bool, FindingCode, FindingCode);
+    let cert_cases: Vec<CertCase> = vec![
+        (
+            "expired.test",
+            (-30, -1),
+            None,
+            false,
+            FindingCode::PolicyFetchCertExpired,
+            FindingCode::StartTlsCertExpired,
+        ),
+        (
+            "expiring.test",
+            (-30, 5),
+            None,
+            false,
+            FindingCode::PolicyFetchCertExpiring,
+            FindingCode::StartTlsCertExpiring,
+        ),
+        (
+            "wrongname.test",
+            (-1, 90),
+            Some("other.test"),
+            false,
+            FindingCode::PolicyFetchCertName,
+            FindingCode::StartTlsCertName,
+        ),
+        (
+            "untrusted.test",
+            (-1, 90),
+            None,
+            true,
+            FindingCode::PolicyFetchCertUntrusted,
+            FindingCode::StartTlsCertUntrusted,
+        ),
     ];
     for (d, validity, name, foreign, policy_code, mx_code) in cert_cases {
         let p = policy(Mode::Testing, &[&format!("mx.{d}")]);
         w.good_domain(d, &p, "1").await;
         let ca = if foreign { &other_ca } else { &w.ca };
         let (host, mx) = (format!("mta-sts.{d}"), format!("mx.{d}"));
-        let body = B::Serve { content_type: "text/plain".into(), body: p.render() };
-        w.policy_host.set(&host, ca.issue(&[name.unwrap_or(&host)], validity), body);
+        let body = B::Serve {
+            content_type: "text/plain".into(),
+            body: p.render(),
+        };
+        w.policy_host
+            .set(&host, ca.issue(&[name.unwrap_or(&host)], validity), body);
         w.smtp.set_cert(&mx, ca.issue(&[name.unwrap_or(&mx)], validity));
         let f = w.check(d, Some((&p, "1"))).await;
         note(&f);
         find(&f, policy_code);
         find(&f, mx_code);
     }
-    let f = w.check("expiring.test", Some((&policy(Mode::Testing, &["mx.expiring.test"]), "1"))).await;
+    let f = w
+        .check(
+            "expiring.test",
+            Some((&policy(Mode::Testing, &["mx.expiring.test"]), "1")),
+        )
+        .await;
     assert_eq!(find(&f, FindingCode::StartTlsCertExpiring).severity, Severity::Warning);
 
     // A policy host that speaks only old TLS.
@@ -322,7 +409,11 @@ async fn every_finding_code_is_reproduced() {
         .iter()
         .find(|x| x.code == "mx-uncovered" && x.subject == "plain.mx.test")
         .expect("plain.mx.test uncovered");
-    assert_eq!(uncovered.severity, Severity::Error, "enforce makes an uncovered MX an error");
+    assert_eq!(
+        uncovered.severity,
+        Severity::Error,
+        "enforce makes an uncovered MX an error"
+    );
     let expect = [
         ("mx-covered", "mx.mx.test"),
         ("mx-pattern-unused", "*.unused.test"),
@@ -345,7 +436,9 @@ async fn every_finding_code_is_reproduced() {
     // Testing mode: an uncovered MX is a warning, not an error.
     let p = policy(Mode::Testing, &["mx.mx.test"]);
     let f = w.check("mx.test", Some((&p, "1"))).await;
-    assert!(f.iter().any(|x| x.code == "mx-uncovered" && x.severity == Severity::Warning));
+    assert!(f
+        .iter()
+        .any(|x| x.code == "mx-uncovered" && x.severity == Severity::Warning));
 
     // Null MX, and a domain without a policy whose DNS already announces one.
     w.dns.set_mx("nullmx.test", &[(0, ".")]).await;
@@ -399,7 +492,10 @@ async fn probes_are_cached_until_asked_fresh() {
     // ...until "check now" asks for a fresh probe.
     let input = CheckInput {
         domain: DomainName::parse("cache.test").unwrap(),
-        policy: Some(CurrentPolicy { id: PolicyId::new("1").unwrap(), text: p.render() }),
+        policy: Some(CurrentPolicy {
+            id: PolicyId::new("1").unwrap(),
+            text: p.render(),
+        }),
         public_host: Some("portcullis.test".into()),
         reports: reports(),
         fresh: true,

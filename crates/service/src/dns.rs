@@ -107,7 +107,11 @@ impl Services {
     }
 
     fn records_for(&self, domain: &DomainName, policy_id: Option<&PolicyId>) -> Vec<DnsRecord> {
-        let host = self.dns_config.public_host.as_deref().unwrap_or(PUBLIC_HOST_PLACEHOLDER);
+        let host = self
+            .dns_config
+            .public_host
+            .as_deref()
+            .unwrap_or(PUBLIC_HOST_PLACEHOLDER);
         publish_records(domain, host, policy_id, &self.dns_config.reports)
     }
 
@@ -122,10 +126,19 @@ impl Services {
     /// The records to publish, the latest check and recent events.
     pub async fn dns_overview(&self, access: &OrgAccess, raw: &str) -> Result<DnsOverview, ServiceError> {
         let domain = name_of(raw)?;
-        self.store.domain(access, &domain).await?.ok_or(ServiceError::NotFound)?;
+        self.store
+            .domain(access, &domain)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         let id = self.current_id(access, &domain).await?;
         let records = self.records_for(&domain, id.as_ref());
-        let latest = self.store.dns_checks(access, &domain, 1).await?.into_iter().next().map(run_of);
+        let latest = self
+            .store
+            .dns_checks(access, &domain, 1)
+            .await?
+            .into_iter()
+            .next()
+            .map(run_of);
         let events = self.store.domain_events(access, &domain, 20).await?;
         Ok(DnsOverview {
             domain: domain.to_string(),
@@ -143,7 +156,10 @@ impl Services {
     pub async fn check_dns(&self, access: &OrgAccess, raw: &str, origin: &str) -> Result<CheckRun, ServiceError> {
         let checker = self.checker()?;
         let domain = name_of(raw)?;
-        self.store.domain(access, &domain).await?.ok_or(ServiceError::NotFound)?;
+        self.store
+            .domain(access, &domain)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         let current = self.store.current_policy(access, &domain).await?;
         let policy = current.and_then(|v| {
             Some(CurrentPolicy {
@@ -263,7 +279,10 @@ impl Services {
     /// The domain's check history, newest first.
     pub async fn dns_history(&self, access: &OrgAccess, raw: &str, limit: i64) -> Result<Vec<CheckRun>, ServiceError> {
         let domain = name_of(raw)?;
-        self.store.domain(access, &domain).await?.ok_or(ServiceError::NotFound)?;
+        self.store
+            .domain(access, &domain)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         Ok(self
             .store
             .dns_checks(access, &domain, limit)
@@ -283,8 +302,7 @@ mod tests {
         assert_eq!(jitter("example.com", 2160), jitter("example.com", 2160));
         assert!(jitter("example.com", 2160) < 2160);
         assert_eq!(jitter("example.com", 0), 0);
-        let spread: std::collections::HashSet<u64> =
-            (0..100).map(|i| jitter(&format!("d{i}.example"), 2160)).collect();
+        let spread: std::collections::HashSet<u64> = (0..100).map(|i| jitter(&format!("d{i}.example"), 2160)).collect();
         assert!(spread.len() > 50, "domains spread over the window");
     }
 }

@@ -30,14 +30,25 @@ async fn runs_events_and_monitor(kind: Kind) {
     s.add_domain(beta, &other).await.unwrap();
 
     // The first run and every change of status are events; a repeat is not.
-    assert_eq!(s.record_dns_check(acme, &d, &run(100, "ok"), "fine").await.unwrap(), None);
     assert_eq!(
-        s.record_dns_check(acme, &d, &run(200, "ok"), "fine").await.unwrap().as_deref(),
+        s.record_dns_check(acme, &d, &run(100, "ok"), "fine").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        s.record_dns_check(acme, &d, &run(200, "ok"), "fine")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("ok")
     );
-    s.record_dns_check(acme, &d, &run(300, "error"), "DNS status is error: sts-record-id-mismatch")
-        .await
-        .unwrap();
+    s.record_dns_check(
+        acme,
+        &d,
+        &run(300, "error"),
+        "DNS status is error: sts-record-id-mismatch",
+    )
+    .await
+    .unwrap();
     let events = s.domain_events(acme, &d, 10).await.unwrap();
     let seen: Vec<(Option<&str>, &str)> = events
         .iter()
@@ -60,7 +71,9 @@ async fn runs_events_and_monitor(kind: Kind) {
 
     // History is pruned to the newest runs.
     for t in 0..CHECKS_KEPT + 5 {
-        s.monitor_record("example.com", &run(1_000 + t, "ok"), "x").await.unwrap();
+        s.monitor_record("example.com", &run(1_000 + t, "ok"), "x")
+            .await
+            .unwrap();
     }
     let kept = s.dns_checks(acme, &d, CHECKS_KEPT).await.unwrap();
     assert_eq!(kept.len() as i64, CHECKS_KEPT);
@@ -74,7 +87,11 @@ async fn runs_events_and_monitor(kind: Kind) {
         names,
         vec![("beta.example", None), ("example.com", Some(1_000 + CHECKS_KEPT + 4))]
     );
-    assert_eq!(s.monitor_due(1_000, 10).await.unwrap().len(), 1, "checked after the cutoff");
+    assert_eq!(
+        s.monitor_due(1_000, 10).await.unwrap().len(),
+        1,
+        "checked after the cutoff"
+    );
     assert!(matches!(
         s.monitor_record("gone.example", &run(1, "ok"), "x").await,
         Err(StoreError::NotFound)

@@ -72,7 +72,10 @@ pub async fn check(
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
     let services = &state.app.services;
-    let run = services.check_dns(&access, &name, "api").await.map_err(not_found(&name))?;
+    let run = services
+        .check_dns(&access, &name, "api")
+        .await
+        .map_err(not_found(&name))?;
     let o = services.dns_overview(&access, &name).await.map_err(not_found(&name))?;
     Ok(Json(dns_json(&o.domain, &o.records, &o.zone, Some(&run))).into_response())
 }

@@ -7,7 +7,8 @@ use portcullis_dnscheck::testing::TestDns;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-const USAGE: &str = "usage: portcullis-test-dns [--mx DOMAIN=PREF:HOST] [--txt NAME=TEXT] [--a NAME=IP] [--cname NAME=TARGET]...";
+const USAGE: &str =
+    "usage: portcullis-test-dns [--mx DOMAIN=PREF:HOST] [--txt NAME=TEXT] [--a NAME=IP] [--cname NAME=TARGET]...";
 
 fn fail(message: String) -> ! {
     eprintln!("{message}\n{USAGE}");

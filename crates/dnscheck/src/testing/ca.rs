@@ -42,7 +42,11 @@ impl TestCa {
         let (chain, key) = self.issue_der(names, days_from_now);
         let pem = |label: &str, der: &[u8]| {
             let b64 = base64_encode(der);
-            let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
+            let lines: Vec<&str> = b64
+                .as_bytes()
+                .chunks(64)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect();
             format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
         };
         let chain_pem: String = chain.iter().map(|c| pem("CERTIFICATE", c.as_ref())).collect();

@@ -125,7 +125,14 @@ impl TestDns {
     /// `count` DANE-EE TLSA records (the data is arbitrary: DANE is only reported).
     pub async fn set_tlsa(&self, owner: &str, count: u8) {
         let rdata = (0..count)
-            .map(|i| RData::TLSA(TLSA::new(CertUsage::DaneEe, Selector::Spki, Matching::Sha256, vec![i; 32])))
+            .map(|i| {
+                RData::TLSA(TLSA::new(
+                    CertUsage::DaneEe,
+                    Selector::Spki,
+                    Matching::Sha256,
+                    vec![i; 32],
+                ))
+            })
             .collect();
         self.replace(owner, RecordType::TLSA, rdata).await;
     }

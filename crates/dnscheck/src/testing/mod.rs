@@ -9,9 +9,9 @@ mod smtp;
 
 pub use ca::TestCa;
 pub use dns::TestDns;
+pub use hickory_server::proto::rr::RecordType;
 pub use policy_host::{PolicyHostBehaviour, TestPolicyHost};
 pub use smtp::{SmtpTls, TestSmtp};
-pub use hickory_server::proto::rr::RecordType;
 
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;

@@ -12,7 +12,10 @@ use tokio_rustls::TlsAcceptor;
 
 #[derive(Debug, Clone)]
 pub enum PolicyHostBehaviour {
-    Serve { content_type: String, body: String },
+    Serve {
+        content_type: String,
+        body: String,
+    },
     Redirect(String),
     Status(u16),
     /// A text/plain body larger than senders accept.
@@ -116,11 +119,9 @@ where
         }
         (true, Some(PolicyHostBehaviour::Redirect(to))) => (301, format!("Location: {to}\r\n"), Vec::new()),
         (true, Some(PolicyHostBehaviour::Status(code))) => (code, String::new(), b"error".to_vec()),
-        (true, Some(PolicyHostBehaviour::Huge)) => (
-            200,
-            "Content-Type: text/plain\r\n".to_string(),
-            vec![b'x'; 200 * 1024],
-        ),
+        (true, Some(PolicyHostBehaviour::Huge)) => {
+            (200, "Content-Type: text/plain\r\n".to_string(), vec![b'x'; 200 * 1024])
+        }
         _ => (404, String::new(), b"not found".to_vec()),
     };
     let head = format!(

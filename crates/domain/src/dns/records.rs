@@ -92,7 +92,11 @@ pub fn zone_snippet(records: &[DnsRecord]) -> String {
     records
         .iter()
         .map(|r| {
-            let value = if r.rtype == "TXT" { quote_txt(&r.value) } else { r.value.clone() };
+            let value = if r.rtype == "TXT" {
+                quote_txt(&r.value)
+            } else {
+                r.value.clone()
+            };
             format!("{}.\t3600\tIN\t{}\t{}\n", r.name, r.rtype, value)
         })
         .collect()
@@ -185,7 +189,10 @@ mod tests {
     fn addresses_and_missing_parts() {
         let records = publish_records(&domain(), "192.0.2.7", None, &ReportAddresses::default());
         assert_eq!(records.len(), 1);
-        assert_eq!((records[0].rtype.as_str(), records[0].value.as_str()), ("A", "192.0.2.7"));
+        assert_eq!(
+            (records[0].rtype.as_str(), records[0].value.as_str()),
+            ("A", "192.0.2.7")
+        );
         let records = publish_records(&domain(), "2001:db8::7", None, &ReportAddresses::default());
         assert_eq!(records[0].rtype, "AAAA");
     }
@@ -199,6 +206,10 @@ mod tests {
         };
         let zone = zone_snippet(&[r]);
         assert!(zone.contains("\"a\\\"b"));
-        assert_eq!(zone.matches('"').count(), 4 + 1, "two strings plus one escaped quote: {zone}");
+        assert_eq!(
+            zone.matches('"').count(),
+            4 + 1,
+            "two strings plus one escaped quote: {zone}"
+        );
     }
 }

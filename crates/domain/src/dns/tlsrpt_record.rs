@@ -8,8 +8,13 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "scheme", rename_all = "lowercase")]
 pub enum RuaUri {
     /// The address, lower-cased.
-    Mailto { address: String },
-    Https { url: String, host: String },
+    Mailto {
+        address: String,
+    },
+    Https {
+        url: String,
+        host: String,
+    },
 }
 
 impl RuaUri {
@@ -125,8 +130,8 @@ mod tests {
 
     #[test]
     fn parses_both_uri_kinds() {
-        let r = TlsRptRecord::parse("v=TLSRPTv1; rua=mailto:TLSRPT@Example.com,https://r.example.net:8443/tlsrpt")
-            .unwrap();
+        let r =
+            TlsRptRecord::parse("v=TLSRPTv1; rua=mailto:TLSRPT@Example.com,https://r.example.net:8443/tlsrpt").unwrap();
         assert_eq!(
             r.rua,
             vec![
