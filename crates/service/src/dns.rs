@@ -1,6 +1,7 @@
 //! DNS guidance and live checks: the records a domain must publish, check runs on demand and by
 //! the monitor, their history and status-change events.
 
+use crate::policies::name_of;
 use crate::{ServiceError, Services};
 use portcullis_dnscheck::{CheckInput, Checker, CurrentPolicy};
 use portcullis_domain::dns::{publish_records, zone_snippet, DnsRecord, Finding, ReportAddresses, Severity, Status};
@@ -48,10 +49,6 @@ pub struct DnsOverview {
 pub struct MonitorPass {
     pub checked: usize,
     pub status_changes: usize,
-}
-
-fn name_of(raw: &str) -> Result<DomainName, ServiceError> {
-    DomainName::parse(raw).map_err(|_| ServiceError::NotFound)
 }
 
 fn run_of(row: DnsCheckRow) -> CheckRun {

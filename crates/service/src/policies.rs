@@ -45,7 +45,8 @@ impl MxProposal {
     }
 }
 
-fn name_of(raw: &str) -> Result<DomainName, ServiceError> {
+/// A domain name from a URL or form; one that cannot be valid is simply not found.
+pub(crate) fn name_of(raw: &str) -> Result<DomainName, ServiceError> {
     DomainName::parse(raw).map_err(|_| ServiceError::NotFound)
 }
 

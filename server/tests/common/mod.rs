@@ -46,20 +46,7 @@ impl TestApp {
         if let Some(dns) = dns {
             services = services.with_dns(dns);
         }
-        let app = AppState {
-            services: services.clone(),
-            flash: Arc::new(FlashStore::default()),
-            secure_cookies: false,
-        };
-        let state =
-            ServerState::new(app, leptos_options("target/site-does-not-exist".into())).with_challenges(challenges);
-        let router = build_router(state.clone());
-        Self {
-            db,
-            services,
-            router,
-            state,
-        }
+        Self::serving(db, services, challenges)
     }
 
     /// With live DNS checks through `checker`, records pointing at `config`.
@@ -74,12 +61,18 @@ impl TestApp {
             .unwrap()
             .with_dns(checker.dns().clone())
             .with_checker(checker, config);
+        Self::serving(db, services, Default::default())
+    }
+
+    /// The router over `services`, as the server builds it.
+    fn serving(db: TestDb, services: Services, challenges: Arc<portcullis_server::acme::HttpChallenges>) -> Self {
         let app = AppState {
             services: services.clone(),
             flash: Arc::new(FlashStore::default()),
             secure_cookies: false,
         };
-        let state = ServerState::new(app, leptos_options("target/site-does-not-exist".into()));
+        let state =
+            ServerState::new(app, leptos_options("target/site-does-not-exist".into())).with_challenges(challenges);
         let router = build_router(state.clone());
         Self {
             db,
