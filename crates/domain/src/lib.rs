@@ -11,6 +11,7 @@ mod org;
 mod password;
 pub mod policy;
 mod role;
+pub mod tlsrpt;
 
 pub use bulk::{parse_bulk, BulkEntry, BulkLine, BulkOutcome, BulkReport, BulkResultLine, MAX_BULK_LINES};
 pub use domain_name::{DomainName, DomainNameError};

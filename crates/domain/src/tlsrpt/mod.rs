@@ -1,0 +1,23 @@
+//! TLS-RPT (RFC 8460) reports: the typed model, a lenient parser that accepts what real senders
+//! send, and (feature `decompress`, server side only) payload detection and bounded decompression.
+
+mod error;
+mod filename;
+mod lenient;
+mod model;
+mod parse;
+#[cfg(feature = "decompress")]
+mod payload;
+mod structure;
+
+pub use error::{ReportError, ReportErrorCode};
+pub use filename::{parse_report_filename, FilenameHint};
+pub use lenient::{parse_datetime, MAX_COUNT};
+pub use model::{
+    DateRange, Extra, FailureDetail, PolicyDetails, PolicyResult, PolicyType, Report, ResultType,
+    Summary,
+};
+pub use parse::{parse_report, parse_report_with};
+#[cfg(feature = "decompress")]
+pub use payload::{decode, read_payload, Decoded, PayloadKind, PayloadLimits};
+pub use structure::{check_structure, JsonLimits};
