@@ -17,6 +17,7 @@ mod error;
 mod orgs;
 mod policies;
 mod sessions;
+mod tlsrpt;
 mod tokens;
 mod users;
 
@@ -31,6 +32,10 @@ pub use domains::{BulkInsert, DomainPage, DomainQuery, DomainRow};
 pub use error::StoreError;
 pub use orgs::{Member, Org, OrgWithRole};
 pub use policies::{PolicyVersion, SaveOutcome, ServedPolicy};
+pub use tlsrpt::{
+    FailureRow, IngestOutcome, IngestScope, NewReport, PolicyRow, ReportDetail, ReportRow, ReportTotals,
+    StoredShare,
+};
 pub use tokens::TokenInfo;
 pub use users::User;
 

@@ -1,6 +1,7 @@
 //! TLS-RPT (RFC 8460) reports: the typed model, a lenient parser that accepts what real senders
 //! send, and (feature `decompress`, server side only) payload detection and bounded decompression.
 
+mod attribution;
 mod error;
 mod filename;
 mod lenient;
@@ -10,6 +11,7 @@ mod parse;
 mod payload;
 mod structure;
 
+pub use attribution::{split_by_domain, DomainShare};
 pub use error::{ReportError, ReportErrorCode};
 pub use filename::{parse_report_filename, FilenameHint};
 pub use lenient::{parse_datetime, MAX_COUNT};

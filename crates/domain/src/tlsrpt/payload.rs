@@ -58,6 +58,25 @@ pub struct Decoded {
     pub report: Report,
     /// The report's JSON text, decompressed.
     pub json: Vec<u8>,
+    /// Whether the payload was exactly one gzip layer around the JSON (then it is its own
+    /// compressed copy and need not be compressed again for storage).
+    pub gzip_of_json: bool,
+}
+
+impl Decoded {
+    /// The report's JSON gzip-compressed: the payload itself when it already is that.
+    pub fn compressed(&self, payload: &[u8]) -> Vec<u8> {
+        if self.gzip_of_json {
+            return payload.to_vec();
+        }
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(
+            Vec::with_capacity(self.json.len() / 4),
+            flate2::Compression::fast(),
+        );
+        enc.write_all(&self.json).expect("writing to memory");
+        enc.finish().expect("writing to memory")
+    }
 }
 
 pub fn read_payload(bytes: &[u8], limits: PayloadLimits) -> Result<Decoded, ReportError> {
@@ -72,31 +91,39 @@ pub fn read_payload(bytes: &[u8], limits: PayloadLimits) -> Result<Decoded, Repo
         ));
     }
     let kind = PayloadKind::detect(bytes).ok_or_else(unrecognised)?;
-    let json = decode(kind, bytes, limits, 0)?;
+    let (json, layers) = decode_layers(kind, bytes, limits, 0)?;
     let report = parse_report(&json)?;
-    Ok(Decoded { kind, report, json })
+    let gzip_of_json = kind == PayloadKind::Gzip && layers == 1;
+    Ok(Decoded { kind, report, json, gzip_of_json })
 }
 
 /// The JSON text inside a payload. One level of nesting is unwrapped (a gzip inside a zip).
-pub fn decode(
+pub fn decode(kind: PayloadKind, bytes: &[u8], limits: PayloadLimits) -> Result<Vec<u8>, ReportError> {
+    decode_layers(kind, bytes, limits, 0).map(|(json, _)| json)
+}
+
+/// The JSON text and how many compression layers were removed to reach it.
+fn decode_layers(
     kind: PayloadKind,
     bytes: &[u8],
     limits: PayloadLimits,
     depth: u8,
-) -> Result<Vec<u8>, ReportError> {
+) -> Result<(Vec<u8>, u8), ReportError> {
     let inner = match kind {
         PayloadKind::Json => {
             if bytes.len() > limits.max_decompressed {
                 return Err(too_large_decompressed(limits));
             }
-            return Ok(bytes.to_vec());
+            return Ok((bytes.to_vec(), 0));
         }
         PayloadKind::Gzip => gunzip(bytes, limits)?,
         PayloadKind::Zip => first_json_entry(bytes, limits, depth)?,
     };
     match PayloadKind::detect(&inner) {
-        Some(PayloadKind::Json) => Ok(inner),
-        Some(nested) if depth == 0 => decode(nested, &inner, limits, depth + 1),
+        Some(PayloadKind::Json) => Ok((inner, 1)),
+        Some(nested) if depth == 0 => {
+            decode_layers(nested, &inner, limits, depth + 1).map(|(json, n)| (json, n + 1))
+        }
         _ => Err(ReportError::new(
             ReportErrorCode::UnrecognisedFormat,
             format!("the {} content is not a JSON report", kind.as_str()),
