@@ -56,6 +56,32 @@ pub enum Flash {
         one_time_password: Option<String>,
     },
     Bulk(BulkReport),
+    Uploaded(UploadReport),
+}
+
+/// What became of each report in an upload.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadReport {
+    pub stored: usize,
+    pub duplicates: usize,
+    pub failed: usize,
+    pub lines: Vec<UploadLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadLine {
+    /// The file (and attachment) name.
+    pub file: String,
+    pub outcome: UploadOutcome,
+    /// Sender and report id with the domains it was stored for, or why it failed.
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UploadOutcome {
+    Stored,
+    Duplicate,
+    Failed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

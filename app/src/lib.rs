@@ -10,7 +10,7 @@ mod components;
 pub mod dto;
 pub mod error;
 pub mod islands;
-mod pages;
+pub mod pages;
 mod shell;
 
 /// Server-only context: state, request info, cookies. Gated once, here.

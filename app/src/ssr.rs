@@ -91,7 +91,7 @@ pub fn require_user() -> Result<(AppState, RequestInfo, User), AppError> {
 /// Checks the form's anti-forgery token against the cookie (double submit; the cookie is
 /// HttpOnly and SameSite=Strict, and the server also checks `Origin`).
 pub fn check_csrf(req: &RequestInfo, token: &str) -> Result<(), AppError> {
-    if !req.csrf.is_empty() && constant_time_eq(req.csrf.as_bytes(), token.as_bytes()) {
+    if csrf_matches(req, token) {
         Ok(())
     } else {
         Err(fail(AppError::Csrf))
@@ -103,6 +103,11 @@ pub fn guard(csrf: &str) -> Result<(AppState, RequestInfo, User), AppError> {
     let (st, req, user) = require_user()?;
     check_csrf(&req, csrf)?;
     Ok((st, req, user))
+}
+
+/// The form's token equals the cookie's (for handlers outside the server functions).
+pub fn csrf_matches(req: &RequestInfo, token: &str) -> bool {
+    !req.csrf.is_empty() && constant_time_eq(req.csrf.as_bytes(), token.as_bytes())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -22,6 +22,14 @@ PORTCULLIS_ACME_DIRECTORY    ACME directory URL\n  \
 PORTCULLIS_ACME_CA_FILE      extra root certificate to trust for ACME\n  \
 PORTCULLIS_REPORT_MAILTO     rua= mailto address (default tlsrpt@<public host>)\n  \
 PORTCULLIS_REPORT_URL        rua= https URL (default https://<public host>/tlsrpt)\n  \
+PORTCULLIS_REPORT_PATH       path senders POST reports to (default /tlsrpt)\n  \
+PORTCULLIS_REPORT_RATE_PER_MINUTE  reports accepted per client address and minute (default 120; 0 = no limit)\n  \
+PORTCULLIS_REPORT_MAX_BYTES  largest report as received (default 10485760)\n  \
+PORTCULLIS_REPORT_MAX_DECOMPRESSED_BYTES  largest report decompressed (default 52428800)\n  \
+PORTCULLIS_SMTP_MAX_MESSAGE_BYTES  largest report mail (default 20971520)\n  \
+PORTCULLIS_SMTP_RECIPIENTS   more addresses the mail receiver accepts (comma-separated)\n  \
+PORTCULLIS_SMTP_HOSTNAME     name the mail receiver greets with (default the public host)\n  \
+PORTCULLIS_SMTP_TLS_CERT_FILE / _KEY_FILE  PEM certificate chain and key for STARTTLS\n  \
 PORTCULLIS_MONITOR_INTERVAL_SECS  seconds between DNS checks of each domain (default 21600; 0 = off)\n  \
 PORTCULLIS_MONITOR_CONCURRENCY    domains checked at once by the monitor (default 8)\n  \
 PORTCULLIS_CHECK_HTTPS_PORT  port policy hosts are fetched on (default 443; tests only)\n  \
@@ -64,6 +72,16 @@ pub enum Command {
     /// Show the DNS records to publish and check them live.
     #[command(subcommand)]
     Dns(DnsCommand),
+    /// Import TLS-RPT reports from files and folders: .json, .json.gz, .zip, .eml messages,
+    /// Maildir folders and mbox files. Prints one tab-separated line per report (stored,
+    /// duplicate or failed) and a summary; exits with 1 when any report failed.
+    Import {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Print failures and the summary only.
+        #[arg(long, short)]
+        quiet: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -29,6 +29,25 @@ pub struct Config {
     pub report_mailto: Option<String>,
     /// `rua=` https URL of this server (default `https://<public_host>/tlsrpt`).
     pub report_url: Option<String>,
+    /// Path senders POST reports to (default `/tlsrpt`).
+    pub report_path: String,
+    /// Reports accepted per client address and minute over HTTPS (0 = unlimited).
+    pub report_rate_per_minute: u32,
+    /// Largest report payload as received, in bytes (default 10 MiB).
+    pub report_max_bytes: usize,
+    /// Largest report once decompressed, in bytes (default 50 MiB).
+    pub report_max_decompressed_bytes: usize,
+    /// Largest mail the SMTP receiver takes, in bytes (default 20 MiB).
+    pub smtp_max_message_bytes: usize,
+    /// Extra recipient addresses the SMTP receiver accepts, comma-separated, besides the
+    /// report mailto address.
+    pub smtp_recipients: Option<String>,
+    /// Name the SMTP receiver greets with (default the public host).
+    pub smtp_hostname: Option<String>,
+    /// PEM certificate chain and key offered with STARTTLS (besides the policy host's
+    /// certificates, chosen by SNI).
+    pub smtp_tls_cert_file: Option<String>,
+    pub smtp_tls_key_file: Option<String>,
     /// Seconds between monitor checks of each domain (default 6 h; 0 turns the monitor off).
     pub monitor_interval_secs: u64,
     /// Domains checked at once by the monitor.
@@ -64,6 +83,15 @@ impl Default for Config {
             acme_contact: None,
             report_mailto: None,
             report_url: None,
+            report_path: "/tlsrpt".into(),
+            report_rate_per_minute: 120,
+            report_max_bytes: 10 * 1024 * 1024,
+            report_max_decompressed_bytes: 50 * 1024 * 1024,
+            smtp_max_message_bytes: 20 * 1024 * 1024,
+            smtp_recipients: None,
+            smtp_hostname: None,
+            smtp_tls_cert_file: None,
+            smtp_tls_key_file: None,
             monitor_interval_secs: 6 * 3600,
             monitor_concurrency: 8,
             check_https_port: 443,
@@ -88,6 +116,8 @@ impl std::fmt::Debug for Config {
             .field("dns_upstream", &self.dns_upstream)
             .field("report_mailto", &self.report_mailto)
             .field("report_url", &self.report_url)
+            .field("report_path", &self.report_path)
+            .field("smtp_recipients", &self.smtp_recipients)
             .field("monitor_interval_secs", &self.monitor_interval_secs)
             .field("check_allow_private", &self.check_allow_private)
             .field("secure_cookies", &self.secure_cookies)
@@ -110,6 +140,37 @@ impl Config {
                 .clone()
                 .or_else(|| host.map(|h| format!("https://{h}/tlsrpt"))),
         }
+    }
+
+    /// How reports are taken in.
+    pub fn ingest_config(&self) -> Result<portcullis_service::IngestConfig, String> {
+        if !self.report_path.starts_with('/') || self.report_path.len() < 2 {
+            return Err(format!(
+                "report_path {:?} must start with / and name a path",
+                self.report_path
+            ));
+        }
+        Ok(portcullis_service::IngestConfig {
+            limits: portcullis_domain::tlsrpt::PayloadLimits {
+                max_compressed: self.report_max_bytes,
+                max_decompressed: self.report_max_decompressed_bytes,
+            },
+            per_client_per_minute: self.report_rate_per_minute,
+        })
+    }
+
+    /// Addresses the SMTP receiver accepts mail for (lower-case).
+    pub fn smtp_recipients(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let configured = self.smtp_recipients.as_deref().unwrap_or("");
+        let mailto = self.report_addresses().mailto.unwrap_or_default();
+        for address in mailto.split(',').chain(configured.split(',')) {
+            let address = address.trim().trim_start_matches("mailto:").to_ascii_lowercase();
+            if address.contains('@') && !out.contains(&address) {
+                out.push(address);
+            }
+        }
+        out
     }
 
     /// How live checks connect.

@@ -8,10 +8,14 @@ pub mod certs;
 pub mod cli;
 pub mod config;
 pub mod https;
+pub mod import;
 mod metrics;
 mod middleware;
 pub mod policy_host;
+pub mod report_http;
+mod report_upload;
 mod router;
+pub mod smtp;
 
 pub use config::Config;
 pub use router::{build_router, leptos_options, ServerState};

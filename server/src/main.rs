@@ -43,9 +43,11 @@ async fn open(config: &Config) -> anyhow::Result<Services> {
         .migrate()
         .await
         .context("database migration failed; the server was not started")?;
+    let ingest = config.ingest_config().map_err(|e| anyhow::anyhow!(e))?;
     let services = Services::new(store)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot read the database: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("cannot read the database: {e}"))?
+        .with_ingest_config(ingest);
     let dns = match Dns::new(config.dns_upstream) {
         Ok(dns) => dns,
         Err(e) => {
@@ -300,6 +302,25 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Policy(command) => policy_command(&services, command).await?,
         Command::Dns(command) => dns_command(&services, command).await?,
+        Command::Import { paths, quiet } => {
+            use std::io::IsTerminal;
+            let mut reporter = portcullis_server::import::Reporter {
+                out: std::io::stdout().lock(),
+                quiet,
+                progress: std::io::stderr().is_terminal(),
+            };
+            let summary = portcullis_server::import::import_paths(&services, &paths, &mut reporter).await;
+            eprintln!(
+                "{} report(s): {} stored, {} duplicate, {} failed",
+                summary.total(),
+                summary.stored,
+                summary.duplicates,
+                summary.failed
+            );
+            if summary.failed > 0 {
+                std::process::exit(1);
+            }
+        }
     }
     Ok(())
 }
@@ -338,7 +359,9 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
         secure_cookies: config.secure_cookies,
     };
     let challenges = Arc::new(HttpChallenges::default());
-    let state = ServerState::new(app, leptos_options(root.clone())).with_challenges(challenges.clone());
+    let state = ServerState::new(app, leptos_options(root.clone()))
+        .with_challenges(challenges.clone())
+        .with_report_path(&config.report_path);
     let state_for_tls = state.clone();
     let router = build_router(state);
     let listener = tokio::net::TcpListener::bind(&config.http_addr)
@@ -351,10 +374,17 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
         );
     }
     tracing::info!(addr = %config.http_addr, site = %root.display(), database = %config.redacted_database_url(), "Portcullis is listening");
-    if config.smtp_addr.is_some() {
-        tracing::warn!("smtp_addr is set but the report receiver is not part of this version yet");
-    }
-    start_policy_tls(&config, &services, &challenges, router.clone(), state_for_tls).await?;
+    let resolver = Arc::new(CertResolver::default());
+    start_policy_tls(
+        &config,
+        &services,
+        &challenges,
+        &resolver,
+        router.clone(),
+        state_for_tls,
+    )
+    .await?;
+    start_smtp(&config, &services, &resolver).await?;
     match services.refresh_snapshot().await {
         Ok(n) => tracing::info!(policies = n, "serving MTA-STS policies"),
         Err(e) => tracing::error!(error = %e, "could not load the served policies"),
@@ -396,6 +426,46 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The TLS-RPT mail receiver (`PORTCULLIS_SMTP_ADDR`), with STARTTLS when a certificate file
+/// is configured or the policy host manages certificates.
+async fn start_smtp(config: &Config, services: &Services, resolver: &Arc<CertResolver>) -> anyhow::Result<()> {
+    let Some(addr) = &config.smtp_addr else {
+        return Ok(());
+    };
+    let recipients = config.smtp_recipients();
+    if recipients.is_empty() {
+        anyhow::bail!(
+            "smtp_addr is set but no report address is known: set PORTCULLIS_PUBLIC_HOST or PORTCULLIS_REPORT_MAILTO"
+        );
+    }
+    let fixed = match (&config.smtp_tls_cert_file, &config.smtp_tls_key_file) {
+        (Some(cert), Some(key)) => {
+            let cert_pem = std::fs::read_to_string(cert).with_context(|| format!("cannot read {cert}"))?;
+            let key_pem = std::fs::read_to_string(key).with_context(|| format!("cannot read {key}"))?;
+            Some(https::certified_key(&cert_pem, &key_pem).map_err(|e| anyhow::anyhow!("smtp TLS certificate: {e}"))?)
+        }
+        (None, None) => None,
+        _ => anyhow::bail!("set both smtp_tls_cert_file and smtp_tls_key_file, or neither"),
+    };
+    let offer_tls = fixed.is_some() || config.https_addr.is_some();
+    let settings = portcullis_server::smtp::SmtpSettings {
+        hostname: config
+            .smtp_hostname
+            .clone()
+            .or_else(|| config.public_host.clone())
+            .unwrap_or_else(|| "localhost".into()),
+        recipients: recipients.clone(),
+        max_message_bytes: config.smtp_max_message_bytes,
+        tls: offer_tls.then(|| portcullis_server::smtp::tls_config(fixed, resolver.clone())),
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (smtp_addr)"))?;
+    tracing::info!(%addr, recipients = %recipients.join(", "), starttls = offer_tls, "TLS-RPT mail receiver is listening");
+    tokio::spawn(portcullis_server::smtp::serve(listener, settings, services.clone()));
+    Ok(())
+}
+
 /// Re-checks every domain's DNS every `monitor_interval_secs` (jittered per domain), looking for
 /// due domains once a minute, a bounded number at a time.
 fn start_monitor(config: &Config, services: &Services) {
@@ -431,10 +501,11 @@ async fn start_policy_tls(
     config: &Config,
     services: &Services,
     challenges: &Arc<HttpChallenges>,
+    resolver: &Arc<CertResolver>,
     router: axum::Router,
     state: ServerState,
 ) -> anyhow::Result<()> {
-    let resolver = Arc::new(CertResolver::default());
+    let resolver = resolver.clone();
     let manager = config.acme_directory.as_deref().map(|dir| CertManager {
         services: services.clone(),
         resolver: resolver.clone(),

@@ -38,7 +38,7 @@ fn is_machine_path(path: &str) -> bool {
 }
 
 /// A browser's cross-site post carries an `Origin` that is not ours: refuse it.
-fn cross_origin(headers: &HeaderMap) -> bool {
+pub(crate) fn cross_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
@@ -53,7 +53,7 @@ pub async fn request_info(State(state): State<ServerState>, mut req: Request<Bod
         return (StatusCode::FORBIDDEN, "cross-origin form posts are refused").into_response();
     }
     // Assets, probes and the bearer-token API need no session: skip its database look-up.
-    if is_machine_path(&path) && !path.starts_with("/sfn/") {
+    if (is_machine_path(&path) || path == state.report_path) && !path.starts_with("/sfn/") {
         return next.run(req).await;
     }
     let services = &state.app.services;

@@ -1,6 +1,6 @@
 use crate::acme::HttpChallenges;
 use crate::metrics::Metrics;
-use crate::{api, middleware, policy_host};
+use crate::{api, middleware, policy_host, report_http, report_upload};
 use app::ssr::AppState;
 use app::{shell, App};
 use axum::extract::{FromRef, State};
@@ -14,6 +14,8 @@ use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRou
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub const DEFAULT_REPORT_PATH: &str = "/tlsrpt";
+
 /// Everything the HTTP side shares.
 #[derive(Clone)]
 pub struct ServerState {
@@ -22,6 +24,8 @@ pub struct ServerState {
     pub(crate) metrics: Arc<Metrics>,
     /// Pending ACME http-01 answers, served on any host.
     pub challenges: Arc<HttpChallenges>,
+    /// Where senders POST TLS-RPT reports (`/tlsrpt` unless configured).
+    pub report_path: String,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -37,7 +41,14 @@ impl ServerState {
             leptos,
             metrics: Arc::new(Metrics::default()),
             challenges: Arc::default(),
+            report_path: DEFAULT_REPORT_PATH.into(),
         }
+    }
+
+    /// Takes reports on `path` instead of `/tlsrpt`.
+    pub fn with_report_path(mut self, path: &str) -> Self {
+        self.report_path = path.to_string();
+        self
     }
 
     /// Shares the certificate manager's pending challenges with the HTTP listener.
@@ -69,6 +80,13 @@ pub fn build_router(state: ServerState) -> Router {
         .route("/tls-ask", get(policy_host::tls_ask))
         .route("/.well-known/acme-challenge/{token}", get(acme_challenge))
         .nest("/api/v1", api::router(state.clone()))
+        .route(&state.report_path, post(report_http::receive))
+        .route(
+            app::pages::UPLOAD_ACTION,
+            post(report_upload::upload).layer(axum::extract::DefaultBodyLimit::max(
+                report_upload::MAX_UPLOAD_BYTES + 1024 * 1024,
+            )),
+        )
         .route(
             "/sfn/{*name}",
             post(move |req| handle_server_fns_with_context(sfn_context.clone(), req)),

@@ -1,4 +1,4 @@
-use crate::dto::Flash;
+use crate::dto::{Flash, UploadOutcome};
 use leptos::prelude::*;
 use portcullis_domain::BulkOutcome;
 
@@ -36,6 +36,24 @@ pub fn FlashMessages(flash: Vec<Flash>) -> impl IntoView {
                                 BulkOutcome::Invalid(reason) => ("badge error", format!("invalid: {reason}")),
                             };
                             view! { <tr><td>{l.line}</td><td><code>{l.input}</code></td><td><span class=class>{text}</span></td></tr> }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }.into_any(),
+        Flash::Uploaded(report) => view! {
+            <div class="panel ok" role="status" data-testid="upload-report">
+                <strong>{format!("{} stored, {} already stored, {} failed.", report.stored, report.duplicates, report.failed)}</strong>
+                <table class="compact">
+                    <thead><tr><th scope="col">"File"</th><th scope="col">"Result"</th><th scope="col">"Details"</th></tr></thead>
+                    <tbody>
+                        {report.lines.into_iter().map(|l| {
+                            let (class, text) = match l.outcome {
+                                UploadOutcome::Stored => ("badge ok", "stored"),
+                                UploadOutcome::Duplicate => ("badge warn", "already stored"),
+                                UploadOutcome::Failed => ("badge error", "failed"),
+                            };
+                            view! { <tr data-outcome=text><td><code>{l.file}</code></td><td><span class=class>{text}</span></td><td>{l.detail}</td></tr> }
                         }).collect_view()}
                     </tbody>
                 </table>

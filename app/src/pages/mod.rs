@@ -9,6 +9,7 @@ mod import;
 mod not_found;
 mod orgs;
 mod policy;
+mod upload;
 
 pub use auth::{AccountPage, LoginPage, SetupPage};
 pub use domain::{DeleteDomainPage, DomainPage};
@@ -17,3 +18,4 @@ pub use import::ImportPage;
 pub use not_found::NotFoundPage;
 pub use orgs::{OrgPage, OrgsPage};
 pub use policy::{PolicyEditPage, PolicyVersionPage};
+pub use upload::{UploadReportsPage, UPLOAD_ACTION};

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
 use portcullis_domain::tlsrpt::{
-    parse_report, read_payload, PayloadKind, PayloadLimits, PolicyType, ReportErrorCode,
-    ResultType,
+    parse_report, read_payload, PayloadKind, PayloadLimits, PolicyType, ReportErrorCode, ResultType,
 };
 
 fn repo() -> PathBuf {
@@ -27,8 +26,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, bytes) in entries {
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
         writer.start_file(*name, options).unwrap();
         writer.write_all(bytes).unwrap();
     }
@@ -108,7 +106,10 @@ fn unknown_types_and_extra_fields_are_kept() {
     assert_eq!(policy.extra["x-window"], "daily");
     assert_eq!(policy.policy.extra["x-policy-note"]["cached"], true);
     let detail = &policy.failure_details[0];
-    assert_eq!(detail.result_type, ResultType::Other("quantum-handshake-failure".into()));
+    assert_eq!(
+        detail.result_type,
+        ResultType::Other("quantum-handshake-failure".into())
+    );
     assert_eq!(detail.result_type.as_str(), "quantum-handshake-failure");
     assert_eq!(detail.extra["x-retry"], 3);
     assert_eq!(report.policies[1].policy.policy_type.as_str(), "experimental-policy");
@@ -155,8 +156,7 @@ fn malformed_json_and_text_are_refused_with_their_own_codes() {
 
 #[test]
 fn a_huge_array_is_refused_before_it_is_built() {
-    let details =
-        vec![r#"{"result-type":"certificate-expired","failed-session-count":1}"#; 100_001];
+    let details = vec![r#"{"result-type":"certificate-expired","failed-session-count":1}"#; 100_001];
     let json = format!(
         r#"{{"organization-name":"A","date-range":{{"start-datetime":"2026-11-20T00:00:00Z","end-datetime":"2026-11-20T23:59:59Z"}},"report-id":"x","policies":[{{"policy":{{"policy-type":"sts"}},"summary":{{}},"failure-details":[{}]}}]}}"#,
         details.join(",")
@@ -193,17 +193,29 @@ fn hostile_and_broken_payloads_are_refused() {
     let limits = PayloadLimits::default();
     let gz = gzip(&json);
     let truncated = &gz[..gz.len() - 12];
-    assert_eq!(read_payload(truncated, limits).unwrap_err().code, ReportErrorCode::CorruptGzip);
+    assert_eq!(
+        read_payload(truncated, limits).unwrap_err().code,
+        ReportErrorCode::CorruptGzip
+    );
     let no_json = zip(&[("README.txt", b"no report here"), ("logo.png", b"\x89PNG")]);
-    assert_eq!(read_payload(&no_json, limits).unwrap_err().code, ReportErrorCode::ZipWithoutJson);
+    assert_eq!(
+        read_payload(&no_json, limits).unwrap_err().code,
+        ReportErrorCode::ZipWithoutJson
+    );
     let mut broken_zip = zip(&[("r.json", &json)]);
     broken_zip.truncate(30);
-    assert_eq!(read_payload(&broken_zip, limits).unwrap_err().code, ReportErrorCode::CorruptZip);
+    assert_eq!(
+        read_payload(&broken_zip, limits).unwrap_err().code,
+        ReportErrorCode::CorruptZip
+    );
     assert_eq!(
         read_payload(b"<feedback>dmarc</feedback>", limits).unwrap_err().code,
         ReportErrorCode::UnrecognisedFormat
     );
-    let small = PayloadLimits { max_compressed: 100, max_decompressed: 1000 };
+    let small = PayloadLimits {
+        max_compressed: 100,
+        max_decompressed: 1000,
+    };
     assert_eq!(read_payload(&json, small).unwrap_err().code, ReportErrorCode::TooLarge);
 }
 
@@ -223,7 +235,10 @@ fn a_gzip_bomb_is_stopped_at_the_limit() {
     assert_eq!(err.code, ReportErrorCode::DecompressedTooLarge);
     assert!(err.code.is_size_limit());
     let zipped = zip(&[("bomb.json", &vec![b' '; 2 * 1024 * 1024])]);
-    let small = PayloadLimits { max_compressed: 10 << 20, max_decompressed: 1 << 20 };
+    let small = PayloadLimits {
+        max_compressed: 10 << 20,
+        max_decompressed: 1 << 20,
+    };
     assert_eq!(
         read_payload(&zipped, small).unwrap_err().code,
         ReportErrorCode::DecompressedTooLarge

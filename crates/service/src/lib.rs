@@ -7,9 +7,13 @@ mod accounts;
 mod dns;
 mod domains;
 mod error;
+mod files;
+mod mail;
 mod orgs;
 mod password_hash;
 mod policies;
+mod rate_limit;
+mod reports;
 mod snapshot;
 mod throttle;
 
@@ -17,8 +21,12 @@ pub use accounts::{Login, SESSION_TTL_SECS};
 pub use dns::{CheckRun, DnsConfig, DnsOverview, MonitorPass, PUBLIC_HOST_PLACEHOLDER};
 pub use domains::{parse_domain, DOMAINS_PAGE_SIZE};
 pub use error::ServiceError;
+pub use files::{file_items, FileItem};
+pub use mail::{report_mail, MailOutcome, MailPart, ReportMail};
 pub use password_hash::{hash_password, verify_password};
 pub use policies::{policy_error, MxProposal, PolicyState, VERSIONS_SHOWN};
+pub use rate_limit::RateLimiter;
+pub use reports::{Channel, IngestConfig, IngestError, Ingested, ReportInput};
 pub use snapshot::PolicySnapshot;
 pub use throttle::Throttle;
 
@@ -41,6 +49,7 @@ pub struct Services {
     /// Live DNS checks; `None` when no resolver could be configured.
     pub(crate) checker: Option<Checker>,
     pub(crate) dns_config: DnsConfig,
+    pub(crate) ingestion: Arc<reports::Ingestion>,
 }
 
 impl Services {
@@ -54,6 +63,7 @@ impl Services {
             dns: None,
             checker: None,
             dns_config: DnsConfig::default(),
+            ingestion: reports::Ingestion::new(IngestConfig::default()),
         })
     }
 

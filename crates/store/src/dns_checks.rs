@@ -94,7 +94,7 @@ impl Store {
         check: &DnsCheckRow,
         event_detail: &str,
     ) -> Result<Option<String>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let previous: Option<String> =
             sqlx::query("SELECT status FROM dns_checks WHERE domain_id = $1 ORDER BY id DESC LIMIT 1")
                 .bind(domain_id)

@@ -83,7 +83,7 @@ impl Store {
     pub async fn add_domains(&self, access: &OrgAccess, names: &[DomainName]) -> Result<Vec<BulkInsert>, StoreError> {
         access.require(Role::Editor)?;
         let t = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut out = Vec::with_capacity(names.len());
         for name in names {
             // ON CONFLICT DO NOTHING keeps the transaction usable on PostgreSQL after a duplicate.

@@ -33,8 +33,7 @@ pub use error::StoreError;
 pub use orgs::{Member, Org, OrgWithRole};
 pub use policies::{PolicyVersion, SaveOutcome, ServedPolicy};
 pub use tlsrpt::{
-    FailureRow, IngestOutcome, IngestScope, NewReport, PolicyRow, ReportDetail, ReportRow, ReportTotals,
-    StoredShare,
+    FailureRow, IngestOutcome, IngestScope, NewReport, PolicyRow, ReportDetail, ReportRow, ReportTotals, StoredShare,
 };
 pub use tokens::TokenInfo;
 pub use users::User;

@@ -33,7 +33,7 @@ fn role_of(row: &sqlx::any::AnyRow) -> Result<Role, sqlx::Error> {
 impl Store {
     /// Creates an organisation; with `owner`, that user becomes its first owner (same transaction).
     pub async fn create_org(&self, name: &OrgName, slug: &OrgSlug, owner: Option<&User>) -> Result<Org, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query("INSERT INTO orgs (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id")
             .bind(slug.as_str())
             .bind(name.as_str())
@@ -177,7 +177,7 @@ impl Store {
     /// Removes a member. Owners only; the last owner cannot be removed.
     pub async fn remove_member(&self, access: &OrgAccess, user_id: i64) -> Result<(), StoreError> {
         access.require(Role::Owner)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let owners: i64 =
             sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = 'owner' AND user_id <> $2")
                 .bind(access.org_id)

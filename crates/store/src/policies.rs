@@ -68,7 +68,7 @@ impl Store {
     ) -> Result<SaveOutcome, StoreError> {
         access.require(Role::Editor)?;
         let body = policy.render();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let domain_id: i64 = sqlx::query("SELECT id FROM domains WHERE org_id = $1 AND name = $2")
             .bind(access.org_id)
             .bind(domain.as_str())

@@ -156,7 +156,10 @@ impl Store {
         scope: IngestScope<'_>,
         report: &NewReport<'_>,
     ) -> Result<IngestOutcome, StoreError> {
-        Ok(self.ingest_reports(scope, std::slice::from_ref(report)).await?.remove(0))
+        Ok(self
+            .ingest_reports(scope, std::slice::from_ref(report))
+            .await?
+            .remove(0))
     }
 
     /// Stores reports in one transaction: each for every registered domain it covers (within
@@ -170,12 +173,15 @@ impl Store {
         if let IngestScope::Org(access) = scope {
             access.require(Role::Editor)?;
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut domain_ids: HashMap<String, Option<i64>> = HashMap::new();
         let mut outcomes = Vec::with_capacity(reports.len());
         for new in reports {
             let (shares, unplaced) = split_by_domain(new.report, new.hint_domain);
-            let mut outcome = IngestOutcome { unplaced_policies: unplaced, ..Default::default() };
+            let mut outcome = IngestOutcome {
+                unplaced_policies: unplaced,
+                ..Default::default()
+            };
             for share in shares {
                 let id = match domain_ids.get(&share.domain) {
                     Some(id) => *id,
@@ -196,7 +202,10 @@ impl Store {
                         insert_policy(&mut tx, row, domain_id, new.report, position, policy).await?;
                     }
                 }
-                outcome.stored.push(StoredShare { domain: share.domain, new: row.is_some() });
+                outcome.stored.push(StoredShare {
+                    domain: share.domain,
+                    new: row.is_some(),
+                });
             }
             outcomes.push(outcome);
         }
@@ -328,7 +337,10 @@ async fn lookup_domain(
 ) -> Result<Option<i64>, StoreError> {
     let row = match scope {
         IngestScope::Platform => {
-            sqlx::query("SELECT id FROM domains WHERE name = $1").bind(name).fetch_optional(&mut **tx).await?
+            sqlx::query("SELECT id FROM domains WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&mut **tx)
+                .await?
         }
         IngestScope::Org(access) => {
             sqlx::query("SELECT id FROM domains WHERE name = $1 AND org_id = $2")
@@ -386,7 +398,10 @@ async fn insert_policy(
     let details = &policy.policy;
     let mut policy_extra = policy.extra.clone();
     if !details.extra.is_empty() {
-        policy_extra.insert("policy".into(), serde_json::to_value(&details.extra).expect("JSON values"));
+        policy_extra.insert(
+            "policy".into(),
+            serde_json::to_value(&details.extra).expect("JSON values"),
+        );
     }
     let policy_row: i64 = sqlx::query(
         "INSERT INTO tlsrpt_policies (report_row, domain_id, start_at, position, policy_type, policy_domain, \
@@ -408,8 +423,16 @@ async fn insert_policy(
     .await?
     .try_get("id")?;
     for chunk in policy.failure_details.chunks(FAILURES_PER_INSERT) {
-        insert_failures(tx, policy_row, report_row, domain_id, start_at, &report.organization_name, chunk)
-            .await?;
+        insert_failures(
+            tx,
+            policy_row,
+            report_row,
+            domain_id,
+            start_at,
+            &report.organization_name,
+            chunk,
+        )
+        .await?;
     }
     Ok(())
 }

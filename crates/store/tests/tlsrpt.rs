@@ -10,7 +10,9 @@ use portcullis_store::testing::{Kind, TestDb};
 use portcullis_store::{IngestScope, NewReport, OrgAccess, Store, StoreError};
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/tlsrpt").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/tlsrpt")
+        .join(name);
     std::fs::read(path).unwrap()
 }
 
@@ -29,7 +31,9 @@ async fn org(s: &Store, name: &str, domain: &str) -> OrgAccess {
     let name = OrgName::parse(name).unwrap();
     s.create_org(&name, &name.slug().unwrap(), None).await.unwrap();
     let access = s.operator_access(&name.slug().unwrap()).await.unwrap().unwrap();
-    s.add_domain(&access, &DomainName::parse(domain).unwrap()).await.unwrap();
+    s.add_domain(&access, &DomainName::parse(domain).unwrap())
+        .await
+        .unwrap();
     access
 }
 
@@ -43,18 +47,29 @@ async fn ingestion(kind: Kind) {
 
     // Every field of the RFC shape is stored and read back.
     let rfc = parse_report(&fixture("good/rfc-shape.json")).unwrap();
-    let outcome = s.ingest_report(IngestScope::Platform, &new_report(&rfc, "https")).await.unwrap();
+    let outcome = s
+        .ingest_report(IngestScope::Platform, &new_report(&rfc, "https"))
+        .await
+        .unwrap();
     assert!(outcome.accepted() && outcome.is_new());
     assert_eq!(outcome.stored[0].domain, "alpha.example");
     let list = s.tlsrpt_reports(&alpha, &alpha_domain, 10, 0).await.unwrap();
     assert_eq!(list.len(), 1);
     let row = &list[0];
     assert_eq!(
-        (row.organization_name.as_str(), row.report_id.as_str(), row.successful, row.failed),
+        (
+            row.organization_name.as_str(),
+            row.report_id.as_str(),
+            row.successful,
+            row.failed
+        ),
         ("Example Sender Inc.", "2026-11-20T00:00:00Z_alpha.example", 5326, 303)
     );
     assert_eq!(row.start_at, 1_795_132_800);
-    assert_eq!((row.channel.as_str(), row.submitter.as_deref()), ("https", Some("192.0.2.9")));
+    assert_eq!(
+        (row.channel.as_str(), row.submitter.as_deref()),
+        ("https", Some("192.0.2.9"))
+    );
     let detail = s.tlsrpt_report(&alpha, row.id).await.unwrap();
     assert_eq!(detail.policies.len(), 1);
     let policy = &detail.policies[0];
@@ -70,18 +85,30 @@ async fn ingestion(kind: Kind) {
     assert_eq!(f.receiving_ip.as_deref(), Some("203.0.113.56"));
     assert_eq!(f.failed, 200);
     assert_eq!(f.reason_code.as_deref(), Some("X.509 certificate expired"));
-    assert_eq!(f.additional_info.as_deref(), Some("https://reports.sender.example/?id=1"));
+    assert_eq!(
+        f.additional_info.as_deref(),
+        Some("https://reports.sender.example/?id=1")
+    );
     assert_eq!(s.tlsrpt_raw(&alpha, row.id).await.unwrap(), b"\x1f\x8bstored-as-given");
 
     // The same report again, even by another channel, is a duplicate and changes nothing.
-    let again = s.ingest_report(IngestScope::Platform, &new_report(&rfc, "smtp")).await.unwrap();
+    let again = s
+        .ingest_report(IngestScope::Platform, &new_report(&rfc, "smtp"))
+        .await
+        .unwrap();
     assert!(again.accepted() && !again.is_new());
     let totals = s.tlsrpt_totals(&alpha, &alpha_domain).await.unwrap();
-    assert_eq!((totals.reports, totals.successful, totals.failed, totals.failure_rows), (1, 5326, 303, 3));
+    assert_eq!(
+        (totals.reports, totals.successful, totals.failed, totals.failure_rows),
+        (1, 5326, 303, 3)
+    );
 
     // A report over both organisations' domains: each gets its own policies only.
     let two = parse_report(&fixture("good/two-domains.json")).unwrap();
-    let outcome = s.ingest_report(IngestScope::Platform, &new_report(&two, "https")).await.unwrap();
+    let outcome = s
+        .ingest_report(IngestScope::Platform, &new_report(&two, "https"))
+        .await
+        .unwrap();
     let mut domains: Vec<_> = outcome.stored.iter().map(|s| (s.domain.as_str(), s.new)).collect();
     domains.sort();
     assert_eq!(domains, [("alpha.example", true), ("beta.example", true)]);
@@ -90,17 +117,29 @@ async fn ingestion(kind: Kind) {
     assert_eq!((beta_list[0].successful, beta_list[0].failed), (20, 2));
     let beta_detail = s.tlsrpt_report(&beta, beta_list[0].id).await.unwrap();
     assert_eq!(beta_detail.policies.len(), 1);
-    assert_eq!(beta_detail.policies[0].failures[0].result_type, "certificate-not-trusted");
+    assert_eq!(
+        beta_detail.policies[0].failures[0].result_type,
+        "certificate-not-trusted"
+    );
 
     // Tenant isolation: neither reads the other's reports, by domain or by id.
-    assert!(matches!(s.tlsrpt_report(&beta, row.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.tlsrpt_report(&beta, row.id).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(matches!(s.tlsrpt_raw(&beta, row.id).await, Err(StoreError::NotFound)));
     assert!(s.tlsrpt_reports(&beta, &alpha_domain, 10, 0).await.unwrap().is_empty());
-    assert!(matches!(s.tlsrpt_totals(&beta, &alpha_domain).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.tlsrpt_totals(&beta, &alpha_domain).await,
+        Err(StoreError::NotFound)
+    ));
 
     // An upload by Beta cannot place reports on Alpha's domain.
     let no_tz = parse_report(&fixture("good/no-timezone.json")).unwrap();
-    let outcome = s.ingest_report(IngestScope::Org(&beta), &new_report(&no_tz, "upload")).await.unwrap();
+    let outcome = s
+        .ingest_report(IngestScope::Org(&beta), &new_report(&no_tz, "upload"))
+        .await
+        .unwrap();
     assert!(!outcome.accepted());
     assert_eq!(outcome.unregistered, ["alpha.example"]);
     assert_eq!(s.tlsrpt_totals(&alpha, &alpha_domain).await.unwrap().reports, 2);
@@ -108,7 +147,8 @@ async fn ingestion(kind: Kind) {
     let (secret, _) = s.create_token(&alpha, "ro", Role::Viewer).await.unwrap();
     let viewer = s.access_for_token(&secret).await.unwrap().unwrap();
     assert!(matches!(
-        s.ingest_report(IngestScope::Org(&viewer), &new_report(&no_tz, "upload")).await,
+        s.ingest_report(IngestScope::Org(&viewer), &new_report(&no_tz, "upload"))
+            .await,
         Err(StoreError::Forbidden)
     ));
 

@@ -49,6 +49,30 @@ impl TestApp {
         Self::serving(db, services, challenges)
     }
 
+    /// With services adjusted by `configure` (ingestion limits, say).
+    pub async fn configured(kind: Kind, configure: impl FnOnce(Services) -> Services) -> Self {
+        let db = TestDb::new(kind).await;
+        let services = configure(Services::new(db.store.clone()).await.unwrap());
+        Self::serving(db, services, Default::default())
+    }
+
+    /// Serves the router on a loopback socket, as `portcullis serve` does (client addresses
+    /// included), until the test ends.
+    pub async fn listen(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = self.router.clone();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        addr
+    }
+
     /// With live DNS checks through `checker`, records pointing at `config`.
     pub async fn with_checker(
         kind: Kind,
@@ -230,4 +254,30 @@ pub fn api(method: &str, path: &str, token: Option<&str>, body: Option<serde_jso
             .unwrap(),
         None => r.body(Body::empty()).unwrap(),
     }
+}
+
+/// One HTTP/1.1 POST over a real connection: (status, headers, body).
+pub async fn http_post(
+    addr: std::net::SocketAddr,
+    path: &str,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let mut req = Request::post(path).header(header::HOST, addr.to_string());
+    if let Some(ct) = content_type {
+        req = req.header(header::CONTENT_TYPE, ct);
+    }
+    let req = req
+        .body(http_body_util::Full::new(axum::body::Bytes::from(body)))
+        .unwrap();
+    let res = sender.send_request(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, headers, body)
 }

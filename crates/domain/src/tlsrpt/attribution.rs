@@ -46,12 +46,18 @@ pub fn split_by_domain<'a>(report: &'a Report, hint: Option<&str>) -> (Vec<Domai
         };
         match shares.iter_mut().find(|s| s.domain == domain) {
             Some(share) => share.policies.push(policy),
-            None => shares.push(DomainShare { domain, policies: vec![policy] }),
+            None => shares.push(DomainShare {
+                domain,
+                policies: vec![policy],
+            }),
         }
     }
     if report.policies.is_empty() {
         if let Some(domain) = fallback {
-            shares.push(DomainShare { domain, policies: vec![] });
+            shares.push(DomainShare {
+                domain,
+                policies: vec![],
+            });
         }
     }
     (shares, unplaced)
@@ -83,7 +89,14 @@ mod tests {
 
     #[test]
     fn policies_are_grouped_per_domain_case_insensitively() {
-        let r = report(&[policy(Some("A.example."), 1), policy(Some("b.example"), 2), policy(Some("a.example"), 4)].join(","));
+        let r = report(
+            &[
+                policy(Some("A.example."), 1),
+                policy(Some("b.example"), 2),
+                policy(Some("a.example"), 4),
+            ]
+            .join(","),
+        );
         let (shares, unplaced) = split_by_domain(&r, None);
         assert_eq!(unplaced, 0);
         assert_eq!(shares.len(), 2);
@@ -100,12 +113,22 @@ mod tests {
         assert_eq!((shares.len(), unplaced), (1, 0));
         assert_eq!(shares[0].totals(), (3, 0));
 
-        let r = report(&[policy(None, 1), policy(Some("a.example"), 2), policy(Some("b.example"), 4)].join(","));
+        let r = report(
+            &[
+                policy(None, 1),
+                policy(Some("a.example"), 2),
+                policy(Some("b.example"), 4),
+            ]
+            .join(","),
+        );
         let (shares, unplaced) = split_by_domain(&r, None);
         assert_eq!((shares.len(), unplaced), (2, 1));
         let (shares, unplaced) = split_by_domain(&r, Some("B.example"));
         assert_eq!(unplaced, 0);
-        assert_eq!(shares.iter().find(|s| s.domain == "b.example").unwrap().totals(), (5, 0));
+        assert_eq!(
+            shares.iter().find(|s| s.domain == "b.example").unwrap().totals(),
+            (5, 0)
+        );
 
         let r = report(&policy(None, 1));
         assert_eq!(split_by_domain(&r, None), (vec![], 1));
@@ -116,6 +139,12 @@ mod tests {
         let r = report("");
         assert_eq!(split_by_domain(&r, None), (vec![], 0));
         let (shares, _) = split_by_domain(&r, Some("a.example"));
-        assert_eq!(shares, vec![DomainShare { domain: "a.example".into(), policies: vec![] }]);
+        assert_eq!(
+            shares,
+            vec![DomainShare {
+                domain: "a.example".into(),
+                policies: vec![]
+            }]
+        );
     }
 }

@@ -55,6 +55,9 @@ pub struct ReportError {
 
 impl ReportError {
     pub fn new(code: ReportErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 }

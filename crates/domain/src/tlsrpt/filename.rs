@@ -37,9 +37,7 @@ mod tests {
 
     #[test]
     fn reads_the_rfc_name_with_and_without_an_id() {
-        let hint =
-            parse_report_filename("google.com!Example.COM!1663200000!1663286399!001.json.gz")
-                .unwrap();
+        let hint = parse_report_filename("google.com!Example.COM!1663200000!1663286399!001.json.gz").unwrap();
         assert_eq!(hint.submitter, "google.com");
         assert_eq!(hint.policy_domain, "example.com");
         assert_eq!((hint.start, hint.end), (1663200000, 1663286399));

@@ -16,8 +16,7 @@ pub use error::{ReportError, ReportErrorCode};
 pub use filename::{parse_report_filename, FilenameHint};
 pub use lenient::{parse_datetime, MAX_COUNT};
 pub use model::{
-    DateRange, Extra, FailureDetail, PolicyDetails, PolicyResult, PolicyType, Report, ResultType,
-    Summary,
+    DateRange, Extra, FailureDetail, PolicyDetails, PolicyResult, PolicyType, Report, ResultType, Summary,
 };
 pub use parse::{parse_report, parse_report_with};
 #[cfg(feature = "decompress")]

@@ -34,9 +34,8 @@ pub fn parse_report_with(json: &[u8], limits: JsonLimits) -> Result<Report, Repo
         };
         ReportError::new(code, message)
     })?;
-    de.end().map_err(|e| {
-        ReportError::new(ReportErrorCode::InvalidJson, format!("text after the report: {e}"))
-    })?;
+    de.end()
+        .map_err(|e| ReportError::new(ReportErrorCode::InvalidJson, format!("text after the report: {e}")))?;
     let range = report.date_range;
     if range.end_datetime < range.start_datetime {
         return Err(ReportError::new(

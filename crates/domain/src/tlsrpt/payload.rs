@@ -16,7 +16,10 @@ pub struct PayloadLimits {
 
 impl Default for PayloadLimits {
     fn default() -> Self {
-        Self { max_compressed: 10 * 1024 * 1024, max_decompressed: 50 * 1024 * 1024 }
+        Self {
+            max_compressed: 10 * 1024 * 1024,
+            max_decompressed: 50 * 1024 * 1024,
+        }
     }
 }
 
@@ -70,10 +73,8 @@ impl Decoded {
             return payload.to_vec();
         }
         use std::io::Write;
-        let mut enc = flate2::write::GzEncoder::new(
-            Vec::with_capacity(self.json.len() / 4),
-            flate2::Compression::fast(),
-        );
+        let mut enc =
+            flate2::write::GzEncoder::new(Vec::with_capacity(self.json.len() / 4), flate2::Compression::fast());
         enc.write_all(&self.json).expect("writing to memory");
         enc.finish().expect("writing to memory")
     }
@@ -94,7 +95,12 @@ pub fn read_payload(bytes: &[u8], limits: PayloadLimits) -> Result<Decoded, Repo
     let (json, layers) = decode_layers(kind, bytes, limits, 0)?;
     let report = parse_report(&json)?;
     let gzip_of_json = kind == PayloadKind::Gzip && layers == 1;
-    Ok(Decoded { kind, report, json, gzip_of_json })
+    Ok(Decoded {
+        kind,
+        report,
+        json,
+        gzip_of_json,
+    })
 }
 
 /// The JSON text inside a payload. One level of nesting is unwrapped (a gzip inside a zip).
@@ -121,9 +127,7 @@ fn decode_layers(
     };
     match PayloadKind::detect(&inner) {
         Some(PayloadKind::Json) => Ok((inner, 1)),
-        Some(nested) if depth == 0 => {
-            decode_layers(nested, &inner, limits, depth + 1).map(|(json, n)| (json, n + 1))
-        }
+        Some(nested) if depth == 0 => decode_layers(nested, &inner, limits, depth + 1).map(|(json, n)| (json, n + 1)),
         _ => Err(ReportError::new(
             ReportErrorCode::UnrecognisedFormat,
             format!("the {} content is not a JSON report", kind.as_str()),
@@ -162,9 +166,7 @@ fn first_json_entry(bytes: &[u8], limits: PayloadLimits, depth: u8) -> Result<Ve
         })?;
         match PayloadKind::detect(&content) {
             Some(PayloadKind::Json) => return Ok(content),
-            Some(PayloadKind::Gzip) if depth == 0 && name.ends_with(".gz") => {
-                return gunzip(&content, limits)
-            }
+            Some(PayloadKind::Gzip) if depth == 0 && name.ends_with(".gz") => return gunzip(&content, limits),
             _ => continue,
         }
     }

@@ -13,7 +13,10 @@ pub struct JsonLimits {
 impl Default for JsonLimits {
     fn default() -> Self {
         // Real reports nest 5 deep; the largest seen list a few thousand failure details.
-        Self { max_depth: 32, max_items: 100_000 }
+        Self {
+            max_depth: 32,
+            max_items: 100_000,
+        }
     }
 }
 
@@ -52,10 +55,7 @@ pub fn check_structure(json: &[u8], limits: JsonLimits) -> Result<(), ReportErro
                     if *items >= limits.max_items {
                         return Err(ReportError::new(
                             ReportErrorCode::TooManyItems,
-                            format!(
-                                "a JSON array or object holds more than {} items",
-                                limits.max_items
-                            ),
+                            format!("a JSON array or object holds more than {} items", limits.max_items),
                         ));
                     }
                 }
@@ -70,7 +70,10 @@ pub fn check_structure(json: &[u8], limits: JsonLimits) -> Result<(), ReportErro
 mod tests {
     use super::*;
 
-    const TIGHT: JsonLimits = JsonLimits { max_depth: 3, max_items: 3 };
+    const TIGHT: JsonLimits = JsonLimits {
+        max_depth: 3,
+        max_items: 3,
+    };
 
     #[test]
     fn depth_is_bounded_outside_strings_only() {

@@ -1,0 +1,277 @@
+//! TLS-RPT ingestion, the same for every channel (HTTPS, SMTP, upload, CLI import): decode and
+//! parse off the async threads, attribute to registered domains, store durably, then answer.
+
+use std::sync::Arc;
+
+use portcullis_domain::tlsrpt::{read_payload, Decoded, PayloadLimits, ReportError};
+use portcullis_store::{IngestOutcome, IngestScope, NewReport, OrgAccess, StoreError};
+use serde::{Deserialize, Serialize};
+
+use crate::rate_limit::RateLimiter;
+use crate::Services;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Https,
+    Smtp,
+    Upload,
+    Import,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Https => "https",
+            Self::Smtp => "smtp",
+            Self::Upload => "upload",
+            Self::Import => "import",
+        }
+    }
+}
+
+/// One payload as a channel received it.
+#[derive(Debug, Clone)]
+pub struct ReportInput {
+    pub payload: Vec<u8>,
+    pub channel: Channel,
+    /// Client IP, TLS-Report-Submitter, or file name: shown with the report.
+    pub submitter: Option<String>,
+    /// TLS-Report-Domain or the attachment name's domain.
+    pub hint_domain: Option<String>,
+}
+
+impl ReportInput {
+    pub fn new(payload: Vec<u8>, channel: Channel) -> Self {
+        Self {
+            payload,
+            channel,
+            submitter: None,
+            hint_domain: None,
+        }
+    }
+}
+
+/// A report that was stored (for at least one domain) or was already stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ingested {
+    pub organization: String,
+    pub report_id: String,
+    pub outcome: IngestOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IngestError {
+    /// Not a report, or over a limit: the sender must not retry the same bytes.
+    #[error("{0}")]
+    Rejected(ReportError),
+    /// None of the policy domains is registered (for an upload: in the uploader's organisation).
+    #[error("no registered domain: the report covers {}", .0.join(", "))]
+    UnknownDomain(Vec<String>),
+    #[error("the report names no policy domain")]
+    NoDomain,
+    #[error("your role does not allow adding reports")]
+    Forbidden,
+    /// Storage failed: nothing was stored, the sender should retry later.
+    #[error("the report could not be stored right now; try again later")]
+    Unavailable,
+}
+
+impl IngestError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Rejected(e) => e.code.as_str(),
+            Self::UnknownDomain(_) => "unknown-domain",
+            Self::NoDomain => "no-policy-domain",
+            Self::Forbidden => "forbidden",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
+    /// Worth retrying later (SMTP 4xx, HTTP 503) rather than a permanent refusal.
+    pub fn is_temporary(&self) -> bool {
+        matches!(self, Self::Unavailable)
+    }
+}
+
+/// Ingestion settings.
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    pub limits: PayloadLimits,
+    /// Reports accepted per client address and minute over HTTPS.
+    pub per_client_per_minute: u32,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            limits: PayloadLimits::default(),
+            per_client_per_minute: 120,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Ingestion {
+    pub(crate) config: IngestConfig,
+    pub(crate) limiter: RateLimiter,
+}
+
+impl Ingestion {
+    pub(crate) fn new(config: IngestConfig) -> Arc<Self> {
+        let limiter = RateLimiter::per_minute(config.per_client_per_minute);
+        Arc::new(Self { config, limiter })
+    }
+}
+
+fn scope(access: Option<&OrgAccess>) -> IngestScope<'_> {
+    match access {
+        Some(access) => IngestScope::Org(access),
+        None => IngestScope::Platform,
+    }
+}
+
+fn to_outcome(decoded: &Decoded, outcome: IngestOutcome) -> Result<Ingested, IngestError> {
+    if !outcome.accepted() {
+        return Err(if outcome.unregistered.is_empty() {
+            IngestError::NoDomain
+        } else {
+            IngestError::UnknownDomain(outcome.unregistered)
+        });
+    }
+    Ok(Ingested {
+        organization: decoded.report.organization_name.clone(),
+        report_id: decoded.report.report_id.clone(),
+        outcome,
+    })
+}
+
+fn storage_error(e: StoreError) -> IngestError {
+    match e {
+        StoreError::Forbidden => IngestError::Forbidden,
+        other => {
+            tracing::error!(error = %other, "storing a TLS-RPT report failed");
+            IngestError::Unavailable
+        }
+    }
+}
+
+impl Services {
+    pub fn with_ingest_config(mut self, config: IngestConfig) -> Self {
+        self.ingestion = Ingestion::new(config);
+        self
+    }
+
+    pub fn ingest_config(&self) -> &IngestConfig {
+        &self.ingestion.config
+    }
+
+    /// `Err(seconds to wait)` when `client` sent more reports this minute than allowed.
+    pub fn report_rate_check(&self, client: &str) -> Result<(), u64> {
+        self.ingestion.limiter.check(client)
+    }
+
+    /// Parses and stores one report. `access` limits attribution to that organisation's domains
+    /// (uploads); `None` is platform-wide (senders, the administrator's import).
+    pub async fn ingest_report(&self, access: Option<&OrgAccess>, input: ReportInput) -> Result<Ingested, IngestError> {
+        let limits = self.ingestion.config.limits;
+        let (input, decoded) = tokio::task::spawn_blocking(move || {
+            let decoded = read_payload(&input.payload, limits);
+            (input, decoded)
+        })
+        .await
+        .map_err(|_| IngestError::Unavailable)?;
+        let decoded = decoded.map_err(IngestError::Rejected)?;
+        let raw = decoded.compressed(&input.payload);
+        let new = new_report(&decoded, &raw, &input);
+        let outcome = self
+            .store
+            .ingest_report(scope(access), &new)
+            .await
+            .map_err(storage_error)?;
+        to_outcome(&decoded, outcome)
+    }
+
+    /// Parses many payloads on all cores and stores the good ones in one transaction. The
+    /// results are in input order; a storage failure fails every report of the batch.
+    pub async fn ingest_batch(
+        &self,
+        access: Option<&OrgAccess>,
+        inputs: Vec<ReportInput>,
+    ) -> Vec<Result<Ingested, IngestError>> {
+        let limits = self.ingestion.config.limits;
+        let parsed = tokio::task::spawn_blocking(move || parse_all(inputs, limits)).await;
+        let Ok(parsed) = parsed else {
+            return vec![Err(IngestError::Unavailable)];
+        };
+        let news: Vec<NewReport<'_>> = parsed
+            .iter()
+            .filter_map(|(input, decoded)| match decoded {
+                Ok((decoded, raw)) => Some(new_report(decoded, raw, input)),
+                Err(_) => None,
+            })
+            .collect();
+        let stored = match self.store.ingest_reports(scope(access), &news).await {
+            Ok(outcomes) => Ok(outcomes),
+            Err(e) => Err(storage_error(e)),
+        };
+        let mut outcomes = match stored {
+            Ok(outcomes) => outcomes.into_iter().map(Ok).collect::<Vec<_>>().into_iter(),
+            Err(e) => vec![Err(e); news.len()].into_iter(),
+        };
+        parsed
+            .iter()
+            .map(|(_, decoded)| match decoded {
+                Ok((decoded, _)) => match outcomes.next().expect("one outcome per stored report") {
+                    Ok(outcome) => to_outcome(decoded, outcome),
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(IngestError::Rejected(e.clone())),
+            })
+            .collect()
+    }
+}
+
+type Parsed = (ReportInput, Result<(Decoded, Vec<u8>), ReportError>);
+
+fn parse_one(input: ReportInput, limits: PayloadLimits) -> Parsed {
+    let decoded = read_payload(&input.payload, limits).map(|d| {
+        let raw = d.compressed(&input.payload);
+        (d, raw)
+    });
+    (input, decoded)
+}
+
+fn parse_all(inputs: Vec<ReportInput>, limits: PayloadLimits) -> Vec<Parsed> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    if threads == 1 || inputs.len() < 8 {
+        return inputs.into_iter().map(|i| parse_one(i, limits)).collect();
+    }
+    let chunk = inputs.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<ReportInput>> = Vec::new();
+    let mut inputs = inputs.into_iter().peekable();
+    while inputs.peek().is_some() {
+        chunks.push(inputs.by_ref().take(chunk).collect());
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| s.spawn(move || c.into_iter().map(|i| parse_one(i, limits)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("parsing does not panic"))
+            .collect()
+    })
+}
+
+fn new_report<'a>(decoded: &'a Decoded, raw: &'a [u8], input: &'a ReportInput) -> NewReport<'a> {
+    NewReport {
+        report: &decoded.report,
+        raw_gzip: raw,
+        channel: input.channel.as_str(),
+        submitter: input.submitter.as_deref(),
+        hint_domain: input.hint_domain.as_deref(),
+        received_at: portcullis_store::now(),
+    }
+}

@@ -1,0 +1,178 @@
+//! `portcullis import PATH...`: report files (.json, .json.gz, .zip), single messages (.eml),
+//! Maildir folders and mbox files, walked recursively, stored in batches (one transaction
+//! each), with one result line per report and a summary.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use portcullis_service::{file_items, Channel, FileItem, IngestError, Ingested, Services};
+
+/// Reports per transaction, and the most payload bytes held in memory for one batch.
+const BATCH_REPORTS: usize = 500;
+const BATCH_BYTES: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub stored: usize,
+    pub duplicates: usize,
+    pub failed: usize,
+}
+
+impl ImportSummary {
+    pub fn total(&self) -> usize {
+        self.stored + self.duplicates + self.failed
+    }
+}
+
+/// How results are shown: every line, or failures only; a progress bar on a terminal.
+pub struct Reporter<W: Write> {
+    pub out: W,
+    pub quiet: bool,
+    pub progress: bool,
+}
+
+/// Imports everything under `paths`. Errors reading a path are reported as failures of that
+/// path; the import goes on.
+pub async fn import_paths<W: Write>(
+    services: &Services,
+    paths: &[PathBuf],
+    reporter: &mut Reporter<W>,
+) -> ImportSummary {
+    let mut files = Vec::new();
+    let mut summary = ImportSummary::default();
+    for path in paths {
+        if let Err(e) = collect_files(path, &mut files) {
+            summary.failed += 1;
+            let _ = writeln!(reporter.out, "failed\t{}\t{e}", path.display());
+        }
+    }
+    let total_files = files.len();
+    let mut batch: Vec<FileItem> = Vec::new();
+    let mut batch_bytes = 0;
+    for (done, file) in files.iter().enumerate() {
+        let label = file.display().to_string();
+        let items = match std::fs::read(file) {
+            Ok(bytes) => {
+                let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+                file_items(&label, name.as_deref(), bytes, Channel::Import)
+            }
+            Err(e) => vec![FileItem {
+                label,
+                input: Err(format!("cannot read: {e}")),
+            }],
+        };
+        for item in items {
+            batch_bytes += item.input.as_ref().map(|i| i.payload.len()).unwrap_or(0);
+            batch.push(item);
+        }
+        if batch.len() >= BATCH_REPORTS || batch_bytes >= BATCH_BYTES {
+            flush(services, std::mem::take(&mut batch), reporter, &mut summary).await;
+            batch_bytes = 0;
+        }
+        if reporter.progress && (done % 50 == 0 || done + 1 == total_files) {
+            progress(done + 1, total_files);
+        }
+    }
+    flush(services, batch, reporter, &mut summary).await;
+    if reporter.progress {
+        eprintln!();
+    }
+    summary
+}
+
+async fn flush<W: Write>(
+    services: &Services,
+    items: Vec<FileItem>,
+    reporter: &mut Reporter<W>,
+    summary: &mut ImportSummary,
+) {
+    if items.is_empty() {
+        return;
+    }
+    let mut labels = Vec::with_capacity(items.len());
+    let mut inputs = Vec::new();
+    let mut slots: Vec<Result<usize, String>> = Vec::with_capacity(items.len());
+    for item in items {
+        labels.push(item.label);
+        slots.push(item.input.map(|input| {
+            inputs.push(input);
+            inputs.len() - 1
+        }));
+    }
+    let results = services.ingest_batch(None, inputs).await;
+    for (label, slot) in labels.iter().zip(slots) {
+        let result: Result<&Ingested, String> = match slot {
+            Ok(i) => results[i].as_ref().map_err(IngestError::to_string),
+            Err(e) => Err(e),
+        };
+        let line = match result {
+            Ok(ingested) if ingested.outcome.is_new() => {
+                summary.stored += 1;
+                (!reporter.quiet).then(|| format!("stored\t{label}\t{}", describe(ingested)))
+            }
+            Ok(ingested) => {
+                summary.duplicates += 1;
+                (!reporter.quiet).then(|| format!("duplicate\t{label}\t{}", describe(ingested)))
+            }
+            Err(e) => {
+                summary.failed += 1;
+                Some(format!("failed\t{label}\t{e}"))
+            }
+        };
+        if let Some(line) = line {
+            let _ = writeln!(reporter.out, "{line}");
+        }
+    }
+}
+
+fn describe(ingested: &Ingested) -> String {
+    let domains: Vec<&str> = ingested.outcome.stored.iter().map(|s| s.domain.as_str()).collect();
+    let mut text = format!(
+        "{} {} → {}",
+        ingested.organization,
+        ingested.report_id,
+        domains.join(", ")
+    );
+    if !ingested.outcome.unregistered.is_empty() {
+        text.push_str(&format!(
+            " (not registered: {})",
+            ingested.outcome.unregistered.join(", ")
+        ));
+    }
+    text
+}
+
+fn progress(done: usize, total: usize) {
+    let width = 30;
+    let filled = (done * width).checked_div(total).unwrap_or(width);
+    eprint!(
+        "\r[{}{}] {done}/{total} files",
+        "#".repeat(filled),
+        " ".repeat(width - filled)
+    );
+}
+
+/// Files under `path` in a stable order, skipping hidden entries and Maildir `tmp/` folders
+/// (messages still being delivered).
+fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let is_maildir = ["cur", "new", "tmp"].iter().all(|d| path.join(d).is_dir());
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .filter(|p| !(is_maildir && p.file_name().is_some_and(|n| n == "tmp")))
+        .collect();
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            collect_files(&entry, out)?;
+        } else if entry.is_file() {
+            out.push(entry);
+        }
+    }
+    Ok(())
+}
