@@ -7,7 +7,7 @@ ENV := source scripts/env.sh &&
 LEPTOS_LIB_ARGS = $$( [ "$$PORTCULLIS_WASM_ROUTE" = debian ] && echo "--lib-cargo-args=-Zbuild-std=std,panic_abort" )
 PORT ?= 3000
 
-.PHONY: setup build run test test-unit test-e2e lint fmt bundle-size clean bench-policy bench-dns
+.PHONY: setup build run test test-unit test-e2e lint fmt bundle-size clean bench-policy bench-dns bench-ingest
 
 setup:
 	@bash scripts/setup.sh
@@ -56,3 +56,6 @@ bench-policy: build
 # 1,000 domains against loopback DNS, HTTPS and SMTP peers. Target: under 10 s.
 bench-dns: setup
 	@$(ENV) cargo run --quiet --release -p portcullis-dnscheck --features testing --example bench_dns -- $${DOMAINS:-1000} $${CONCURRENCY:-64}
+
+bench-ingest: setup
+	@$(ENV) bash scripts/bench-ingest.sh

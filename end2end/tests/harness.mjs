@@ -69,3 +69,17 @@ export async function startDns(args) {
     },
   };
 }
+
+// The first run of a fresh server: the administrator's setup, then an organisation; leaves the
+// page on that organisation's domain list.
+export async function signUpAdmin(page, base, { email = 'admin@example.com', password = 'correct horse battery staple', org = 'Acme' } = {}) {
+  await page.goto(base + '/setup');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Repeat the password').fill(password);
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+  await page.waitForURL(/\/orgs\?welcome=1$/);
+  await page.getByLabel('Name').fill(org);
+  await page.getByRole('button', { name: 'Create organisation' }).click();
+  await page.waitForURL(/\/\?org=/);
+}

@@ -9,10 +9,10 @@ use portcullis_domain::{DomainName, Role};
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, Row, Transaction};
 
-use crate::{OrgAccess, Store, StoreError};
+use crate::{Backend, OrgAccess, Store, StoreError};
 
 /// Failure rows per multi-row INSERT: 14 parameters each stays far below both backends' limits.
-const FAILURES_PER_INSERT: usize = 200;
+const FAILURES_PER_INSERT: usize = 100;
 
 /// Where a report may be attributed: anywhere (senders, the admin's CLI import) or only to the
 /// domains of one organisation (a member's upload).
@@ -199,7 +199,7 @@ impl Store {
                 let row = insert_report(&mut tx, domain_id, new, count(ok), count(failed)).await?;
                 if let Some(row) = row {
                     for (position, policy) in share.policies.iter().enumerate() {
-                        insert_policy(&mut tx, row, domain_id, new.report, position, policy).await?;
+                        insert_policy(&mut tx, self.backend(), row, domain_id, new.report, position, policy).await?;
                     }
                 }
                 outcome.stored.push(StoredShare {
@@ -388,6 +388,7 @@ async fn insert_report(
 
 async fn insert_policy(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     report_row: i64,
     domain_id: i64,
     report: &Report,
@@ -423,27 +424,31 @@ async fn insert_policy(
     .await?
     .try_get("id")?;
     for chunk in policy.failure_details.chunks(FAILURES_PER_INSERT) {
-        insert_failures(
-            tx,
+        let keys = FailureRowKeys {
             policy_row,
             report_row,
             domain_id,
             start_at,
-            &report.organization_name,
-            chunk,
-        )
-        .await?;
+            organization: &report.organization_name,
+        };
+        insert_failures(tx, backend, &keys, chunk).await?;
     }
     Ok(())
 }
 
-async fn insert_failures(
-    tx: &mut Transaction<'_, Any>,
+/// The columns every failure row of one policy shares.
+struct FailureRowKeys<'a> {
     policy_row: i64,
     report_row: i64,
     domain_id: i64,
     start_at: i64,
-    organization: &str,
+    organization: &'a str,
+}
+
+async fn insert_failures(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    keys: &FailureRowKeys<'_>,
     details: &[FailureDetail],
 ) -> Result<(), StoreError> {
     const COLUMNS: usize = 14;
@@ -462,19 +467,26 @@ async fn insert_failures(
             if c > 0 {
                 sql.push(',');
             }
-            sql.push('$');
-            sql.push_str(&(i * COLUMNS + c + 1).to_string());
+            // SQLite looks a numbered parameter's name up by walking a list, once per bind:
+            // quadratic in a long VALUES list. Anonymous `?` parameters skip that.
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&(i * COLUMNS + c + 1).to_string());
+                }
+            }
         }
         sql.push(')');
     }
     let mut query = sqlx::query(&sql);
     for d in details {
         query = query
-            .bind(policy_row)
-            .bind(report_row)
-            .bind(domain_id)
-            .bind(start_at)
-            .bind(organization)
+            .bind(keys.policy_row)
+            .bind(keys.report_row)
+            .bind(keys.domain_id)
+            .bind(keys.start_at)
+            .bind(keys.organization)
             .bind(d.result_type.as_str())
             .bind(d.sending_mta_ip.as_deref())
             .bind(d.receiving_mx_hostname.as_deref())

@@ -18,6 +18,11 @@ pub fn parse_report_with(json: &[u8], limits: JsonLimits) -> Result<Report, Repo
         )
     })?;
     check_structure(json, limits)?;
+    // The fast path parses without tracking where it is; only a report that fails is parsed
+    // again to name the field that is wrong.
+    if let Ok(report) = serde_json::from_str::<Report>(text) {
+        return check_dates(report);
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let report: Report = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -36,6 +41,10 @@ pub fn parse_report_with(json: &[u8], limits: JsonLimits) -> Result<Report, Repo
     })?;
     de.end()
         .map_err(|e| ReportError::new(ReportErrorCode::InvalidJson, format!("text after the report: {e}")))?;
+    check_dates(report)
+}
+
+fn check_dates(report: Report) -> Result<Report, ReportError> {
     let range = report.date_range;
     if range.end_datetime < range.start_datetime {
         return Err(ReportError::new(

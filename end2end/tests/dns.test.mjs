@@ -72,7 +72,7 @@ for (const js of [true, false]) {
         await page.waitForURL(/\/domains\/example\.test#dns$/);
         await page.getByText('Checked example.test: DNS error.').waitFor();
         const mismatch = page.locator('[data-code="sts-record-id-mismatch"]');
-        await mismatch.getByText('id=old1').waitFor();
+        await mismatch.getByText('id=old1', { exact: true }).waitFor();
         await mismatch.getByText(`"v=STSv1; id=${id}"`, { exact: false }).first().waitFor();
         await page.locator('[data-code="policy-fetch-connect"]').waitFor();
         await page.locator('[data-code="starttls-connect"]').waitFor();

@@ -1,0 +1,81 @@
+// TLS-RPT reports in a real browser, hydrated and with JavaScript off: upload several files (a
+// gzip report, a report e-mail, a file that is not a report) and read the per-file result; a
+// sender's POST to /tlsrpt of the same report is then a duplicate.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { startServer, launch, signUpAdmin } from './harness.mjs';
+
+const fixture = (name) => readFileSync(new URL(`../../fixtures/tlsrpt/${name}`, import.meta.url));
+
+function reportMail(json) {
+  const b64 = gzipSync(json).toString('base64').replace(/.{76}/g, '$&\r\n');
+  return Buffer.from([
+    'From: reports@sender.example', 'Subject: TLS report', 'TLS-Report-Domain: alpha.example',
+    'MIME-Version: 1.0', 'Content-Type: multipart/report; boundary="b"; report-type=tlsrpt', '',
+    '--b', 'Content-Type: text/plain', '', 'report attached', '--b',
+    'Content-Type: application/tlsrpt+gzip',
+    'Content-Disposition: attachment; filename="sender.example!alpha.example!1!2!x.json.gz"',
+    'Content-Transfer-Encoding: base64', '', b64, '--b--', '',
+  ].join('\r\n'));
+}
+
+for (const js of [true, false]) {
+  const mode = js ? 'hydrated' : 'JavaScript off';
+  test(`report upload (${mode})`, async (t) => {
+    const server = await startServer(js ? 3194 : 3195, { PORTCULLIS_MONITOR_INTERVAL_SECS: '0' });
+    const browser = await launch();
+    const context = await browser.newContext({ javaScriptEnabled: js });
+    const page = await context.newPage();
+    const ready = async () => { if (js) await page.locator('body[data-hydrated]').waitFor({ state: 'attached', timeout: 15_000 }); };
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await t.test('upload shows a result per file', async () => {
+        await signUpAdmin(page, server.base);
+        await ready();
+        await page.getByLabel('Domain name').fill('alpha.example');
+        await page.getByRole('button', { name: 'Add domain' }).click();
+        await page.getByText('Added alpha.example to Acme.').waitFor();
+        await page.getByRole('link', { name: 'Upload reports' }).click();
+        await page.waitForURL(/\/reports\/upload/);
+        await ready();
+        await page.getByLabel('Report files').setInputFiles([
+          { name: 'rfc.json.gz', mimeType: 'application/gzip', buffer: gzipSync(fixture('good/rfc-shape.json')) },
+          { name: 'mail.eml', mimeType: 'message/rfc822', buffer: reportMail(fixture('good/no-timezone.json')) },
+          { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a report') },
+        ]);
+        await page.getByRole('button', { name: 'Upload' }).click();
+        const result = page.getByTestId('upload-report');
+        await result.waitFor();
+        assert.match(await result.locator('strong').textContent(), /2 stored, 0 already stored, 1 failed\./);
+        const rows = result.locator('tbody tr');
+        assert.equal(await rows.count(), 3);
+        assert.match(await rows.nth(0).textContent(), /rfc\.json\.gz.*stored.*Example Sender Inc\., report 2026-11-20T00:00:00Z_alpha\.example → alpha\.example/);
+        assert.match(await rows.nth(1).textContent(), /mail\.eml: sender\.example!alpha\.example!1!2!x\.json\.gz.*stored.*Big Mail Corporation/);
+        assert.match(await rows.nth(2).textContent(), /notes\.txt.*failed.*not a report/);
+      });
+
+      await t.test('the same report POSTed by a sender is a duplicate', async () => {
+        const res = await fetch(server.base + '/tlsrpt', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/tlsrpt+gzip' },
+          body: gzipSync(fixture('good/rfc-shape.json')),
+        });
+        assert.equal(res.status, 200);
+        assert.equal((await res.json()).status, 'duplicate');
+        const fresh = await fetch(server.base + '/tlsrpt', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/tlsrpt+json' },
+          body: fixture('good/mx-host-string.json'),
+        });
+        assert.equal(fresh.status, 201);
+      });
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  });
+}
