@@ -59,6 +59,28 @@ pub enum Flash {
     Uploaded(UploadReport),
 }
 
+/// A domain's stored TLS-RPT reports: totals and the most recent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportsView {
+    pub domain: String,
+    pub reports: i64,
+    pub successful: i64,
+    pub failed: i64,
+    pub recent: Vec<ReportSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSummary {
+    pub organization: String,
+    pub report_id: String,
+    pub start_at: i64,
+    pub end_at: i64,
+    pub successful: i64,
+    pub failed: i64,
+    pub channel: String,
+    pub received_at: i64,
+}
+
 /// What became of each report in an upload.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadReport {

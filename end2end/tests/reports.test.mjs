@@ -55,6 +55,11 @@ for (const js of [true, false]) {
         assert.match(await rows.nth(0).textContent(), /rfc\.json\.gz.*stored.*Example Sender Inc\., report 2026-11-20T00:00:00Z_alpha\.example → alpha\.example/);
         assert.match(await rows.nth(1).textContent(), /mail\.eml: sender\.example!alpha\.example!1!2!x\.json\.gz.*stored.*Big Mail Corporation/);
         assert.match(await rows.nth(2).textContent(), /notes\.txt.*failed.*not a report/);
+        await page.goto(server.base + '/domains/alpha.example');
+        await ready();
+        assert.equal((await page.getByTestId('reports-count').textContent()).trim(), '2');
+        assert.equal((await page.getByTestId('reports-failed').textContent()).trim(), '303');
+        assert.equal(await page.getByTestId('reports-recent').locator('tbody tr').count(), 2);
       });
 
       await t.test('the same report POSTed by a sender is a duplicate', async () => {

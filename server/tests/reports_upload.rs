@@ -130,6 +130,28 @@ async fn uploads(kind: Kind) {
         .unwrap();
     assert!(listed.iter().all(|r| r.channel == "upload"));
 
+    // The domain page lists them, with the totals the store holds.
+    let page = body_text(app.send(browser.get("/domains/alpha.example")).await).await;
+    assert!(page.contains("data-testid=\"reports-section\""), "{page}");
+    assert!(
+        page.contains(&format!(
+            "<dd data-testid=\"reports-count\">{}</dd>",
+            alpha_totals.reports
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "<dd data-testid=\"reports-failed\">{}</dd>",
+            alpha_totals.failed
+        )),
+        "{page}"
+    );
+    assert!(page.contains("Big Mail Corporation"), "{page}");
+    let beta_browser = app.browser(&stranger).await;
+    let page = body_text(app.send(beta_browser.get("/domains/beta.example")).await).await;
+    assert!(page.contains("data-testid=\"reports-empty\""), "{page}");
+
     // Uploading the same file again reports it as already stored.
     let res = app.send(multipart(&browser, &browser.csrf, "alpha", &files[..1])).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);

@@ -7,10 +7,12 @@ mod dns;
 mod domains;
 mod orgs;
 mod policy;
+mod reports;
 mod session;
 
 pub use dns::*;
 pub use domains::*;
 pub use orgs::*;
 pub use policy::*;
+pub use reports::*;
 pub use session::*;

@@ -1,5 +1,6 @@
 use super::domain_dns::DnsSection;
-use crate::api::{get_dns, get_domain, get_policy, load_page, CheckDnsNow, DeleteDomain};
+use super::domain_reports::ReportsSection;
+use crate::api::{get_dns, get_domain, get_policy, get_reports, load_page, CheckDnsNow, DeleteDomain};
 use crate::components::{form_error, DnsStatusBadge, ErrorPanel, Layout, Loading, ModeBadge};
 use crate::dto::{format_time, PolicyOverview};
 use crate::islands::DeleteDomainButton;
@@ -20,6 +21,7 @@ pub fn DomainPage() -> impl IntoView {
                 let detail = get_domain(name.clone()).await;
                 let policy = get_policy(name.clone()).await.ok();
                 let dns = get_dns(name.clone()).await.ok();
+                let reports = get_reports(name.clone()).await.ok();
                 let title = name.clone();
                 view! {
                     <Layout ctx=ctx.clone() title=title>
@@ -42,6 +44,7 @@ pub fn DomainPage() -> impl IntoView {
                                     </dl>
                                     {policy.clone().map(|o| view! { <PolicySection o=o can_edit=can_edit/> })}
                                     {dns.clone().map(|v| view! { <DnsSection v=v csrf=ctx.csrf.clone()/> })}
+                                    {reports.clone().map(|v| view! { <ReportsSection v=v org=d.domain.org_slug.clone()/> })}
                                     {can_edit.then(|| view! {
                                         <section class="card danger-zone">
                                             <h2>"Delete"</h2>

@@ -4,6 +4,7 @@
 mod auth;
 mod domain;
 mod domain_dns;
+mod domain_reports;
 mod home;
 mod import;
 mod not_found;

@@ -13,6 +13,7 @@ mod orgs;
 mod password_hash;
 mod policies;
 mod rate_limit;
+mod report_list;
 mod reports;
 mod snapshot;
 mod throttle;
