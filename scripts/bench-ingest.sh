@@ -26,7 +26,7 @@ for line in sys.argv[1:]:
         vals[k] = float(v)
 print()
 for ours, label in (("parse_1core", "Portcullis parse, 1 core"), ("parse_all", "Portcullis parse, all cores"), ("stored", "Portcullis parse + store")):
-    for theirs, tlabel in (("parsedmarc_file", "parse_report_file"), ("parsedmarc_json", "parse_smtp_tls_report_json")):
+    for theirs, tlabel in (("parsedmarc_cli", "command"), ("parsedmarc_file", "parse_report_file"), ("parsedmarc_json", "parse_smtp_tls_report_json")):
         print(f"{label:32} / parsedmarc {tlabel:28} = {vals[ours] / vals[theirs]:7.1f}x")
 print(f"stored: {vals['stored']:.0f} reports/s (target >= 2000)")
 PY
