@@ -46,7 +46,7 @@ fn row_to_check(r: &sqlx::any::AnyRow) -> Result<DnsCheckRow, sqlx::Error> {
 }
 
 impl Store {
-    async fn domain_id_in(&self, access: &OrgAccess, domain: &DomainName) -> Result<i64, StoreError> {
+    pub(crate) async fn domain_id_in(&self, access: &OrgAccess, domain: &DomainName) -> Result<i64, StoreError> {
         Ok(sqlx::query("SELECT id FROM domains WHERE org_id = $1 AND name = $2")
             .bind(access.org_id)
             .bind(domain.as_str())

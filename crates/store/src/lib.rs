@@ -18,6 +18,7 @@ mod orgs;
 mod policies;
 mod sessions;
 mod tlsrpt;
+mod tlsrpt_summary;
 mod tokens;
 mod users;
 
@@ -35,6 +36,7 @@ pub use policies::{PolicyVersion, SaveOutcome, ServedPolicy};
 pub use tlsrpt::{
     FailureRow, IngestOutcome, IngestScope, NewReport, PolicyRow, ReportDetail, ReportRow, ReportTotals, StoredShare,
 };
+pub use tlsrpt_summary::{ReportSummary, SummaryGroup, SummaryRow, NOT_REPORTED};
 pub use tokens::TokenInfo;
 pub use users::User;
 

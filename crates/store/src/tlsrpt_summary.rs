@@ -1,0 +1,176 @@
+//! Aggregates over a domain's reports for a period: session totals from the reports' summaries,
+//! and groups by result type, sending IP or receiving MX (failure details, which carry no
+//! success counts) or by sending organisation and day (report summaries, which do).
+
+use portcullis_domain::{DomainName, Role};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::{OrgAccess, Store, StoreError};
+
+/// The key of failure details that leave the grouped field out.
+pub const NOT_REPORTED: &str = "(not reported)";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SummaryGroup {
+    ResultType,
+    Organization,
+    SendingIp,
+    ReceivingMx,
+    Day,
+}
+
+impl SummaryGroup {
+    pub const ALL: [SummaryGroup; 5] = [
+        Self::ResultType,
+        Self::Organization,
+        Self::SendingIp,
+        Self::ReceivingMx,
+        Self::Day,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ResultType => "result_type",
+            Self::Organization => "organization",
+            Self::SendingIp => "sending_ip",
+            Self::ReceivingMx => "receiving_mx",
+            Self::Day => "day",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryRow {
+    pub key: String,
+    /// `None` where failure details are grouped: they do not break successes down.
+    pub successful: Option<i64>,
+    pub failed: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSummary {
+    pub successful: i64,
+    pub failed: i64,
+    pub groups: Vec<SummaryRow>,
+}
+
+const DAY: i64 = 86_400;
+
+impl Store {
+    /// Reports whose period starts in `[from, to)` (Unix seconds), grouped by `group`. Groups are
+    /// ordered by failed sessions (most first), then key; days in date order, every day of the
+    /// period present (zero when no report covers it).
+    pub async fn tlsrpt_summary(
+        &self,
+        access: &OrgAccess,
+        domain: &DomainName,
+        from: i64,
+        to: i64,
+        group: Option<SummaryGroup>,
+    ) -> Result<ReportSummary, StoreError> {
+        access.require(Role::Viewer)?;
+        let domain_id = self.domain_id_in(access, domain).await?;
+        let totals = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(successful), 0) AS BIGINT) AS successful, \
+             CAST(COALESCE(SUM(failed), 0) AS BIGINT) AS failed FROM tlsrpt_reports \
+             WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3",
+        )
+        .bind(domain_id)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?;
+        let mut summary = ReportSummary {
+            successful: totals.try_get("successful")?,
+            failed: totals.try_get("failed")?,
+            groups: Vec::new(),
+        };
+        let Some(group) = group else {
+            return Ok(summary);
+        };
+        let (sql, with_successful) = match group {
+            SummaryGroup::ResultType => (failure_groups("result_type"), false),
+            SummaryGroup::SendingIp => (failure_groups("sending_ip"), false),
+            SummaryGroup::ReceivingMx => (failure_groups("receiving_mx"), false),
+            SummaryGroup::Organization => (
+                "SELECT organization_name AS key, CAST(SUM(successful) AS BIGINT) AS successful, \
+                 CAST(SUM(failed) AS BIGINT) AS failed FROM tlsrpt_reports \
+                 WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3 \
+                 GROUP BY organization_name"
+                    .to_string(),
+                true,
+            ),
+            SummaryGroup::Day => (
+                "SELECT CAST(start_at / 86400 AS BIGINT) AS day, CAST(SUM(successful) AS BIGINT) AS successful, \
+                 CAST(SUM(failed) AS BIGINT) AS failed FROM tlsrpt_reports \
+                 WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3 GROUP BY day ORDER BY day"
+                    .to_string(),
+                true,
+            ),
+        };
+        let rows = sqlx::query(&sql)
+            .bind(domain_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await?;
+        if group == SummaryGroup::Day {
+            let mut by_day = std::collections::HashMap::new();
+            for r in &rows {
+                let day: i64 = r.try_get("day")?;
+                by_day.insert(
+                    day,
+                    (r.try_get::<i64, _>("successful")?, r.try_get::<i64, _>("failed")?),
+                );
+            }
+            let mut day = from.div_euclid(DAY);
+            while day * DAY < to {
+                let (ok, failed) = by_day.get(&day).copied().unwrap_or((0, 0));
+                summary.groups.push(SummaryRow {
+                    key: day_key(day),
+                    successful: Some(ok),
+                    failed,
+                });
+                day += 1;
+            }
+            return Ok(summary);
+        }
+        for r in &rows {
+            let key: Option<String> = r.try_get("key")?;
+            summary.groups.push(SummaryRow {
+                key: key.unwrap_or_else(|| NOT_REPORTED.to_string()),
+                successful: if with_successful {
+                    Some(r.try_get("successful")?)
+                } else {
+                    None
+                },
+                failed: r.try_get("failed")?,
+            });
+        }
+        // Sorted here, not in SQL: the backends order NULLs and collate text differently.
+        summary
+            .groups
+            .sort_by(|a, b| b.failed.cmp(&a.failed).then_with(|| a.key.cmp(&b.key)));
+        Ok(summary)
+    }
+}
+
+fn failure_groups(column: &str) -> String {
+    format!(
+        "SELECT {column} AS key, CAST(SUM(failed) AS BIGINT) AS failed FROM tlsrpt_failures \
+         WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3 \
+         GROUP BY {column}"
+    )
+}
+
+fn day_key(day: i64) -> String {
+    chrono::DateTime::from_timestamp(day * DAY, 0)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}

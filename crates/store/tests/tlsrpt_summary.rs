@@ -1,0 +1,188 @@
+//! Report aggregates on SQLite and PostgreSQL against numbers worked out by hand from the
+//! fixtures (see the comments), including the period boundaries and tenant isolation.
+
+use std::path::Path;
+
+use chrono::{TimeZone, Utc};
+use portcullis_domain::tlsrpt::parse_report;
+use portcullis_domain::{DomainName, OrgName};
+use portcullis_store::testing::{Kind, TestDb};
+use portcullis_store::{IngestScope, NewReport, StoreError, SummaryGroup, NOT_REPORTED};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/tlsrpt")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn day(d: u32) -> i64 {
+    Utc.with_ymd_and_hms(2026, 11, d, 0, 0, 0).unwrap().timestamp()
+}
+
+fn groups(summary: &portcullis_store::ReportSummary) -> Vec<(&str, Option<i64>, i64)> {
+    summary
+        .groups
+        .iter()
+        .map(|g| (g.key.as_str(), g.successful, g.failed))
+        .collect()
+}
+
+async fn aggregates(kind: Kind) {
+    let db = TestDb::new(kind).await;
+    let s = &db.store;
+    let name = OrgName::parse("Alpha").unwrap();
+    s.create_org(&name, &name.slug().unwrap(), None).await.unwrap();
+    let alpha = s.operator_access(&name.slug().unwrap()).await.unwrap().unwrap();
+    let other = OrgName::parse("Beta").unwrap();
+    s.create_org(&other, &other.slug().unwrap(), None).await.unwrap();
+    let beta = s.operator_access(&other.slug().unwrap()).await.unwrap().unwrap();
+    let domain = DomainName::parse("alpha.example").unwrap();
+    s.add_domain(&alpha, &domain).await.unwrap();
+    s.add_domain(&beta, &DomainName::parse("beta.example").unwrap())
+        .await
+        .unwrap();
+
+    // Periods (UTC): rfc-shape 20 Nov, no-timezone 21, mx-host-string 22, contact-null 23,
+    // unknown-types 24 (23:00 UTC: 25 Nov at +01:00), two-domains 26.
+    let files = [
+        "good/rfc-shape.json",
+        "good/no-timezone.json",
+        "good/mx-host-string.json",
+        "good/contact-null-no-ips.json",
+        "good/unknown-types-and-extras.json",
+        "good/two-domains.json",
+    ];
+    let reports: Vec<_> = files.iter().map(|f| parse_report(&fixture(f)).unwrap()).collect();
+    let news: Vec<NewReport> = reports
+        .iter()
+        .map(|report| NewReport {
+            report,
+            raw_gzip: b"",
+            channel: "import",
+            submitter: None,
+            hint_domain: None,
+            received_at: 0,
+        })
+        .collect();
+    s.ingest_reports(IngestScope::Platform, &news).await.unwrap();
+
+    let week = |g| s.tlsrpt_summary(&alpha, &domain, day(20), day(27), g);
+    // Successful: 5326 + 40 + 7 + 0 + (9 + 1) + 10; failed: 303 + 0 + 1 + 2 + 4 + 1.
+    let totals = week(None).await.unwrap();
+    assert_eq!((totals.successful, totals.failed, totals.groups.len()), (5393, 311, 0));
+
+    let by_type = week(Some(SummaryGroup::ResultType)).await.unwrap();
+    assert_eq!(
+        groups(&by_type),
+        [
+            ("starttls-not-supported", None, 200),
+            ("certificate-expired", None, 100),
+            ("quantum-handshake-failure", None, 4),
+            ("sts-policy-fetch-error", None, 3), // 1 (mx-host-string) + 2 (contact-null)
+            ("validation-failure", None, 3),
+            ("certificate-host-mismatch", None, 1),
+        ]
+    );
+    assert_eq!((by_type.successful, by_type.failed), (5393, 311));
+
+    let by_org = week(Some(SummaryGroup::Organization)).await.unwrap();
+    assert_eq!(
+        groups(&by_org),
+        [
+            ("Example Sender Inc.", Some(5336), 304), // rfc-shape + two-domains' alpha policy
+            ("Future Sender", Some(10), 4),
+            ("Terse Sender", Some(0), 2),
+            ("Legacy Sender", Some(7), 1),
+            ("Big Mail Corporation", Some(40), 0),
+        ]
+    );
+
+    let by_ip = week(Some(SummaryGroup::SendingIp)).await.unwrap();
+    assert_eq!(
+        groups(&by_ip),
+        [
+            ("198.51.100.62", None, 200),
+            ("2001:db8:abcd:12::1", None, 100),
+            ("192.0.2.7", None, 4),
+            (NOT_REPORTED, None, 3),
+            ("198.51.100.8", None, 3),
+            ("192.0.2.1", None, 1),
+        ]
+    );
+
+    let by_mx = week(Some(SummaryGroup::ReceivingMx)).await.unwrap();
+    assert_eq!(
+        groups(&by_mx),
+        [
+            ("b.mx.alpha.example", None, 200),
+            ("mx1.alpha.example", None, 105), // 100 + 4 + 1
+            (NOT_REPORTED, None, 6),          // 3 (validation-failure) + 1 + 2
+        ]
+    );
+
+    let by_day = week(Some(SummaryGroup::Day)).await.unwrap();
+    assert_eq!(
+        groups(&by_day),
+        [
+            ("2026-11-20", Some(5326), 303),
+            ("2026-11-21", Some(40), 0),
+            ("2026-11-22", Some(7), 1),
+            ("2026-11-23", Some(0), 2),
+            ("2026-11-24", Some(10), 4),
+            ("2026-11-25", Some(0), 0),
+            ("2026-11-26", Some(10), 1),
+        ]
+    );
+    // Every chart's numbers add up to the totals.
+    assert_eq!(by_day.groups.iter().map(|g| g.failed).sum::<i64>(), by_day.failed);
+    assert_eq!(
+        by_org.groups.iter().map(|g| g.successful.unwrap()).sum::<i64>(),
+        by_org.successful
+    );
+
+    // The period is [from, to): 21 and 22 November only.
+    let two_days = s
+        .tlsrpt_summary(&alpha, &domain, day(21), day(23), Some(SummaryGroup::ResultType))
+        .await
+        .unwrap();
+    assert_eq!((two_days.successful, two_days.failed), (47, 1));
+    assert_eq!(groups(&two_days), [("sts-policy-fetch-error", None, 1)]);
+    let empty = s
+        .tlsrpt_summary(&alpha, &domain, day(1), day(3), Some(SummaryGroup::Day))
+        .await
+        .unwrap();
+    assert_eq!((empty.successful, empty.failed), (0, 0));
+    assert_eq!(groups(&empty), [("2026-11-01", Some(0), 0), ("2026-11-02", Some(0), 0)]);
+
+    // Another organisation sees nothing of it.
+    assert!(matches!(
+        s.tlsrpt_summary(&beta, &domain, day(20), day(27), None).await,
+        Err(StoreError::NotFound)
+    ));
+    let beta_own = s
+        .tlsrpt_summary(
+            &beta,
+            &DomainName::parse("beta.example").unwrap(),
+            day(20),
+            day(27),
+            Some(SummaryGroup::ResultType),
+        )
+        .await
+        .unwrap();
+    assert_eq!((beta_own.successful, beta_own.failed), (20, 2));
+    assert_eq!(groups(&beta_own), [("certificate-not-trusted", None, 2)]);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn aggregates_sqlite() {
+    aggregates(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn aggregates_postgres() {
+    aggregates(Kind::Postgres).await;
+}
