@@ -7,6 +7,7 @@ mod domains;
 mod error;
 mod openapi;
 mod policy;
+mod reports;
 
 pub use error::ApiError;
 
@@ -27,6 +28,7 @@ pub fn router(state: ServerState) -> Router<ServerState> {
         .route("/domains/{name}/policy/mx", get(policy::from_mx))
         .route("/domains/{name}/dns", get(dns::show))
         .route("/domains/{name}/dns/check", axum::routing::post(dns::check))
+        .route("/domains/{name}/tlsrpt/summary", get(reports::summary))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

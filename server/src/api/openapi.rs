@@ -134,6 +134,23 @@ pub fn spec() -> Value {
                         "503": err("DNS unavailable")
                     }
                 }
+            },
+            "/domains/{name}/tlsrpt/summary": {
+                "get": {
+                    "summary": "TLS-RPT session totals for a period, grouped",
+                    "parameters": [
+                        name_param,
+                        {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "First day (UTC), default 29 days before `to`"},
+                        {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "Last day (UTC, included), default today"},
+                        {"name": "group_by", "in": "query", "schema": {"type": "string", "enum": ["result_type", "organization", "sending_ip", "receiving_mx", "day"]}},
+                        {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}
+                    ],
+                    "responses": {
+                        "200": {"description": "`{domain, from, to, group_by, successful, failed, groups: [{key, successful (null for failure-detail groups), failed}]}`, or CSV `key,successful,failed`"},
+                        "404": err("Not in this organisation"),
+                        "422": err("Bad date, period or group")
+                    }
+                }
             }
         },
         "components": {

@@ -1,0 +1,105 @@
+//! What users read of a domain's stored reports: totals, the most recent reports, and session
+//! summaries over a period grouped by result type, organisation, sending IP, receiving MX or day.
+
+use chrono::{NaiveDate, Utc};
+use portcullis_store::{OrgAccess, ReportRow, ReportSummary, ReportTotals, SummaryGroup};
+use serde::{Deserialize, Serialize};
+
+use crate::policies::name_of;
+use crate::{ServiceError, Services};
+
+impl Services {
+    /// Totals over the domain's reports and the `limit` most recent, newest period first.
+    pub async fn recent_reports(
+        &self,
+        access: &OrgAccess,
+        raw: &str,
+        limit: i64,
+    ) -> Result<(ReportTotals, Vec<ReportRow>), ServiceError> {
+        let domain = name_of(raw)?;
+        let totals = self.store.tlsrpt_totals(access, &domain).await?;
+        let recent = self.store.tlsrpt_reports(access, &domain, limit, 0).await?;
+        Ok((totals, recent))
+    }
+}
+
+/// Longest period a summary covers.
+pub const MAX_SUMMARY_DAYS: i64 = 400;
+/// The period when none is given: the last 30 days, today included.
+pub const DEFAULT_SUMMARY_DAYS: i64 = 30;
+
+/// A summary request as it arrives (query string, form): dates as `YYYY-MM-DD`, both included.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct SummaryQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub group_by: Option<String>,
+}
+
+/// A summary with the period and grouping it was computed for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub from: String,
+    pub to: String,
+    pub group_by: Option<SummaryGroup>,
+    #[serde(flatten)]
+    pub summary: ReportSummary,
+}
+
+fn date(field: &'static str, text: &str) -> Result<NaiveDate, ServiceError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| ServiceError::invalid(field, format!("{text:?} is not a date: use YYYY-MM-DD")))
+}
+
+impl Services {
+    /// Session totals for the period, grouped as asked.
+    pub async fn report_summary(
+        &self,
+        access: &OrgAccess,
+        raw: &str,
+        query: &SummaryQuery,
+    ) -> Result<Summary, ServiceError> {
+        let domain = name_of(raw)?;
+        let group_by = match query.group_by.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
+            None => None,
+            Some(g) => Some(SummaryGroup::parse(g).ok_or_else(|| {
+                let known: Vec<&str> = SummaryGroup::ALL.iter().map(|g| g.as_str()).collect();
+                ServiceError::invalid("group_by", format!("{g:?} is not one of {}", known.join(", ")))
+            })?),
+        };
+        let to = match query.to.as_deref().filter(|t| !t.trim().is_empty()) {
+            Some(t) => date("to", t)?,
+            None => Utc::now().date_naive(),
+        };
+        let from = match query.from.as_deref().filter(|t| !t.trim().is_empty()) {
+            Some(f) => date("from", f)?,
+            None => to - chrono::Days::new(DEFAULT_SUMMARY_DAYS as u64 - 1),
+        };
+        if from > to {
+            return Err(ServiceError::invalid("from", format!("{from} is after {to}")));
+        }
+        if (to - from).num_days() + 1 > MAX_SUMMARY_DAYS {
+            return Err(ServiceError::invalid(
+                "to",
+                format!("a summary covers at most {MAX_SUMMARY_DAYS} days"),
+            ));
+        }
+        let start = from
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc()
+            .timestamp();
+        let end = (to + chrono::Days::new(1))
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc()
+            .timestamp();
+        let summary = self.store.tlsrpt_summary(access, &domain, start, end, group_by).await?;
+        Ok(Summary {
+            from: from.to_string(),
+            to: to.to_string(),
+            group_by,
+            summary,
+        })
+    }
+}

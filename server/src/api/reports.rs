@@ -1,0 +1,111 @@
+//! `GET /api/v1/domains/{name}/tlsrpt/summary?from&to&group_by[&format=csv]`: session totals for a
+//! period and their breakdown, as JSON or CSV.
+
+use std::collections::HashMap;
+
+use super::auth::TokenAccess;
+use super::ApiError;
+use crate::ServerState;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use portcullis_service::{ServiceError, Summary, SummaryQuery};
+use serde_json::json;
+
+pub async fn summary(
+    State(state): State<ServerState>,
+    TokenAccess(access): TokenAccess,
+    Path(name): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let query = SummaryQuery {
+        from: params.get("from").cloned(),
+        to: params.get("to").cloned(),
+        group_by: params.get("group_by").cloned(),
+    };
+    let csv = match params.get("format").map(String::as_str) {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => return Err(ApiError::Unprocessable(format!("format: {other:?} is not json or csv"))),
+    };
+    let summary = state
+        .app
+        .services
+        .report_summary(&access, &name, &query)
+        .await
+        .map_err(|e| match e {
+            ServiceError::NotFound => ApiError::NotFound(format!("no domain {name} in this organisation")),
+            other => other.into(),
+        })?;
+    if csv {
+        let group = summary.group_by.map(|g| g.as_str()).unwrap_or("total");
+        let filename = format!("{name}-tlsrpt-{group}-{}-{}.csv", summary.from, summary.to);
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{filename}\""),
+                ),
+            ],
+            to_csv(&summary),
+        )
+            .into_response());
+    }
+    Ok(Json(json!({
+        "domain": name,
+        "from": summary.from,
+        "to": summary.to,
+        "group_by": summary.group_by,
+        "successful": summary.summary.successful,
+        "failed": summary.summary.failed,
+        "groups": summary.summary.groups,
+    }))
+    .into_response())
+}
+
+/// `key,successful,failed`, one line per group (or a single `total` line without grouping).
+pub fn to_csv(summary: &Summary) -> String {
+    let mut out = String::from("key,successful,failed\r\n");
+    if summary.group_by.is_none() {
+        out.push_str(&format!(
+            "total,{},{}\r\n",
+            summary.summary.successful, summary.summary.failed
+        ));
+        return out;
+    }
+    for g in &summary.summary.groups {
+        let ok = g.successful.map(|n| n.to_string()).unwrap_or_default();
+        out.push_str(&format!("{},{ok},{}\r\n", csv_field(&g.key), g.failed));
+    }
+    out
+}
+
+/// Quoted when needed; text a spreadsheet would run as a formula gets a leading apostrophe
+/// (keys such as organisation names come from report senders).
+fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(csv_field("Google Inc."), "Google Inc.");
+        assert_eq!(csv_field("Acme, Inc."), "\"Acme, Inc.\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+    }
+}
