@@ -81,6 +81,62 @@ pub struct ReportSummary {
     pub received_at: i64,
 }
 
+/// The report overview of a domain for one period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportOverviewView {
+    pub domain: String,
+    pub org_slug: String,
+    pub from: String,
+    pub to: String,
+    pub days: i64,
+    pub current: PeriodTotals,
+    pub previous: PeriodTotals,
+    pub by_category: Vec<ResultCategoryView>,
+    pub by_organization: Vec<GroupView>,
+    pub by_sending_ip: Vec<GroupView>,
+    pub by_receiving_mx: Vec<GroupView>,
+    pub by_day: Vec<GroupView>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodTotals {
+    pub successful: i64,
+    pub failed: i64,
+    pub reports: i64,
+    pub organizations: i64,
+}
+
+impl PeriodTotals {
+    /// Failed sessions as a share of all, when there were any.
+    pub fn failure_rate(&self) -> Option<f64> {
+        let total = self.successful + self.failed;
+        (total > 0).then(|| self.failed as f64 / total as f64)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupView {
+    pub key: String,
+    pub successful: Option<i64>,
+    pub failed: i64,
+}
+
+/// Failures of one category (negotiation, MTA-STS, DANE), each result type explained.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultCategoryView {
+    pub label: String,
+    pub failed: i64,
+    pub results: Vec<ResultView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultView {
+    pub result_type: String,
+    pub failed: i64,
+    pub meaning: String,
+    pub fix: String,
+}
+
 /// What became of each report in an upload.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadReport {

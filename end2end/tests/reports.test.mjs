@@ -60,6 +60,16 @@ for (const js of [true, false]) {
         assert.equal((await page.getByTestId('reports-count').textContent()).trim(), '2');
         assert.equal((await page.getByTestId('reports-failed').textContent()).trim(), '303');
         assert.equal(await page.getByTestId('reports-recent').locator('tbody tr').count(), 2);
+        await page.getByRole('link', { name: 'All reports: failures by result, sender and MX' }).click();
+        await page.waitForURL(/\/domains\/alpha\.example\/reports$/);
+        await page.getByLabel('From').fill('2026-11-20');
+        await page.getByLabel('To').fill('2026-11-21');
+        await page.getByRole('button', { name: 'Show' }).click();
+        await page.waitForURL(/from=2026-11-20&to=2026-11-21/);
+        assert.equal((await page.getByTestId('total-failed').textContent()).trim(), '303');
+        assert.equal((await page.getByTestId('total-successful').textContent()).trim(), '5366');
+        assert.match(await page.locator('[data-result="starttls-not-supported"]').textContent(), /200/);
+        assert.match(await page.getByTestId('by-day').locator('[data-key="2026-11-21"]').textContent(), /40\s*0/);
       });
 
       await t.test('the same report POSTed by a sender is a duplicate', async () => {

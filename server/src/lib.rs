@@ -12,6 +12,7 @@ pub mod import;
 mod metrics;
 mod middleware;
 pub mod policy_host;
+mod report_export;
 pub mod report_http;
 mod report_upload;
 mod router;

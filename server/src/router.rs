@@ -1,6 +1,6 @@
 use crate::acme::HttpChallenges;
 use crate::metrics::Metrics;
-use crate::{api, middleware, policy_host, report_http, report_upload};
+use crate::{api, middleware, policy_host, report_export, report_http, report_upload};
 use app::ssr::AppState;
 use app::{shell, App};
 use axum::extract::{FromRef, State};
@@ -81,6 +81,7 @@ pub fn build_router(state: ServerState) -> Router {
         .route("/.well-known/acme-challenge/{token}", get(acme_challenge))
         .nest("/api/v1", api::router(state.clone()))
         .route(&state.report_path, post(report_http::receive))
+        .route("/domains/{name}/reports/export.csv", get(report_export::csv))
         .route(
             app::pages::UPLOAD_ACTION,
             post(report_upload::upload).layer(axum::extract::DefaultBodyLimit::max(

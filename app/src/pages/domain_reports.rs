@@ -5,6 +5,7 @@ use leptos::prelude::*;
 #[component]
 pub fn ReportsSection(v: ReportsView, org: String) -> impl IntoView {
     let upload = format!("/reports/upload?org={org}");
+    let all = format!("/domains/{}/reports", v.domain);
     let total = v.successful + v.failed;
     view! {
         <section class="card" id="reports" data-testid="reports-section">
@@ -43,7 +44,7 @@ pub fn ReportsSection(v: ReportsView, org: String) -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                    <p><a href=upload>"Upload more reports"</a></p>
+                    <p><a href=all>"All reports: failures by result, sender and MX"</a>" · "<a href=upload>"Upload more reports"</a></p>
                 }.into_any()
             }}
         </section>

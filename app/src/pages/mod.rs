@@ -10,6 +10,7 @@ mod import;
 mod not_found;
 mod orgs;
 mod policy;
+mod reports;
 mod upload;
 
 pub use auth::{AccountPage, LoginPage, SetupPage};
@@ -19,4 +20,5 @@ pub use import::ImportPage;
 pub use not_found::NotFoundPage;
 pub use orgs::{OrgPage, OrgsPage};
 pub use policy::{PolicyEditPage, PolicyVersionPage};
+pub use reports::ReportsPage;
 pub use upload::{UploadReportsPage, UPLOAD_ACTION};

@@ -103,3 +103,77 @@ impl Services {
         })
     }
 }
+
+/// Everything the report overview page shows for one period, with the previous period's totals
+/// for comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportOverview {
+    pub summary: Summary,
+    /// The same number of days just before `from`.
+    pub previous: ReportSummary,
+    pub by_result: Vec<portcullis_store::SummaryRow>,
+    pub by_organization: Vec<portcullis_store::SummaryRow>,
+    pub by_sending_ip: Vec<portcullis_store::SummaryRow>,
+    pub by_receiving_mx: Vec<portcullis_store::SummaryRow>,
+    pub by_day: Vec<portcullis_store::SummaryRow>,
+}
+
+impl Services {
+    pub async fn report_overview(
+        &self,
+        access: &OrgAccess,
+        raw: &str,
+        from: Option<String>,
+        to: Option<String>,
+        days: Option<i64>,
+    ) -> Result<ReportOverview, ServiceError> {
+        // A preset ("last N days") ends today, or on `to` when given.
+        let from = match (from.filter(|f| !f.trim().is_empty()), days) {
+            (Some(f), _) => Some(f),
+            (None, Some(n)) if (1..=MAX_SUMMARY_DAYS).contains(&n) => {
+                let end = match to.as_deref().filter(|t| !t.trim().is_empty()) {
+                    Some(t) => date("to", t)?,
+                    None => Utc::now().date_naive(),
+                };
+                Some((end - chrono::Days::new(n as u64 - 1)).to_string())
+            }
+            (None, Some(n)) => {
+                return Err(ServiceError::invalid(
+                    "days",
+                    format!("{n} is not between 1 and {MAX_SUMMARY_DAYS}"),
+                ))
+            }
+            (None, None) => None,
+        };
+        let query = |group: Option<&str>| SummaryQuery {
+            from: from.clone(),
+            to: to.clone(),
+            group_by: group.map(str::to_string),
+        };
+        let summary = self.report_summary(access, raw, &query(None)).await?;
+        let groups = |s: Summary| s.summary.groups;
+        let by_result = groups(self.report_summary(access, raw, &query(Some("result_type"))).await?);
+        let by_organization = groups(self.report_summary(access, raw, &query(Some("organization"))).await?);
+        let by_sending_ip = groups(self.report_summary(access, raw, &query(Some("sending_ip"))).await?);
+        let by_receiving_mx = groups(self.report_summary(access, raw, &query(Some("receiving_mx"))).await?);
+        let by_day = groups(self.report_summary(access, raw, &query(Some("day"))).await?);
+        let first = date("from", &summary.from)?;
+        let last = date("to", &summary.to)?;
+        let days = (last - first).num_days() + 1;
+        let previous_query = SummaryQuery {
+            from: Some((first - chrono::Days::new(days as u64)).to_string()),
+            to: Some((first - chrono::Days::new(1)).to_string()),
+            group_by: None,
+        };
+        let previous = self.report_summary(access, raw, &previous_query).await?.summary;
+        Ok(ReportOverview {
+            summary,
+            previous,
+            by_result,
+            by_organization,
+            by_sending_ip,
+            by_receiving_mx,
+            by_day,
+        })
+    }
+}

@@ -57,6 +57,9 @@ pub struct SummaryRow {
 pub struct ReportSummary {
     pub successful: i64,
     pub failed: i64,
+    /// Reports in the period, and the distinct organisations that sent them.
+    pub reports: i64,
+    pub organizations: i64,
     pub groups: Vec<SummaryRow>,
 }
 
@@ -78,7 +81,8 @@ impl Store {
         let domain_id = self.domain_id_in(access, domain).await?;
         let totals = sqlx::query(
             "SELECT CAST(COALESCE(SUM(successful), 0) AS BIGINT) AS successful, \
-             CAST(COALESCE(SUM(failed), 0) AS BIGINT) AS failed FROM tlsrpt_reports \
+             CAST(COALESCE(SUM(failed), 0) AS BIGINT) AS failed, COUNT(*) AS reports, \
+             COUNT(DISTINCT organization_name) AS organizations FROM tlsrpt_reports \
              WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3",
         )
         .bind(domain_id)
@@ -89,6 +93,8 @@ impl Store {
         let mut summary = ReportSummary {
             successful: totals.try_get("successful")?,
             failed: totals.try_get("failed")?,
+            reports: totals.try_get("reports")?,
+            organizations: totals.try_get("organizations")?,
             groups: Vec::new(),
         };
         let Some(group) = group else {

@@ -73,6 +73,7 @@ async fn aggregates(kind: Kind) {
     // Successful: 5326 + 40 + 7 + 0 + (9 + 1) + 10; failed: 303 + 0 + 1 + 2 + 4 + 1.
     let totals = week(None).await.unwrap();
     assert_eq!((totals.successful, totals.failed, totals.groups.len()), (5393, 311, 0));
+    assert_eq!((totals.reports, totals.organizations), (6, 5));
 
     let by_type = week(Some(SummaryGroup::ResultType)).await.unwrap();
     assert_eq!(

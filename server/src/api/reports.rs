@@ -60,6 +60,8 @@ pub async fn summary(
         "group_by": summary.group_by,
         "successful": summary.summary.successful,
         "failed": summary.summary.failed,
+        "reports": summary.summary.reports,
+        "organizations": summary.summary.organizations,
         "groups": summary.summary.groups,
     }))
     .into_response())

@@ -3,6 +3,7 @@
 
 mod attribution;
 mod error;
+mod explain;
 mod filename;
 mod lenient;
 mod model;
@@ -13,6 +14,7 @@ mod structure;
 
 pub use attribution::{split_by_domain, DomainShare};
 pub use error::{ReportError, ReportErrorCode};
+pub use explain::ResultCategory;
 pub use filename::{parse_report_filename, FilenameHint};
 pub use lenient::{parse_datetime, MAX_COUNT};
 pub use model::{

@@ -1,0 +1,180 @@
+use crate::api::{get_report_overview, load_page};
+use crate::components::{ErrorPanel, Layout, Loading};
+use crate::dto::{GroupView, PeriodTotals, ReportOverviewView};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// The preset periods, in days.
+const PRESETS: [i64; 3] = [7, 30, 90];
+
+/// A domain's TLS-RPT reports for a period: totals and what changed since the period before,
+/// failures by result type (explained), by sending organisation, sending IP and receiving MX,
+/// and per day. Filters live in the URL, so every view can be bookmarked and works without JS.
+#[component]
+pub fn ReportsPage() -> impl IntoView {
+    let name = use_params_map().get_untracked().get("name").unwrap_or_default();
+    let query = use_query_map().get_untracked();
+    let from = query.get("from").filter(|v| !v.is_empty());
+    let to = query.get("to").filter(|v| !v.is_empty());
+    let days = query.get("days").and_then(|d| d.parse::<i64>().ok());
+    let days = if from.is_none() && days.is_none() {
+        Some(30)
+    } else {
+        days
+    };
+    view! {
+        <Suspense fallback=Loading>
+            {Suspend::new(async move {
+                let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
+                let overview = get_report_overview(name.clone(), from.clone(), to.clone(), if from.is_some() { None } else { days }).await;
+                view! {
+                    <Layout ctx=ctx.clone() title=format!("Reports · {name}")>
+                        <nav class="crumbs" aria-label="Breadcrumb"><a href=format!("/domains/{name}")>{name.clone()}</a>" / "</nav>
+                        <h1>"TLS-RPT reports"</h1>
+                        {match overview {
+                            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                            Ok(o) => view! { <Overview o=o days=days.filter(|_| from.is_none())/> }.into_any(),
+                        }}
+                    </Layout>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
+    let base = format!("/domains/{}/reports", o.domain);
+    let export = |group: &str| {
+        format!(
+            "/domains/{}/reports/export.csv?group_by={group}&from={}&to={}",
+            o.domain, o.from, o.to
+        )
+    };
+    view! {
+        <section class="card" data-testid="report-period">
+            <form method="get" action=base.clone() class="row" aria-label="Period">
+                <div role="group" aria-label="Preset periods" class="presets">
+                    {PRESETS.into_iter().map(|n| {
+                        let current = days == Some(n);
+                        view! { <a href=format!("{base}?days={n}") class:current=current aria-current=current.then_some("page")>{format!("Last {n} days")}</a> }
+                    }).collect_view()}
+                </div>
+                <div><label for="from">"From"</label><input id="from" name="from" type="date" value=o.from.clone() required/></div>
+                <div><label for="to">"To"</label><input id="to" name="to" type="date" value=o.to.clone() required/></div>
+                <button type="submit">"Show"</button>
+            </form>
+            <p class="muted">{format!("{} to {} (UTC, {} days), compared with the {} days before.", o.from, o.to, o.days, o.days)}</p>
+        </section>
+        <Totals current=o.current previous=o.previous/>
+        {if o.current.reports == 0 {
+            view! {
+                <section class="card empty" data-testid="reports-none">
+                    <p>"No reports for this period. Senders report once a day for the previous day; check the "<code>"_smtp._tls"</code>" record in the "<a href=format!("/domains/{}#dns", o.domain)>"DNS section"</a>", or "<a href=format!("/reports/upload?org={}", o.org_slug)>"upload reports"</a>" you received elsewhere."</p>
+                </section>
+            }.into_any()
+        } else {
+            view! {
+                <section class="card" data-testid="by-result">
+                    <h2>"Failures by result"</h2>
+                    {if o.by_category.is_empty() {
+                        view! { <p class="ok-note">"No failed sessions in this period."</p> }.into_any()
+                    } else {
+                        o.by_category.into_iter().map(|c| view! {
+                            <h3>{format!("{} · {} failed", c.label, c.failed)}</h3>
+                            <table class="compact">
+                                <thead><tr><th scope="col">"Result"</th><th scope="col" class="num">"Failed sessions"</th><th scope="col">"What it means"</th><th scope="col">"Fix"</th></tr></thead>
+                                <tbody>
+                                    {c.results.into_iter().map(|r| { let key = r.result_type.clone(); view! {
+                                        <tr data-result=key><td><code>{r.result_type}</code></td><td class="num">{r.failed}</td><td>{r.meaning}</td><td>{r.fix}</td></tr>
+                                    }}).collect_view()}
+                                </tbody>
+                            </table>
+                        }).collect_view().into_any()
+                    }}
+                    <p><a href=export("result_type") download>"Download CSV"</a></p>
+                </section>
+                <GroupTable title="By sending organisation" testid="by-organization" key_label="Organisation" rows=o.by_organization csv=export("organization")/>
+                <GroupTable title="Failures by sending IP" testid="by-sending-ip" key_label="Sending MTA" rows=o.by_sending_ip csv=export("sending_ip")/>
+                <GroupTable title="Failures by receiving MX" testid="by-receiving-mx" key_label="Receiving MX" rows=o.by_receiving_mx csv=export("receiving_mx")/>
+                <GroupTable title="Per day" testid="by-day" key_label="Day (UTC)" rows=o.by_day csv=export("day")/>
+            }.into_any()
+        }}
+    }
+}
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map(|r| format!("{:.2} %", r * 100.0))
+        .unwrap_or_else(|| "–".into())
+}
+
+fn change(now: i64, before: i64) -> String {
+    match now - before {
+        0 => "no change".into(),
+        d if d > 0 => format!("+{d}"),
+        d => d.to_string(),
+    }
+}
+
+#[component]
+fn Totals(current: PeriodTotals, previous: PeriodTotals) -> impl IntoView {
+    let rate_change = match (current.failure_rate(), previous.failure_rate()) {
+        (Some(now), Some(before)) => format!("{:+.2} points", (now - before) * 100.0),
+        (Some(_), None) => "no sessions before".into(),
+        _ => "–".into(),
+    };
+    view! {
+        <section class="card" data-testid="report-totals">
+            <h2>"Summary"</h2>
+            <table class="compact">
+                <thead><tr><th scope="col"></th><th scope="col" class="num">"This period"</th><th scope="col" class="num">"Period before"</th><th scope="col" class="num">"Change"</th></tr></thead>
+                <tbody>
+                    <tr><th scope="row">"Successful sessions"</th><td class="num" data-testid="total-successful">{current.successful}</td><td class="num">{previous.successful}</td><td class="num">{change(current.successful, previous.successful)}</td></tr>
+                    <tr><th scope="row">"Failed sessions"</th><td class="num" data-testid="total-failed">{current.failed}</td><td class="num">{previous.failed}</td><td class="num">{change(current.failed, previous.failed)}</td></tr>
+                    <tr><th scope="row">"Failure rate"</th><td class="num" data-testid="failure-rate">{percent(current.failure_rate())}</td><td class="num">{percent(previous.failure_rate())}</td><td class="num">{rate_change}</td></tr>
+                    <tr><th scope="row">"Reports"</th><td class="num" data-testid="total-reports">{current.reports}</td><td class="num">{previous.reports}</td><td class="num">{change(current.reports, previous.reports)}</td></tr>
+                    <tr><th scope="row">"Reporting organisations"</th><td class="num">{current.organizations}</td><td class="num">{previous.organizations}</td><td class="num">{change(current.organizations, previous.organizations)}</td></tr>
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+fn GroupTable(
+    title: &'static str,
+    testid: &'static str,
+    key_label: &'static str,
+    rows: Vec<GroupView>,
+    csv: String,
+) -> impl IntoView {
+    let with_successful = rows.iter().any(|r| r.successful.is_some());
+    view! {
+        <section class="card" data-testid=testid>
+            <h2>{title}</h2>
+            {if rows.is_empty() {
+                view! { <p class="ok-note">"No failures in this period."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="compact">
+                        <thead><tr>
+                            <th scope="col">{key_label}</th>
+                            {with_successful.then(|| view! { <th scope="col" class="num">"Successful"</th> })}
+                            <th scope="col" class="num">"Failed"</th>
+                        </tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|r| { let key = r.key.clone(); view! {
+                                <tr data-key=key>
+                                    <td>{r.key}</td>
+                                    {with_successful.then(|| view! { <td class="num">{r.successful.unwrap_or(0)}</td> })}
+                                    <td class="num">{r.failed}</td>
+                                </tr>
+                            }}).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            <p><a href=csv download>"Download CSV"</a></p>
+        </section>
+    }
+}

@@ -1,0 +1,61 @@
+//! `GET /domains/{name}/reports/export.csv?group_by&from&to`: the report tables as CSV for a
+//! signed-in member (the API offers the same to tokens).
+
+use app::ssr::RequestInfo;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, Request, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use portcullis_service::{ServiceError, SummaryQuery};
+use std::collections::HashMap;
+
+use crate::ServerState;
+
+pub async fn csv(
+    State(state): State<ServerState>,
+    Path(name): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    req: Request<Body>,
+) -> Response {
+    let Some(user) = req.extensions().get::<RequestInfo>().and_then(|i| i.user.clone()) else {
+        return Redirect::to("/login").into_response();
+    };
+    let services = &state.app.services;
+    let access = match services.domain_for_user(&user, &name).await {
+        Ok((access, _)) => access,
+        Err(e) => return failure(e),
+    };
+    let query = SummaryQuery {
+        from: params.get("from").cloned(),
+        to: params.get("to").cloned(),
+        group_by: params.get("group_by").cloned(),
+    };
+    match services.report_summary(&access, &name, &query).await {
+        Ok(summary) => {
+            let group = summary.group_by.map(|g| g.as_str()).unwrap_or("total");
+            let filename = format!("{name}-tlsrpt-{group}-{}-{}.csv", summary.from, summary.to);
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{filename}\""),
+                    ),
+                ],
+                crate::api::summary_csv(&summary),
+            )
+                .into_response()
+        }
+        Err(e) => failure(e),
+    }
+}
+
+fn failure(e: ServiceError) -> Response {
+    let status = match e {
+        ServiceError::NotFound => StatusCode::NOT_FOUND,
+        ServiceError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Forbidden => StatusCode::FORBIDDEN,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    (status, e.to_string()).into_response()
+}

@@ -1,0 +1,149 @@
+//! The report overview page as a browser without JavaScript sees it, and its CSV downloads: the
+//! numbers equal the API's, the period and previous-period comparison follow the URL, and other
+//! organisations' members cannot read it.
+
+mod common;
+
+use std::path::Path;
+
+use axum::http::{header, StatusCode};
+use common::{api, body_json, body_text, TestApp};
+use portcullis_service::{Channel, ReportInput};
+use portcullis_store::testing::Kind;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/tlsrpt")
+            .join(name),
+    )
+    .unwrap()
+}
+
+async fn pages(kind: Kind) {
+    let app = TestApp::new(kind).await;
+    let owner = app.user("owner@alpha.example", false).await;
+    let alpha = app.org("Alpha", &owner).await;
+    app.services.add_domain(&alpha, "alpha.example").await.unwrap();
+    for file in [
+        "good/rfc-shape.json",
+        "good/no-timezone.json",
+        "good/mx-host-string.json",
+        "good/contact-null-no-ips.json",
+        "good/unknown-types-and-extras.json",
+        "good/two-domains.json",
+    ] {
+        app.services
+            .ingest_report(None, ReportInput::new(fixture(file), Channel::Https))
+            .await
+            .unwrap();
+    }
+    let browser = app.browser(&owner).await;
+    let page = body_text(
+        app.send(browser.get("/domains/alpha.example/reports?from=2026-11-23&to=2026-11-26"))
+            .await,
+    )
+    .await;
+
+    // 23–26 Nov: contact-null (0 / 2), unknown-types (10 / 4, starts 24 Nov 23:00 UTC), two-domains (10 / 1).
+    // The 4 days before (19–22 Nov): rfc-shape (5326 / 303), no-timezone (40 / 0), mx-host-string (7 / 1).
+    assert!(
+        page.contains("<td data-testid=\"total-successful\" class=\"num\">20</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td data-testid=\"total-failed\" class=\"num\">7</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td data-testid=\"total-reports\" class=\"num\">3</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td class=\"num\">5373</td>"),
+        "previous period's successes: {page}"
+    );
+    assert!(page.contains("-5353"), "change in successes: {page}");
+    assert!(page.contains("2026-11-23 to 2026-11-26 (UTC, 4 days), compared with the 4 days before."));
+    // Failures by result, grouped and explained.
+    assert!(page.contains("MTA-STS policy · 2 failed"), "{page}");
+    assert!(page.contains("TLS negotiation · 1 failed"), "{page}");
+    assert!(page.contains("Other · 4 failed"), "{page}");
+    assert!(page.contains("The MX certificate does not name the MX host"), "{page}");
+    // The numbers are the API's.
+    let (token, _) = app.services.create_token(&alpha, "ro", "viewer").await.unwrap();
+    let res = app
+        .send(api(
+            "GET",
+            "/api/v1/domains/alpha.example/tlsrpt/summary?from=2026-11-23&to=2026-11-26&group_by=organization",
+            Some(&token),
+            None,
+        ))
+        .await;
+    let body = body_json(res).await;
+    for g in body["groups"].as_array().unwrap() {
+        let row = format!(
+            "<tr data-key=\"{}\"><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            g["key"].as_str().unwrap(),
+            g["key"].as_str().unwrap(),
+            g["successful"],
+            g["failed"]
+        );
+        assert!(page.contains(&row), "{row} in {page}");
+    }
+
+    // CSV download of a table, for the signed-in member.
+    let res = app
+        .send(
+            browser
+                .get("/domains/alpha.example/reports/export.csv?group_by=receiving_mx&from=2026-11-23&to=2026-11-26"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains("receiving_mx"));
+    assert_eq!(
+        body_text(res).await,
+        "key,successful,failed\r\nmx1.alpha.example,,5\r\n(not reported),,2\r\n"
+    );
+
+    // A preset period, an empty period, a bad date.
+    let page = body_text(app.send(browser.get("/domains/alpha.example/reports?days=7")).await).await;
+    assert!(page.contains("(UTC, 7 days)"), "{page}");
+    let page = body_text(
+        app.send(browser.get("/domains/alpha.example/reports?from=2025-01-01&to=2025-01-31"))
+            .await,
+    )
+    .await;
+    assert!(page.contains("data-testid=\"reports-none\""), "{page}");
+    let page = body_text(
+        app.send(browser.get("/domains/alpha.example/reports?from=yesterday&to=2025-01-31"))
+            .await,
+    )
+    .await;
+    assert!(page.contains("is not a date: use YYYY-MM-DD"), "{page}");
+
+    // Another organisation's member reads nothing.
+    let stranger = app.user("owner@beta.example", false).await;
+    app.org("Beta", &stranger).await;
+    let other = app.browser(&stranger).await;
+    let page = body_text(app.send(other.get("/domains/alpha.example/reports?days=30")).await).await;
+    assert!(!page.contains("total-successful"), "{page}");
+    let res = app
+        .send(other.get("/domains/alpha.example/reports/export.csv?group_by=day"))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn pages_sqlite() {
+    pages(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn pages_postgres() {
+    pages(Kind::Postgres).await;
+}
