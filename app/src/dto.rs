@@ -71,6 +71,7 @@ pub struct ReportsView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportSummary {
+    pub id: i64,
     pub organization: String,
     pub report_id: String,
     pub start_at: i64,
@@ -79,6 +80,53 @@ pub struct ReportSummary {
     pub failed: i64,
     pub channel: String,
     pub received_at: i64,
+}
+
+/// One page of a domain's report list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportListView {
+    pub domain: String,
+    pub reports: Vec<ReportSummary>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub sort: String,
+    pub descending: bool,
+}
+
+/// One report, readable: its facts, policies and failure details, and its JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportDetailView {
+    pub domain: String,
+    pub summary: ReportSummary,
+    pub contact_info: Option<String>,
+    pub submitter: Option<String>,
+    pub policies: Vec<ReportPolicyView>,
+    /// The JSON as the sender wrote it, indented for reading.
+    pub json: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportPolicyView {
+    pub policy_type: String,
+    pub policy_domain: Option<String>,
+    pub policy_string: Vec<String>,
+    pub mx_hosts: Vec<String>,
+    pub successful: i64,
+    pub failed: i64,
+    pub failures: Vec<ReportFailureView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportFailureView {
+    pub result_type: String,
+    pub sending_ip: Option<String>,
+    pub receiving_mx: Option<String>,
+    pub receiving_helo: Option<String>,
+    pub receiving_ip: Option<String>,
+    pub failed: i64,
+    pub reason_code: Option<String>,
+    pub additional_info: Option<String>,
 }
 
 /// The report overview of a domain for one period.

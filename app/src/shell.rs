@@ -45,6 +45,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/domains/:name") view=DomainPage ssr=ssr.clone()/>
                 <Route path=path!("/domains/:name/delete") view=DeleteDomainPage ssr=ssr.clone()/>
                 <Route path=path!("/domains/:name/reports") view=ReportsPage ssr=ssr.clone()/>
+                <Route path=path!("/domains/:name/reports/list") view=ReportListPage ssr=ssr.clone()/>
+                <Route path=path!("/domains/:name/reports/:id") view=ReportDetailPage ssr=ssr.clone()/>
                 <Route path=path!("/domains/:name/policy") view=PolicyEditPage ssr=ssr.clone()/>
                 <Route path=path!("/domains/:name/policy/versions/:id") view=PolicyVersionPage ssr=ssr.clone()/>
                 <Route path=path!("/orgs") view=OrgsPage ssr=ssr.clone()/>

@@ -59,3 +59,47 @@ fn failure(e: ServiceError) -> Response {
     };
     (status, e.to_string()).into_response()
 }
+
+/// `GET /domains/{name}/reports/{id}/report.json`: the report's JSON exactly as the sender wrote it.
+pub async fn raw_json(
+    State(state): State<ServerState>,
+    Path((name, id)): Path<(String, i64)>,
+    req: Request<Body>,
+) -> Response {
+    let Some(user) = req.extensions().get::<RequestInfo>().and_then(|i| i.user.clone()) else {
+        return Redirect::to("/login").into_response();
+    };
+    let services = &state.app.services;
+    let access = match services.domain_for_user(&user, &name).await {
+        Ok((access, _)) => access,
+        Err(e) => return failure(e),
+    };
+    match services.report_detail(&access, &name, id).await {
+        Ok((detail, json)) => {
+            let safe: String = detail
+                .report
+                .report_id
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            (
+                [
+                    (header::CONTENT_TYPE, "application/json".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}-{safe}.json\""),
+                    ),
+                ],
+                json,
+            )
+                .into_response()
+        }
+        Err(e) => failure(e),
+    }
+}

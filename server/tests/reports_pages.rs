@@ -147,3 +147,113 @@ async fn pages_sqlite() {
 async fn pages_postgres() {
     pages(Kind::Postgres).await;
 }
+
+async fn list_and_detail(kind: Kind) {
+    let app = TestApp::new(kind).await;
+    let owner = app.user("owner@alpha.example", false).await;
+    let alpha = app.org("Alpha", &owner).await;
+    app.services.add_domain(&alpha, "alpha.example").await.unwrap();
+    app.services.add_domain(&alpha, "other.example").await.unwrap();
+    let rfc = fixture("good/rfc-shape.json");
+    app.services
+        .ingest_report(None, ReportInput::new(rfc.clone(), Channel::Https))
+        .await
+        .unwrap();
+    // 55 more (one per id), so the list has two pages of 50.
+    let mut template: serde_json::Value = serde_json::from_slice(&fixture("good/no-timezone.json")).unwrap();
+    let inputs = (0..55)
+        .map(|i| {
+            template["report-id"] = format!("bulk-{i:02}").into();
+            ReportInput::new(serde_json::to_vec(&template).unwrap(), Channel::Import)
+        })
+        .collect();
+    assert!(app.services.ingest_batch(None, inputs).await.iter().all(|r| r.is_ok()));
+    let browser = app.browser(&owner).await;
+
+    let page = body_text(
+        app.send(browser.get("/domains/alpha.example/reports/list?sort=failed&dir=desc"))
+            .await,
+    )
+    .await;
+    assert!(page.contains("56 reports · page 1 of 2"), "{page}");
+    assert_eq!(
+        page.matches("<tr><td><a href=\"/domains/alpha.example/reports/")
+            .count(),
+        50
+    );
+    let first_row = page.split("<tbody>").nth(1).unwrap();
+    assert!(first_row.find("Example Sender Inc.").unwrap() < first_row.find("Big Mail Corporation").unwrap());
+    assert!(page.contains("aria-sort=\"descending\""), "{page}");
+    let page2 = body_text(
+        app.send(browser.get("/domains/alpha.example/reports/list?sort=failed&dir=desc&page=2"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        page2
+            .matches("<tr><td><a href=\"/domains/alpha.example/reports/")
+            .count(),
+        6
+    );
+    assert!(page2.contains("rel=\"prev\"") && !page2.contains("rel=\"next\""));
+
+    // The detail page and the JSON exactly as the sender wrote it.
+    let (rows, _) = app
+        .services
+        .store
+        .tlsrpt_report_page(
+            &alpha,
+            &portcullis_domain::DomainName::parse("alpha.example").unwrap(),
+            portcullis_store::ReportSort::Failed,
+            true,
+            1,
+            0,
+        )
+        .await
+        .unwrap();
+    let id = rows[0].id;
+    let page = body_text(
+        app.send(browser.get(&format!("/domains/alpha.example/reports/{id}")))
+            .await,
+    )
+    .await;
+    assert!(page.contains("Report from Example Sender Inc."), "{page}");
+    assert!(page.contains("<code>starttls-not-supported</code>"), "{page}");
+    assert!(page.contains("HELO b.mx.alpha.example"), "{page}");
+    assert!(page.contains("data-testid=\"report-json\""), "{page}");
+    let res = app
+        .send(browser.get(&format!("/domains/alpha.example/reports/{id}/report.json")))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
+    assert_eq!(body_text(res).await.into_bytes(), rfc);
+    // Under another domain's path, or for another organisation, the report does not exist.
+    let res = app
+        .send(browser.get(&format!("/domains/other.example/reports/{id}/report.json")))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let stranger = app.user("owner@beta.example", false).await;
+    app.org("Beta", &stranger).await;
+    let other = app.browser(&stranger).await;
+    let res = app
+        .send(other.get(&format!("/domains/alpha.example/reports/{id}/report.json")))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let page = body_text(
+        app.send(other.get(&format!("/domains/alpha.example/reports/{id}")))
+            .await,
+    )
+    .await;
+    assert!(!page.contains("Report from"), "{page}");
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn list_and_detail_sqlite() {
+    list_and_detail(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn list_and_detail_postgres() {
+    list_and_detail(Kind::Postgres).await;
+}

@@ -26,6 +26,7 @@ pub async fn get_reports(name: String) -> Result<ReportsView, AppError> {
         recent: recent
             .into_iter()
             .map(|r| ReportSummary {
+                id: r.id,
                 organization: r.organization_name,
                 report_id: r.report_id,
                 start_at: r.start_at,
@@ -112,5 +113,99 @@ pub async fn get_report_overview(
         by_sending_ip: groups(o.by_sending_ip),
         by_receiving_mx: groups(o.by_receiving_mx),
         by_day: groups(o.by_day),
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn summary_of(r: portcullis_store::ReportRow) -> crate::dto::ReportSummary {
+    crate::dto::ReportSummary {
+        id: r.id,
+        organization: r.organization_name,
+        report_id: r.report_id,
+        start_at: r.start_at,
+        end_at: r.end_at,
+        successful: r.successful,
+        failed: r.failed,
+        channel: r.channel,
+        received_at: r.received_at,
+    }
+}
+
+#[server(prefix = "/sfn", endpoint = "get_report_list")]
+pub async fn get_report_list(
+    name: String,
+    sort: Option<String>,
+    dir: Option<String>,
+    page: Option<i64>,
+) -> Result<crate::dto::ReportListView, AppError> {
+    use crate::ssr::*;
+    let (st, _req, user) = require_user()?;
+    let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
+    let p = st
+        .services
+        .report_page(&access, &row.name, sort.as_deref(), dir.as_deref(), page)
+        .await
+        .map_err(service_error)?;
+    Ok(crate::dto::ReportListView {
+        domain: row.name,
+        reports: p.reports.into_iter().map(summary_of).collect(),
+        total: p.total,
+        page: p.page,
+        pages: p.pages,
+        sort: p.sort.as_str().to_string(),
+        descending: p.descending,
+    })
+}
+
+#[server(prefix = "/sfn", endpoint = "get_report_detail")]
+pub async fn get_report_detail(name: String, id: i64) -> Result<crate::dto::ReportDetailView, AppError> {
+    use crate::dto::{ReportDetailView, ReportFailureView, ReportPolicyView};
+    use crate::ssr::*;
+    let (st, _req, user) = require_user()?;
+    let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
+    let (detail, raw) = st
+        .services
+        .report_detail(&access, &row.name, id)
+        .await
+        .map_err(service_error)?;
+    // Indented for reading when it is valid JSON; as stored otherwise.
+    let json = serde_json::from_slice::<serde_json::Value>(&raw)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| String::from_utf8_lossy(&raw).into_owned());
+    let contact_info = detail.report.contact_info.clone();
+    let submitter = detail.report.submitter.clone();
+    Ok(ReportDetailView {
+        domain: row.name,
+        summary: summary_of(detail.report),
+        contact_info,
+        submitter,
+        policies: detail
+            .policies
+            .into_iter()
+            .map(|p| ReportPolicyView {
+                policy_type: p.policy_type,
+                policy_domain: p.policy_domain,
+                policy_string: p.policy_string,
+                mx_hosts: p.mx_hosts,
+                successful: p.successful,
+                failed: p.failed,
+                failures: p
+                    .failures
+                    .into_iter()
+                    .map(|f| ReportFailureView {
+                        result_type: f.result_type,
+                        sending_ip: f.sending_ip,
+                        receiving_mx: f.receiving_mx,
+                        receiving_helo: f.receiving_helo,
+                        receiving_ip: f.receiving_ip,
+                        failed: f.failed,
+                        reason_code: f.reason_code,
+                        additional_info: f.additional_info,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        json,
     })
 }

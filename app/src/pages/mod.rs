@@ -10,6 +10,7 @@ mod import;
 mod not_found;
 mod orgs;
 mod policy;
+mod report_list;
 mod reports;
 mod upload;
 
@@ -20,5 +21,6 @@ pub use import::ImportPage;
 pub use not_found::NotFoundPage;
 pub use orgs::{OrgPage, OrgsPage};
 pub use policy::{PolicyEditPage, PolicyVersionPage};
+pub use report_list::{ReportDetailPage, ReportListPage};
 pub use reports::ReportsPage;
 pub use upload::{UploadReportsPage, UPLOAD_ACTION};

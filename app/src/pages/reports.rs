@@ -65,6 +65,7 @@ fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
                 <button type="submit">"Show"</button>
             </form>
             <p class="muted">{format!("{} to {} (UTC, {} days), compared with the {} days before.", o.from, o.to, o.days, o.days)}</p>
+            <p><a href=format!("/domains/{}/reports/list", o.domain)>"All reports, one by one"</a></p>
         </section>
         <Totals current=o.current previous=o.previous/>
         {if o.current.reports == 0 {

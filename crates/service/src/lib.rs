@@ -27,7 +27,9 @@ pub use mail::{report_mail, MailOutcome, MailPart, ReportMail};
 pub use password_hash::{hash_password, verify_password};
 pub use policies::{policy_error, MxProposal, PolicyState, VERSIONS_SHOWN};
 pub use rate_limit::RateLimiter;
-pub use report_views::{ReportOverview, Summary, SummaryQuery, DEFAULT_SUMMARY_DAYS, MAX_SUMMARY_DAYS};
+pub use report_views::{
+    ReportOverview, ReportPage, Summary, SummaryQuery, DEFAULT_SUMMARY_DAYS, MAX_SUMMARY_DAYS, REPORTS_PAGE_SIZE,
+};
 pub use reports::{Channel, IngestConfig, IngestError, Ingested, ReportInput};
 pub use snapshot::PolicySnapshot;
 pub use throttle::Throttle;

@@ -2,7 +2,8 @@
 //! summaries over a period grouped by result type, organisation, sending IP, receiving MX or day.
 
 use chrono::{NaiveDate, Utc};
-use portcullis_store::{OrgAccess, ReportRow, ReportSummary, ReportTotals, SummaryGroup};
+use portcullis_domain::tlsrpt::{decode, PayloadKind, PayloadLimits};
+use portcullis_store::{OrgAccess, ReportDetail, ReportRow, ReportSort, ReportSummary, ReportTotals, SummaryGroup};
 use serde::{Deserialize, Serialize};
 
 use crate::policies::name_of;
@@ -175,5 +176,83 @@ impl Services {
             by_receiving_mx,
             by_day,
         })
+    }
+}
+
+/// Reports per page of the report list.
+pub const REPORTS_PAGE_SIZE: i64 = 50;
+
+/// One page of a domain's report list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportPage {
+    pub reports: Vec<ReportRow>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub sort: ReportSort,
+    pub descending: bool,
+}
+
+impl Services {
+    /// `sort` is one of [`ReportSort`]'s names (default: period), `dir` `asc` or `desc` (default
+    /// desc), `page` from 1.
+    pub async fn report_page(
+        &self,
+        access: &OrgAccess,
+        raw: &str,
+        sort: Option<&str>,
+        dir: Option<&str>,
+        page: Option<i64>,
+    ) -> Result<ReportPage, ServiceError> {
+        let domain = name_of(raw)?;
+        let sort = match sort.filter(|s| !s.is_empty()) {
+            None => ReportSort::Period,
+            Some(s) => {
+                ReportSort::parse(s).ok_or_else(|| ServiceError::invalid("sort", format!("{s:?} is not a column")))?
+            }
+        };
+        let descending = !matches!(dir, Some("asc"));
+        let page = page.unwrap_or(1).max(1);
+        let (reports, total) = self
+            .store
+            .tlsrpt_report_page(
+                access,
+                &domain,
+                sort,
+                descending,
+                REPORTS_PAGE_SIZE,
+                (page - 1) * REPORTS_PAGE_SIZE,
+            )
+            .await?;
+        let pages = (total + REPORTS_PAGE_SIZE - 1) / REPORTS_PAGE_SIZE;
+        Ok(ReportPage {
+            reports,
+            total,
+            page,
+            pages: pages.max(1),
+            sort,
+            descending,
+        })
+    }
+
+    /// One report of the domain with its policies and failure details, and its JSON as the
+    /// sender wrote it.
+    pub async fn report_detail(
+        &self,
+        access: &OrgAccess,
+        raw: &str,
+        id: i64,
+    ) -> Result<(ReportDetail, Vec<u8>), ServiceError> {
+        let domain = name_of(raw)?;
+        let detail = self.store.tlsrpt_report(access, id).await?;
+        if detail.report.domain != domain.as_str() {
+            return Err(ServiceError::NotFound);
+        }
+        let gz = self.store.tlsrpt_raw(access, id).await?;
+        let json = decode(PayloadKind::Gzip, &gz, PayloadLimits::default()).map_err(|e| {
+            tracing::error!(report = id, error = %e, "stored report JSON does not decompress");
+            ServiceError::Internal
+        })?;
+        Ok((detail, json))
     }
 }

@@ -34,7 +34,8 @@ pub use error::StoreError;
 pub use orgs::{Member, Org, OrgWithRole};
 pub use policies::{PolicyVersion, SaveOutcome, ServedPolicy};
 pub use tlsrpt::{
-    FailureRow, IngestOutcome, IngestScope, NewReport, PolicyRow, ReportDetail, ReportRow, ReportTotals, StoredShare,
+    FailureRow, IngestOutcome, IngestScope, NewReport, PolicyRow, ReportDetail, ReportRow, ReportSort, ReportTotals,
+    StoredShare,
 };
 pub use tlsrpt_summary::{ReportSummary, SummaryGroup, SummaryRow, NOT_REPORTED};
 pub use tokens::TokenInfo;

@@ -65,6 +65,51 @@ impl IngestOutcome {
     }
 }
 
+/// How the report list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportSort {
+    Period,
+    Received,
+    Organization,
+    Failed,
+    Successful,
+}
+
+impl ReportSort {
+    pub const ALL: [ReportSort; 5] = [
+        Self::Period,
+        Self::Received,
+        Self::Organization,
+        Self::Failed,
+        Self::Successful,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Period => "period",
+            Self::Received => "received",
+            Self::Organization => "organization",
+            Self::Failed => "failed",
+            Self::Successful => "successful",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            Self::Period => "r.start_at",
+            Self::Received => "r.received_at",
+            Self::Organization => "r.organization_name",
+            Self::Failed => "r.failed",
+            Self::Successful => "r.successful",
+        }
+    }
+}
+
 /// One stored report, as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportRow {
@@ -232,6 +277,37 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(row_to_report).collect::<Result<_, _>>()?)
+    }
+
+    /// A page of the domain's reports in the given order (ties broken by newest first), and how
+    /// many there are in all.
+    pub async fn tlsrpt_report_page(
+        &self,
+        access: &OrgAccess,
+        domain: &DomainName,
+        sort: ReportSort,
+        descending: bool,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<ReportRow>, i64), StoreError> {
+        let domain_id = self.domain_id_in(access, domain).await?;
+        let direction = if descending { "DESC" } else { "ASC" };
+        let rows = sqlx::query(&format!(
+            "SELECT {REPORT_COLUMNS} FROM tlsrpt_reports r JOIN domains d ON d.id = r.domain_id \
+             WHERE r.domain_id = $1 ORDER BY {} {direction}, r.id DESC LIMIT $2 OFFSET $3",
+            sort.column()
+        ))
+        .bind(domain_id)
+        .bind(limit.clamp(1, 1000))
+        .bind(offset.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tlsrpt_reports WHERE domain_id = $1")
+            .bind(domain_id)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        Ok((rows.iter().map(row_to_report).collect::<Result<_, _>>()?, total))
     }
 
     /// Totals over all of the domain's reports.

@@ -1,0 +1,181 @@
+use crate::api::{get_report_detail, get_report_list, load_page};
+use crate::components::{ErrorPanel, Layout, Loading};
+use crate::dto::{format_time, ReportDetailView, ReportListView};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+const COLUMNS: [(&str, &str, bool); 5] = [
+    ("period", "Period", false),
+    ("organization", "From", false),
+    ("successful", "Successful", true),
+    ("failed", "Failed", true),
+    ("received", "Received", false),
+];
+
+/// Every report of a domain: sortable by each column (links, so it works without JS), 50 a page.
+#[component]
+pub fn ReportListPage() -> impl IntoView {
+    let name = use_params_map().get_untracked().get("name").unwrap_or_default();
+    let query = use_query_map().get_untracked();
+    let sort = query.get("sort");
+    let dir = query.get("dir");
+    let page = query.get("page").and_then(|p| p.parse::<i64>().ok());
+    view! {
+        <Suspense fallback=Loading>
+            {Suspend::new(async move {
+                let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
+                let list = get_report_list(name.clone(), sort.clone(), dir.clone(), page).await;
+                view! {
+                    <Layout ctx=ctx.clone() title=format!("Report list · {name}")>
+                        <nav class="crumbs" aria-label="Breadcrumb"><a href=format!("/domains/{name}")>{name.clone()}</a>" / "<a href=format!("/domains/{name}/reports")>"Reports"</a>" / "</nav>
+                        <h1>"All reports"</h1>
+                        {match list {
+                            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                            Ok(l) => view! { <ReportTable l=l/> }.into_any(),
+                        }}
+                    </Layout>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ReportTable(l: ReportListView) -> impl IntoView {
+    let base = format!("/domains/{}/reports/list", l.domain);
+    let link = {
+        let base = base.clone();
+        move |sort: &str, desc: bool, page: i64| {
+            format!(
+                "{base}?sort={sort}&dir={}&page={page}",
+                if desc { "desc" } else { "asc" }
+            )
+        }
+    };
+    if l.total == 0 {
+        return view! { <section class="card empty" data-testid="report-list-empty"><p>"No reports for this domain yet."</p></section> }.into_any();
+    }
+    let (sort, desc, page, pages) = (l.sort.clone(), l.descending, l.page, l.pages);
+    let domain = l.domain.clone();
+    view! {
+        <section class="card">
+            <p class="muted">{format!("{} reports · page {} of {}", l.total, page, pages)}</p>
+            <table class="compact" data-testid="report-list">
+                <thead><tr>
+                    {COLUMNS.into_iter().map(|(key, label, num)| {
+                        let active = sort == key;
+                        // A second click on the sorted column reverses it.
+                        let next_desc = if active { !desc } else { true };
+                        let marker = if active { if desc { " ↓" } else { " ↑" } } else { "" };
+                        let aria = active.then_some(if desc { "descending" } else { "ascending" });
+                        view! {
+                            <th scope="col" class:num=num aria-sort=aria>
+                                <a href=link(key, next_desc, 1)>{label}{marker}</a>
+                            </th>
+                        }
+                    }).collect_view()}
+                </tr></thead>
+                <tbody>
+                    {l.reports.into_iter().map(|r| {
+                        let href = format!("/domains/{domain}/reports/{}", r.id);
+                        view! {
+                            <tr>
+                                <td><a href=href>{format_time(r.start_at)}</a></td>
+                                <td>{r.organization}<br/><span class="muted">{r.report_id}</span></td>
+                                <td class="num">{r.successful}</td>
+                                <td class="num">{r.failed}</td>
+                                <td>{format_time(r.received_at)}<br/><span class="muted">{format!("via {}", r.channel)}</span></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <nav class="pager" aria-label="Pages">
+                {(page > 1).then(|| view! { <a href=link(&sort, desc, page - 1) rel="prev">"← Newer"</a> })}
+                {(page < pages).then(|| view! { <a href=link(&sort, desc, page + 1) rel="next">"Older →"</a> })}
+            </nav>
+        </section>
+    }.into_any()
+}
+
+/// One report as readable tables, with its JSON (shown and downloadable).
+#[component]
+pub fn ReportDetailPage() -> impl IntoView {
+    let params = use_params_map().get_untracked();
+    let name = params.get("name").unwrap_or_default();
+    let id = params.get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or(0);
+    view! {
+        <Suspense fallback=Loading>
+            {Suspend::new(async move {
+                let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
+                let detail = get_report_detail(name.clone(), id).await;
+                view! {
+                    <Layout ctx=ctx.clone() title=format!("Report · {name}")>
+                        <nav class="crumbs" aria-label="Breadcrumb"><a href=format!("/domains/{name}")>{name.clone()}</a>" / "<a href=format!("/domains/{name}/reports/list")>"All reports"</a>" / "</nav>
+                        {match detail {
+                            Err(e) => view! { <h1>"Report"</h1><ErrorPanel error=e/> }.into_any(),
+                            Ok(d) => view! { <Detail d=d/> }.into_any(),
+                        }}
+                    </Layout>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Detail(d: ReportDetailView) -> impl IntoView {
+    let s = d.summary;
+    let download = format!("/domains/{}/reports/{}/report.json", d.domain, s.id);
+    view! {
+        <h1>{format!("Report from {}", s.organization)}</h1>
+        <dl class="facts" data-testid="report-facts">
+            <dt>"Report id"</dt><dd>{s.report_id}</dd>
+            <dt>"Period"</dt><dd>{format!("{} – {}", format_time(s.start_at), format_time(s.end_at))}</dd>
+            <dt>"Successful sessions"</dt><dd>{s.successful}</dd>
+            <dt>"Failed sessions"</dt><dd>{s.failed}</dd>
+            <dt>"Contact"</dt><dd>{d.contact_info.unwrap_or_else(|| "–".into())}</dd>
+            <dt>"Received"</dt><dd>{format!("{} via {}{}", format_time(s.received_at), s.channel, d.submitter.map(|x| format!(" ({x})")).unwrap_or_default())}</dd>
+        </dl>
+        {d.policies.into_iter().enumerate().map(|(i, p)| view! {
+            <section class="card" data-testid="report-policy">
+                <h2>{format!("Policy {}: {}{}", i + 1, p.policy_type, p.policy_domain.map(|x| format!(" for {x}")).unwrap_or_default())}</h2>
+                <dl class="facts">
+                    <dt>"Successful"</dt><dd>{p.successful}</dd>
+                    <dt>"Failed"</dt><dd>{p.failed}</dd>
+                    <dt>"MX hosts"</dt><dd>{if p.mx_hosts.is_empty() { "–".to_string() } else { p.mx_hosts.join(", ") }}</dd>
+                </dl>
+                {(!p.policy_string.is_empty()).then(|| view! { <pre class="policy-text">{p.policy_string.join("\n")}</pre> })}
+                {if p.failures.is_empty() {
+                    view! { <p class="ok-note">"No failure details."</p> }.into_any()
+                } else {
+                    view! {
+                        <table class="compact">
+                            <thead><tr>
+                                <th scope="col">"Result"</th><th scope="col" class="num">"Sessions"</th><th scope="col">"Sending MTA"</th>
+                                <th scope="col">"Receiving MX"</th><th scope="col">"Receiving IP"</th><th scope="col">"Reason"</th>
+                            </tr></thead>
+                            <tbody>
+                                {p.failures.into_iter().map(|f| view! {
+                                    <tr>
+                                        <td><code>{f.result_type}</code></td>
+                                        <td class="num">{f.failed}</td>
+                                        <td>{f.sending_ip.unwrap_or_else(|| "–".into())}</td>
+                                        <td>{f.receiving_mx.unwrap_or_else(|| "–".into())}{f.receiving_helo.map(|h| view! { <br/><span class="muted">{format!("HELO {h}")}</span> })}</td>
+                                        <td>{f.receiving_ip.unwrap_or_else(|| "–".into())}</td>
+                                        <td>{f.reason_code.unwrap_or_else(|| "–".into())}{f.additional_info.map(|a| view! { <br/><span class="muted">{a}</span> })}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any()
+                }}
+            </section>
+        }).collect_view()}
+        <section class="card">
+            <h2>"The report as sent"</h2>
+            <p><a href=download download>"Download JSON"</a></p>
+            <details><summary>"Show JSON"</summary><pre data-testid="report-json">{d.json}</pre></details>
+        </section>
+    }
+}
