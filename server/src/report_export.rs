@@ -1,5 +1,5 @@
-//! `GET /domains/{name}/reports/export.csv?group_by&from&to`: the report tables as CSV for a
-//! signed-in member (the API offers the same to tokens).
+//! Downloads for signed-in members (the API offers the same to tokens): the report tables as
+//! CSV or JSON, and a report's JSON as sent.
 
 use app::ssr::RequestInfo;
 use axum::body::Body;
@@ -17,6 +17,27 @@ pub async fn csv(
     Query(params): Query<HashMap<String, String>>,
     req: Request<Body>,
 ) -> Response {
+    export(state, name, params, req, false).await
+}
+
+/// `GET /domains/{name}/reports/export.json?group_by&from&to`: the same table as JSON (the API's
+/// shape).
+pub async fn json(
+    State(state): State<ServerState>,
+    Path(name): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    req: Request<Body>,
+) -> Response {
+    export(state, name, params, req, true).await
+}
+
+async fn export(
+    state: ServerState,
+    name: String,
+    params: HashMap<String, String>,
+    req: Request<Body>,
+    as_json: bool,
+) -> Response {
     let Some(user) = req.extensions().get::<RequestInfo>().and_then(|i| i.user.clone()) else {
         return Redirect::to("/login").into_response();
     };
@@ -33,16 +54,23 @@ pub async fn csv(
     match services.report_summary(&access, &name, &query).await {
         Ok(summary) => {
             let group = summary.group_by.map(|g| g.as_str()).unwrap_or("total");
-            let filename = format!("{name}-tlsrpt-{group}-{}-{}.csv", summary.from, summary.to);
+            let (extension, content_type, body) = if as_json {
+                let body = serde_json::to_string_pretty(&crate::api::summary_json(&name, &summary))
+                    .expect("JSON values serialize");
+                ("json", "application/json", body)
+            } else {
+                ("csv", "text/csv; charset=utf-8", crate::api::summary_csv(&summary))
+            };
+            let filename = format!("{name}-tlsrpt-{group}-{}-{}.{extension}", summary.from, summary.to);
             (
                 [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (header::CONTENT_TYPE, content_type.to_string()),
                     (
                         header::CONTENT_DISPOSITION,
                         format!("attachment; filename=\"{filename}\""),
                     ),
                 ],
-                crate::api::summary_csv(&summary),
+                body,
             )
                 .into_response()
         }

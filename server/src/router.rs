@@ -82,6 +82,7 @@ pub fn build_router(state: ServerState) -> Router {
         .nest("/api/v1", api::router(state.clone()))
         .route(&state.report_path, post(report_http::receive))
         .route("/domains/{name}/reports/export.csv", get(report_export::csv))
+        .route("/domains/{name}/reports/export.json", get(report_export::json))
         .route("/domains/{name}/reports/{id}/report.json", get(report_export::raw_json))
         .route(
             app::pages::UPLOAD_ACTION,

@@ -109,6 +109,23 @@ async fn pages(kind: Kind) {
         "key,successful,failed\r\nmx1.alpha.example,,5\r\n(not reported),,2\r\n"
     );
 
+    let res = app
+        .send(
+            browser
+                .get("/domains/alpha.example/reports/export.json?group_by=receiving_mx&from=2026-11-23&to=2026-11-26"),
+        )
+        .await;
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
+    let body: serde_json::Value = serde_json::from_str(&body_text(res).await).unwrap();
+    assert_eq!(
+        body["groups"][0],
+        serde_json::json!({"key": "mx1.alpha.example", "successful": null, "failed": 5})
+    );
+    assert_eq!(
+        (body["successful"].as_i64(), body["failed"].as_i64()),
+        (Some(20), Some(7))
+    );
+
     // A preset period, an empty period, a bad date.
     let page = body_text(app.send(browser.get("/domains/alpha.example/reports?days=7")).await).await;
     assert!(page.contains("(UTC, 7 days)"), "{page}");

@@ -93,7 +93,7 @@ fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
                             </table>
                         }).collect_view().into_any()
                     }}
-                    <p><a href=export("result_type") download>"Download CSV"</a></p>
+                    <p><a href=export("result_type") download>"Download CSV"</a>" · "<a href=export("result_type").replace("export.csv", "export.json") download>"JSON"</a></p>
                 </section>
                 <GroupTable title="By sending organisation" testid="by-organization" key_label="Organisation" rows=o.by_organization csv=export("organization")/>
                 <GroupTable title="Failures by sending IP" testid="by-sending-ip" key_label="Sending MTA" rows=o.by_sending_ip csv=export("sending_ip")/>
@@ -175,7 +175,7 @@ fn GroupTable(
                     </table>
                 }.into_any()
             }}
-            <p><a href=csv download>"Download CSV"</a></p>
+            <p><a href=csv.clone() download>"Download CSV"</a>" · "<a href=csv.replace("export.csv", "export.json") download>"JSON"</a></p>
         </section>
     }
 }

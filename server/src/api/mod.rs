@@ -10,7 +10,7 @@ mod policy;
 mod reports;
 
 pub use error::ApiError;
-pub use reports::to_csv as summary_csv;
+pub use reports::{summary_json, to_csv as summary_csv};
 
 use crate::ServerState;
 use axum::routing::get;

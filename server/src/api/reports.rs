@@ -53,8 +53,13 @@ pub async fn summary(
         )
             .into_response());
     }
-    Ok(Json(json!({
-        "domain": name,
+    Ok(Json(summary_json(&name, &summary)).into_response())
+}
+
+/// The documented JSON shape of a summary.
+pub fn summary_json(domain: &str, summary: &Summary) -> serde_json::Value {
+    json!({
+        "domain": domain,
         "from": summary.from,
         "to": summary.to,
         "group_by": summary.group_by,
@@ -63,8 +68,7 @@ pub async fn summary(
         "reports": summary.summary.reports,
         "organizations": summary.summary.organizations,
         "groups": summary.summary.groups,
-    }))
-    .into_response())
+    })
 }
 
 /// `key,successful,failed`, one line per group (or a single `total` line without grouping).
