@@ -144,6 +144,16 @@ pub struct ReportOverviewView {
     pub by_sending_ip: Vec<GroupView>,
     pub by_receiving_mx: Vec<GroupView>,
     pub by_day: Vec<GroupView>,
+    pub charts: OverviewCharts,
+}
+
+/// Server-rendered SVG charts (inline markup), each over the same numbers as a table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewCharts {
+    pub daily: String,
+    pub by_result: String,
+    pub by_organization: String,
+    pub by_receiving_mx: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -70,6 +70,9 @@ for (const js of [true, false]) {
         assert.equal((await page.getByTestId('total-successful').textContent()).trim(), '5366');
         assert.match(await page.locator('[data-result="starttls-not-supported"]').textContent(), /200/);
         assert.match(await page.getByTestId('by-day').locator('[data-key="2026-11-21"]').textContent(), /40\s*0/);
+        // The chart carries the same totals as the tables, as its accessible description.
+        const desc = await page.getByTestId('daily-chart').locator('svg[role="img"] desc').textContent();
+        assert.match(desc, /2 days, 5366 successful and 303 failed sessions in all/);
       });
 
       await t.test('the same report POSTed by a sender is a duplicate', async () => {

@@ -70,6 +70,14 @@ async fn pages(kind: Kind) {
     assert!(page.contains("TLS negotiation · 1 failed"), "{page}");
     assert!(page.contains("Other · 4 failed"), "{page}");
     assert!(page.contains("The MX certificate does not name the MX host"), "{page}");
+    // Charts: inline SVG with an accessible name and description, the same numbers as the tables.
+    assert!(page.contains("<svg role=\"img\" class=\"chart\""), "{page}");
+    assert!(page.contains("<title>Sessions per day (UTC)</title>"), "{page}");
+    assert!(page.contains("4 days, 20 successful and 7 failed sessions in all"), "{page}");
+    for bar in ["Future Sender  4", "Terse Sender  2", "Example Sender Inc.  1"] {
+        assert!(page.contains(bar), "{bar} in {page}");
+    }
+    assert!(page.contains("mx1.alpha.example  5"), "{page}");
     // The numbers are the API's.
     let (token, _) = app.services.create_token(&alpha, "ro", "viewer").await.unwrap();
     let res = app

@@ -73,7 +73,7 @@ pub async fn get_report_overview(
             .collect::<Vec<_>>()
     };
     let mut by_category: Vec<(portcullis_domain::tlsrpt::ResultCategory, ResultCategoryView)> = Vec::new();
-    for g in o.by_result {
+    for g in o.by_result.clone() {
         let t = ResultType::parse(&g.key);
         let category = t.category();
         let view = ResultView {
@@ -98,6 +98,24 @@ pub async fn get_report_overview(
         }
     }
     by_category.sort_by_key(|(c, _)| *c);
+    let failures =
+        |rows: &[portcullis_store::SummaryRow]| rows.iter().map(|g| (g.key.clone(), g.failed)).collect::<Vec<_>>();
+    let charts = {
+        use portcullis_service::charts::{daily_sessions, failure_bars};
+        let days: Vec<(String, i64, i64)> = o
+            .by_day
+            .iter()
+            .map(|g| (g.key.clone(), g.successful.unwrap_or(0), g.failed))
+            .collect();
+        let mut by_failed = o.by_organization.clone();
+        by_failed.retain(|g| g.failed > 0);
+        crate::dto::OverviewCharts {
+            daily: daily_sessions("Sessions per day (UTC)", &days),
+            by_result: failure_bars("Failed sessions by result", &failures(&o.by_result)),
+            by_organization: failure_bars("Failed sessions by sending organisation", &failures(&by_failed)),
+            by_receiving_mx: failure_bars("Failed sessions by receiving MX", &failures(&o.by_receiving_mx)),
+        }
+    };
     let first = o.summary.from.clone();
     let days = o.by_day.len() as i64;
     Ok(ReportOverviewView {
@@ -113,6 +131,7 @@ pub async fn get_report_overview(
         by_sending_ip: groups(o.by_sending_ip),
         by_receiving_mx: groups(o.by_receiving_mx),
         by_day: groups(o.by_day),
+        charts,
     })
 }
 

@@ -76,8 +76,14 @@ fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
             }.into_any()
         } else {
             view! {
+                <section class="card" data-testid="daily-chart">
+                    <h2>"Sessions over time"</h2>
+                    <Chart svg=o.charts.daily.clone()/>
+                    <p class="muted">"The per-day numbers are in the table at the end of the page."</p>
+                </section>
                 <section class="card" data-testid="by-result">
                     <h2>"Failures by result"</h2>
+                    {(o.current.failed > 0).then(|| view! { <Chart svg=o.charts.by_result.clone()/> })}
                     {if o.by_category.is_empty() {
                         view! { <p class="ok-note">"No failed sessions in this period."</p> }.into_any()
                     } else {
@@ -95,10 +101,10 @@ fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
                     }}
                     <p><a href=export("result_type") download>"Download CSV"</a>" · "<a href=export("result_type").replace("export.csv", "export.json") download>"JSON"</a></p>
                 </section>
-                <GroupTable title="By sending organisation" testid="by-organization" key_label="Organisation" rows=o.by_organization csv=export("organization")/>
-                <GroupTable title="Failures by sending IP" testid="by-sending-ip" key_label="Sending MTA" rows=o.by_sending_ip csv=export("sending_ip")/>
-                <GroupTable title="Failures by receiving MX" testid="by-receiving-mx" key_label="Receiving MX" rows=o.by_receiving_mx csv=export("receiving_mx")/>
-                <GroupTable title="Per day" testid="by-day" key_label="Day (UTC)" rows=o.by_day csv=export("day")/>
+                <GroupTable title="By sending organisation" testid="by-organization" key_label="Organisation" rows=o.by_organization csv=export("organization") chart=(o.current.failed > 0).then(|| o.charts.by_organization.clone())/>
+                <GroupTable title="Failures by sending IP" testid="by-sending-ip" key_label="Sending MTA" rows=o.by_sending_ip csv=export("sending_ip") chart=None/>
+                <GroupTable title="Failures by receiving MX" testid="by-receiving-mx" key_label="Receiving MX" rows=o.by_receiving_mx csv=export("receiving_mx") chart=(o.current.failed > 0).then(|| o.charts.by_receiving_mx.clone())/>
+                <GroupTable title="Per day" testid="by-day" key_label="Day (UTC)" rows=o.by_day csv=export("day") chart=None/>
             }.into_any()
         }}
     }
@@ -141,6 +147,12 @@ fn Totals(current: PeriodTotals, previous: PeriodTotals) -> impl IntoView {
     }
 }
 
+/// An inline SVG chart rendered on the server (no script involved).
+#[component]
+fn Chart(svg: String) -> impl IntoView {
+    view! { <figure class="chart-figure" inner_html=svg></figure> }
+}
+
 #[component]
 fn GroupTable(
     title: &'static str,
@@ -148,11 +160,13 @@ fn GroupTable(
     key_label: &'static str,
     rows: Vec<GroupView>,
     csv: String,
+    chart: Option<String>,
 ) -> impl IntoView {
     let with_successful = rows.iter().any(|r| r.successful.is_some());
     view! {
         <section class="card" data-testid=testid>
             <h2>{title}</h2>
+            {chart.map(|svg| view! { <Chart svg=svg/> })}
             {if rows.is_empty() {
                 view! { <p class="ok-note">"No failures in this period."</p> }.into_any()
             } else {

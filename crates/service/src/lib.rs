@@ -4,6 +4,7 @@
 //! a [`ServiceError`] a caller can map to its own surface (HTTP status, form error, exit code).
 
 mod accounts;
+pub mod charts;
 mod dns;
 mod domains;
 mod error;

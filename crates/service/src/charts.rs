@@ -1,0 +1,250 @@
+//! Server-rendered SVG charts for the report views (plotters). Text and axes are drawn in
+//! `currentColor`, so a chart follows the page's light or dark theme; data uses the Okabe–Ito
+//! palette, which stays distinguishable with the common colour-vision deficiencies. Every chart
+//! has a title and a text description, and the page shows the same numbers as a table below it.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// Okabe–Ito: blue, vermillion, bluish green, orange, sky blue, reddish purple, yellow.
+pub const PALETTE: [RGBColor; 7] = [
+    RGBColor(0x00, 0x72, 0xB2),
+    RGBColor(0xD5, 0x5E, 0x00),
+    RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0xE6, 0x9F, 0x00),
+    RGBColor(0x56, 0xB4, 0xE9),
+    RGBColor(0xCC, 0x79, 0xA7),
+    RGBColor(0xF0, 0xE4, 0x42),
+];
+const SUCCESS: RGBColor = PALETTE[0];
+const FAILURE: RGBColor = PALETTE[1];
+/// Drawn as this, then replaced by `currentColor` in the SVG text.
+const INK: RGBColor = RGBColor(0x01, 0x02, 0x03);
+const INK_HEX: &str = "#010203";
+
+const WIDTH: u32 = 760;
+
+/// Bars beyond this many are folded into "other".
+pub const TOP_N: usize = 8;
+
+/// Daily successful sessions (bars, left axis) and failed sessions (line, right axis): two
+/// scales, because failures are usually a tiny fraction and would vanish on one.
+pub fn daily_sessions(title: &str, days: &[(String, i64, i64)]) -> String {
+    let desc = format!(
+        "{}: {} days, {} successful and {} failed sessions in all; the table below lists each day.",
+        title,
+        days.len(),
+        days.iter().map(|d| d.1).sum::<i64>(),
+        days.iter().map(|d| d.2).sum::<i64>()
+    );
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 300)).into_drawing_area();
+        let max_ok = days.iter().map(|d| d.1).max().unwrap_or(0).max(1);
+        let max_failed = days.iter().map(|d| d.2).max().unwrap_or(0).max(1);
+        let n = days.len().max(1);
+        let chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16).into_font().color(&INK))
+            .margin(10)
+            .x_label_area_size(36)
+            .y_label_area_size(64)
+            .right_y_label_area_size(48)
+            .build_cartesian_2d(0..n, 0..(max_ok + max_ok / 10 + 1))
+            .map(|c| c.set_secondary_coord(0..n, 0..(max_failed + max_failed / 10 + 1)));
+        let Ok(mut chart) = chart else {
+            return fallback(title, &desc);
+        };
+        let label = |i: &usize| days.get(*i).map(|d| d.0[5..].to_string()).unwrap_or_default();
+        let _ = chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(INK.mix(0.08))
+            .axis_style(INK.mix(0.6))
+            .label_style(("sans-serif", 11).into_font().color(&INK))
+            .x_labels(n.min(12))
+            .x_label_formatter(&label)
+            .y_desc("successful sessions")
+            .axis_desc_style(("sans-serif", 11).into_font().color(&INK))
+            .draw();
+        let _ = chart
+            .configure_secondary_axes()
+            .y_desc("failed sessions")
+            .axis_style(FAILURE.mix(0.8))
+            .label_style(("sans-serif", 11).into_font().color(&FAILURE))
+            .axis_desc_style(("sans-serif", 11).into_font().color(&FAILURE))
+            .draw();
+        let _ = chart
+            .draw_series(days.iter().enumerate().map(|(i, d)| {
+                let mut bar = Rectangle::new([(i, 0), (i + 1, d.1)], SUCCESS.mix(0.75).filled());
+                bar.set_margin(0, 0, 2, 2);
+                bar
+            }))
+            .map(|s| {
+                s.label("successful")
+                    .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], SUCCESS.filled()))
+            });
+        let _ = chart
+            .draw_secondary_series(LineSeries::new(
+                days.iter().enumerate().map(|(i, d)| (i, d.2)),
+                FAILURE.stroke_width(2),
+            ))
+            .map(|s| {
+                s.label("failed")
+                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], FAILURE.stroke_width(2)))
+            });
+        let _ = chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(("sans-serif", 11).into_font().color(&INK))
+            .border_style(INK.mix(0.3))
+            .draw();
+        let _ = root.present();
+    }
+    finish(svg, title, &desc)
+}
+
+/// Horizontal bars of failed sessions per key (top [`TOP_N`], the rest as "other"), each bar
+/// labelled with its number.
+pub fn failure_bars(title: &str, rows: &[(String, i64)]) -> String {
+    let mut bars: Vec<(String, i64)> = rows.iter().take(TOP_N).cloned().collect();
+    let rest: i64 = rows.iter().skip(TOP_N).map(|r| r.1).sum();
+    if rows.len() > TOP_N {
+        bars.push((format!("other ({})", rows.len() - TOP_N), rest));
+    }
+    let desc = format!(
+        "{}: {}; the table below lists every value.",
+        title,
+        if bars.is_empty() {
+            "no failures".to_string()
+        } else {
+            bars.iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
+    let height = 60 + 26 * bars.len().max(1) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
+        let n = bars.len().max(1);
+        let chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16).into_font().color(&INK))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(0)
+            .build_cartesian_2d(0..(max + max / 4 + 1), 0f64..n as f64);
+        let Ok(mut chart) = chart else {
+            return fallback(title, &desc);
+        };
+        let _ = chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .disable_y_axis()
+            .light_line_style(INK.mix(0.08))
+            .axis_style(INK.mix(0.6))
+            .label_style(("sans-serif", 11).into_font().color(&INK))
+            .x_desc("failed sessions")
+            .axis_desc_style(("sans-serif", 11).into_font().color(&INK))
+            .draw();
+        let label_style = ("sans-serif", 12)
+            .into_font()
+            .color(&INK)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        for (i, (key, value)) in bars.iter().enumerate() {
+            // Top bar first.
+            let row = (n - 1 - i) as f64;
+            let colour = if key.starts_with("other (") {
+                INK.mix(0.35)
+            } else {
+                PALETTE[i % PALETTE.len()].mix(0.85)
+            };
+            let bar = Rectangle::new([(0, row + 0.15), (*value, row + 0.85)], colour.filled());
+            let _ = chart.draw_series(std::iter::once(bar));
+            let _ = chart.draw_series(std::iter::once(Text::new(
+                format!("{key}  {value}"),
+                (*value + max / 100 + 1, row + 0.5),
+                label_style.clone(),
+            )));
+        }
+        let _ = root.present();
+    }
+    finish(svg, title, &desc)
+}
+
+/// Theme-following colours, the accessible name and description.
+fn finish(svg: String, title: &str, desc: &str) -> String {
+    let svg = svg.replace(INK_HEX, "currentColor").replace("#010203", "currentColor");
+    let head_end = svg.find('>').map(|i| i + 1).unwrap_or(0);
+    let (head, body) = svg.split_at(head_end);
+    let head = head.replacen("<svg ", "<svg role=\"img\" class=\"chart\" ", 1);
+    format!(
+        "{head}<title>{}</title><desc>{}</desc>{body}",
+        escape(title),
+        escape(desc)
+    )
+}
+
+fn fallback(title: &str, desc: &str) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" class=\"chart\" width=\"{WIDTH}\" height=\"40\"><title>{}</title><desc>{}</desc></svg>",
+        escape(title),
+        escape(desc)
+    )
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn days(n: usize) -> Vec<(String, i64, i64)> {
+        (0..n)
+            .map(|i| {
+                (
+                    format!("2026-{:02}-{:02}", 1 + i / 28 % 12, 1 + i % 28),
+                    1000 + i as i64 * 7,
+                    (i % 5) as i64,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn daily_chart_renders_for_empty_single_and_long_ranges() {
+        for n in [0, 1, 365] {
+            let svg = daily_sessions("Sessions per day", &days(n));
+            assert!(
+                svg.starts_with("<svg role=\"img\" class=\"chart\""),
+                "{n}: {}",
+                &svg[..80.min(svg.len())]
+            );
+            assert!(svg.contains("<title>Sessions per day</title>"));
+            assert!(svg.contains(&format!("{n} days")), "{n}");
+            assert!(!svg.contains(INK_HEX), "theme colour replaced");
+            assert!(svg.ends_with("</svg>\n") || svg.ends_with("</svg>"));
+        }
+    }
+
+    #[test]
+    fn bars_show_the_numbers_and_fold_the_tail() {
+        let rows: Vec<(String, i64)> = (0..12).map(|i| (format!("org {i}"), 100 - i as i64)).collect();
+        let svg = failure_bars("Failures by organisation", &rows);
+        assert!(svg.contains("org 0  100"));
+        assert!(svg.contains("org 7  93"));
+        assert!(!svg.contains("org 8  92"));
+        // 92 + 91 + 90 + 89 folded into one bar.
+        assert!(svg.contains("other (4)  362"), "{svg}");
+        let empty = failure_bars("Failures by MX", &[]);
+        assert!(empty.contains("no failures"));
+        let tricky = failure_bars("x", &[("<script>&".into(), 1)]);
+        assert!(!tricky.contains("<script>"));
+    }
+}
