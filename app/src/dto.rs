@@ -144,13 +144,24 @@ pub struct ReportOverviewView {
     pub by_sending_ip: Vec<GroupView>,
     pub by_receiving_mx: Vec<GroupView>,
     pub by_day: Vec<GroupView>,
+    /// Failed sessions per day and result type, for the table under the stacked chart.
+    pub daily_results: Vec<DailyResultView>,
     pub charts: OverviewCharts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyResultView {
+    pub day: String,
+    pub result_type: String,
+    pub failed: i64,
 }
 
 /// Server-rendered SVG charts (inline markup), each over the same numbers as a table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverviewCharts {
     pub daily: String,
+    /// Failed sessions per day stacked by result type.
+    pub daily_results: String,
     pub by_result: String,
     pub by_organization: String,
     pub by_receiving_mx: String,

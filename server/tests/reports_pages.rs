@@ -73,11 +73,23 @@ async fn pages(kind: Kind) {
     // Charts: inline SVG with an accessible name and description, the same numbers as the tables.
     assert!(page.contains("<svg role=\"img\" class=\"chart\""), "{page}");
     assert!(page.contains("<title>Sessions per day (UTC)</title>"), "{page}");
-    assert!(page.contains("4 days, 20 successful and 7 failed sessions in all"), "{page}");
+    assert!(
+        page.contains("4 days, 20 successful and 7 failed sessions in all"),
+        "{page}"
+    );
     for bar in ["Future Sender  4", "Terse Sender  2", "Example Sender Inc.  1"] {
         assert!(page.contains(bar), "{bar} in {page}");
     }
     assert!(page.contains("mx1.alpha.example  5"), "{page}");
+    // The stacked chart and its table: 23 Nov sts-policy-fetch-error 2, 24 Nov the unknown type 4,
+    // 26 Nov certificate-host-mismatch 1.
+    assert!(page.contains("7 failed sessions over 4 days; quantum-handshake-failure 4, sts-policy-fetch-error 2, certificate-host-mismatch 1"), "{page}");
+    assert!(
+        page.contains(
+            "<tr><td>2026-11-24</td><td><code>quantum-handshake-failure</code></td><td class=\"num\">4</td></tr>"
+        ),
+        "{page}"
+    );
     // The numbers are the API's.
     let (token, _) = app.services.create_token(&alpha, "ro", "viewer").await.unwrap();
     let res = app

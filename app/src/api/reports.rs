@@ -101,7 +101,22 @@ pub async fn get_report_overview(
     let failures =
         |rows: &[portcullis_store::SummaryRow]| rows.iter().map(|g| (g.key.clone(), g.failed)).collect::<Vec<_>>();
     let charts = {
-        use portcullis_service::charts::{daily_sessions, failure_bars};
+        use portcullis_service::charts::{daily_sessions, failure_bars, stacked_failures};
+        let day_keys: Vec<String> = o.by_day.iter().map(|g| g.key.clone()).collect();
+        let mut series: Vec<(String, Vec<i64>)> = Vec::new();
+        for d in &o.daily_results {
+            let Some(i) = day_keys.iter().position(|k| *k == d.day) else {
+                continue;
+            };
+            let slot = match series.iter().position(|(t, _)| *t == d.result_type) {
+                Some(slot) => slot,
+                None => {
+                    series.push((d.result_type.clone(), vec![0; day_keys.len()]));
+                    series.len() - 1
+                }
+            };
+            series[slot].1[i] += d.failed;
+        }
         let days: Vec<(String, i64, i64)> = o
             .by_day
             .iter()
@@ -111,6 +126,7 @@ pub async fn get_report_overview(
         by_failed.retain(|g| g.failed > 0);
         crate::dto::OverviewCharts {
             daily: daily_sessions("Sessions per day (UTC)", &days),
+            daily_results: stacked_failures("Failed sessions per day by result (UTC)", &day_keys, &series),
             by_result: failure_bars("Failed sessions by result", &failures(&o.by_result)),
             by_organization: failure_bars("Failed sessions by sending organisation", &failures(&by_failed)),
             by_receiving_mx: failure_bars("Failed sessions by receiving MX", &failures(&o.by_receiving_mx)),
@@ -131,6 +147,15 @@ pub async fn get_report_overview(
         by_sending_ip: groups(o.by_sending_ip),
         by_receiving_mx: groups(o.by_receiving_mx),
         by_day: groups(o.by_day),
+        daily_results: o
+            .daily_results
+            .into_iter()
+            .map(|d| crate::dto::DailyResultView {
+                day: d.day,
+                result_type: d.result_type,
+                failed: d.failed,
+            })
+            .collect(),
         charts,
     })
 }

@@ -99,6 +99,18 @@ fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
                             </table>
                         }).collect_view().into_any()
                     }}
+                    {(o.current.failed > 0).then(|| view! {
+                        <Chart svg=o.charts.daily_results.clone()/>
+                        <table class="compact" data-testid="daily-results">
+                            <caption>"Failed sessions per day and result (days with failures)"</caption>
+                            <thead><tr><th scope="col">"Day (UTC)"</th><th scope="col">"Result"</th><th scope="col" class="num">"Failed"</th></tr></thead>
+                            <tbody>
+                                {o.daily_results.clone().into_iter().map(|d| view! {
+                                    <tr><td>{d.day}</td><td><code>{d.result_type}</code></td><td class="num">{d.failed}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    })}
                     <p><a href=export("result_type") download>"Download CSV"</a>" · "<a href=export("result_type").replace("export.csv", "export.json") download>"JSON"</a></p>
                 </section>
                 <GroupTable title="By sending organisation" testid="by-organization" key_label="Organisation" rows=o.by_organization csv=export("organization") chart=(o.current.failed > 0).then(|| o.charts.by_organization.clone())/>

@@ -173,6 +173,110 @@ pub fn failure_bars(title: &str, rows: &[(String, i64)]) -> String {
     finish(svg, title, &desc)
 }
 
+/// Result types shown on their own in the stacked chart; the rest are summed as "other".
+pub const STACK_TOP: usize = 6;
+
+/// Failed sessions per day stacked by result type: the [`STACK_TOP`] largest types, the rest
+/// as "other". `series` holds one value per entry of `days`.
+pub fn stacked_failures(title: &str, days: &[String], series: &[(String, Vec<i64>)]) -> String {
+    let mut ranked: Vec<&(String, Vec<i64>)> = series.iter().collect();
+    ranked.sort_by_key(|(name, values)| (std::cmp::Reverse(values.iter().sum::<i64>()), name.clone()));
+    let mut shown: Vec<(String, Vec<i64>)> = ranked.iter().take(STACK_TOP).map(|s| (*s).clone()).collect();
+    if ranked.len() > STACK_TOP {
+        let mut other = vec![0; days.len()];
+        for (_, values) in ranked.iter().skip(STACK_TOP) {
+            for (o, v) in other.iter_mut().zip(values) {
+                *o += v;
+            }
+        }
+        shown.push((format!("other ({})", ranked.len() - STACK_TOP), other));
+    }
+    let totals: Vec<i64> = (0..days.len())
+        .map(|i| shown.iter().map(|s| s.1.get(i).copied().unwrap_or(0)).sum())
+        .collect();
+    let desc = format!(
+        "{}: {} failed sessions over {} days; {}; the table below lists each day.",
+        title,
+        totals.iter().sum::<i64>(),
+        days.len(),
+        if shown.is_empty() {
+            "no failures".to_string()
+        } else {
+            shown
+                .iter()
+                .map(|(k, v)| format!("{k} {}", v.iter().sum::<i64>()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 300)).into_drawing_area();
+        let max = totals.iter().copied().max().unwrap_or(0).max(1);
+        let n = days.len().max(1);
+        let chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16).into_font().color(&INK))
+            .margin(10)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0..n, 0..(max + max / 10 + 1));
+        let Ok(mut chart) = chart else {
+            return fallback(title, &desc);
+        };
+        let label = |i: &usize| {
+            days.get(*i)
+                .map(|d| d.get(5..).unwrap_or(d).to_string())
+                .unwrap_or_default()
+        };
+        let _ = chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(INK.mix(0.08))
+            .axis_style(INK.mix(0.6))
+            .label_style(("sans-serif", 11).into_font().color(&INK))
+            .x_labels(n.min(12))
+            .x_label_formatter(&label)
+            .y_desc("failed sessions")
+            .axis_desc_style(("sans-serif", 11).into_font().color(&INK))
+            .draw();
+        let mut base = vec![0i64; days.len()];
+        for (k, (name, values)) in shown.iter().enumerate() {
+            let colour = if name.starts_with("other (") {
+                INK.mix(0.35)
+            } else {
+                PALETTE[k % PALETTE.len()].mix(0.9)
+            };
+            let bars: Vec<Rectangle<(usize, i64)>> = values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v > 0)
+                .map(|(i, v)| {
+                    let mut bar = Rectangle::new([(i, base[i]), (i + 1, base[i] + v)], colour.filled());
+                    bar.set_margin(0, 0, 2, 2);
+                    bar
+                })
+                .collect();
+            for (b, v) in base.iter_mut().zip(values) {
+                *b += v;
+            }
+            let _ = chart.draw_series(bars).map(|s| {
+                s.label(name.clone())
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()))
+            });
+        }
+        if !shown.is_empty() {
+            let _ = chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .label_font(("sans-serif", 11).into_font().color(&INK))
+                .border_style(INK.mix(0.3))
+                .draw();
+        }
+        let _ = root.present();
+    }
+    finish(svg, title, &desc)
+}
+
 /// Theme-following colours, the accessible name and description.
 fn finish(svg: String, title: &str, desc: &str) -> String {
     let svg = svg.replace(INK_HEX, "currentColor").replace("#010203", "currentColor");
@@ -231,6 +335,23 @@ mod tests {
             assert!(!svg.contains(INK_HEX), "theme colour replaced");
             assert!(svg.ends_with("</svg>\n") || svg.ends_with("</svg>"));
         }
+    }
+
+    #[test]
+    fn stacked_failures_fold_small_types_and_total_per_day() {
+        let days: Vec<String> = (1..=3).map(|d| format!("2026-11-0{d}")).collect();
+        let series: Vec<(String, Vec<i64>)> = (0..8)
+            .map(|k| (format!("type-{k}"), vec![k as i64 + 1, 0, 2 * k as i64 + 1]))
+            .collect();
+        let svg = stacked_failures("Failures per day", &days, &series);
+        // 8 types: 1..=8 on day 1, 0 on day 2, 1,3,..,15 on day 3: 36 + 64 = 100 in all.
+        assert!(svg.contains("100 failed sessions over 3 days"), "{svg}");
+        // The two smallest (type-0: 2, type-1: 5) fold into other.
+        assert!(svg.contains("other (2) 7"), "{svg}");
+        assert!(svg.contains("type-7 23"), "{svg}");
+        let empty = stacked_failures("Failures per day", &days, &[]);
+        assert!(empty.contains("no failures"));
+        assert!(stacked_failures("x", &[], &[]).contains("over 0 days"));
     }
 
     #[test]

@@ -117,6 +117,8 @@ pub struct ReportOverview {
     pub by_sending_ip: Vec<portcullis_store::SummaryRow>,
     pub by_receiving_mx: Vec<portcullis_store::SummaryRow>,
     pub by_day: Vec<portcullis_store::SummaryRow>,
+    /// Failed sessions per day and result type (days with failures only).
+    pub daily_results: Vec<portcullis_store::DailyResult>,
 }
 
 impl Services {
@@ -167,6 +169,16 @@ impl Services {
             group_by: None,
         };
         let previous = self.report_summary(access, raw, &previous_query).await?.summary;
+        let start = first
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc()
+            .timestamp();
+        let end = start + days * 86_400;
+        let daily_results = self
+            .store
+            .tlsrpt_daily_results(access, &name_of(raw)?, start, end)
+            .await?;
         Ok(ReportOverview {
             summary,
             previous,
@@ -175,6 +187,7 @@ impl Services {
             by_sending_ip,
             by_receiving_mx,
             by_day,
+            daily_results,
         })
     }
 }

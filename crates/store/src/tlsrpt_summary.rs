@@ -167,6 +167,57 @@ impl Store {
     }
 }
 
+/// Failed sessions per day and result type: one row per (day, result type) that has failures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyResult {
+    /// `YYYY-MM-DD` (UTC).
+    pub day: String,
+    pub result_type: String,
+    pub failed: i64,
+}
+
+impl Store {
+    /// Failure details of `[from, to)` summed per day and result type, by day then result type.
+    pub async fn tlsrpt_daily_results(
+        &self,
+        access: &OrgAccess,
+        domain: &DomainName,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<DailyResult>, StoreError> {
+        access.require(Role::Viewer)?;
+        let domain_id = self.domain_id_in(access, domain).await?;
+        let rows = sqlx::query(
+            "SELECT CAST(start_at / 86400 AS BIGINT) AS day, result_type, CAST(SUM(failed) AS BIGINT) AS failed \
+             FROM tlsrpt_failures WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3 \
+             GROUP BY day, result_type",
+        )
+        .bind(domain_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let day: i64 = r.try_get("day")?;
+            out.push((
+                day,
+                r.try_get::<String, _>("result_type")?,
+                r.try_get::<i64, _>("failed")?,
+            ));
+        }
+        out.sort();
+        Ok(out
+            .into_iter()
+            .map(|(day, result_type, failed)| DailyResult {
+                day: day_key(day),
+                result_type,
+                failed,
+            })
+            .collect())
+    }
+}
+
 fn failure_groups(column: &str) -> String {
     format!(
         "SELECT {column} AS key, CAST(SUM(failed) AS BIGINT) AS failed FROM tlsrpt_failures \

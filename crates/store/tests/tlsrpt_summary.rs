@@ -144,6 +144,25 @@ async fn aggregates(kind: Kind) {
         by_org.successful
     );
 
+    // Per day and result type, for the stacked chart.
+    let daily = s.tlsrpt_daily_results(&alpha, &domain, day(20), day(27)).await.unwrap();
+    let daily: Vec<(&str, &str, i64)> = daily
+        .iter()
+        .map(|d| (d.day.as_str(), d.result_type.as_str(), d.failed))
+        .collect();
+    assert_eq!(
+        daily,
+        [
+            ("2026-11-20", "certificate-expired", 100),
+            ("2026-11-20", "starttls-not-supported", 200),
+            ("2026-11-20", "validation-failure", 3),
+            ("2026-11-22", "sts-policy-fetch-error", 1),
+            ("2026-11-23", "sts-policy-fetch-error", 2),
+            ("2026-11-24", "quantum-handshake-failure", 4),
+            ("2026-11-26", "certificate-host-mismatch", 1),
+        ]
+    );
+
     // The period is [from, to): 21 and 22 November only.
     let two_days = s
         .tlsrpt_summary(&alpha, &domain, day(21), day(23), Some(SummaryGroup::ResultType))
