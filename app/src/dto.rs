@@ -82,6 +82,27 @@ pub struct ReportSummary {
     pub received_at: i64,
 }
 
+/// The cross-domain overview: domains ranked by failed sessions, with a daily trend each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrendsView {
+    pub from: String,
+    pub to: String,
+    pub days: i64,
+    pub org: Option<String>,
+    pub rows: Vec<TrendRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrendRow {
+    pub domain: String,
+    pub org_name: String,
+    pub org_slug: String,
+    pub successful: i64,
+    pub failed: i64,
+    pub reports: i64,
+    pub daily_failed: Vec<i64>,
+}
+
 /// One page of a domain's report list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportListView {

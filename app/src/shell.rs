@@ -41,6 +41,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=ssr.clone()/>
                 <Route path=path!("/account") view=AccountPage ssr=ssr.clone()/>
                 <Route path=path!("/domains/import") view=ImportPage ssr=ssr.clone()/>
+                <Route path=path!("/reports") view=TrendsPage ssr=ssr.clone()/>
                 <Route path=path!("/reports/upload") view=UploadReportsPage ssr=ssr.clone()/>
                 <Route path=path!("/domains/:name") view=DomainPage ssr=ssr.clone()/>
                 <Route path=path!("/domains/:name/delete") view=DeleteDomainPage ssr=ssr.clone()/>

@@ -294,3 +294,87 @@ async fn list_and_detail_sqlite() {
 async fn list_and_detail_postgres() {
     list_and_detail(Kind::Postgres).await;
 }
+
+/// A fixture report moved to `days_ago` (UTC) with its own id.
+fn recent(file: &str, days_ago: u64, id: &str) -> Vec<u8> {
+    let mut report: serde_json::Value = serde_json::from_slice(&fixture(file)).unwrap();
+    let day = chrono::Utc::now().date_naive() - chrono::Days::new(days_ago);
+    report["date-range"] =
+        serde_json::json!({"start-datetime": format!("{day}T00:00:00Z"), "end-datetime": format!("{day}T23:59:59Z")});
+    report["report-id"] = id.into();
+    serde_json::to_vec(&report).unwrap()
+}
+
+async fn trends(kind: Kind) {
+    let app = TestApp::new(kind).await;
+    let admin = app.user("admin@portcullis.test", true).await;
+    let owner = app.user("owner@alpha.example", false).await;
+    let alpha = app.org("Alpha", &owner).await;
+    app.services.add_domain(&alpha, "alpha.example").await.unwrap();
+    app.services.add_domain(&alpha, "quiet.example").await.unwrap();
+    let other = app.user("owner@beta.example", false).await;
+    let beta = app.org("Beta", &other).await;
+    app.services.add_domain(&beta, "beta.example").await.unwrap();
+    // alpha: 303 failed two days ago and 1 yesterday; beta: 2 yesterday (from two-domains);
+    // one of alpha's 40 days ago, outside a 30-day period.
+    for (file, days_ago, id) in [
+        ("good/rfc-shape.json", 2, "a"),
+        ("good/mx-host-string.json", 1, "b"),
+        ("good/two-domains.json", 1, "c"),
+        ("good/rfc-shape.json", 40, "old"),
+    ] {
+        app.services
+            .ingest_report(None, ReportInput::new(recent(file, days_ago, id), Channel::Https))
+            .await
+            .unwrap();
+    }
+    let page = body_text(app.send(app.browser(&admin).await.get("/reports?days=30")).await).await;
+    let rows: Vec<&str> = page
+        .split("<tr data-domain=\"")
+        .skip(1)
+        .map(|r| r.split('"').next().unwrap())
+        .collect();
+    assert_eq!(rows, ["alpha.example", "beta.example", "quiet.example"], "{page}");
+    // 303 + 1 + 1 (two-domains' alpha policy) failed; 5326 + 7 + 10 successful.
+    assert!(page.contains("<span class=\"badge error\">305</span>"), "{page}");
+    assert!(
+        page.contains("alpha.example: 305 failed sessions over 30 days, at most 303 a day"),
+        "{page}"
+    );
+    assert!(
+        page.contains("beta.example: 2 failed sessions over 30 days, at most 2 a day"),
+        "{page}"
+    );
+    // A member sees only their organisation; one organisation can be chosen.
+    let page = body_text(app.send(app.browser(&owner).await.get("/reports")).await).await;
+    assert!(
+        page.contains("alpha.example") && !page.contains("beta.example"),
+        "{page}"
+    );
+    let page = body_text(
+        app.send(app.browser(&admin).await.get("/reports?org=beta&days=7"))
+            .await,
+    )
+    .await;
+    assert!(
+        page.contains("data-domain=\"beta.example\"") && !page.contains("data-domain=\"alpha.example\""),
+        "{page}"
+    );
+    let page = body_text(app.send(app.browser(&admin).await.get("/reports?days=100")).await).await;
+    assert!(page.contains("data-domain=\"alpha.example\""), "{page}");
+    assert!(
+        page.contains("at most 303 a day"),
+        "the 40-day-old report counts now: {page}"
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn trends_sqlite() {
+    trends(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn trends_postgres() {
+    trends(Kind::Postgres).await;
+}

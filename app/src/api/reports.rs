@@ -253,3 +253,35 @@ pub async fn get_report_detail(name: String, id: i64) -> Result<crate::dto::Repo
         json,
     })
 }
+
+#[server(prefix = "/sfn", endpoint = "get_trends")]
+pub async fn get_trends(org: Option<String>, days: Option<i64>) -> Result<crate::dto::TrendsView, AppError> {
+    use crate::dto::{TrendRow, TrendsView};
+    use crate::ssr::*;
+    let (st, _req, user) = require_user()?;
+    let days = days.unwrap_or(30);
+    let t = st
+        .services
+        .domain_trends(&user, org.as_deref(), days)
+        .await
+        .map_err(service_error)?;
+    Ok(TrendsView {
+        from: t.from,
+        to: t.to,
+        days,
+        org: org.filter(|o| !o.is_empty()),
+        rows: t
+            .rows
+            .into_iter()
+            .map(|(org_name, org_slug, d)| TrendRow {
+                domain: d.domain,
+                org_name,
+                org_slug,
+                successful: d.successful,
+                failed: d.failed,
+                reports: d.reports,
+                daily_failed: d.daily_failed,
+            })
+            .collect(),
+    })
+}

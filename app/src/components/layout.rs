@@ -30,6 +30,7 @@ pub fn Layout(
             <nav class="main-nav" aria-label="Main">
                 <a href="/">"Domains"</a>
                 <a href="/domains/import">"Bulk add"</a>
+                <a href="/reports">"Reports"</a>
                 <a href="/reports/upload">"Upload reports"</a>
                 <a href="/orgs">"Organisations"</a>
             </nav>

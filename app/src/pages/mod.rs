@@ -12,6 +12,7 @@ mod orgs;
 mod policy;
 mod report_list;
 mod reports;
+mod trends;
 mod upload;
 
 pub use auth::{AccountPage, LoginPage, SetupPage};
@@ -23,4 +24,5 @@ pub use orgs::{OrgPage, OrgsPage};
 pub use policy::{PolicyEditPage, PolicyVersionPage};
 pub use report_list::{ReportDetailPage, ReportListPage};
 pub use reports::ReportsPage;
+pub use trends::TrendsPage;
 pub use upload::{UploadReportsPage, UPLOAD_ACTION};

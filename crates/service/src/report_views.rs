@@ -3,7 +3,9 @@
 
 use chrono::{NaiveDate, Utc};
 use portcullis_domain::tlsrpt::{decode, PayloadKind, PayloadLimits};
-use portcullis_store::{OrgAccess, ReportDetail, ReportRow, ReportSort, ReportSummary, ReportTotals, SummaryGroup};
+use portcullis_store::{
+    DomainTrend, OrgAccess, ReportDetail, ReportRow, ReportSort, ReportSummary, ReportTotals, SummaryGroup,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::policies::name_of;
@@ -267,5 +269,55 @@ impl Services {
             ServiceError::Internal
         })?;
         Ok((detail, json))
+    }
+}
+
+/// The cross-domain overview: every domain the user can see (one organisation, or all of them;
+/// all organisations for a platform administrator), ranked by failed sessions over a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrendOverview {
+    pub from: String,
+    pub to: String,
+    /// (organisation name, organisation slug, the domain's trend), most failures first.
+    pub rows: Vec<(String, String, DomainTrend)>,
+}
+
+impl Services {
+    pub async fn domain_trends(
+        &self,
+        user: &portcullis_store::User,
+        org: Option<&str>,
+        days: i64,
+    ) -> Result<TrendOverview, ServiceError> {
+        if !(1..=MAX_SUMMARY_DAYS).contains(&days) {
+            return Err(ServiceError::invalid(
+                "days",
+                format!("{days} is not between 1 and {MAX_SUMMARY_DAYS}"),
+            ));
+        }
+        let accesses = match org.filter(|s| !s.is_empty()) {
+            Some(slug) => vec![self.org_access(user, slug).await?],
+            None => self.store.accesses_for_user(user).await?,
+        };
+        let to = Utc::now().date_naive();
+        let from = to - chrono::Days::new(days as u64 - 1);
+        let start = from
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc()
+            .timestamp();
+        let end = start + days * 86_400;
+        let mut rows = Vec::new();
+        for access in &accesses {
+            for trend in self.store.tlsrpt_org_trends(access, start, end).await? {
+                rows.push((access.org_name().to_string(), access.org_slug().to_string(), trend));
+            }
+        }
+        rows.sort_by(|a, b| b.2.failed.cmp(&a.2.failed).then_with(|| a.2.domain.cmp(&b.2.domain)));
+        Ok(TrendOverview {
+            from: from.to_string(),
+            to: to.to_string(),
+            rows,
+        })
     }
 }

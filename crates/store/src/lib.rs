@@ -37,7 +37,7 @@ pub use tlsrpt::{
     FailureRow, IngestOutcome, IngestScope, NewReport, PolicyRow, ReportDetail, ReportRow, ReportSort, ReportTotals,
     StoredShare,
 };
-pub use tlsrpt_summary::{DailyResult, ReportSummary, SummaryGroup, SummaryRow, NOT_REPORTED};
+pub use tlsrpt_summary::{DailyResult, DomainTrend, ReportSummary, SummaryGroup, SummaryRow, NOT_REPORTED};
 pub use tokens::TokenInfo;
 pub use users::User;
 

@@ -231,3 +231,72 @@ fn day_key(day: i64) -> String {
         .map(|t| t.format("%Y-%m-%d").to_string())
         .unwrap_or_default()
 }
+
+/// One domain's reports over a period, for the cross-domain overview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainTrend {
+    pub domain: String,
+    pub successful: i64,
+    pub failed: i64,
+    pub reports: i64,
+    /// Failed sessions per day of the period, oldest first.
+    pub daily_failed: Vec<i64>,
+}
+
+impl Store {
+    /// Every domain of the organisation (with or without reports) over `[from, to)`, ranked by
+    /// failed sessions, most first, then by name.
+    pub async fn tlsrpt_org_trends(
+        &self,
+        access: &OrgAccess,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<DomainTrend>, StoreError> {
+        access.require(Role::Viewer)?;
+        let rows = sqlx::query(
+            "SELECT d.name, CAST(COALESCE(SUM(r.successful), 0) AS BIGINT) AS successful, \
+             CAST(COALESCE(SUM(r.failed), 0) AS BIGINT) AS failed, COUNT(r.id) AS reports \
+             FROM domains d LEFT JOIN tlsrpt_reports r ON r.domain_id = d.id AND r.start_at >= $2 AND r.start_at < $3 \
+             WHERE d.org_id = $1 GROUP BY d.name",
+        )
+        .bind(access.org_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        let days = ((to - from) / DAY).max(0) as usize;
+        let mut trends = Vec::with_capacity(rows.len());
+        for r in &rows {
+            trends.push(DomainTrend {
+                domain: r.try_get("name")?,
+                successful: r.try_get("successful")?,
+                failed: r.try_get("failed")?,
+                reports: r.try_get("reports")?,
+                daily_failed: vec![0; days],
+            });
+        }
+        let daily = sqlx::query(
+            "SELECT d.name, CAST(r.start_at / 86400 AS BIGINT) AS day, CAST(SUM(r.failed) AS BIGINT) AS failed \
+             FROM tlsrpt_reports r JOIN domains d ON d.id = r.domain_id \
+             WHERE d.org_id = $1 AND r.start_at >= $2 AND r.start_at < $3 GROUP BY d.name, day",
+        )
+        .bind(access.org_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        let first_day = from.div_euclid(DAY);
+        for r in &daily {
+            let name: String = r.try_get("name")?;
+            let day: i64 = r.try_get("day")?;
+            let failed: i64 = r.try_get("failed")?;
+            if let Some(t) = trends.iter_mut().find(|t| t.domain == name) {
+                if let Some(slot) = t.daily_failed.get_mut((day - first_day) as usize) {
+                    *slot += failed;
+                }
+            }
+        }
+        trends.sort_by(|a, b| b.failed.cmp(&a.failed).then_with(|| a.domain.cmp(&b.domain)));
+        Ok(trends)
+    }
+}
