@@ -213,6 +213,21 @@ pub fn go(path: &str) {
     leptos_axum::redirect(path);
 }
 
+/// A stored report as the report tables show it.
+pub fn report_summary(r: portcullis_store::ReportRow) -> crate::dto::ReportSummary {
+    crate::dto::ReportSummary {
+        id: r.id,
+        organization: r.organization_name,
+        report_id: r.report_id,
+        start_at: r.start_at,
+        end_at: r.end_at,
+        successful: r.successful,
+        failed: r.failed,
+        channel: r.channel,
+        received_at: r.received_at,
+    }
+}
+
 pub fn org_summary(o: OrgWithRole) -> OrgSummary {
     OrgSummary {
         slug: o.slug,

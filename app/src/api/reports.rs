@@ -9,7 +9,6 @@ pub const RECENT_REPORTS: i64 = 10;
 
 #[server(prefix = "/sfn", endpoint = "get_reports")]
 pub async fn get_reports(name: String) -> Result<ReportsView, AppError> {
-    use crate::dto::ReportSummary;
     use crate::ssr::*;
     let (st, _req, user) = require_user()?;
     let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
@@ -23,20 +22,7 @@ pub async fn get_reports(name: String) -> Result<ReportsView, AppError> {
         reports: totals.reports,
         successful: totals.successful,
         failed: totals.failed,
-        recent: recent
-            .into_iter()
-            .map(|r| ReportSummary {
-                id: r.id,
-                organization: r.organization_name,
-                report_id: r.report_id,
-                start_at: r.start_at,
-                end_at: r.end_at,
-                successful: r.successful,
-                failed: r.failed,
-                channel: r.channel,
-                received_at: r.received_at,
-            })
-            .collect(),
+        recent: recent.into_iter().map(report_summary).collect(),
     })
 }
 
@@ -160,21 +146,6 @@ pub async fn get_report_overview(
     })
 }
 
-#[cfg(feature = "ssr")]
-fn summary_of(r: portcullis_store::ReportRow) -> crate::dto::ReportSummary {
-    crate::dto::ReportSummary {
-        id: r.id,
-        organization: r.organization_name,
-        report_id: r.report_id,
-        start_at: r.start_at,
-        end_at: r.end_at,
-        successful: r.successful,
-        failed: r.failed,
-        channel: r.channel,
-        received_at: r.received_at,
-    }
-}
-
 #[server(prefix = "/sfn", endpoint = "get_report_list")]
 pub async fn get_report_list(
     name: String,
@@ -192,7 +163,7 @@ pub async fn get_report_list(
         .map_err(service_error)?;
     Ok(crate::dto::ReportListView {
         domain: row.name,
-        reports: p.reports.into_iter().map(summary_of).collect(),
+        reports: p.reports.into_iter().map(report_summary).collect(),
         total: p.total,
         page: p.page,
         pages: p.pages,
@@ -221,7 +192,7 @@ pub async fn get_report_detail(name: String, id: i64) -> Result<crate::dto::Repo
     let submitter = detail.report.submitter.clone();
     Ok(ReportDetailView {
         domain: row.name,
-        summary: summary_of(detail.report),
+        summary: report_summary(detail.report),
         contact_info,
         submitter,
         policies: detail
