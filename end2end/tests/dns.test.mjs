@@ -3,7 +3,7 @@
 // status badge on the domains list. The page's numbers are checked against the API.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startDns, launch } from './harness.mjs';
+import { startServer, startDns, launch, signUpAdmin } from './harness.mjs';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -37,15 +37,7 @@ for (const js of [true, false]) {
     try {
       let id;
       await t.test('a domain with a policy shows the records to publish', async () => {
-        await page.goto(server.base + '/setup');
-        await page.getByLabel('E-mail').fill('admin@example.com');
-        await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-        await page.getByLabel('Repeat the password').fill(PASSWORD);
-        await page.getByRole('button', { name: 'Create administrator' }).click();
-        await page.waitForURL(/\/orgs\?welcome=1$/);
-        await page.getByLabel('Name').fill('Acme');
-        await page.getByRole('button', { name: 'Create organisation' }).click();
-        await page.waitForURL(/\/\?org=acme$/);
+        await signUpAdmin(page, server.base, { password: PASSWORD });
         await ready();
         await page.getByLabel('Domain name').fill('example.test');
         await page.getByRole('button', { name: 'Add domain' }).click();

@@ -2,27 +2,16 @@
 //! report e-mail, a Maildir and an mbox, plus files that are not reports. Every report gets a
 //! result line, a second run finds only duplicates, and the database holds each report once.
 
+mod common;
+
+use common::{fixture, gzip};
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use portcullis_domain::{DomainName, OrgSlug};
 use portcullis_store::Store;
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../fixtures/tlsrpt")
-            .join(name),
-    )
-    .unwrap()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(bytes).unwrap();
-    enc.finish().unwrap()
-}
 
 fn mail(report: &[u8], id: &str) -> Vec<u8> {
     use base64::Engine;

@@ -4,22 +4,13 @@
 
 mod common;
 
-use std::path::Path;
+use common::fixture;
 
 use axum::http::{header, StatusCode};
 use common::{api, body_json, body_text, TestApp};
 use portcullis_service::{Channel, ReportInput};
 use portcullis_store::testing::Kind;
 use serde_json::json;
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../fixtures/tlsrpt")
-            .join(name),
-    )
-    .unwrap()
-}
 
 async fn summary_api(kind: Kind) {
     let app = TestApp::new(kind).await;

@@ -4,8 +4,9 @@
 
 mod common;
 
+use common::{fixture, gzip};
+
 use std::io::Write;
-use std::path::Path;
 
 use axum::http::{header, StatusCode};
 use common::{http_post, TestApp};
@@ -13,21 +14,6 @@ use portcullis_domain::tlsrpt::PayloadLimits;
 use portcullis_domain::DomainName;
 use portcullis_service::IngestConfig;
 use portcullis_store::testing::Kind;
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../fixtures/tlsrpt")
-            .join(name),
-    )
-    .unwrap()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(bytes).unwrap();
-    enc.finish().unwrap()
-}
 
 fn zip_of(name: &str, bytes: &[u8]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));

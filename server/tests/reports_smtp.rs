@@ -5,7 +5,8 @@
 
 mod common;
 
-use std::io::Write;
+use common::{fixture, gzip};
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -22,21 +23,6 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const RECIPIENT: &str = "tlsrpt@reports.portcullis.test";
 const MX: &str = "mx.portcullis.test";
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../fixtures/tlsrpt")
-            .join(name),
-    )
-    .unwrap()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(bytes).unwrap();
-    enc.finish().unwrap()
-}
 
 /// A report mail as RFC 8460 §5.3 describes it (and Google sends it).
 fn report_mail(attachment: &[u8], filename: &str, content_type: &str) -> Vec<u8> {

@@ -4,29 +4,13 @@
 
 mod common;
 
-use std::io::Write;
-use std::path::Path;
+use common::{fixture, gzip};
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::{body_text, location, Browser, TestApp, HOST};
 use portcullis_domain::{DomainName, Role};
 use portcullis_store::testing::Kind;
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../fixtures/tlsrpt")
-            .join(name),
-    )
-    .unwrap()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(bytes).unwrap();
-    enc.finish().unwrap()
-}
 
 const BOUNDARY: &str = "----portcullis-test-boundary";
 

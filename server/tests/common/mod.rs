@@ -281,3 +281,18 @@ pub async fn http_post(
     let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
     (status, headers, body)
 }
+
+/// A report fixture from `fixtures/tlsrpt/` (the project's own, written for these tests).
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/tlsrpt")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
