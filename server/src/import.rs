@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use portcullis_service::{file_items, Channel, FileItem, IngestError, Ingested, Services};
+use portcullis_service::{file_items, Channel, FileItem, Ingested, Services};
 
 /// Reports per transaction, and the most payload bytes held in memory for one batch.
 const BATCH_REPORTS: usize = 500;
@@ -89,30 +89,15 @@ async fn flush<W: Write>(
     if items.is_empty() {
         return;
     }
-    let mut labels = Vec::with_capacity(items.len());
-    let mut inputs = Vec::new();
-    let mut slots: Vec<Result<usize, String>> = Vec::with_capacity(items.len());
-    for item in items {
-        labels.push(item.label);
-        slots.push(item.input.map(|input| {
-            inputs.push(input);
-            inputs.len() - 1
-        }));
-    }
-    let results = services.ingest_batch(None, inputs).await;
-    for (label, slot) in labels.iter().zip(slots) {
-        let result: Result<&Ingested, String> = match slot {
-            Ok(i) => results[i].as_ref().map_err(IngestError::to_string),
-            Err(e) => Err(e),
-        };
+    for (label, result) in services.ingest_items(None, items).await {
         let line = match result {
             Ok(ingested) if ingested.outcome.is_new() => {
                 summary.stored += 1;
-                (!reporter.quiet).then(|| format!("stored\t{label}\t{}", describe(ingested)))
+                (!reporter.quiet).then(|| format!("stored\t{label}\t{}", describe(&ingested)))
             }
             Ok(ingested) => {
                 summary.duplicates += 1;
-                (!reporter.quiet).then(|| format!("duplicate\t{label}\t{}", describe(ingested)))
+                (!reporter.quiet).then(|| format!("duplicate\t{label}\t{}", describe(&ingested)))
             }
             Err(e) => {
                 summary.failed += 1;

@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use portcullis_service::{ServiceError, SummaryQuery};
+use portcullis_store::{OrgAccess, User};
 use std::collections::HashMap;
 
 use crate::ServerState;
@@ -38,13 +39,11 @@ async fn export(
     req: Request<Body>,
     as_json: bool,
 ) -> Response {
-    let Some(user) = req.extensions().get::<RequestInfo>().and_then(|i| i.user.clone()) else {
-        return Redirect::to("/login").into_response();
-    };
     let services = &state.app.services;
-    let access = match services.domain_for_user(&user, &name).await {
-        Ok((access, _)) => access,
-        Err(e) => return failure(e),
+    let user = req.extensions().get::<RequestInfo>().and_then(|i| i.user.clone());
+    let access = match member_access(&state, user, &name).await {
+        Ok(access) => access,
+        Err(response) => return response,
     };
     let query = SummaryQuery {
         from: params.get("from").cloned(),
@@ -78,6 +77,18 @@ async fn export(
     }
 }
 
+/// The signed-in member's access to the organisation holding `name`, or the answer to give:
+/// a sign-in redirect, or the error as a status.
+async fn member_access(state: &ServerState, user: Option<User>, name: &str) -> Result<OrgAccess, Response> {
+    let Some(user) = user else {
+        return Err(Redirect::to("/login").into_response());
+    };
+    match state.app.services.domain_for_user(&user, name).await {
+        Ok((access, _)) => Ok(access),
+        Err(e) => Err(failure(e)),
+    }
+}
+
 fn failure(e: ServiceError) -> Response {
     let status = match e {
         ServiceError::NotFound => StatusCode::NOT_FOUND,
@@ -94,13 +105,11 @@ pub async fn raw_json(
     Path((name, id)): Path<(String, i64)>,
     req: Request<Body>,
 ) -> Response {
-    let Some(user) = req.extensions().get::<RequestInfo>().and_then(|i| i.user.clone()) else {
-        return Redirect::to("/login").into_response();
-    };
     let services = &state.app.services;
-    let access = match services.domain_for_user(&user, &name).await {
-        Ok((access, _)) => access,
-        Err(e) => return failure(e),
+    let user = req.extensions().get::<RequestInfo>().and_then(|i| i.user.clone());
+    let access = match member_access(&state, user, &name).await {
+        Ok(access) => access,
+        Err(response) => return response,
     };
     match services.report_detail(&access, &name, id).await {
         Ok((detail, json)) => {

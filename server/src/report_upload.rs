@@ -65,23 +65,8 @@ pub async fn upload(State(state): State<ServerState>, req: Request<Body>) -> Res
             }),
         }
     }
-    let mut labels = Vec::new();
-    let mut inputs = Vec::new();
-    let mut slots = Vec::new();
-    for item in items {
-        labels.push(item.label);
-        slots.push(item.input.map(|input| {
-            inputs.push(input);
-            inputs.len() - 1
-        }));
-    }
-    let results = state.app.services.ingest_batch(Some(&access), inputs).await;
     let mut report = UploadReport::default();
-    for (file, slot) in labels.into_iter().zip(slots) {
-        let result = match slot {
-            Ok(i) => results[i].clone().map_err(|e| e.to_string()),
-            Err(e) => Err(e),
-        };
+    for (file, result) in state.app.services.ingest_items(Some(&access), items).await {
         let (outcome, detail) = match result {
             Ok(ingested) => {
                 let domains: Vec<&str> = ingested.outcome.stored.iter().map(|s| s.domain.as_str()).collect();

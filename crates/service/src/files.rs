@@ -4,14 +4,53 @@
 
 use portcullis_domain::tlsrpt::{parse_report_filename, PayloadKind};
 
+use portcullis_store::OrgAccess;
+
 use crate::mail::report_mail;
-use crate::reports::{Channel, ReportInput};
+use crate::reports::{Channel, Ingested, ReportInput};
+use crate::Services;
 
 /// One report candidate of a file, or why the file (or message) offers none.
 #[derive(Debug, Clone)]
 pub struct FileItem {
     pub label: String,
     pub input: Result<ReportInput, String>,
+}
+
+impl Services {
+    /// Stores the reports among `items` in one batch ([`Services::ingest_batch`]). The results
+    /// keep the items' order and labels; an item that offered no report keeps its reason.
+    pub async fn ingest_items(
+        &self,
+        access: Option<&OrgAccess>,
+        items: Vec<FileItem>,
+    ) -> Vec<(String, Result<Ingested, String>)> {
+        let mut labels = Vec::with_capacity(items.len());
+        let mut inputs = Vec::new();
+        let mut slots: Vec<Result<usize, String>> = Vec::with_capacity(items.len());
+        for item in items {
+            labels.push(item.label);
+            slots.push(item.input.map(|input| {
+                inputs.push(input);
+                inputs.len() - 1
+            }));
+        }
+        let mut results: Vec<Option<_>> = self.ingest_batch(access, inputs).await.into_iter().map(Some).collect();
+        labels
+            .into_iter()
+            .zip(slots)
+            .map(|(label, slot)| {
+                let result = match slot {
+                    Ok(i) => results[i]
+                        .take()
+                        .expect("one result per input")
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e),
+                };
+                (label, result)
+            })
+            .collect()
+    }
 }
 
 /// The report candidates a file holds: itself (a payload), its attachments (a message), or those of
