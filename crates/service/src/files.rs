@@ -109,29 +109,18 @@ fn mail_items(label: &str, raw: &[u8], channel: Channel) -> Vec<FileItem> {
         }];
     }
     let several = mail.parts.len() > 1;
-    mail.parts
+    mail.inputs(channel)
         .into_iter()
         .enumerate()
-        .map(|(i, part)| {
-            let hint = part
-                .filename
-                .as_deref()
-                .and_then(parse_report_filename)
-                .map(|h| h.policy_domain)
-                .or_else(|| mail.domain.clone());
-            let label = match (&part.filename, several) {
+        .map(|(i, (filename, input))| {
+            let label = match (filename, several) {
                 (Some(name), _) => format!("{label}: {name}"),
                 (None, true) => format!("{label}: attachment {}", i + 1),
                 (None, false) => label.to_string(),
             };
             FileItem {
                 label,
-                input: Ok(ReportInput {
-                    payload: part.payload,
-                    channel,
-                    submitter: mail.submitter.clone(),
-                    hint_domain: hint,
-                }),
+                input: Ok(input),
             }
         })
         .collect()

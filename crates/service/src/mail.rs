@@ -39,6 +39,32 @@ pub struct ReportMail {
     pub submitter: Option<String>,
 }
 
+impl ReportMail {
+    /// One input per attachment, with its file name. The domain hint comes from the attachment
+    /// name, else the `TLS-Report-Domain` header; the submitter from `TLS-Report-Submitter`.
+    pub fn inputs(self, channel: Channel) -> Vec<(Option<String>, ReportInput)> {
+        let (domain, submitter) = (self.domain, self.submitter);
+        self.parts
+            .into_iter()
+            .map(|part| {
+                let hint = part
+                    .filename
+                    .as_deref()
+                    .and_then(parse_report_filename)
+                    .map(|h| h.policy_domain)
+                    .or_else(|| domain.clone());
+                let input = ReportInput {
+                    payload: part.payload,
+                    channel,
+                    submitter: submitter.clone(),
+                    hint_domain: hint,
+                };
+                (part.filename, input)
+            })
+            .collect()
+    }
+}
+
 /// The result of taking in one message: per attachment, a label and what became of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MailOutcome {
@@ -94,9 +120,8 @@ fn has_report_name(name: Option<&str>) -> bool {
 }
 
 impl Services {
-    /// Takes in every report attached to a message. The domain hint comes from the attachment
-    /// name, else the `TLS-Report-Domain` header; the submitter from `TLS-Report-Submitter`,
-    /// else `fallback_submitter` (the connecting address).
+    /// Takes in every report attached to a message (hints as in [`ReportMail::inputs`]); the
+    /// submitter is `fallback_submitter` (the connecting address) when the mail names none.
     pub async fn ingest_mail(
         &self,
         access: Option<&OrgAccess>,
@@ -117,26 +142,11 @@ impl Services {
             };
         }
         let mut outcome = MailOutcome::default();
-        for (index, part) in mail.parts.into_iter().enumerate() {
-            let label = part
-                .filename
-                .clone()
-                .unwrap_or_else(|| format!("attachment {}", index + 1));
-            let hint = part
-                .filename
-                .as_deref()
-                .and_then(parse_report_filename)
-                .map(|h| h.policy_domain)
-                .or_else(|| mail.domain.clone());
-            let input = ReportInput {
-                payload: part.payload,
-                channel,
-                submitter: mail
-                    .submitter
-                    .clone()
-                    .or_else(|| fallback_submitter.map(str::to_string)),
-                hint_domain: hint,
-            };
+        for (index, (filename, mut input)) in mail.inputs(channel).into_iter().enumerate() {
+            let label = filename.unwrap_or_else(|| format!("attachment {}", index + 1));
+            if input.submitter.is_none() {
+                input.submitter = fallback_submitter.map(str::to_string);
+            }
             let result = self.ingest_report(access, input).await;
             outcome.results.push((label, result));
         }
