@@ -7,7 +7,7 @@ ENV := source scripts/env.sh &&
 LEPTOS_LIB_ARGS = $$( [ "$$PORTCULLIS_WASM_ROUTE" = debian ] && echo "--lib-cargo-args=-Zbuild-std=std,panic_abort" )
 PORT ?= 3000
 
-.PHONY: setup build run test test-unit test-e2e lint fmt bundle-size clean bench-policy bench-dns bench-ingest
+.PHONY: setup build run test test-unit test-e2e lint fmt bundle-size clean bench-policy bench-dns bench-ingest bench-views
 
 setup:
 	@bash scripts/setup.sh
@@ -59,3 +59,8 @@ bench-dns: setup
 
 bench-ingest: setup
 	@$(ENV) bash scripts/bench-ingest.sh
+
+# Report views over 100 domains and 1,000,000 failure rows (a year), on SQLite and PostgreSQL:
+# page render time and each aggregate against the same SQL in sqlite3 / psql.
+bench-views: setup
+	@$(ENV) cargo run --quiet --release -p server --example bench_views -- $${DB:-both} $${ROWS:-1000000}

@@ -162,7 +162,10 @@ pub struct ReportOverviewView {
     pub previous: PeriodTotals,
     pub by_category: Vec<ResultCategoryView>,
     pub by_organization: Vec<GroupView>,
+    /// The sending IPs with the most failures (the page shows the first 100; exports hold all).
     pub by_sending_ip: Vec<GroupView>,
+    /// How many sending IPs the period has in all.
+    pub sending_ips: usize,
     pub by_receiving_mx: Vec<GroupView>,
     pub by_day: Vec<GroupView>,
     /// Failed sessions per day and result type, for the table under the stacked chart.
@@ -209,6 +212,8 @@ pub struct GroupView {
     pub key: String,
     pub successful: Option<i64>,
     pub failed: i64,
+    /// Sending IPs: the PTR name, and whether it resolves back to the address.
+    pub reverse_dns: Option<(String, bool)>,
 }
 
 /// Failures of one category (negotiation, MTA-STS, DANE), each result type explained.
@@ -444,4 +449,37 @@ pub struct EventView {
     pub old_value: Option<String>,
     pub new_value: String,
     pub detail: String,
+}
+
+/// A domain's mode, the readiness gate for enforce with the replay behind it, and its history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LifecycleView {
+    pub domain: String,
+    pub role: portcullis_domain::Role,
+    /// `unconfigured`, `testing`, `enforce` or `none` (being removed).
+    pub mode: String,
+    pub policy_id: Option<String>,
+    pub readiness: portcullis_domain::lifecycle::Readiness,
+    pub replay: portcullis_domain::lifecycle::ReplayOutcome,
+    pub window: portcullis_domain::lifecycle::WindowTotals,
+    pub window_from: String,
+    pub window_to: String,
+    /// The enforce policy the replay ran against.
+    pub candidate: Option<String>,
+    pub min_testing_days: i64,
+    pub retire_at: Option<i64>,
+    /// The latest DNS check's time, and whether it saw the current id after the last change.
+    pub sts_seen: Option<(i64, bool)>,
+    pub transitions: Vec<TransitionView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransitionView {
+    pub from_mode: String,
+    pub to_mode: String,
+    pub policy_id: String,
+    pub actor: String,
+    pub reason: String,
+    pub overridden: bool,
+    pub created_at: i64,
 }

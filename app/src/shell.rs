@@ -49,6 +49,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/domains/:name/reports/list") view=ReportListPage ssr=ssr.clone()/>
                 <Route path=path!("/domains/:name/reports/:id") view=ReportDetailPage ssr=ssr.clone()/>
                 <Route path=path!("/domains/:name/policy") view=PolicyEditPage ssr=ssr.clone()/>
+                <Route path=path!("/domains/:name/lifecycle") view=LifecyclePage ssr=ssr.clone()/>
                 <Route path=path!("/domains/:name/policy/versions/:id") view=PolicyVersionPage ssr=ssr.clone()/>
                 <Route path=path!("/orgs") view=OrgsPage ssr=ssr.clone()/>
                 <Route path=path!("/orgs/:slug") view=OrgPage ssr=ssr.clone()/>

@@ -75,6 +75,41 @@ for (const js of [true, false]) {
         assert.match(desc, /2 days, 5366 successful and 303 failed sessions in all/);
       });
 
+      await t.test("a chart's table shows the API's numbers", async () => {
+        // A read-only API token, created the way a user would.
+        await page.goto(server.base + '/orgs/acme');
+        await ready();
+        await page.locator('#token-name').fill('e2e check');
+        await page.locator('#token-role').selectOption('viewer');
+        await page.getByRole('button', { name: 'Create token' }).click();
+        const secret = (await page.getByTestId('token-secret').textContent()).trim();
+        const api = async (group) => {
+          const res = await fetch(`${server.base}/api/v1/domains/alpha.example/tlsrpt/summary?from=2026-11-20&to=2026-11-21&group_by=${group}`,
+            { headers: { Authorization: `Bearer ${secret}` } });
+          assert.equal(res.status, 200);
+          return res.json();
+        };
+        await page.goto(server.base + '/domains/alpha.example/reports?from=2026-11-20&to=2026-11-21');
+        await ready();
+        // The organisation chart and the table under it, against the API.
+        const orgs = page.getByTestId('by-organization');
+        assert.match(await orgs.locator('svg[role="img"] title').textContent(), /Failed sessions by sending organisation/);
+        const byOrg = await api('organization');
+        const sender = byOrg.groups.find((g) => g.key === 'Example Sender Inc.');
+        assert.equal(sender.failed, 303);
+        const cells = orgs.locator('[data-key="Example Sender Inc."] td');
+        assert.equal((await cells.nth(1).textContent()).trim(), String(sender.successful));
+        assert.equal((await cells.nth(2).textContent()).trim(), String(sender.failed));
+        // The daily chart's table, day by day.
+        const byDay = await api('day');
+        for (const g of byDay.groups) {
+          const row = page.getByTestId('by-day').locator(`[data-key="${g.key}"] td`);
+          assert.equal((await row.nth(1).textContent()).trim(), String(g.successful));
+          assert.equal((await row.nth(2).textContent()).trim(), String(g.failed));
+        }
+        assert.equal((await page.getByTestId('total-failed').textContent()).trim(), String(byDay.failed));
+      });
+
       await t.test('the same report POSTed by a sender is a duplicate', async () => {
         const res = await fetch(server.base + '/tlsrpt', {
           method: 'POST',

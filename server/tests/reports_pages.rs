@@ -176,6 +176,109 @@ async fn pages_postgres() {
     pages(Kind::Postgres).await;
 }
 
+/// Sending IPs carry their reverse DNS from the test DNS server, looked up on the first view and
+/// then served from the cache even after the PTR record changes.
+async fn reverse_dns(kind: Kind) {
+    use portcullis_dnscheck::testing::TestDns;
+    let dns = TestDns::start().await;
+    let resolver = portcullis_dnscheck::Dns::new(Some(dns.addr())).unwrap();
+    let app = TestApp::with_dns(kind, Some(resolver)).await;
+    let owner = app.user("owner@alpha.example", false).await;
+    let alpha = app.org("Alpha", &owner).await;
+    app.services.add_domain(&alpha, "alpha.example").await.unwrap();
+    app.services
+        .ingest_report(None, ReportInput::new(fixture("good/rfc-shape.json"), Channel::Https))
+        .await
+        .unwrap();
+    let (v4, v6): (std::net::IpAddr, std::net::IpAddr) =
+        ("198.51.100.62".parse().unwrap(), "2001:db8:abcd:12::1".parse().unwrap());
+    // Forward-confirmed; a v6 name that does not resolve back; 198.51.100.8 has no PTR at all.
+    dns.set_ptr(v4, Some("mta62.sender.test")).await;
+    dns.set_addr("mta62.sender.test", &[v4]).await;
+    dns.set_ptr(v6, Some("v6.sender.test")).await;
+
+    let browser = app.browser(&owner).await;
+    let url = "/domains/alpha.example/reports?from=2026-11-20&to=2026-11-20";
+    let page = body_text(app.send(browser.get(url)).await).await;
+    let row = |ip: &str, ptr: &str, failed: i64| {
+        format!("<tr data-key=\"{ip}\"><td><code>{ip}</code></td><td>{ptr}</td><td class=\"num\">{failed}</td></tr>")
+    };
+    let confirmed = "<span data-ptr=\"mta62.sender.test\">mta62.sender.test</span>";
+    assert!(page.contains(&row("198.51.100.62", confirmed, 200)), "{page}");
+    assert!(
+        page.contains("<span data-ptr=\"v6.sender.test\">v6.sender.test</span> <span "),
+        "unconfirmed name: {page}"
+    );
+    assert!(page.contains("(not confirmed)"), "{page}");
+    assert!(
+        page.contains(&row("198.51.100.8", "<span class=\"muted\">–</span>", 3)),
+        "no PTR: {page}"
+    );
+
+    // Cached: a changed PTR record is not looked up again.
+    dns.set_ptr(v4, Some("renamed.sender.test")).await;
+    let page = body_text(app.send(browser.get(url)).await).await;
+    assert!(page.contains(confirmed), "{page}");
+    assert!(!page.contains("renamed.sender.test"), "{page}");
+    let cached = app
+        .services
+        .store
+        .reverse_dns_cached(
+            &["198.51.100.62".into(), "198.51.100.8".into()],
+            chrono::Utc::now().timestamp(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(cached["198.51.100.62"].status, portcullis_store::ReverseStatus::Found);
+    assert_eq!(cached["198.51.100.8"].status, portcullis_store::ReverseStatus::None);
+    assert!(cached["198.51.100.62"].expires_at >= cached["198.51.100.62"].looked_up_at + 29 * 86_400);
+
+    // The API and the CSV carry the same names.
+    let (token, _) = app.services.create_token(&alpha, "ro", "viewer").await.unwrap();
+    let body = body_json(
+        app.send(api(
+            "GET",
+            "/api/v1/domains/alpha.example/tlsrpt/summary?from=2026-11-20&to=2026-11-20&group_by=sending_ip",
+            Some(&token),
+            None,
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(
+        body["groups"][0],
+        serde_json::json!({"key": "198.51.100.62", "successful": null, "failed": 200,
+            "reverse_dns": {"name": "mta62.sender.test", "confirmed": true}})
+    );
+    assert_eq!(body["groups"][2]["key"], "198.51.100.8");
+    assert!(body["groups"][2].get("reverse_dns").is_none(), "{body}");
+    let csv = body_text(
+        app.send(
+            browser.get("/domains/alpha.example/reports/export.csv?group_by=sending_ip&from=2026-11-20&to=2026-11-20"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        csv,
+        "key,successful,failed,reverse_dns,reverse_dns_confirmed\r\n\
+         198.51.100.62,,200,mta62.sender.test,true\r\n\
+         2001:db8:abcd:12::1,,100,v6.sender.test,false\r\n\
+         198.51.100.8,,3,,\r\n"
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn reverse_dns_sqlite() {
+    reverse_dns(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn reverse_dns_postgres() {
+    reverse_dns(Kind::Postgres).await;
+}
+
 async fn list_and_detail(kind: Kind) {
     let app = TestApp::new(kind).await;
     let owner = app.user("owner@alpha.example", false).await;

@@ -5,6 +5,7 @@
 
 mod dns;
 mod domains;
+mod lifecycle;
 mod orgs;
 mod policy;
 mod reports;
@@ -12,6 +13,7 @@ mod session;
 
 pub use dns::*;
 pub use domains::*;
+pub use lifecycle::*;
 pub use orgs::*;
 pub use policy::*;
 pub use reports::*;

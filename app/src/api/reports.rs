@@ -55,6 +55,7 @@ pub async fn get_report_overview(
                 key: g.key,
                 successful: g.successful,
                 failed: g.failed,
+                reverse_dns: g.reverse_dns.map(|n| (n.name, n.confirmed)),
             })
             .collect::<Vec<_>>()
     };
@@ -130,7 +131,13 @@ pub async fn get_report_overview(
         previous: totals(&o.previous),
         by_category: by_category.into_iter().map(|(_, v)| v).collect(),
         by_organization: groups(o.by_organization),
-        by_sending_ip: groups(o.by_sending_ip),
+        sending_ips: o.by_sending_ip.len(),
+        by_sending_ip: groups(
+            o.by_sending_ip
+                .into_iter()
+                .take(portcullis_service::GROUP_ROWS_SHOWN)
+                .collect(),
+        ),
         by_receiving_mx: groups(o.by_receiving_mx),
         by_day: groups(o.by_day),
         daily_results: o

@@ -120,7 +120,11 @@ fn PolicySection(o: PolicyOverview, can_edit: bool) -> impl IntoView {
         <section class="card" data-testid="policy-section">
             <h2>"MTA-STS policy"</h2>
             <dl class="facts">
-                <dt>"Mode"</dt><dd><ModeBadge mode=Some(current.mode.clone())/></dd>
+                <dt>"Mode"</dt><dd><ModeBadge mode=Some(current.mode.clone())/>" "<a href=format!("/domains/{d}/lifecycle") data-testid="lifecycle-link">{match current.mode.as_str() {
+                    "testing" => "Ready for enforce?",
+                    "enforce" => "Roll back or remove",
+                    _ => "Mode and history",
+                }}</a></dd>
                 <dt>"Policy id"</dt><dd><code data-testid="policy-id">{current.policy_id.clone()}</code></dd>
                 <dt>"DNS record"</dt><dd><code>{format!("_mta-sts.{d}. TXT \"v=STSv1; id={}\"", current.policy_id)}</code></dd>
                 <dt>"Served at"</dt><dd><code>{format!("https://mta-sts.{d}/.well-known/mta-sts.txt")}</code></dd>

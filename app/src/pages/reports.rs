@@ -114,7 +114,7 @@ fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
                     <p><a href=export("result_type") download>"Download CSV"</a>" · "<a href=export("result_type").replace("export.csv", "export.json") download>"JSON"</a></p>
                 </section>
                 <GroupTable title="By sending organisation" testid="by-organization" key_label="Organisation" rows=o.by_organization csv=export("organization") chart=(o.current.failed > 0).then(|| o.charts.by_organization.clone())/>
-                <GroupTable title="Failures by sending IP" testid="by-sending-ip" key_label="Sending MTA" rows=o.by_sending_ip csv=export("sending_ip") chart=None/>
+                <SendingIps rows=o.by_sending_ip total=o.sending_ips csv=export("sending_ip")/>
                 <GroupTable title="Failures by receiving MX" testid="by-receiving-mx" key_label="Receiving MX" rows=o.by_receiving_mx csv=export("receiving_mx") chart=(o.current.failed > 0).then(|| o.charts.by_receiving_mx.clone())/>
                 <GroupTable title="Per day" testid="by-day" key_label="Day (UTC)" rows=o.by_day csv=export("day") chart=None/>
             }.into_any()
@@ -201,6 +201,49 @@ fn GroupTable(
                     </table>
                 }.into_any()
             }}
+            <p><a href=csv.clone() download>"Download CSV"</a>" · "<a href=csv.replace("export.csv", "export.json") download>"JSON"</a></p>
+        </section>
+    }
+}
+
+/// Failures by sending MTA address, with each address's reverse DNS (looked up once, cached).
+#[component]
+fn SendingIps(rows: Vec<GroupView>, total: usize, csv: String) -> impl IntoView {
+    let hidden = total.saturating_sub(rows.len());
+    view! {
+        <section class="card" data-testid="by-sending-ip">
+            <h2>"Failures by sending IP"</h2>
+            {if rows.is_empty() {
+                view! { <p class="ok-note">"No failures in this period."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="compact">
+                        <thead><tr>
+                            <th scope="col">"Sending MTA"</th>
+                            <th scope="col">"Reverse DNS"</th>
+                            <th scope="col" class="num">"Failed"</th>
+                        </tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|r| { let key = r.key.clone(); view! {
+                                <tr data-key=key>
+                                    <td><code>{r.key}</code></td>
+                                    <td>{match r.reverse_dns {
+                                        Some((name, true)) => { let attr = name.clone(); view! { <span data-ptr=attr>{name}</span> }.into_any() }
+                                        Some((name, false)) => { let attr = name.clone(); view! {
+                                            <span data-ptr=attr>{name}</span>" "
+                                            <span class="muted" title="This name does not resolve back to the address: it is only what the address's owner claims.">"(not confirmed)"</span>
+                                        }.into_any() }
+                                        None => view! { <span class="muted">"–"</span> }.into_any(),
+                                    }}</td>
+                                    <td class="num">{r.failed}</td>
+                                </tr>
+                            }}).collect_view()}
+                        </tbody>
+                    </table>
+                    {(hidden > 0).then(|| view! { <p class="muted">{format!("{hidden} more addresses with fewer failures are in the download.")}</p> })}
+                }.into_any()
+            }}
+            <p class="muted">"Reverse DNS is looked up once per address and kept for 30 days (a week when there is none)."</p>
             <p><a href=csv.clone() download>"Download CSV"</a>" · "<a href=csv.replace("export.csv", "export.json") download>"JSON"</a></p>
         </section>
     }

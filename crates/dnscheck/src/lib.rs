@@ -10,6 +10,7 @@ mod mx;
 mod probe_cache;
 mod records;
 mod resolver;
+mod reverse;
 mod settings;
 mod smtp_probe;
 #[cfg(feature = "testing")]
@@ -22,5 +23,6 @@ pub use fetch::MAX_POLICY_BODY;
 pub use mx::{MxAnswer, MxRecord};
 pub use records::TxtAnswer;
 pub use resolver::{Dns, DnsError};
+pub use reverse::ReverseName;
 pub use settings::CheckSettings;
 pub use tls::{CertVerdict, TlsFacts};

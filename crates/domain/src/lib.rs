@@ -7,6 +7,7 @@ mod bulk;
 pub mod dns;
 mod domain_name;
 mod email;
+pub mod lifecycle;
 mod org;
 mod password;
 pub mod policy;

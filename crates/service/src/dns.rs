@@ -51,7 +51,7 @@ pub struct MonitorPass {
     pub status_changes: usize,
 }
 
-fn run_of(row: DnsCheckRow) -> CheckRun {
+pub(crate) fn run_of(row: DnsCheckRow) -> CheckRun {
     let findings: Vec<Finding> = serde_json::from_str(&row.findings).unwrap_or_else(|e| {
         tracing::error!(error = %e, "stored findings do not parse");
         Vec::new()

@@ -9,6 +9,7 @@ mod dns;
 mod domains;
 mod error;
 mod files;
+mod lifecycle;
 mod mail;
 mod orgs;
 mod password_hash;
@@ -16,6 +17,7 @@ mod policies;
 mod rate_limit;
 mod report_views;
 mod reports;
+mod reverse_dns;
 mod snapshot;
 mod throttle;
 
@@ -24,14 +26,17 @@ pub use dns::{CheckRun, DnsConfig, DnsOverview, MonitorPass, PUBLIC_HOST_PLACEHO
 pub use domains::{parse_domain, DOMAINS_PAGE_SIZE};
 pub use error::ServiceError;
 pub use files::{file_items, FileItem};
+pub use lifecycle::{ReadinessView, TransitionOutcome, TransitionRequest, UNCONFIGURED};
 pub use mail::{report_mail, MailOutcome, MailPart, ReportMail};
 pub use password_hash::{hash_password, verify_password};
 pub use policies::{policy_error, MxProposal, PolicyState, VERSIONS_SHOWN};
 pub use rate_limit::RateLimiter;
 pub use report_views::{
-    ReportOverview, ReportPage, Summary, SummaryQuery, DEFAULT_SUMMARY_DAYS, MAX_SUMMARY_DAYS, REPORTS_PAGE_SIZE,
+    ReportOverview, ReportPage, Summary, SummaryQuery, DEFAULT_SUMMARY_DAYS, GROUP_ROWS_SHOWN, MAX_SUMMARY_DAYS,
+    REPORTS_PAGE_SIZE,
 };
 pub use reports::{Channel, IngestConfig, IngestError, Ingested, ReportInput};
+pub use reverse_dns::{REVERSE_DNS_BUDGET, REVERSE_DNS_PER_CALL};
 pub use snapshot::PolicySnapshot;
 pub use throttle::Throttle;
 
@@ -55,6 +60,8 @@ pub struct Services {
     pub(crate) checker: Option<Checker>,
     pub(crate) dns_config: DnsConfig,
     pub(crate) ingestion: Arc<reports::Ingestion>,
+    /// Thresholds of the readiness gate for enforce.
+    pub(crate) gate: portcullis_domain::lifecycle::GateConfig,
 }
 
 impl Services {
@@ -69,7 +76,14 @@ impl Services {
             checker: None,
             dns_config: DnsConfig::default(),
             ingestion: reports::Ingestion::new(IngestConfig::default()),
+            gate: Default::default(),
         })
+    }
+
+    /// With other readiness-gate thresholds.
+    pub fn with_gate_config(mut self, gate: portcullis_domain::lifecycle::GateConfig) -> Self {
+        self.gate = gate;
+        self
     }
 
     /// Uses `dns` for live look-ups.

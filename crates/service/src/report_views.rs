@@ -54,6 +54,49 @@ fn date(field: &'static str, text: &str) -> Result<NaiveDate, ServiceError> {
         .map_err(|_| ServiceError::invalid(field, format!("{text:?} is not a date: use YYYY-MM-DD")))
 }
 
+/// A period of whole UTC days, both ends included, and the same as Unix seconds `[start, end)`.
+struct Period {
+    from: NaiveDate,
+    to: NaiveDate,
+    start: i64,
+    end: i64,
+}
+
+impl Period {
+    /// `to` defaults to today, `from` to [`DEFAULT_SUMMARY_DAYS`] before it; at most
+    /// [`MAX_SUMMARY_DAYS`].
+    fn parse(from: Option<&str>, to: Option<&str>) -> Result<Self, ServiceError> {
+        let to = match to.filter(|t| !t.trim().is_empty()) {
+            Some(t) => date("to", t)?,
+            None => Utc::now().date_naive(),
+        };
+        let from = match from.filter(|t| !t.trim().is_empty()) {
+            Some(f) => date("from", f)?,
+            None => to - chrono::Days::new(DEFAULT_SUMMARY_DAYS as u64 - 1),
+        };
+        if from > to {
+            return Err(ServiceError::invalid("from", format!("{from} is after {to}")));
+        }
+        if (to - from).num_days() + 1 > MAX_SUMMARY_DAYS {
+            return Err(ServiceError::invalid(
+                "to",
+                format!("a summary covers at most {MAX_SUMMARY_DAYS} days"),
+            ));
+        }
+        let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp();
+        Ok(Self {
+            from,
+            to,
+            start: midnight(from),
+            end: midnight(to + chrono::Days::new(1)),
+        })
+    }
+
+    fn days(&self) -> i64 {
+        (self.end - self.start) / 86_400
+    }
+}
+
 impl Services {
     /// Session totals for the period, grouped as asked.
     pub async fn report_summary(
@@ -70,42 +113,26 @@ impl Services {
                 ServiceError::invalid("group_by", format!("{g:?} is not one of {}", known.join(", ")))
             })?),
         };
-        let to = match query.to.as_deref().filter(|t| !t.trim().is_empty()) {
-            Some(t) => date("to", t)?,
-            None => Utc::now().date_naive(),
-        };
-        let from = match query.from.as_deref().filter(|t| !t.trim().is_empty()) {
-            Some(f) => date("from", f)?,
-            None => to - chrono::Days::new(DEFAULT_SUMMARY_DAYS as u64 - 1),
-        };
-        if from > to {
-            return Err(ServiceError::invalid("from", format!("{from} is after {to}")));
+        let p = Period::parse(query.from.as_deref(), query.to.as_deref())?;
+        let mut summary = self
+            .store
+            .tlsrpt_summary(access, &domain, p.start, p.end, group_by)
+            .await?;
+        if group_by == Some(SummaryGroup::SendingIp) {
+            self.name_sending_ips(&mut summary.groups).await;
         }
-        if (to - from).num_days() + 1 > MAX_SUMMARY_DAYS {
-            return Err(ServiceError::invalid(
-                "to",
-                format!("a summary covers at most {MAX_SUMMARY_DAYS} days"),
-            ));
-        }
-        let start = from
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
-            .and_utc()
-            .timestamp();
-        let end = (to + chrono::Days::new(1))
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
-            .and_utc()
-            .timestamp();
-        let summary = self.store.tlsrpt_summary(access, &domain, start, end, group_by).await?;
         Ok(Summary {
-            from: from.to_string(),
-            to: to.to_string(),
+            from: p.from.to_string(),
+            to: p.to.to_string(),
             group_by,
             summary,
         })
     }
 }
+
+/// Rows of a grouped table the overview page shows (the exports hold them all); reverse DNS is
+/// looked up for these only.
+pub const GROUP_ROWS_SHOWN: usize = 100;
 
 /// Everything the report overview page shows for one period, with the previous period's totals
 /// for comparison.
@@ -150,46 +177,27 @@ impl Services {
             }
             (None, None) => None,
         };
-        let query = |group: Option<&str>| SummaryQuery {
-            from: from.clone(),
-            to: to.clone(),
-            group_by: group.map(str::to_string),
-        };
-        let summary = self.report_summary(access, raw, &query(None)).await?;
-        let groups = |s: Summary| s.summary.groups;
-        let by_result = groups(self.report_summary(access, raw, &query(Some("result_type"))).await?);
-        let by_organization = groups(self.report_summary(access, raw, &query(Some("organization"))).await?);
-        let by_sending_ip = groups(self.report_summary(access, raw, &query(Some("sending_ip"))).await?);
-        let by_receiving_mx = groups(self.report_summary(access, raw, &query(Some("receiving_mx"))).await?);
-        let by_day = groups(self.report_summary(access, raw, &query(Some("day"))).await?);
-        let first = date("from", &summary.from)?;
-        let last = date("to", &summary.to)?;
-        let days = (last - first).num_days() + 1;
-        let previous_query = SummaryQuery {
-            from: Some((first - chrono::Days::new(days as u64)).to_string()),
-            to: Some((first - chrono::Days::new(1)).to_string()),
-            group_by: None,
-        };
-        let previous = self.report_summary(access, raw, &previous_query).await?.summary;
-        let start = first
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
-            .and_utc()
-            .timestamp();
-        let end = start + days * 86_400;
-        let daily_results = self
+        let p = Period::parse(from.as_deref(), to.as_deref())?;
+        let mut data = self
             .store
-            .tlsrpt_daily_results(access, &name_of(raw)?, start, end)
+            .tlsrpt_overview(access, &name_of(raw)?, p.start - p.days() * 86_400, p.start, p.end)
             .await?;
+        let shown = data.by_sending_ip.len().min(GROUP_ROWS_SHOWN);
+        self.name_sending_ips(&mut data.by_sending_ip[..shown]).await;
         Ok(ReportOverview {
-            summary,
-            previous,
-            by_result,
-            by_organization,
-            by_sending_ip,
-            by_receiving_mx,
-            by_day,
-            daily_results,
+            summary: Summary {
+                from: p.from.to_string(),
+                to: p.to.to_string(),
+                group_by: None,
+                summary: data.current,
+            },
+            previous: data.previous,
+            by_result: data.by_result,
+            by_organization: data.by_organization,
+            by_sending_ip: data.by_sending_ip,
+            by_receiving_mx: data.by_receiving_mx,
+            by_day: data.by_day,
+            daily_results: data.daily_results,
         })
     }
 }

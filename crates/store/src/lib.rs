@@ -14,8 +14,10 @@ mod connect;
 mod dns_checks;
 mod domains;
 mod error;
+mod lifecycle;
 mod orgs;
 mod policies;
+mod reverse_dns;
 mod sessions;
 mod tlsrpt;
 mod tlsrpt_summary;
@@ -31,13 +33,18 @@ pub use connect::{redact, Backend, Store};
 pub use dns_checks::{DnsCheckRow, DomainEvent, MonitorTarget, CHECKS_KEPT};
 pub use domains::{BulkInsert, DomainPage, DomainQuery, DomainRow};
 pub use error::StoreError;
+pub use lifecycle::{NewTransition, Transition};
 pub use orgs::{Member, Org, OrgWithRole};
 pub use policies::{PolicyVersion, SaveOutcome, ServedPolicy};
+pub use reverse_dns::{ReverseEntry, ReverseStatus};
 pub use tlsrpt::{
     FailureRow, IngestOutcome, IngestScope, NewReport, PolicyRow, ReportDetail, ReportRow, ReportSort, ReportTotals,
     StoredShare,
 };
-pub use tlsrpt_summary::{DailyResult, DomainTrend, ReportSummary, SummaryGroup, SummaryRow, NOT_REPORTED};
+pub use tlsrpt_summary::{
+    Aggregate, DailyResult, DomainTrend, OverviewData, ReportSummary, SourceName, SummaryGroup, SummaryRow,
+    NOT_REPORTED,
+};
 pub use tokens::TokenInfo;
 pub use users::User;
 

@@ -67,56 +67,18 @@ impl Store {
         note: &str,
     ) -> Result<SaveOutcome, StoreError> {
         access.require(Role::Editor)?;
-        let body = policy.render();
         let mut tx = self.begin_write().await?;
-        let domain_id: i64 = sqlx::query("SELECT id FROM domains WHERE org_id = $1 AND name = $2")
-            .bind(access.org_id)
-            .bind(domain.as_str())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?
-            .try_get("id")?;
-        let sql = format!(
-            "SELECT {VERSION_COLUMNS} FROM policy_versions v WHERE v.domain_id = $1 ORDER BY v.id DESC LIMIT 1"
-        );
-        let current = sqlx::query(&sql)
-            .bind(domain_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| row_to_version(&r))
-            .transpose()?;
-        if let Some(current) = current.as_ref().filter(|c| c.body == body) {
-            return Ok(SaveOutcome::Unchanged(current.clone()));
+        let domain_id = domain_id_for_write(&mut tx, access, domain).await?;
+        let outcome = insert_version(&mut tx, domain_id, policy, author, note).await?;
+        if policy.mode() != portcullis_domain::Mode::None {
+            // Publishing a real policy again ends a removal in progress.
+            sqlx::query("UPDATE domains SET policy_retire_at = NULL WHERE id = $1")
+                .bind(domain_id)
+                .execute(&mut *tx)
+                .await?;
         }
-        let t = now();
-        let previous = current.as_ref().and_then(|c| PolicyId::new(&c.policy_id).ok());
-        let policy_id =
-            PolicyId::successor(&id_stamp(t), previous.as_ref()).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let version = PolicyVersion {
-            policy_id: policy_id.to_string(),
-            mode: policy.mode().to_string(),
-            max_age: policy.max_age() as i64,
-            body,
-            author: author.to_string(),
-            note: note.to_string(),
-            created_at: t,
-        };
-        sqlx::query(
-            "INSERT INTO policy_versions (domain_id, policy_id, mode, max_age, body, author, note, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(domain_id)
-        .bind(&version.policy_id)
-        .bind(&version.mode)
-        .bind(version.max_age)
-        .bind(&version.body)
-        .bind(&version.author)
-        .bind(&version.note)
-        .bind(version.created_at)
-        .execute(&mut *tx)
-        .await?;
         tx.commit().await?;
-        Ok(SaveOutcome::Saved(version))
+        Ok(outcome)
     }
 
     /// Versions of the domain's policy, newest (the served one) first.
@@ -150,10 +112,13 @@ impl Store {
     /// Every domain's current policy, platform-wide. Only for the public policy host, which
     /// serves these texts to anyone who asks for `mta-sts.<domain>` anyway.
     pub async fn served_policies(&self) -> Result<Vec<ServedPolicy>, StoreError> {
+        // A removed domain's "mode: none" is served until its retire time, then not at all.
         let rows = sqlx::query(
             "SELECT d.name, v.policy_id, v.body FROM domains d JOIN policy_versions v \
-             ON v.id = (SELECT MAX(id) FROM policy_versions WHERE domain_id = d.id)",
+             ON v.id = (SELECT MAX(id) FROM policy_versions WHERE domain_id = d.id) \
+             WHERE d.policy_retire_at IS NULL OR d.policy_retire_at > $1",
         )
+        .bind(now())
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -167,4 +132,70 @@ impl Store {
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
     }
+}
+
+pub(crate) type WriteTx = sqlx::Transaction<'static, sqlx::Any>;
+
+pub(crate) async fn domain_id_for_write(
+    tx: &mut WriteTx,
+    access: &OrgAccess,
+    domain: &DomainName,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query("SELECT id FROM domains WHERE org_id = $1 AND name = $2")
+        .bind(access.org_id)
+        .bind(domain.as_str())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound)?
+        .try_get("id")?)
+}
+
+/// Adds `policy` as the domain's current version unless it would serve the same text.
+pub(crate) async fn insert_version(
+    tx: &mut WriteTx,
+    domain_id: i64,
+    policy: &Policy,
+    author: &str,
+    note: &str,
+) -> Result<SaveOutcome, StoreError> {
+    let body = policy.render();
+    let sql =
+        format!("SELECT {VERSION_COLUMNS} FROM policy_versions v WHERE v.domain_id = $1 ORDER BY v.id DESC LIMIT 1");
+    let current = sqlx::query(&sql)
+        .bind(domain_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| row_to_version(&r))
+        .transpose()?;
+    if let Some(current) = current.as_ref().filter(|c| c.body == body) {
+        return Ok(SaveOutcome::Unchanged(current.clone()));
+    }
+    let t = now();
+    let previous = current.as_ref().and_then(|c| PolicyId::new(&c.policy_id).ok());
+    let policy_id =
+        PolicyId::successor(&id_stamp(t), previous.as_ref()).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let version = PolicyVersion {
+        policy_id: policy_id.to_string(),
+        mode: policy.mode().to_string(),
+        max_age: policy.max_age() as i64,
+        body,
+        author: author.to_string(),
+        note: note.to_string(),
+        created_at: t,
+    };
+    sqlx::query(
+        "INSERT INTO policy_versions (domain_id, policy_id, mode, max_age, body, author, note, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(domain_id)
+    .bind(&version.policy_id)
+    .bind(&version.mode)
+    .bind(version.max_age)
+    .bind(&version.body)
+    .bind(&version.author)
+    .bind(&version.note)
+    .bind(version.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(SaveOutcome::Saved(version))
 }

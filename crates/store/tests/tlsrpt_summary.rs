@@ -177,6 +177,66 @@ async fn aggregates(kind: Kind) {
     assert_eq!((empty.successful, empty.failed), (0, 0));
     assert_eq!(groups(&empty), [("2026-11-01", Some(0), 0), ("2026-11-02", Some(0), 0)]);
 
+    // The overview reads the same numbers in one call, with the period before for comparison.
+    let overview = s
+        .tlsrpt_overview(&alpha, &domain, day(13), day(20), day(27))
+        .await
+        .unwrap();
+    assert_eq!((overview.current.successful, overview.current.failed), (5393, 311));
+    assert_eq!((overview.previous.successful, overview.previous.reports), (0, 0));
+    assert_eq!(overview.by_result, by_type.groups);
+    assert_eq!(overview.by_organization, by_org.groups);
+    assert_eq!(overview.by_sending_ip, by_ip.groups);
+    assert_eq!(overview.by_receiving_mx, by_mx.groups);
+    assert_eq!(overview.by_day, by_day.groups);
+    assert_eq!(overview.daily_results.len(), 7);
+
+    // A late report (21 November, arriving after the 26th) and a re-sent one: the aggregates
+    // take the late one in exactly once and ignore the duplicate.
+    let late = parse_report(
+        br#"{"organization-name": "Late Sender", "report-id": "late-1",
+            "date-range": {"start-datetime": "2026-11-21T00:00:00Z", "end-datetime": "2026-11-21T23:59:59Z"},
+            "policies": [{"policy": {"policy-type": "sts", "policy-domain": "alpha.example"},
+                "summary": {"total-successful-session-count": 50, "total-failure-session-count": 6},
+                "failure-details": [{"result-type": "certificate-expired", "sending-mta-ip": "198.51.100.62",
+                    "receiving-mx-hostname": "mx1.alpha.example", "failed-session-count": 6}]}]}"#,
+    )
+    .unwrap();
+    let resent = parse_report(&fixture("good/rfc-shape.json")).unwrap();
+    let again: Vec<NewReport> = [&late, &resent, &late]
+        .into_iter()
+        .map(|report| NewReport {
+            report,
+            raw_gzip: b"",
+            channel: "import",
+            submitter: None,
+            hint_domain: None,
+            received_at: 0,
+        })
+        .collect();
+    s.ingest_reports(IngestScope::Platform, &again).await.unwrap();
+    let after = s
+        .tlsrpt_overview(&alpha, &domain, day(13), day(20), day(27))
+        .await
+        .unwrap();
+    assert_eq!((after.current.successful, after.current.failed), (5443, 317));
+    assert_eq!((after.current.reports, after.current.organizations), (7, 6));
+    assert_eq!(
+        (after.by_result[1].key.as_str(), after.by_result[1].failed),
+        ("certificate-expired", 106)
+    );
+    assert_eq!(
+        after.by_day[1..2],
+        [portcullis_store::SummaryRow {
+            key: "2026-11-21".into(),
+            successful: Some(90),
+            failed: 6,
+            reverse_dns: None
+        }]
+    );
+    assert_eq!(after.by_sending_ip[0].failed, 206);
+    assert_eq!(after.by_receiving_mx[1].failed, 111);
+
     // Another organisation sees nothing of it.
     assert!(matches!(
         s.tlsrpt_summary(&beta, &domain, day(20), day(27), None).await,

@@ -5,6 +5,7 @@ mod auth;
 mod dns;
 mod domains;
 mod error;
+mod lifecycle;
 mod openapi;
 mod policy;
 mod reports;
@@ -30,6 +31,9 @@ pub fn router(state: ServerState) -> Router<ServerState> {
         .route("/domains/{name}/dns", get(dns::show))
         .route("/domains/{name}/dns/check", axum::routing::post(dns::check))
         .route("/domains/{name}/tlsrpt/summary", get(reports::summary))
+        .route("/domains/{name}/readiness", get(lifecycle::readiness))
+        .route("/domains/{name}/transition", axum::routing::post(lifecycle::transition))
+        .route("/domains/{name}/history", get(lifecycle::history))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

@@ -146,7 +146,7 @@ pub fn spec() -> Value {
                         {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}
                     ],
                     "responses": {
-                        "200": {"description": "`{domain, from, to, group_by, successful, failed, groups: [{key, successful (null for failure-detail groups), failed}]}`, or CSV `key,successful,failed`"},
+                        "200": {"description": "`{domain, from, to, group_by, successful, failed, groups: [{key, successful (null for failure-detail groups), failed, reverse_dns? ({name, confirmed}, sending_ip only, where the address has a PTR name)}]}`, or CSV `key,successful,failed` (sending_ip adds `reverse_dns,reverse_dns_confirmed`)"},
                         "404": err("Not in this organisation"),
                         "422": err("Bad date, period or group")
                     }

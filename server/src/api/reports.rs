@@ -71,9 +71,15 @@ pub fn summary_json(domain: &str, summary: &Summary) -> serde_json::Value {
     })
 }
 
-/// `key,successful,failed`, one line per group (or a single `total` line without grouping).
+/// `key,successful,failed`, one line per group (or a single `total` line without grouping);
+/// sending IPs add `reverse_dns,reverse_dns_confirmed`.
 pub fn to_csv(summary: &Summary) -> String {
-    let mut out = String::from("key,successful,failed\r\n");
+    let named = summary.group_by == Some(portcullis_store::SummaryGroup::SendingIp);
+    let mut out = String::from(if named {
+        "key,successful,failed,reverse_dns,reverse_dns_confirmed\r\n"
+    } else {
+        "key,successful,failed\r\n"
+    });
     if summary.group_by.is_none() {
         out.push_str(&format!(
             "total,{},{}\r\n",
@@ -83,7 +89,14 @@ pub fn to_csv(summary: &Summary) -> String {
     }
     for g in &summary.summary.groups {
         let ok = g.successful.map(|n| n.to_string()).unwrap_or_default();
-        out.push_str(&format!("{},{ok},{}\r\n", csv_field(&g.key), g.failed));
+        out.push_str(&format!("{},{ok},{}", csv_field(&g.key), g.failed));
+        if named {
+            match &g.reverse_dns {
+                Some(n) => out.push_str(&format!(",{},{}", csv_field(&n.name), n.confirmed)),
+                None => out.push_str(",,"),
+            }
+        }
+        out.push_str("\r\n");
     }
     out
 }

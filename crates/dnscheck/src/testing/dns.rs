@@ -3,7 +3,7 @@
 
 use hickory_server::authority::{Catalog, ZoneType};
 use hickory_server::proto::rr::rdata::tlsa::{CertUsage, Matching, Selector};
-use hickory_server::proto::rr::rdata::{CNAME, MX, SOA, TLSA, TXT};
+use hickory_server::proto::rr::rdata::{CNAME, MX, PTR, SOA, TLSA, TXT};
 use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType, RrKey};
 use hickory_server::store::in_memory::InMemoryAuthority;
 use hickory_server::ServerFuture;
@@ -135,6 +135,13 @@ impl TestDns {
             })
             .collect();
         self.replace(owner, RecordType::TLSA, rdata).await;
+    }
+
+    /// The PTR record of `ip` (under in-addr.arpa or ip6.arpa); none removes it.
+    pub async fn set_ptr(&self, ip: IpAddr, target: Option<&str>) {
+        let owner = Name::from(ip).to_ascii();
+        let rdata = target.map(|t| RData::PTR(PTR(name(t)))).into_iter().collect();
+        self.replace(&owner, RecordType::PTR, rdata).await;
     }
 
     /// Removes every record of `rtype` at `owner`.

@@ -1,0 +1,106 @@
+//! Server functions for a domain's mode: the readiness gate, transitions, and their history.
+
+use crate::dto::LifecycleView;
+use crate::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/sfn", endpoint = "get_lifecycle")]
+pub async fn get_lifecycle(name: String) -> Result<LifecycleView, AppError> {
+    use crate::dto::TransitionView;
+    use crate::ssr::*;
+    use portcullis_domain::dns::FindingCode;
+    let (st, _req, user) = require_user()?;
+    let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
+    let view = st.services.readiness(&access, &row.name).await.map_err(service_error)?;
+    let transitions = st
+        .services
+        .transitions(&access, &row.name)
+        .await
+        .map_err(service_error)?;
+    let latest = st
+        .services
+        .dns_overview(&access, &row.name)
+        .await
+        .map_err(service_error)?
+        .latest;
+    // The record is verified when a check after the last change saw the current id.
+    let changed_at = transitions.first().map(|t| t.created_at).unwrap_or(0);
+    let sts_seen = latest.as_ref().map(|c| {
+        (
+            c.checked_at,
+            c.checked_at >= changed_at && c.findings.iter().any(|f| f.code == FindingCode::StsRecordOk.as_str()),
+        )
+    });
+    Ok(LifecycleView {
+        domain: view.domain,
+        role: access.role(),
+        mode: view.mode,
+        policy_id: view.policy_id,
+        readiness: view.readiness,
+        replay: view.replay,
+        window: view.window,
+        window_from: view.window_from,
+        window_to: view.window_to,
+        candidate: view.candidate,
+        min_testing_days: view.config.min_testing_days,
+        retire_at: view.retire_at,
+        sts_seen,
+        transitions: transitions
+            .into_iter()
+            .map(|t| TransitionView {
+                from_mode: t.from_mode,
+                to_mode: t.to_mode,
+                policy_id: t.policy_id,
+                actor: t.actor,
+                reason: t.reason,
+                overridden: t.overridden,
+                created_at: t.created_at,
+            })
+            .collect(),
+    })
+}
+
+/// A confirmed mode change from the lifecycle page.
+#[server(prefix = "/sfn", endpoint = "transition_domain")]
+pub async fn transition_domain(
+    csrf: String,
+    name: String,
+    to: String,
+    confirm: Option<String>,
+    reason: Option<String>,
+) -> Result<(), AppError> {
+    use crate::dto::Flash;
+    use crate::ssr::*;
+    use portcullis_service::{TransitionOutcome, TransitionRequest};
+    let (st, req, user) = guard(&csrf)?;
+    let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
+    let request = TransitionRequest { to, confirm, reason };
+    let outcome = st
+        .services
+        .transition(&access, &row.name, &request, user.email.as_str())
+        .await
+        .map_err(service_error)?;
+    match outcome {
+        TransitionOutcome::Refused(readiness) => {
+            let failing: Vec<&str> = readiness.failing().map(|i| i.code.title()).collect();
+            Err(fail(AppError::Conflict(format!(
+                "Not moved to enforce: the readiness gate failed ({}). Fix those items, or (owners) type the domain name and a reason to override.",
+                failing.join("; ")
+            ))))
+        }
+        TransitionOutcome::Done {
+            transition, sts_record, ..
+        } => {
+            flash(
+                &st,
+                &req,
+                Flash::Notice(format!(
+                    "{} moved from {} to {} (policy id {}). Now publish _mta-sts.{} TXT \"{}\" and check the DNS.",
+                    row.name, transition.from_mode, transition.to_mode, transition.policy_id, row.name, sts_record
+                )),
+            );
+            go(&format!("/domains/{}/lifecycle", row.name));
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! `make bench-views`: the report views over a year of synthetic reports (100 domains,
+//! 1,000,000 failure-detail rows), on SQLite and PostgreSQL. For each database it times
+//!
+//! - the domain overview page (every table and chart), rendered by the real router, for the
+//!   busiest domain over 7, 30, 90 and 365 days, and the cross-domain overview;
+//! - each aggregate the page runs ([`Aggregate::sql`]), through the store and, the very same SQL
+//!   text, in the database's own CLI (`sqlite3`, `psql`) in the same run.
+//!
+//! Targets: the page under 100 ms on SQLite; each of our queries at most 1.5× the CLI's.
+//! Usage: `bench_views [sqlite|postgres|both] [FAILURE_ROWS]` (defaults: both, 1,000,000).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use common::TestApp;
+use portcullis_service::{Channel, ReportInput};
+use portcullis_store::testing::Kind;
+use portcullis_store::Aggregate;
+use serde_json::json;
+
+const DOMAINS: usize = 100;
+const DAYS: i64 = 365;
+/// The last day of data (UTC); the year before it is covered.
+const LAST_DAY: &str = "2026-11-28";
+const RUNS: usize = 15;
+const ORGS: [&str; 8] = [
+    "Google Inc.",
+    "Microsoft Corporation",
+    "Yahoo",
+    "Mail.Ru",
+    "Comcast",
+    "GMX",
+    "Zoho",
+    "Fastmail",
+];
+const RESULTS: [(&str, u32); 9] = [
+    ("certificate-expired", 20),
+    ("starttls-not-supported", 25),
+    ("certificate-host-mismatch", 15),
+    ("validation-failure", 12),
+    ("certificate-not-trusted", 10),
+    ("sts-policy-fetch-error", 8),
+    ("sts-webpki-invalid", 4),
+    ("tlsa-invalid", 3),
+    ("dnssec-invalid", 3),
+];
+
+/// A small deterministic generator: the same data every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn domain(i: usize) -> String {
+    format!("d{i:03}.bench.example")
+}
+
+/// Domains get reports in proportion to 1/(rank+1)^0.8: a few busy domains, a long tail.
+fn pick_domain(rng: &mut Rng, cumulative: &[f64]) -> usize {
+    let x = (rng.below(1_000_000) as f64) / 1_000_000.0 * cumulative[cumulative.len() - 1];
+    cumulative.iter().position(|c| x < *c).unwrap_or(DOMAINS - 1)
+}
+
+fn report(rng: &mut Rng, seq: usize, domain_ix: usize, first_day: i64, details: usize) -> Vec<u8> {
+    let d = domain(domain_ix);
+    let day = first_day + rng.below(DAYS as u64) as i64;
+    let org = ORGS[rng.below(ORGS.len() as u64) as usize];
+    let start = chrono::DateTime::from_timestamp(day * 86_400, 0).unwrap();
+    let end = start + chrono::Duration::seconds(86_399);
+    let total_weight: u32 = RESULTS.iter().map(|(_, w)| w).sum();
+    let failures: Vec<serde_json::Value> = (0..details)
+        .map(|_| {
+            let mut w = rng.below(total_weight as u64) as u32;
+            let result = RESULTS
+                .iter()
+                .find(|(_, weight)| {
+                    if w < *weight {
+                        true
+                    } else {
+                        w -= weight;
+                        false
+                    }
+                })
+                .map(|(r, _)| *r)
+                .unwrap_or("validation-failure");
+            json!({
+                "result-type": result,
+                "sending-mta-ip": format!("198.51.{}.{}", rng.below(4), rng.below(250) + 1),
+                "receiving-mx-hostname": format!("mx{}.{d}", rng.below(3) + 1),
+                "receiving-ip": format!("203.0.113.{}", rng.below(3) + 10),
+                "failed-session-count": rng.below(20) + 1,
+            })
+        })
+        .collect();
+    let failed: u64 = failures
+        .iter()
+        .map(|f| f["failed-session-count"].as_u64().unwrap())
+        .sum();
+    serde_json::to_vec(&json!({
+        "organization-name": org,
+        "date-range": {"start-datetime": start.to_rfc3339(), "end-datetime": end.to_rfc3339()},
+        "contact-info": "tlsrpt@sender.example",
+        "report-id": format!("bench-{seq}"),
+        "policies": [{
+            "policy": {
+                "policy-type": "sts",
+                "policy-string": ["version: STSv1", "mode: testing", format!("mx: *.{d}"), "max_age: 604800"],
+                "policy-domain": d,
+                "mx-host": [format!("*.{d}")],
+            },
+            "summary": {
+                "total-successful-session-count": 1000 + rng.below(100_000),
+                "total-failure-session-count": failed,
+            },
+            "failure-details": failures,
+        }],
+    }))
+    .unwrap()
+}
+
+/// Loads `rows` failure details; returns the owner and the busiest domain's name.
+async fn load(app: &TestApp, rows: usize) -> (portcullis_store::User, String) {
+    let owner = app.user("owner@bench.example", true).await;
+    let org = app.org("Bench", &owner).await;
+    for i in 0..DOMAINS {
+        app.services.add_domain(&org, &domain(i)).await.unwrap();
+    }
+    let mut cumulative = Vec::with_capacity(DOMAINS);
+    let mut sum = 0.0;
+    for i in 0..DOMAINS {
+        sum += 1.0 / ((i + 1) as f64).powf(0.8);
+        cumulative.push(sum);
+    }
+    let first_day = chrono::NaiveDate::parse_from_str(LAST_DAY, "%Y-%m-%d")
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp()
+        / 86_400
+        - (DAYS - 1);
+    let mut rng = Rng(0x5eed_1234_abcd_9876);
+    let (mut loaded, mut seq) = (0usize, 0usize);
+    let mut per_domain = vec![0usize; DOMAINS];
+    let started = Instant::now();
+    while loaded < rows {
+        let mut batch = Vec::with_capacity(500);
+        while batch.len() < 500 && loaded < rows {
+            let details = ((rng.below(50) + 1) as usize).min(rows - loaded);
+            let ix = pick_domain(&mut rng, &cumulative);
+            batch.push(ReportInput::new(
+                report(&mut rng, seq, ix, first_day, details),
+                Channel::Import,
+            ));
+            per_domain[ix] += details;
+            loaded += details;
+            seq += 1;
+        }
+        for outcome in app.services.ingest_batch(None, batch).await {
+            outcome.expect("generated reports are stored");
+        }
+    }
+    let busiest = (0..DOMAINS).max_by_key(|i| per_domain[*i]).unwrap();
+    println!(
+        "  loaded {seq} reports, {loaded} failure rows in {:.1} s; busiest domain {} has {} rows, the quietest {}",
+        started.elapsed().as_secs_f64(),
+        domain(busiest),
+        per_domain[busiest],
+        per_domain.iter().min().unwrap()
+    );
+    (owner, domain(busiest))
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// The same SQL with its three parameters written in, for the CLI.
+fn literal_sql(aggregate: Aggregate, domain_id: i64, from: i64, to: i64) -> String {
+    aggregate
+        .sql()
+        .replace("$1", &domain_id.to_string())
+        .replace("$2", &from.to_string())
+        .replace("$3", &to.to_string())
+}
+
+/// Median time of `sql` run RUNS times (after one warm-up) in the database's own CLI, as the
+/// CLI itself reports it (`.timer on` / `\timing on`).
+fn cli_time(kind: Kind, url: &str, sql: &str) -> Duration {
+    let mut script = String::new();
+    let (program, args, prefix): (&str, Vec<String>, &str) = match kind {
+        Kind::Sqlite => {
+            // The same page cache the server gives its connections.
+            script.push_str("PRAGMA cache_size = -32768;\n.output /dev/null\n");
+            script.push_str(&format!("{sql};\n.timer on\n"));
+            let path = url.trim_start_matches("sqlite://").to_string();
+            ("sqlite3", vec!["-batch".into(), path], "Run Time: real ")
+        }
+        Kind::Postgres => {
+            script.push_str(&format!("{sql};\n\\timing on\n"));
+            (
+                "psql",
+                vec!["-X".into(), "-q".into(), "-o".into(), "/dev/null".into(), url.into()],
+                "Time: ",
+            )
+        }
+    };
+    for _ in 0..RUNS {
+        script.push_str(&format!("{sql};\n"));
+    }
+    let mut child = std::process::Command::new(program)
+        .args(&args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program} is needed for the comparison: {e}"));
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let samples: Vec<Duration> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix(prefix))
+        .map(|rest| {
+            let number: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+            let value: f64 = number.parse().expect("a CLI timing");
+            match kind {
+                Kind::Sqlite => Duration::from_secs_f64(value),
+                Kind::Postgres => Duration::from_secs_f64(value / 1000.0),
+            }
+        })
+        .collect();
+    assert_eq!(samples.len(), RUNS, "{program} printed: {text}");
+    median(samples)
+}
+
+async fn bench(kind: Kind, rows: usize) -> bool {
+    let label = match kind {
+        Kind::Sqlite => "SQLite",
+        Kind::Postgres => "PostgreSQL",
+    };
+    println!("\n== {label} ==");
+    let app = TestApp::new(kind).await;
+    let (owner, busiest) = load(&app, rows).await;
+    // What the database's own housekeeping would do after a bulk load: fresh planner statistics
+    // (and PostgreSQL's visibility map, for index-only scans).
+    let analyze = match kind {
+        Kind::Sqlite => "ANALYZE",
+        Kind::Postgres => "VACUUM ANALYZE",
+    };
+    let started = Instant::now();
+    let mut tool = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db.url)
+        .await
+        .unwrap();
+    sqlx::raw_sql(analyze).execute(&mut tool).await.unwrap();
+    println!("  {analyze}: {:.1} s", started.elapsed().as_secs_f64());
+    let domain_id: i64 = sqlx::query_scalar("SELECT id FROM domains WHERE name = $1")
+        .bind(&busiest)
+        .fetch_one(&mut tool)
+        .await
+        .unwrap();
+    let browser = app.browser(&owner).await;
+    let mut ok = true;
+
+    println!("  page render (router, all tables and charts), median of {RUNS}:");
+    let last = chrono::NaiveDate::parse_from_str(LAST_DAY, "%Y-%m-%d").unwrap();
+    for days in [7u64, 30, 90, 365] {
+        let from = last - chrono::Days::new(days - 1);
+        let url = format!("/domains/{busiest}/reports?from={from}&to={LAST_DAY}");
+        let mut samples = Vec::new();
+        for i in 0..=RUNS {
+            let started = Instant::now();
+            let res = app.send(browser.get(&url)).await;
+            let status = res.status();
+            let body = common::body_text(res).await;
+            let took = started.elapsed();
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert!(body.contains("data-testid=\"daily-chart\""), "the page has its charts");
+            if i > 0 {
+                samples.push(took);
+            }
+        }
+        let m = median(samples);
+        let pass = kind == Kind::Postgres || m < Duration::from_millis(100);
+        ok &= pass;
+        println!(
+            "    {busiest}, {days:>3} days: {:7.2} ms{}",
+            ms(m),
+            match kind {
+                Kind::Sqlite if pass => "  (target < 100 ms: met)",
+                Kind::Sqlite => "  (target < 100 ms: MISSED)",
+                Kind::Postgres => "",
+            }
+        );
+    }
+    let mut samples = Vec::new();
+    for i in 0..=RUNS {
+        let started = Instant::now();
+        let res = app.send(browser.get("/reports?days=30")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        common::body_text(res).await;
+        if i > 0 {
+            samples.push(started.elapsed());
+        }
+    }
+    println!(
+        "    cross-domain overview (/reports, {DOMAINS} domains, 30 days): {:7.2} ms",
+        ms(median(samples))
+    );
+
+    for days in [30i64, 365] {
+        let to = last.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp() + 86_400;
+        let from = to - days * 86_400;
+        println!("  aggregates, {busiest}, {days} days (median of {RUNS}; ours through the store, theirs in the CLI):");
+        for aggregate in Aggregate::ALL {
+            app.services
+                .store
+                .tlsrpt_run_aggregate(aggregate, domain_id, from, to)
+                .await
+                .unwrap();
+            let mut samples = Vec::new();
+            let mut rows = 0;
+            for _ in 0..RUNS {
+                let started = Instant::now();
+                rows = app
+                    .services
+                    .store
+                    .tlsrpt_run_aggregate(aggregate, domain_id, from, to)
+                    .await
+                    .unwrap();
+                samples.push(started.elapsed());
+            }
+            let ours = median(samples);
+            let theirs = cli_time(kind, &app.db.url, &literal_sql(aggregate, domain_id, from, to));
+            let ratio = ours.as_secs_f64() / theirs.as_secs_f64().max(1e-6);
+            let pass = ratio <= 1.5;
+            ok &= pass;
+            println!(
+                "    {:14} {rows:>5} rows  ours {:8.3} ms  cli {:8.3} ms  ratio {ratio:5.2}{}",
+                aggregate.name(),
+                ms(ours),
+                ms(theirs),
+                if pass { "" } else { "  (target <= 1.5: MISSED)" }
+            );
+        }
+    }
+    app.cleanup().await;
+    ok
+}
+
+#[tokio::main]
+async fn main() {
+    let which = std::env::args().nth(1).unwrap_or_else(|| "both".into());
+    let rows: usize = std::env::args()
+        .nth(2)
+        .map(|n| n.parse().expect("FAILURE_ROWS is a number"))
+        .unwrap_or(1_000_000);
+    println!("bench-views: {DOMAINS} domains, {rows} failure-detail rows over {DAYS} days ending {LAST_DAY}");
+    let mut ok = true;
+    if which == "sqlite" || which == "both" {
+        ok &= bench(Kind::Sqlite, rows).await;
+    }
+    if which == "postgres" || which == "both" {
+        ok &= bench(Kind::Postgres, rows).await;
+    }
+    println!(
+        "\nRESULT {}",
+        if ok { "all targets met" } else { "some targets missed" }
+    );
+    if !ok {
+        std::process::exit(1);
+    }
+}
