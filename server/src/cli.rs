@@ -147,6 +147,31 @@ pub enum DomainCommand {
         org: String,
         name: String,
     },
+    /// Print the readiness gate for enforce (ok or FAIL, code, detail; tab-separated). Exits
+    /// with 3 when the domain is not ready.
+    Readiness {
+        name: String,
+        /// Print the API's JSON shape instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a domain to testing, enforce or none (removal); prints the new policy id. Exits
+    /// with 4, listing the failing items, when the readiness gate refuses.
+    Transition {
+        name: String,
+        /// testing, enforce or none.
+        #[arg(long)]
+        to: String,
+        /// The domain name again: overrides a failed gate, or confirms a removal.
+        #[arg(long)]
+        confirm: Option<String>,
+        /// Why (recorded; required to override the gate).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// The domain's mode changes, newest first (time, from, to, who, policy id, why;
+    /// tab-separated).
+    History { name: String },
 }
 
 #[derive(Debug, Subcommand)]

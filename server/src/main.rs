@@ -300,6 +300,75 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             })?;
             eprintln!("removed {name}");
         }
+        Command::Domain(DomainCommand::Readiness { name, json }) => {
+            let access = operator_domain_access(&services, &name).await?;
+            let view = services.readiness(&access, &name).await.map_err(fail)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&view)?);
+            } else {
+                for i in &view.readiness.items {
+                    println!(
+                        "{}\t{}\t{}",
+                        if i.ok { "ok" } else { "FAIL" },
+                        i.code.as_str(),
+                        i.detail
+                    );
+                }
+                eprintln!("mode: {}; ready for enforce: {}", view.mode, view.readiness.ready);
+            }
+            if !view.readiness.ready {
+                std::process::exit(3);
+            }
+        }
+        Command::Domain(DomainCommand::Transition {
+            name,
+            to,
+            confirm,
+            reason,
+        }) => {
+            let access = operator_domain_access(&services, &name).await?;
+            let request = portcullis_service::TransitionRequest { to, confirm, reason };
+            match services
+                .transition(&access, &name, &request, "command line")
+                .await
+                .map_err(fail)?
+            {
+                portcullis_service::TransitionOutcome::Done {
+                    transition,
+                    sts_record,
+                    retire_at,
+                } => {
+                    println!("{}", transition.policy_id);
+                    eprintln!(
+                        "{name}: {} → {}; now publish _mta-sts TXT \"{sts_record}\"",
+                        transition.from_mode, transition.to_mode
+                    );
+                    if let Some(t) = retire_at.and_then(|t| chrono::DateTime::from_timestamp(t, 0)) {
+                        eprintln!("\"mode: none\" is served until {}, then nothing", t.to_rfc3339());
+                    }
+                }
+                portcullis_service::TransitionOutcome::Refused(readiness) => {
+                    for i in readiness.failing() {
+                        eprintln!("FAIL\t{}\t{}", i.code.as_str(), i.detail);
+                    }
+                    eprintln!("not moved: the readiness gate failed (override with --confirm {name} --reason ...)");
+                    std::process::exit(4);
+                }
+            }
+        }
+        Command::Domain(DomainCommand::History { name }) => {
+            let access = operator_domain_access(&services, &name).await?;
+            for t in services.transitions(&access, &name).await.map_err(fail)? {
+                let when = chrono::DateTime::from_timestamp(t.created_at, 0)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default();
+                let overridden = if t.overridden { " (gate overridden)" } else { "" };
+                println!(
+                    "{when}\t{}\t{}{overridden}\t{}\t{}\t{}",
+                    t.from_mode, t.to_mode, t.actor, t.policy_id, t.reason
+                );
+            }
+        }
         Command::Policy(command) => policy_command(&services, command).await?,
         Command::Dns(command) => dns_command(&services, command).await?,
         Command::Import { paths, quiet } => {

@@ -297,6 +297,7 @@ async fn lifecycle(kind: Kind) {
             step("testing", "enforce", true, "certificate renewed this morning"),
             step("enforce", "testing", false, "new MX coming"),
             step("testing", "enforce", false, "two quiet weeks"),
+            step("unconfigured", "testing", false, "first policy"),
         ]
     );
     let recorded = app.services.transitions(&alpha, DOMAIN).await.unwrap();
@@ -317,4 +318,85 @@ async fn lifecycle_sqlite() {
 #[tokio::test]
 async fn lifecycle_postgres() {
     lifecycle(Kind::Postgres).await;
+}
+
+/// The same through the command line: readiness (exit 3 when not ready), a refused transition
+/// (exit 4, the failing items on stderr), an override, and the history.
+#[tokio::test]
+async fn lifecycle_cli() {
+    let app = TestApp::new(Kind::Sqlite).await;
+    let owner = app.user("owner@alpha.example", false).await;
+    let alpha = app.org("Alpha", &owner).await;
+    app.services.add_domain(&alpha, DOMAIN).await.unwrap();
+    let spec = PolicySpec {
+        mode: portcullis_domain::Mode::Testing,
+        max_age: 86_400,
+        mx: vec!["mx1.alpha.example".into()],
+    };
+    app.services.save_policy(&alpha, DOMAIN, &spec, "owner").await.unwrap();
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_portcullis"))
+            .args(args)
+            .env("PORTCULLIS_DATABASE_URL", &app.db.url)
+            .env("PORTCULLIS_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = cli(&["domain", "readiness", DOMAIN]);
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.starts_with("FAIL\tdns-checked\tNever checked: run a DNS check.\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("ok\treplay\t"), "{stdout}");
+
+    let out = cli(&["domain", "transition", DOMAIN, "--to", "enforce"]);
+    assert_eq!(out.status.code(), Some(4));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("FAIL\ttesting-period\t0 of 14 days in testing"),
+        "{stderr}"
+    );
+    assert!(
+        app.services.snapshot.get(DOMAIN).is_none() || !app.services.snapshot.get(DOMAIN).unwrap().contains("enforce")
+    );
+
+    let out = cli(&[
+        "domain",
+        "transition",
+        DOMAIN,
+        "--to",
+        "enforce",
+        "--confirm",
+        DOMAIN,
+        "--reason",
+        "lab domain",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let current = app
+        .services
+        .policy_state(&alpha, DOMAIN)
+        .await
+        .unwrap()
+        .current
+        .unwrap();
+    assert_eq!(
+        (current.policy_id.as_str(), current.mode.as_str()),
+        (id.as_str(), "enforce")
+    );
+
+    let out = cli(&["domain", "history", DOMAIN]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].ends_with(&format!(
+            "\ttesting\tenforce (gate overridden)\tcommand line\t{id}\tlab domain"
+        )),
+        "{stdout}"
+    );
+    assert!(lines[1].contains("\tunconfigured\ttesting\towner\t"), "{stdout}");
+    app.cleanup().await;
 }

@@ -62,14 +62,33 @@ async fn policy_api_versions_and_errors() {
     let res = app.send(api("PUT", path, t, Some(spec))).await;
     assert_eq!(body_json(res).await["changed"], false);
 
-    let res = app
-        .send(api(
-            "PUT",
-            path,
-            t,
-            Some(json!({"mode": "enforce", "max_age": 3600, "mx": ["mx1.example.com"]})),
-        ))
-        .await;
+    // The mode is not edited: moving to enforce is a transition, behind the readiness gate.
+    let to_enforce = json!({"mode": "enforce", "max_age": 3600, "mx": ["mx1.example.com"]});
+    let res = app.send(api("PUT", path, t, Some(to_enforce.clone()))).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let msg = body_json(res).await["error"]["message"].as_str().unwrap().to_string();
+    assert!(
+        msg.starts_with("mode: the policy is in testing mode") && msg.contains("/domains/example.com/lifecycle"),
+        "{msg}"
+    );
+    let moved = app
+        .services
+        .transition(
+            &org,
+            "example.com",
+            &portcullis_service::TransitionRequest {
+                to: "enforce".into(),
+                confirm: Some("example.com".into()),
+                reason: Some("API test".into()),
+            },
+            "alice@example.com",
+        )
+        .await
+        .unwrap();
+    assert!(matches!(moved, portcullis_service::TransitionOutcome::Done { .. }));
+    // In enforce, the rest of the policy is edited as before.
+    let res = app.send(api("PUT", path, t, Some(to_enforce))).await;
+    assert_eq!(res.status(), StatusCode::OK);
     let enforce = body_json(res).await;
     assert_ne!(enforce["id"], id);
     let codes: Vec<_> = enforce["warnings"]
@@ -88,12 +107,10 @@ async fn policy_api_versions_and_errors() {
     let res = app.send(api("GET", &format!("{path}/versions"), t, None)).await;
     let versions = body_json(res).await;
     let versions = versions["versions"].as_array().unwrap();
-    assert_eq!(versions.len(), 2);
-    assert_eq!(versions[1]["id"], id.as_str());
-    assert_eq!(
-        versions[0]["note"],
-        "mode testing → enforce; removed mx *.mx.example.com; max_age 86400 → 3600"
-    );
+    assert_eq!(versions.len(), 3);
+    assert_eq!(versions[2]["id"], id.as_str());
+    assert_eq!(versions[1]["note"], "mode testing → enforce: API test");
+    assert_eq!(versions[0]["note"], "removed mx *.mx.example.com; max_age 86400 → 3600");
 
     for (body, needle) in [
         (

@@ -102,10 +102,31 @@ async fn editor_previews_saves_refuses_and_keeps_history_without_javascript() {
     let res = app.send(b.form_json("/sfn/save_policy", &forged)).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
-    let changed = [
+    // The editor does not change the mode: that is a transition on the Mode page.
+    let to_enforce = [
         ("csrf", b.csrf.as_str()),
         ("name", "example.com"),
         ("mode", "enforce"),
+        ("max_age", "604800"),
+        ("mx", "mx1.example.com\nmx2.example.com"),
+    ];
+    let res = app.send(b.form("/sfn/save_policy", &to_enforce)).await;
+    let back = location(&res);
+    assert!(back.contains("error_field=mode"), "{back}");
+    let html = body_text(app.send(b.get(&back)).await).await;
+    assert!(
+        html.contains("change the mode on the domain&#x27;s Mode page")
+            || html.contains("change the mode on the domain's Mode page"),
+        "{html}"
+    );
+    assert_eq!(
+        app.services.policy_versions(&org, "example.com").await.unwrap().len(),
+        1
+    );
+    let changed = [
+        ("csrf", b.csrf.as_str()),
+        ("name", "example.com"),
+        ("mode", "testing"),
         ("max_age", "604800"),
         ("mx", "mx1.example.com\nmx2.example.com"),
     ];
@@ -121,7 +142,7 @@ async fn editor_previews_saves_refuses_and_keeps_history_without_javascript() {
     )
     .await;
     assert!(
-        html.contains("- mode: testing") && html.contains("+ mode: enforce"),
+        html.contains("- max_age: 86400") && html.contains("+ max_age: 604800"),
         "{html}"
     );
     assert!(html.contains(&format!("Changes since {}", versions[1].policy_id)));
@@ -137,7 +158,7 @@ async fn editor_previews_saves_refuses_and_keeps_history_without_javascript() {
     let vb = app.browser(&viewer).await;
     let html = body_text(app.send(vb.get("/domains/example.com")).await).await;
     assert!(
-        html.contains("mode: enforce") && !html.contains("Edit policy"),
+        html.contains("mode: testing") && !html.contains("Edit policy"),
         "{html}"
     );
     let html = body_text(app.send(vb.get("/domains/example.com/policy")).await).await;

@@ -103,28 +103,38 @@ pub async fn save_policy(
     let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
     let draft = PolicyDraft { mode, max_age, mx };
     let check = draft.check();
+    // Back to the editor with everything the user typed and the problem: a refused form must
+    // not lose its contents.
+    let back = |field: &str, message: &str| {
+        go(&format!(
+            "{}&error_field={}&error={}",
+            draft_url(&row.name, &draft),
+            urlencode(field),
+            urlencode(message)
+        ));
+    };
     let Some(policy) = check.policy else {
-        // Back to the editor with everything the user typed and the first problem: a refused
-        // form must not lose its contents.
         let (field, message) = check
             .problems
             .into_iter()
             .next()
             .map(|p| (p.field.to_string(), p.message))
             .unwrap_or_else(|| ("mx".into(), "the policy is not valid".into()));
-        go(&format!(
-            "{}&error_field={}&error={}",
-            draft_url(&row.name, &draft),
-            urlencode(&field),
-            urlencode(&message)
-        ));
+        back(&field, &message);
         return Ok(());
     };
-    let outcome = st
+    let outcome = match st
         .services
         .save_policy(&access, &row.name, &policy.to_spec(), &user.email)
         .await
-        .map_err(service_error)?;
+    {
+        Ok(outcome) => outcome,
+        Err(portcullis_service::ServiceError::Invalid { field, message }) => {
+            back(field, &message);
+            return Ok(());
+        }
+        Err(e) => return Err(service_error(e)),
+    };
     let message = match outcome {
         SaveOutcome::Saved(v) => format!(
             "Saved: {}. Senders fetch the new policy only after you publish its id: set the TXT record \

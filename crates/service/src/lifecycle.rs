@@ -246,6 +246,10 @@ impl Services {
             }
         };
         let policy = policy.map_err(crate::policy_error)?;
+        let note = match reason {
+            "" => format!("mode {from} → {}", policy.mode()),
+            r => format!("mode {from} → {}: {r}", policy.mode()),
+        };
         let (version, transition) = self
             .store
             .transition_policy(
@@ -256,6 +260,7 @@ impl Services {
                     from_mode: from,
                     actor,
                     reason,
+                    note: &note,
                     overridden,
                     gate,
                     retire_at: new_retire,

@@ -5,7 +5,7 @@ use portcullis_dnscheck::{MxAnswer, MxRecord};
 use portcullis_domain::policy::{
     coverage, describe_change, suggest_patterns, MxCoverage, PolicyError, PolicyWarning, Suggestion,
 };
-use portcullis_domain::{DomainName, Policy, PolicySpec};
+use portcullis_domain::{DomainName, Mode, Policy, PolicySpec};
 use portcullis_store::{CertState, OrgAccess, PolicyVersion, SaveOutcome};
 use serde::{Deserialize, Serialize};
 
@@ -101,20 +101,62 @@ impl Services {
         spec: &PolicySpec,
         author: &str,
     ) -> Result<SaveOutcome, ServiceError> {
+        if !access.role().allows(portcullis_domain::Role::Editor) {
+            return Err(ServiceError::Forbidden);
+        }
         let policy = Policy::from_spec(spec).map_err(policy_error)?;
         let state = self.policy_state(access, raw).await?;
+        // Mode changes are transitions (readiness gate, confirmation, history): not edits.
+        match (state.policy.as_ref().map(Policy::mode), policy.mode()) {
+            (None, Mode::Enforce) => {
+                return Err(ServiceError::invalid(
+                    "mode",
+                    "a new policy starts in testing: move it to enforce on the domain's Mode page once the readiness gate passes",
+                ))
+            }
+            (Some(current), wanted) if current != wanted => {
+                return Err(ServiceError::invalid(
+                    "mode",
+                    format!(
+                        "the policy is in {current} mode: change the mode on the domain's Mode page (/domains/{}/lifecycle), where moving to {wanted} is checked, confirmed and recorded",
+                        state.domain
+                    ),
+                ))
+            }
+            _ => {}
+        }
         let note = describe_change(state.policy.as_ref(), &policy);
-        let outcome = self
-            .store
-            .save_policy(access, &state.domain, &policy, author, &note)
-            .await
-            .map_err(|e| match ServiceError::from(e) {
-                // Two saves in the same second raced for the same id: the other one won.
-                ServiceError::Conflict(_) => ServiceError::Conflict(
-                    "the policy was changed at the same moment elsewhere; reload and try again".into(),
-                ),
-                other => other,
-            })?;
+        let saved = if state.policy.is_none() {
+            // The first policy takes the domain from "not configured" to its mode: recorded.
+            self.store
+                .transition_policy(
+                    access,
+                    &state.domain,
+                    &policy,
+                    &portcullis_store::NewTransition {
+                        from_mode: crate::UNCONFIGURED,
+                        actor: author,
+                        reason: "first policy",
+                        note: &note,
+                        overridden: false,
+                        gate: None,
+                        retire_at: None,
+                    },
+                )
+                .await
+                .map(|(v, _)| SaveOutcome::Saved(v))
+        } else {
+            self.store
+                .save_policy(access, &state.domain, &policy, author, &note)
+                .await
+        };
+        let outcome = saved.map_err(|e| match ServiceError::from(e) {
+            // Two saves in the same second raced for the same id: the other one won.
+            ServiceError::Conflict(_) => ServiceError::Conflict(
+                "the policy was changed at the same moment elsewhere; reload and try again".into(),
+            ),
+            other => other,
+        })?;
         if let SaveOutcome::Saved(v) = &outcome {
             self.snapshot.set(state.domain.as_str(), &v.body);
             tracing::info!(domain = %state.domain, policy_id = %v.policy_id, %author, "policy saved");

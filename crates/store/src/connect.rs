@@ -65,6 +65,14 @@ impl Store {
             });
         } else {
             pool = pool.max_connections(16);
+            pool = pool.after_connect(|conn, _| {
+                Box::pin(async move {
+                    // Statements are prepared once and reused; a generic plan for the views'
+                    // period ranges ignores how wide the range is. Plan each run for its values.
+                    (&mut *conn).execute("SET plan_cache_mode = force_custom_plan").await?;
+                    Ok(())
+                })
+            });
         }
         let pool = pool.connect_with(options).await?;
         if backend == Backend::Sqlite {

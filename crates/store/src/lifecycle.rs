@@ -16,6 +16,8 @@ pub struct NewTransition<'a> {
     pub from_mode: &'a str,
     pub actor: &'a str,
     pub reason: &'a str,
+    /// The policy version's note (what changed).
+    pub note: &'a str,
     /// An owner confirmed it although the readiness gate failed.
     pub overridden: bool,
     /// The gate's items at that moment, as JSON.
@@ -50,8 +52,7 @@ impl Store {
         access.require(Role::Editor)?;
         let mut tx = self.begin_write().await?;
         let domain_id = domain_id_for_write(&mut tx, access, domain).await?;
-        let note = format!("{} → {}: {}", record.from_mode, policy.mode(), record.reason);
-        let version = match insert_version(&mut tx, domain_id, policy, record.actor, &note).await? {
+        let version = match insert_version(&mut tx, domain_id, policy, record.actor, record.note).await? {
             SaveOutcome::Saved(v) => v,
             SaveOutcome::Unchanged(_) => {
                 return Err(StoreError::Invalid("the policy would not change".into()));

@@ -194,15 +194,27 @@ impl Store {
     ) -> Result<OverviewData, StoreError> {
         access.require(Role::Viewer)?;
         let id = self.domain_id_in(access, domain).await?;
+        // Independent reads, each on its own pooled connection: run together, they take about
+        // as long as the slowest instead of the sum.
+        let (current, previous, by_result, by_organization, by_sending_ip, by_receiving_mx, by_day, daily_results) = tokio::try_join!(
+            self.period_totals(id, from, to),
+            self.period_totals(id, previous_from, from),
+            self.period_groups(id, from, to, SummaryGroup::ResultType),
+            self.period_groups(id, from, to, SummaryGroup::Organization),
+            self.period_groups(id, from, to, SummaryGroup::SendingIp),
+            self.period_groups(id, from, to, SummaryGroup::ReceivingMx),
+            self.period_groups(id, from, to, SummaryGroup::Day),
+            self.period_daily_results(id, from, to),
+        )?;
         Ok(OverviewData {
-            current: self.period_totals(id, from, to).await?,
-            previous: self.period_totals(id, previous_from, from).await?,
-            by_result: self.period_groups(id, from, to, SummaryGroup::ResultType).await?,
-            by_organization: self.period_groups(id, from, to, SummaryGroup::Organization).await?,
-            by_sending_ip: self.period_groups(id, from, to, SummaryGroup::SendingIp).await?,
-            by_receiving_mx: self.period_groups(id, from, to, SummaryGroup::ReceivingMx).await?,
-            by_day: self.period_groups(id, from, to, SummaryGroup::Day).await?,
-            daily_results: self.period_daily_results(id, from, to).await?,
+            current,
+            previous,
+            by_result,
+            by_organization,
+            by_sending_ip,
+            by_receiving_mx,
+            by_day,
+            daily_results,
         })
     }
 

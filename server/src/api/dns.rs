@@ -8,21 +8,8 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use portcullis_domain::dns::{DnsRecord, FindingCode, Status};
-use portcullis_service::{CheckRun, ServiceError};
+use portcullis_service::CheckRun;
 use serde_json::{json, Value};
-
-fn time(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|t| t.to_rfc3339())
-        .unwrap_or_default()
-}
-
-fn not_found(name: &str) -> impl Fn(ServiceError) -> ApiError + '_ {
-    move |e| match e {
-        ServiceError::NotFound => ApiError::NotFound(format!("no domain {name} in this organisation")),
-        other => other.into(),
-    }
-}
 
 /// The documented shape: `records`, `findings`, `checked_at`, plus `status` and `zone`.
 fn dns_json(domain: &str, records: &[DnsRecord], zone: &str, run: Option<&CheckRun>) -> Value {
@@ -48,7 +35,7 @@ fn dns_json(domain: &str, records: &[DnsRecord], zone: &str, run: Option<&CheckR
         "zone": zone,
         "status": run.map(|r| r.status).unwrap_or(Status::NeverChecked),
         "findings": findings,
-        "checked_at": run.map(|r| time(r.checked_at)),
+        "checked_at": run.map(|r| super::rfc3339(r.checked_at)),
     })
 }
 
@@ -62,7 +49,7 @@ pub async fn show(
         .services
         .dns_overview(&access, &name)
         .await
-        .map_err(not_found(&name))?;
+        .map_err(super::domain_not_found(&name))?;
     Ok(Json(dns_json(&o.domain, &o.records, &o.zone, o.latest.as_ref())).into_response())
 }
 
@@ -75,7 +62,10 @@ pub async fn check(
     let run = services
         .check_dns(&access, &name, "api")
         .await
-        .map_err(not_found(&name))?;
-    let o = services.dns_overview(&access, &name).await.map_err(not_found(&name))?;
+        .map_err(super::domain_not_found(&name))?;
+    let o = services
+        .dns_overview(&access, &name)
+        .await
+        .map_err(super::domain_not_found(&name))?;
     Ok(Json(dns_json(&o.domain, &o.records, &o.zone, Some(&run))).into_response())
 }

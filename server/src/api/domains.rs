@@ -26,9 +26,7 @@ pub struct DomainJson {
 impl From<DomainRow> for DomainJson {
     fn from(d: DomainRow) -> Self {
         let unicode = DomainName::parse(&d.name).ok().and_then(|n| n.unicode());
-        let created_at = chrono::DateTime::from_timestamp(d.created_at, 0)
-            .map(|t| t.to_rfc3339())
-            .unwrap_or_default();
+        let created_at = super::rfc3339(d.created_at);
         Self {
             name: d.name,
             unicode,
@@ -91,7 +89,7 @@ pub async fn show(
         .services
         .domain_in(&access, &name)
         .await
-        .map_err(not_found(&name))?;
+        .map_err(super::domain_not_found(&name))?;
     Ok(Json(DomainJson::from(row)).into_response())
 }
 
@@ -105,15 +103,6 @@ pub async fn remove(
         .services
         .delete_domain(&access, &name)
         .await
-        .map_err(not_found(&name))?;
+        .map_err(super::domain_not_found(&name))?;
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-fn not_found(name: &str) -> impl Fn(portcullis_service::ServiceError) -> ApiError + '_ {
-    move |e| match e {
-        portcullis_service::ServiceError::NotFound => {
-            ApiError::NotFound(format!("no domain {name} in this organisation"))
-        }
-        other => other.into(),
-    }
 }

@@ -10,22 +10,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use portcullis_domain::lifecycle::Readiness;
-use portcullis_service::{ServiceError, TransitionOutcome, TransitionRequest};
+use portcullis_service::{TransitionOutcome, TransitionRequest};
 use portcullis_store::Transition;
 use serde_json::{json, Value};
-
-fn time(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|t| t.to_rfc3339())
-        .unwrap_or_default()
-}
-
-fn not_found(name: &str) -> impl Fn(ServiceError) -> ApiError + '_ {
-    move |e| match e {
-        ServiceError::NotFound => ApiError::NotFound(format!("no domain {name} in this organisation")),
-        other => other.into(),
-    }
-}
 
 /// The documented shape: `{"ready", "items": [{"code", "ok", "detail"}]}`.
 fn items_json(r: &Readiness) -> Value {
@@ -45,7 +32,7 @@ fn transition_json(t: &Transition) -> Value {
         "actor": t.actor,
         "reason": t.reason,
         "overridden": t.overridden,
-        "at": time(t.created_at),
+        "at": super::rfc3339(t.created_at),
     })
 }
 
@@ -59,7 +46,7 @@ pub async fn readiness(
         .services
         .readiness(&access, &name)
         .await
-        .map_err(not_found(&name))?;
+        .map_err(super::domain_not_found(&name))?;
     let mut body = items_json(&view.readiness);
     body["domain"] = json!(view.domain);
     body["mode"] = json!(view.mode);
@@ -83,7 +70,7 @@ pub async fn transition(
         .services
         .transition(&access, &name, &request, &actor)
         .await
-        .map_err(not_found(&name))?;
+        .map_err(super::domain_not_found(&name))?;
     Ok(match outcome {
         TransitionOutcome::Refused(readiness) => {
             let mut body = items_json(&readiness);
@@ -101,7 +88,7 @@ pub async fn transition(
         } => {
             let mut body = transition_json(&transition);
             body["sts_record"] = json!({"name": format!("_mta-sts.{}", name.trim_end_matches('.').to_ascii_lowercase()), "type": "TXT", "value": sts_record});
-            body["retire_at"] = json!(retire_at.map(time));
+            body["retire_at"] = json!(retire_at.map(super::rfc3339));
             Json(body).into_response()
         }
     })
@@ -117,6 +104,6 @@ pub async fn history(
         .services
         .transitions(&access, &name)
         .await
-        .map_err(not_found(&name))?;
+        .map_err(super::domain_not_found(&name))?;
     Ok(Json(json!({"transitions": list.iter().map(transition_json).collect::<Vec<_>>()})).into_response())
 }

@@ -17,6 +17,23 @@ use crate::ServerState;
 use axum::routing::get;
 use axum::Router;
 
+/// A Unix time as RFC 3339, as every API timestamp is written.
+pub(crate) fn rfc3339(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default()
+}
+
+/// Maps "not found" to a message naming the domain; other errors as usual.
+pub(crate) fn domain_not_found(name: &str) -> impl Fn(portcullis_service::ServiceError) -> ApiError + '_ {
+    move |e| match e {
+        portcullis_service::ServiceError::NotFound => {
+            ApiError::NotFound(format!("no domain {name} in this organisation"))
+        }
+        other => other.into(),
+    }
+}
+
 /// API bodies are small JSON documents.
 const MAX_BODY: usize = 64 * 1024;
 

@@ -8,15 +8,8 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use portcullis_domain::{Policy, PolicySpec};
-use portcullis_service::ServiceError;
 use portcullis_store::{PolicyVersion, SaveOutcome};
 use serde_json::{json, Value};
-
-fn time(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|t| t.to_rfc3339())
-        .unwrap_or_default()
-}
 
 fn version_json(v: &PolicyVersion) -> Value {
     json!({
@@ -26,7 +19,7 @@ fn version_json(v: &PolicyVersion) -> Value {
         "text": v.body,
         "author": v.author,
         "note": v.note,
-        "created_at": time(v.created_at),
+        "created_at": super::rfc3339(v.created_at),
     })
 }
 
@@ -48,16 +41,9 @@ fn policy_json(domain: &str, v: &PolicyVersion) -> Value {
         "mx": parsed.map(|p| p.to_spec().mx).unwrap_or_default(),
         "text": v.body,
         "warnings": warnings,
-        "updated_at": time(v.created_at),
+        "updated_at": super::rfc3339(v.created_at),
         "updated_by": v.author,
     })
-}
-
-fn domain_not_found(name: &str) -> impl Fn(ServiceError) -> ApiError + '_ {
-    move |e| match e {
-        ServiceError::NotFound => ApiError::NotFound(format!("no domain {name} in this organisation")),
-        other => other.into(),
-    }
 }
 
 pub async fn show(
@@ -70,7 +56,7 @@ pub async fn show(
         .services
         .policy_state(&access, &name)
         .await
-        .map_err(domain_not_found(&name))?;
+        .map_err(super::domain_not_found(&name))?;
     let current = policy.current.ok_or_else(|| {
         ApiError::NotFound(format!(
             "{} has no policy yet; PUT one to start serving it",
@@ -93,7 +79,7 @@ pub async fn put(
         .services
         .save_policy(&access, &name, &spec, &author)
         .await
-        .map_err(domain_not_found(&name))?;
+        .map_err(super::domain_not_found(&name))?;
     let domain = portcullis_domain::DomainName::parse(&name).map_err(|_| ApiError::Internal)?;
     let (changed, version) = match outcome {
         SaveOutcome::Saved(v) => (true, v),
@@ -114,7 +100,7 @@ pub async fn versions(
         .services
         .policy_versions(&access, &name)
         .await
-        .map_err(domain_not_found(&name))?;
+        .map_err(super::domain_not_found(&name))?;
     Ok(Json(json!({"versions": versions.iter().map(version_json).collect::<Vec<_>>()})).into_response())
 }
 
@@ -128,6 +114,6 @@ pub async fn from_mx(
         .services
         .propose_from_mx(&access, &name)
         .await
-        .map_err(domain_not_found(&name))?;
+        .map_err(super::domain_not_found(&name))?;
     Ok(Json(proposal).into_response())
 }

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use portcullis_service::{ServiceError, Summary, SummaryQuery};
+use portcullis_service::{Summary, SummaryQuery};
 use serde_json::json;
 
 pub async fn summary(
@@ -34,10 +34,7 @@ pub async fn summary(
         .services
         .report_summary(&access, &name, &query)
         .await
-        .map_err(|e| match e {
-            ServiceError::NotFound => ApiError::NotFound(format!("no domain {name} in this organisation")),
-            other => other.into(),
-        })?;
+        .map_err(super::domain_not_found(&name))?;
     if csv {
         let group = summary.group_by.map(|g| g.as_str()).unwrap_or("total");
         let filename = format!("{name}-tlsrpt-{group}-{}-{}.csv", summary.from, summary.to);
