@@ -51,7 +51,7 @@ pub struct MonitorPass {
     pub status_changes: usize,
 }
 
-pub(crate) fn run_of(row: DnsCheckRow) -> CheckRun {
+fn run_of(row: DnsCheckRow) -> CheckRun {
     let findings: Vec<Finding> = serde_json::from_str(&row.findings).unwrap_or_else(|e| {
         tracing::error!(error = %e, "stored findings do not parse");
         Vec::new()
@@ -120,6 +120,21 @@ impl Services {
             .and_then(|v| PolicyId::new(&v.policy_id).ok()))
     }
 
+    /// The domain's most recent check, if it was ever checked.
+    pub(crate) async fn latest_check(
+        &self,
+        access: &OrgAccess,
+        domain: &DomainName,
+    ) -> Result<Option<CheckRun>, ServiceError> {
+        Ok(self
+            .store
+            .dns_checks(access, domain, 1)
+            .await?
+            .into_iter()
+            .next()
+            .map(run_of))
+    }
+
     /// The records to publish, the latest check and recent events.
     pub async fn dns_overview(&self, access: &OrgAccess, raw: &str) -> Result<DnsOverview, ServiceError> {
         let domain = name_of(raw)?;
@@ -129,13 +144,7 @@ impl Services {
             .ok_or(ServiceError::NotFound)?;
         let id = self.current_id(access, &domain).await?;
         let records = self.records_for(&domain, id.as_ref());
-        let latest = self
-            .store
-            .dns_checks(access, &domain, 1)
-            .await?
-            .into_iter()
-            .next()
-            .map(run_of);
+        let latest = self.latest_check(access, &domain).await?;
         let events = self.store.domain_events(access, &domain, 20).await?;
         Ok(DnsOverview {
             domain: domain.to_string(),

@@ -89,13 +89,7 @@ impl Services {
         let now = Utc::now().timestamp();
         let retire_at = self.store.policy_retire_at(access, &domain).await?;
         let mode = mode_of(state.policy.as_ref(), retire_at, now);
-        let latest = self
-            .store
-            .dns_checks(access, &domain, 1)
-            .await?
-            .into_iter()
-            .next()
-            .map(crate::dns::run_of);
+        let latest = self.latest_check(access, &domain).await?;
         let testing_since = self.store.testing_since(access, &domain).await?;
         // The window: the last `min_testing_days` whole days, today included.
         let today = now.div_euclid(86_400) * 86_400;

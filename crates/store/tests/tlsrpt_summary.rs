@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use chrono::{TimeZone, Utc};
-use portcullis_domain::tlsrpt::parse_report;
+use portcullis_domain::tlsrpt::{parse_report, Report};
 use portcullis_domain::{DomainName, OrgName};
 use portcullis_store::testing::{Kind, TestDb};
 use portcullis_store::{IngestScope, NewReport, StoreError, SummaryGroup, NOT_REPORTED};
@@ -16,6 +16,21 @@ fn fixture(name: &str) -> Vec<u8> {
             .join(name),
     )
     .unwrap()
+}
+
+/// Reports as the import stores them.
+fn imported<'a>(reports: impl IntoIterator<Item = &'a Report>) -> Vec<NewReport<'a>> {
+    reports
+        .into_iter()
+        .map(|report| NewReport {
+            report,
+            raw_gzip: b"",
+            channel: "import",
+            submitter: None,
+            hint_domain: None,
+            received_at: 0,
+        })
+        .collect()
 }
 
 fn day(d: u32) -> i64 {
@@ -56,18 +71,9 @@ async fn aggregates(kind: Kind) {
         "good/two-domains.json",
     ];
     let reports: Vec<_> = files.iter().map(|f| parse_report(&fixture(f)).unwrap()).collect();
-    let news: Vec<NewReport> = reports
-        .iter()
-        .map(|report| NewReport {
-            report,
-            raw_gzip: b"",
-            channel: "import",
-            submitter: None,
-            hint_domain: None,
-            received_at: 0,
-        })
-        .collect();
-    s.ingest_reports(IngestScope::Platform, &news).await.unwrap();
+    s.ingest_reports(IngestScope::Platform, &imported(reports.iter()))
+        .await
+        .unwrap();
 
     let week = |g| s.tlsrpt_summary(&alpha, &domain, day(20), day(27), g);
     // Successful: 5326 + 40 + 7 + 0 + (9 + 1) + 10; failed: 303 + 0 + 1 + 2 + 4 + 1.
@@ -203,18 +209,9 @@ async fn aggregates(kind: Kind) {
     )
     .unwrap();
     let resent = parse_report(&fixture("good/rfc-shape.json")).unwrap();
-    let again: Vec<NewReport> = [&late, &resent, &late]
-        .into_iter()
-        .map(|report| NewReport {
-            report,
-            raw_gzip: b"",
-            channel: "import",
-            submitter: None,
-            hint_domain: None,
-            received_at: 0,
-        })
-        .collect();
-    s.ingest_reports(IngestScope::Platform, &again).await.unwrap();
+    s.ingest_reports(IngestScope::Platform, &imported([&late, &resent, &late]))
+        .await
+        .unwrap();
     let after = s
         .tlsrpt_overview(&alpha, &domain, day(13), day(20), day(27))
         .await
