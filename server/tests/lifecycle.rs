@@ -48,6 +48,14 @@ fn all_ok_findings() -> String {
     .unwrap()
 }
 
+/// Stands in for time passing: `sql` run directly on the test database.
+async fn run_sql(app: &TestApp, sql: &str) {
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db.url)
+        .await
+        .unwrap();
+    sqlx::query(sql).execute(&mut conn).await.unwrap();
+}
+
 fn failing(body: &serde_json::Value) -> Vec<String> {
     body["items"]
         .as_array()
@@ -136,14 +144,8 @@ async fn lifecycle(kind: Kind) {
         )
         .await
         .unwrap();
-    sqlx::query("UPDATE policy_versions SET created_at = created_at - 15 * 86400")
-        .execute(
-            &mut <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db.url)
-                .await
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    // Fifteen days pass.
+    run_sql(&app, "UPDATE policy_versions SET created_at = created_at - 15 * 86400").await;
     for (i, org) in ["Google Inc.", "Google Inc.", "Google Inc.", "Microsoft", "Microsoft"]
         .iter()
         .enumerate()
@@ -261,14 +263,7 @@ async fn lifecycle(kind: Kind) {
     );
     app.services.refresh_snapshot().await.unwrap();
     assert!(app.services.snapshot.get(DOMAIN).is_some());
-    sqlx::query("UPDATE domains SET policy_retire_at = 1")
-        .execute(
-            &mut <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db.url)
-                .await
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    run_sql(&app, "UPDATE domains SET policy_retire_at = 1").await;
     app.services.refresh_snapshot().await.unwrap();
     assert!(app.services.snapshot.get(DOMAIN).is_none());
     let body = body_json(get(&format!("/api/v1/domains/{DOMAIN}/readiness"), &viewer_token).await).await;

@@ -8,7 +8,6 @@ use leptos::prelude::*;
 pub async fn get_lifecycle(name: String) -> Result<LifecycleView, AppError> {
     use crate::dto::TransitionView;
     use crate::ssr::*;
-    use portcullis_domain::dns::FindingCode;
     let (st, _req, user) = require_user()?;
     let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
     let view = st.services.readiness(&access, &row.name).await.map_err(service_error)?;
@@ -17,20 +16,11 @@ pub async fn get_lifecycle(name: String) -> Result<LifecycleView, AppError> {
         .transitions(&access, &row.name)
         .await
         .map_err(service_error)?;
-    let latest = st
-        .services
-        .dns_overview(&access, &row.name)
-        .await
-        .map_err(service_error)?
-        .latest;
     // The record is verified when a check after the last change saw the current id.
     let changed_at = transitions.first().map(|t| t.created_at).unwrap_or(0);
-    let sts_seen = latest.as_ref().map(|c| {
-        (
-            c.checked_at,
-            c.checked_at >= changed_at && c.findings.iter().any(|f| f.code == FindingCode::StsRecordOk.as_str()),
-        )
-    });
+    let sts_seen = view
+        .last_check
+        .map(|(checked_at, sts_ok)| (checked_at, checked_at >= changed_at && sts_ok));
     Ok(LifecycleView {
         domain: view.domain,
         role: access.role(),

@@ -33,6 +33,8 @@ pub struct ReadinessView {
     pub config: GateConfig,
     /// A removal in progress: "mode: none" is served until then.
     pub retire_at: Option<i64>,
+    /// The latest DNS check's time, and whether it found the `_mta-sts` record with the current id.
+    pub last_check: Option<(i64, bool)>,
 }
 
 /// What a transition request asks for.
@@ -137,6 +139,10 @@ impl Services {
             candidate: candidate.map(|c| c.render()),
             config,
             retire_at,
+            last_check: latest.as_ref().map(|c| {
+                let sts_ok = c.findings.iter().any(|f| f.code == FindingCode::StsRecordOk.as_str());
+                (c.checked_at, sts_ok)
+            }),
         })
     }
 
