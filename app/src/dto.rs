@@ -289,6 +289,8 @@ impl DomainListing {
 pub struct DomainDetail {
     pub domain: DomainSummary,
     pub role: Role,
+    /// In enforce: live MX hosts the policy does not cover (from the latest check).
+    pub mx_drift: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -445,6 +447,8 @@ pub struct DnsView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventView {
+    /// `dns_status` or `mx_drift`.
+    pub kind: String,
     pub created_at: i64,
     pub old_value: Option<String>,
     pub new_value: String,
@@ -471,6 +475,11 @@ pub struct LifecycleView {
     /// The latest DNS check's time, and whether it saw the current id after the last change.
     pub sts_seen: Option<(i64, bool)>,
     pub transitions: Vec<TransitionView>,
+    /// In enforce: live MX hosts the policy does not cover.
+    pub mx_drift: Vec<String>,
+    pub max_age: Option<u64>,
+    /// Set once enforce has been stable long enough for a longer max_age.
+    pub max_age_advice: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -481,5 +490,41 @@ pub struct TransitionView {
     pub actor: String,
     pub reason: String,
     pub overridden: bool,
+    pub created_at: i64,
+}
+
+/// An organisation's alert settings page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertsView {
+    pub org_slug: String,
+    pub org_name: String,
+    pub role: Role,
+    pub channels: Vec<ChannelItem>,
+    pub recent: Vec<AlertItem>,
+    /// E-mail channels can be added (the server has an SMTP relay).
+    pub can_email: bool,
+    /// The server delivers alerts at all.
+    pub delivering: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelItem {
+    pub id: i64,
+    pub kind: String,
+    /// Webhook URLs are shown without their secret part.
+    pub target: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub last_sent_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertItem {
+    pub domain: String,
+    pub kind: String,
+    pub title: String,
+    pub detail: String,
     pub created_at: i64,
 }

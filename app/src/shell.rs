@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/domains/:name/policy/versions/:id") view=PolicyVersionPage ssr=ssr.clone()/>
                 <Route path=path!("/orgs") view=OrgsPage ssr=ssr.clone()/>
                 <Route path=path!("/orgs/:slug") view=OrgPage ssr=ssr.clone()/>
+                <Route path=path!("/orgs/:slug/alerts") view=AlertsPage ssr=ssr.clone()/>
             </Routes>
         </Router>
     }

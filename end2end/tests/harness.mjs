@@ -47,23 +47,46 @@ export async function launch() {
   return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
 }
 
-// A real DNS server on loopback (hickory-server) serving the given MX records, e.g.
-// startDns(['--mx', 'example.test=10:mx1.example.test']). Resolves to { addr, stop }.
+// A real DNS server on loopback (hickory-server) serving the given records, e.g.
+// startDns(['--mx', 'example.test=10:mx1.example.test']), optionally with an HTTPS policy host
+// and an SMTP server certified by a test CA (--ca-out, --policy-host, --smtp). Resolves to
+// { addr, https, smtp, command(line), stop }; command() changes records while it runs
+// ('mx example.test=10:mx2.example.test', 'txt NAME=TEXT').
 export async function startDns(args) {
   const bin = process.env.PORTCULLIS_TEST_DNS_BIN;
   if (!bin) throw new Error('PORTCULLIS_TEST_DNS_BIN is not set (make test-e2e builds and sets it)');
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const addr = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) resolve(out.trim());
-    });
-    child.once('exit', (code) => reject(new Error(`test DNS exited with ${code}`)));
+  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = [];
+  const waiting = [];
+  let buffer = '';
+  child.stdout.on('data', (d) => {
+    buffer += d;
+    let i;
+    while ((i = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, i).trim();
+      buffer = buffer.slice(i + 1);
+      if (waiting.length) waiting.shift().resolve(line); else lines.push(line);
+    }
   });
+  child.once('exit', (code) => { for (const w of waiting.splice(0)) w.reject(new Error(`test DNS exited with ${code}`)); });
+  const nextLine = () => new Promise((resolve, reject) => {
+    if (lines.length) return resolve(lines.shift());
+    if (child.exitCode !== null) return reject(new Error(`test DNS exited with ${child.exitCode}`));
+    waiting.push({ resolve, reject });
+  });
+  const [addr, ...peers] = (await nextLine()).split(' ');
+  const port = (name) => Number(peers.find((p) => p.startsWith(`${name}=`))?.slice(name.length + 1)) || undefined;
   return {
     addr,
+    https: port('https'),
+    smtp: port('smtp'),
+    async command(line) {
+      child.stdin.write(line + '\n');
+      const answer = await nextLine();
+      if (answer !== 'ok') throw new Error(`test DNS: ${answer}`);
+    },
     async stop() {
+      child.stdin.end();
       child.kill('SIGINT');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
     },

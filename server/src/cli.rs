@@ -32,6 +32,15 @@ PORTCULLIS_SMTP_HOSTNAME     name the mail receiver greets with (default the pub
 PORTCULLIS_SMTP_TLS_CERT_FILE / _KEY_FILE  PEM certificate chain and key for STARTTLS\n  \
 PORTCULLIS_MONITOR_INTERVAL_SECS  seconds between DNS checks of each domain (default 21600; 0 = off)\n  \
 PORTCULLIS_MONITOR_CONCURRENCY    domains checked at once by the monitor (default 8)\n  \
+PORTCULLIS_GATE_MIN_TESTING_DAYS  days in testing before enforce (default 14; 0 = none)\n  \
+PORTCULLIS_GATE_MIN_REPORTS  TLS-RPT reports needed in that window (default 5)\n  \
+PORTCULLIS_GATE_MIN_ORGANIZATIONS  organisations those reports come from (default 2)\n  \
+PORTCULLIS_GATE_MAX_FAILURE_RATE_PERCENT  highest MTA-STS-relevant failure rate (default 0.1)\n  \
+PORTCULLIS_GATE_MAX_CHECK_AGE_HOURS  newest DNS check the gate accepts (default 24)\n  \
+PORTCULLIS_ALERT_SMTP_URL    relay for alert e-mail, e.g. smtp://user:pass@relay:587?tls=required (off by default)\n  \
+PORTCULLIS_ALERT_SMTP_URL_FILE  read that URL from this file instead\n  \
+PORTCULLIS_ALERT_FROM        sender of alert e-mail (default portcullis@<public host>)\n  \
+PORTCULLIS_ALERT_INTERVAL_SECS  seconds between alert passes (default 60; 0 = off)\n  \
 PORTCULLIS_CHECK_HTTPS_PORT  port policy hosts are fetched on (default 443; tests only)\n  \
 PORTCULLIS_CHECK_SMTP_PORT   port MX hosts are probed on (default 25; tests only)\n  \
 PORTCULLIS_CHECK_ALLOW_PRIVATE  let checks connect to private addresses (tests only)\n  \
@@ -172,6 +181,9 @@ pub enum DomainCommand {
     /// The domain's mode changes, newest first (time, from, to, who, policy id, why;
     /// tab-separated).
     History { name: String },
+    /// Fix MX drift in enforce: add every live MX the policy misses (from the latest check);
+    /// prints the new policy id. Publish it in _mta-sts next.
+    FixDrift { name: String },
 }
 
 #[derive(Debug, Subcommand)]

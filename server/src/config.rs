@@ -52,6 +52,24 @@ pub struct Config {
     pub monitor_interval_secs: u64,
     /// Domains checked at once by the monitor.
     pub monitor_concurrency: usize,
+    /// Readiness gate for enforce: days in testing (0 = no waiting period; the report window
+    /// is then today).
+    pub gate_min_testing_days: i64,
+    /// Reports received in that window, and organisations sending them.
+    pub gate_min_reports: i64,
+    pub gate_min_organizations: i64,
+    /// Highest MTA-STS-relevant failure rate, in percent (default 0.1).
+    pub gate_max_failure_rate_percent: f64,
+    /// A DNS check older than this is too old to vouch for the domain.
+    pub gate_max_check_age_hours: i64,
+    /// `smtp://host:port`, `smtp://user:password@host:587?tls=required` or `smtps://…`: the relay
+    /// alert e-mail goes through (no e-mail alerts when unset). `alert_smtp_url_file` reads it
+    /// from a file instead, as it may hold a password.
+    pub alert_smtp_url: Option<String>,
+    /// Sender of alert e-mail (default `portcullis@<public_host>`).
+    pub alert_from: Option<String>,
+    /// Seconds between alert passes: rules are evaluated and pending alerts sent (0 = off).
+    pub alert_interval_secs: u64,
     /// Port policy hosts are fetched on (443; tests point it at a loopback server).
     pub check_https_port: u16,
     /// Port MX hosts are probed on (25; tests point it at a loopback server).
@@ -94,6 +112,14 @@ impl Default for Config {
             smtp_tls_key_file: None,
             monitor_interval_secs: 6 * 3600,
             monitor_concurrency: 8,
+            gate_min_testing_days: 14,
+            gate_min_reports: 5,
+            gate_min_organizations: 2,
+            gate_max_failure_rate_percent: 0.1,
+            gate_max_check_age_hours: 24,
+            alert_smtp_url: None,
+            alert_from: None,
+            alert_interval_secs: 60,
             check_https_port: 443,
             check_smtp_port: 25,
             check_allow_private: false,
@@ -119,6 +145,11 @@ impl std::fmt::Debug for Config {
             .field("report_path", &self.report_path)
             .field("smtp_recipients", &self.smtp_recipients)
             .field("monitor_interval_secs", &self.monitor_interval_secs)
+            .field(
+                "alert_smtp_url",
+                &self.alert_smtp_url.as_deref().map(portcullis_store::redact),
+            )
+            .field("alert_from", &self.alert_from)
             .field("check_allow_private", &self.check_allow_private)
             .field("secure_cookies", &self.secure_cookies)
             .field("site_root", &self.site_root)
@@ -173,6 +204,29 @@ impl Config {
         out
     }
 
+    /// The readiness gate's thresholds, checked.
+    pub fn gate_config(&self) -> Result<portcullis_domain::lifecycle::GateConfig, String> {
+        if !(0..=365).contains(&self.gate_min_testing_days) {
+            return Err("gate_min_testing_days must be between 0 and 365".into());
+        }
+        if self.gate_min_reports < 0 || self.gate_min_organizations < 0 {
+            return Err("gate_min_reports and gate_min_organizations must not be negative".into());
+        }
+        if !(0.0..=100.0).contains(&self.gate_max_failure_rate_percent) {
+            return Err("gate_max_failure_rate_percent must be between 0 and 100".into());
+        }
+        if !(1..=24 * 30).contains(&self.gate_max_check_age_hours) {
+            return Err("gate_max_check_age_hours must be between 1 and 720".into());
+        }
+        Ok(portcullis_domain::lifecycle::GateConfig {
+            min_testing_days: self.gate_min_testing_days,
+            min_reports: self.gate_min_reports,
+            min_organizations: self.gate_min_organizations,
+            max_failure_rate: self.gate_max_failure_rate_percent / 100.0,
+            max_check_age_hours: self.gate_max_check_age_hours,
+        })
+    }
+
     /// How live checks connect.
     pub fn check_settings(&self) -> Result<portcullis_dnscheck::CheckSettings, String> {
         use rustls_pki_types::pem::PemObject;
@@ -203,7 +257,7 @@ impl Config {
             }
             fig = fig.merge(Toml::file(file));
         }
-        fig = fig.merge(Env::prefixed("PORTCULLIS_").ignore(&["tools", "database_url_file"]));
+        fig = fig.merge(Env::prefixed("PORTCULLIS_").ignore(&["tools", "database_url_file", "alert_smtp_url_file"]));
         let mut config: Config = fig.extract().map_err(Box::new)?;
         if let Ok(path) = std::env::var("PORTCULLIS_DATABASE_URL_FILE") {
             let url = std::fs::read_to_string(&path).map_err(|e| {
@@ -212,6 +266,14 @@ impl Config {
                 )))
             })?;
             config.database_url = url.trim().to_string();
+        }
+        if let Ok(path) = std::env::var("PORTCULLIS_ALERT_SMTP_URL_FILE") {
+            let url = std::fs::read_to_string(&path).map_err(|e| {
+                Box::new(figment::Error::from(format!(
+                    "cannot read PORTCULLIS_ALERT_SMTP_URL_FILE {path}: {e}"
+                )))
+            })?;
+            config.alert_smtp_url = Some(url.trim().to_string());
         }
         Ok(config)
     }

@@ -44,10 +44,13 @@ async fn open(config: &Config) -> anyhow::Result<Services> {
         .await
         .context("database migration failed; the server was not started")?;
     let ingest = config.ingest_config().map_err(|e| anyhow::anyhow!(e))?;
+    let gate = config.gate_config().map_err(|e| anyhow::anyhow!(e))?;
     let services = Services::new(store)
         .await
         .map_err(|e| anyhow::anyhow!("cannot read the database: {e}"))?
-        .with_ingest_config(ingest);
+        .with_ingest_config(ingest)
+        .with_gate_config(gate);
+    let services = with_alerts(config, services)?;
     let dns = match Dns::new(config.dns_upstream) {
         Ok(dns) => dns,
         Err(e) => {
@@ -62,6 +65,34 @@ async fn open(config: &Config) -> anyhow::Result<Services> {
         reports: config.report_addresses(),
     };
     Ok(services.with_dns(dns).with_checker(checker, dns_config))
+}
+
+/// Alert delivery: webhooks always, e-mail when an SMTP relay is configured.
+fn with_alerts(config: &Config, services: Services) -> anyhow::Result<Services> {
+    let from = config.alert_from.clone().unwrap_or_else(|| {
+        format!(
+            "portcullis@{}",
+            config
+                .public_host
+                .as_deref()
+                .unwrap_or("localhost")
+                .trim_end_matches('.')
+        )
+    });
+    let settings = portcullis_notify::NotifySettings {
+        smtp_url: config.alert_smtp_url.clone(),
+        from,
+        allow_private: config.check_allow_private,
+        extra_roots: config.check_settings().map_err(|e| anyhow::anyhow!(e))?.extra_roots,
+        timeout: std::time::Duration::from_secs(15),
+    };
+    let notifier = portcullis_notify::Notifier::new(settings).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let link = config
+        .public_host
+        .as_deref()
+        .map(|h| format!("https://{}/alerts", h.trim_end_matches('.')))
+        .unwrap_or_default();
+    Ok(services.with_notifier(Arc::new(notifier), link))
 }
 
 /// The organisation that holds `domain`, with operator rights (names are unique platform-wide).
@@ -315,6 +346,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     );
                 }
                 eprintln!("mode: {}; ready for enforce: {}", view.mode, view.readiness.ready);
+                if !view.mx_drift.is_empty() {
+                    eprintln!(
+                        "MX drift: {} not covered by the enforced policy (fix: portcullis domain fix-drift {})",
+                        view.mx_drift.join(", "),
+                        view.domain
+                    );
+                }
+                if let Some(advice) = &view.max_age_advice {
+                    eprintln!("{advice}");
+                }
             }
             if !view.readiness.ready {
                 std::process::exit(3);
@@ -368,6 +409,20 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     t.from_mode, t.to_mode, t.actor, t.policy_id, t.reason
                 );
             }
+        }
+        Command::Domain(DomainCommand::FixDrift { name }) => {
+            let access = operator_domain_access(&services, &name).await?;
+            let fix = services
+                .fix_mx_drift(&access, &name, "command line")
+                .await
+                .map_err(fail)?;
+            eprintln!(
+                "added {} to the policy; now publish _mta-sts.{} TXT \"{}\"",
+                fix.added.join(", "),
+                name.trim_end_matches('.').to_ascii_lowercase(),
+                fix.sts_record
+            );
+            println!("{}", fix.policy_id);
         }
         Command::Policy(command) => policy_command(&services, command).await?,
         Command::Dns(command) => dns_command(&services, command).await?,
@@ -472,6 +527,7 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
         }
     });
     start_monitor(&config, &services);
+    start_alerts(&config, &services);
     let purge = services.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -559,6 +615,34 @@ fn start_monitor(config: &Config, services: &Services) {
                 Err(e) => {
                     tracing::warn!(error = %e, "DNS monitor pass failed");
                 }
+            }
+        }
+    });
+}
+
+/// Evaluates the alert rules and delivers pending alerts every `alert_interval_secs`.
+fn start_alerts(config: &Config, services: &Services) {
+    if config.alert_interval_secs == 0 {
+        tracing::info!("alert delivery is off (alert_interval_secs = 0)");
+        return;
+    }
+    let every = std::time::Duration::from_secs(config.alert_interval_secs.max(10));
+    let services = services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match services.alert_pass(portcullis_store::now()).await {
+                Ok(pass) if pass.raised + pass.sent + pass.failed > 0 => {
+                    tracing::info!(
+                        raised = pass.raised,
+                        sent = pass.sent,
+                        failed = pass.failed,
+                        "alert pass"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "alert pass failed"),
             }
         }
     });

@@ -140,7 +140,7 @@ async fn lifecycle(kind: Kind) {
                 findings: all_ok_findings(),
                 origin: "user".into(),
             },
-            "",
+            &Default::default(),
         )
         .await
         .unwrap();

@@ -35,6 +35,7 @@ pub async fn get_dns(name: String) -> Result<DnsView, AppError> {
             .events
             .into_iter()
             .map(|e| EventView {
+                kind: e.kind,
                 created_at: e.created_at,
                 old_value: e.old_value,
                 new_value: e.new_value,

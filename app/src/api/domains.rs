@@ -30,9 +30,11 @@ pub async fn get_domain(name: String) -> Result<DomainDetail, AppError> {
     use crate::ssr::*;
     let (st, _req, user) = require_user()?;
     let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
+    let mx_drift = st.services.mx_drift(&access, &row.name).await.map_err(service_error)?;
     Ok(DomainDetail {
         domain: domain_summary(row),
         role: access.role(),
+        mx_drift,
     })
 }
 

@@ -32,9 +32,12 @@ pub async fn get_lifecycle(name: String) -> Result<LifecycleView, AppError> {
         window_from: view.window_from,
         window_to: view.window_to,
         candidate: view.candidate,
-        min_testing_days: view.config.min_testing_days,
+        min_testing_days: view.config.min_testing_days.max(1),
         retire_at: view.retire_at,
         sts_seen,
+        mx_drift: view.mx_drift,
+        max_age: view.max_age,
+        max_age_advice: view.max_age_advice,
         transitions: transitions
             .into_iter()
             .map(|t| TransitionView {
@@ -93,4 +96,32 @@ pub async fn transition_domain(
             Ok(())
         }
     }
+}
+
+/// The one-click MX-drift fix: adds the uncovered MX to the policy (new id), then shows the DNS
+/// change to make.
+#[server(prefix = "/sfn", endpoint = "fix_mx_drift")]
+pub async fn fix_mx_drift(csrf: String, name: String) -> Result<(), AppError> {
+    use crate::dto::Flash;
+    use crate::ssr::*;
+    let (st, req, user) = guard(&csrf)?;
+    let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
+    let fix = st
+        .services
+        .fix_mx_drift(&access, &row.name, user.email.as_str())
+        .await
+        .map_err(service_error)?;
+    flash(
+        &st,
+        &req,
+        Flash::Notice(format!(
+            "Step 1 done: the policy now lists {} (policy id {}). Step 2: publish _mta-sts.{} TXT \"{}\", then check the DNS.",
+            fix.added.join(", "),
+            fix.policy_id,
+            row.name,
+            fix.sts_record
+        )),
+    );
+    go(&format!("/domains/{}/lifecycle", row.name));
+    Ok(())
 }

@@ -3,6 +3,7 @@
 //! (`/sfn/<name>`); on success they redirect, on error the browser comes back to the form with
 //! the error in the URL, so they work with JavaScript off.
 
+mod alerts;
 mod dns;
 mod domains;
 mod lifecycle;
@@ -11,6 +12,7 @@ mod policy;
 mod reports;
 mod session;
 
+pub use alerts::*;
 pub use dns::*;
 pub use domains::*;
 pub use lifecycle::*;

@@ -5,6 +5,7 @@ mod dns_parts;
 mod flash;
 mod form_error;
 mod layout;
+mod mx_drift;
 mod pagination;
 mod policy_parts;
 
@@ -12,5 +13,6 @@ pub use dns_parts::{DnsStatusBadge, SeverityBadge};
 pub use flash::FlashMessages;
 pub use form_error::{form_error, ErrorPanel, FieldError, Loading};
 pub use layout::Layout;
+pub use mx_drift::MxDriftBanner;
 pub use pagination::Pagination;
 pub use policy_parts::{describe_seconds, ModeBadge, PolicyDiff};

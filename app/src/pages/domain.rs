@@ -1,7 +1,7 @@
 use super::domain_dns::DnsSection;
 use super::domain_reports::ReportsSection;
 use crate::api::{get_dns, get_domain, get_policy, get_reports, load_page, CheckDnsNow, DeleteDomain};
-use crate::components::{form_error, DnsStatusBadge, ErrorPanel, Layout, Loading, ModeBadge};
+use crate::components::{form_error, DnsStatusBadge, ErrorPanel, Layout, Loading, ModeBadge, MxDriftBanner};
 use crate::dto::{format_time, PolicyOverview};
 use crate::islands::DeleteDomainButton;
 use leptos::prelude::*;
@@ -35,6 +35,7 @@ pub fn DomainPage() -> impl IntoView {
                                     {d.domain.unicode.clone().map(|u| view! { <p class="muted">"Unicode: " {u}</p> })}
                                     {delete_error.clone().map(|e| view! { <ErrorPanel error=e/> })}
                                     {check_error.clone().map(|e| view! { <ErrorPanel error=e/> })}
+                                    <MxDriftBanner domain=d.domain.name.clone() hosts=d.mx_drift.clone() csrf=ctx.csrf.clone() can_fix=can_edit/>
                                     <dl class="facts">
                                         <dt>"Organisation"</dt><dd>{d.domain.org_name.clone()}</dd>
                                         <dt>"MTA-STS mode"</dt><dd><ModeBadge mode=d.domain.mode.clone()/></dd>

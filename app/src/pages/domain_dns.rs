@@ -102,15 +102,21 @@ pub fn DnsSection(v: DnsView, csrf: String) -> impl IntoView {
             {(!v.events.is_empty()).then(|| view! {
                 <h3>"Status changes"</h3>
                 <table class="events">
-                    <thead><tr><th scope="col">"When"</th><th scope="col">"From"</th><th scope="col">"To"</th><th scope="col">"Why"</th></tr></thead>
+                    <thead><tr><th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"From"</th><th scope="col">"To"</th><th scope="col">"Why"</th></tr></thead>
                     <tbody>
-                        {v.events.iter().map(|e| view! {
-                            <tr>
-                                <td class="muted">{format_time(e.created_at)}</td>
-                                <td>{e.old_value.clone().unwrap_or_else(|| "never checked".into())}</td>
-                                <td>{e.new_value.clone()}</td>
-                                <td>{e.detail.clone()}</td>
-                            </tr>
+                        {v.events.iter().map(|e| {
+                            let drift = e.kind == "mx_drift";
+                            let none = if drift { "no uncovered MX" } else { "never checked" };
+                            let shown = |s: &str| if s.is_empty() { none.to_string() } else { s.to_string() };
+                            view! {
+                                <tr data-event=e.kind.clone()>
+                                    <td class="muted">{format_time(e.created_at)}</td>
+                                    <td>{if drift { "MX drift" } else { "DNS status" }}</td>
+                                    <td>{shown(e.old_value.as_deref().unwrap_or(""))}</td>
+                                    <td>{shown(&e.new_value)}</td>
+                                    <td>{e.detail.clone()}</td>
+                                </tr>
+                            }
                         }).collect_view()}
                     </tbody>
                 </table>

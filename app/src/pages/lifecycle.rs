@@ -2,8 +2,8 @@
 //! "what would break" replay, the confirmed transitions (enforce, rollback, removal), the DNS
 //! change each one needs, and the history. Plain forms: everything works without JavaScript.
 
-use crate::api::{get_lifecycle, load_page, TransitionDomain};
-use crate::components::{form_error, ErrorPanel, Layout, Loading, ModeBadge};
+use crate::api::{get_lifecycle, load_page, FixMxDrift, TransitionDomain};
+use crate::components::{form_error, ErrorPanel, Layout, Loading, ModeBadge, MxDriftBanner};
 use crate::dto::{format_time, LifecycleView};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -13,7 +13,7 @@ use portcullis_domain::Role;
 #[component]
 pub fn LifecyclePage() -> impl IntoView {
     let name = use_params_map().get_untracked().get("name").unwrap_or_default();
-    let error = form_error::<TransitionDomain>();
+    let error = form_error::<TransitionDomain>().or_else(form_error::<FixMxDrift>);
     view! {
         <Suspense fallback=Loading>
             {Suspend::new(async move {
@@ -42,6 +42,7 @@ fn Lifecycle(v: LifecycleView, csrf: String) -> impl IntoView {
     let is_owner = v.role.allows(Role::Owner);
     let mode = v.mode.clone();
     view! {
+        <MxDriftBanner domain=d.clone() hosts=v.mx_drift.clone() csrf=csrf.clone() can_fix=can_move/>
         <section class="card" data-testid="lifecycle-state">
             <dl class="facts">
                 <dt>"Mode"</dt><dd data-testid="lifecycle-mode"><ModeBadge mode=Some(mode.clone())/></dd>
@@ -55,6 +56,12 @@ fn Lifecycle(v: LifecycleView, csrf: String) -> impl IntoView {
                 _ => "No policy is served. Create one in the policy editor: it starts in testing.",
             }}</p>
             <DnsChange v=v.clone()/>
+            {v.max_age_advice.clone().map(|a| view! {
+                <div class="panel" data-testid="max-age-advice">
+                    <p><strong>"Cache it longer: "</strong>{a}</p>
+                    {can_move.then(|| view! { <p><a class="button" href=format!("/domains/{}/policy", v.domain)>"Edit max_age"</a></p> })}
+                </div>
+            })}
         </section>
         {(mode == "testing").then(|| view! { <Gate v=v.clone() csrf=csrf.clone() can_move=can_move is_owner=is_owner/> })}
         {(can_move && (mode == "enforce" || mode == "none" || (mode == "unconfigured" && v.policy_id.is_some()))).then(|| view! {

@@ -1,6 +1,7 @@
 //! One file per area. Pages run on the server only (islands mode), load through server
 //! functions and render complete HTML.
 
+mod alerts;
 mod auth;
 mod domain;
 mod domain_dns;
@@ -16,6 +17,7 @@ mod reports;
 mod trends;
 mod upload;
 
+pub use alerts::AlertsPage;
 pub use auth::{AccountPage, LoginPage, SetupPage};
 pub use domain::{DeleteDomainPage, DomainPage};
 pub use home::HomePage;

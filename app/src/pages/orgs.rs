@@ -86,7 +86,7 @@ pub fn OrgPage() -> impl IntoView {
                                 let org_slug = d.org.slug.clone();
                                 view! {
                                     <h1>{d.org.name.clone()}</h1>
-                                    <p class="muted">{format!("Your role: {} · ", d.org.role)}<a href=format!("/?org={}", d.org.slug)>{format!("{} domains", d.org.domain_count)}</a></p>
+                                    <p class="muted">{format!("Your role: {} · ", d.org.role)}<a href=format!("/?org={}", d.org.slug)>{format!("{} domains", d.org.domain_count)}</a>" · "<a href=format!("/orgs/{}/alerts", d.org.slug) data-testid="alerts-link">"Alerts"</a></p>
                                     <section class="card">
                                         <h2>"Members"</h2>
                                         {member_err.clone().map(|e| view! { <ErrorPanel error=e/> })}

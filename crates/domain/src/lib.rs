@@ -3,6 +3,7 @@
 //!
 //! Nothing here does I/O; everything compiles for `wasm32-unknown-unknown`.
 
+mod alert;
 mod bulk;
 pub mod dns;
 mod domain_name;
@@ -14,6 +15,7 @@ pub mod policy;
 mod role;
 pub mod tlsrpt;
 
+pub use alert::AlertKind;
 pub use bulk::{parse_bulk, BulkEntry, BulkLine, BulkOutcome, BulkReport, BulkResultLine, MAX_BULK_LINES};
 pub use domain_name::{DomainName, DomainNameError};
 pub use email::{Email, EmailError};

@@ -4,9 +4,10 @@
 use crate::policies::name_of;
 use crate::{ServiceError, Services};
 use portcullis_dnscheck::{CheckInput, Checker, CurrentPolicy};
+use portcullis_domain::dns::FindingCode;
 use portcullis_domain::dns::{publish_records, zone_snippet, DnsRecord, Finding, ReportAddresses, Severity, Status};
 use portcullis_domain::{DomainName, PolicyId};
-use portcullis_store::{now, DnsCheckRow, DomainEvent, OrgAccess, StoreError};
+use portcullis_store::{now, CheckNotes, DnsCheckRow, DomainEvent, OrgAccess, StoreError};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -75,6 +76,56 @@ fn change_detail(status: Status, findings: &[Finding]) -> String {
         format!("DNS status is {}", status.as_str())
     } else {
         format!("DNS status is {}: {}", status.as_str(), worst.join(", "))
+    }
+}
+
+/// Live MX hosts an enforced policy does not cover: the checker marks an uncovered MX as an
+/// error only in enforce mode, where senders refuse to deliver to it.
+pub(crate) fn drifted_mx(findings: &[Finding]) -> Vec<String> {
+    let mut hosts: Vec<String> = findings
+        .iter()
+        .filter(|f| f.code == FindingCode::MxUncovered.as_str() && f.severity == Severity::Error)
+        .map(|f| f.subject.clone())
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    hosts
+}
+
+/// The events and alerts a run's findings call for.
+fn notes_for(status: Status, findings: &[Finding]) -> CheckNotes {
+    let drift = drifted_mx(findings);
+    let drift_detail = if drift.is_empty() {
+        "Every live MX is covered by the policy again".to_string()
+    } else {
+        format!(
+            "MX not covered by the enforced policy: {}. Senders that enforce MTA-STS refuse to deliver to it: add it to the policy, then publish the new id.",
+            drift.join(", ")
+        )
+    };
+    let cert_codes = [
+        FindingCode::StartTlsCertExpiring,
+        FindingCode::StartTlsCertExpired,
+        FindingCode::PolicyFetchCertExpiring,
+        FindingCode::PolicyFetchCertExpired,
+    ];
+    let certs: Vec<String> = findings
+        .iter()
+        .filter(|f| cert_codes.iter().any(|c| c.as_str() == f.code))
+        .map(|f| format!("{}: {}", f.subject, f.seen))
+        .collect();
+    let mut alerts = Vec::new();
+    if !certs.is_empty() {
+        alerts.push((
+            "cert_expiring".to_string(),
+            format!("Certificate expiring: {}", certs.join("; ")),
+        ));
+    }
+    CheckNotes {
+        status_detail: change_detail(status, findings),
+        mx_drift: drift.join(", "),
+        drift_detail,
+        alerts,
     }
 }
 
@@ -174,8 +225,8 @@ impl Services {
             })
         });
         let findings = checker.check(&self.check_input(domain.clone(), policy, true)).await;
-        let (row, detail) = self.row_for(&findings, origin)?;
-        self.store.record_dns_check(access, &domain, &row, &detail).await?;
+        let (row, notes) = self.row_for(&findings, origin)?;
+        self.store.record_dns_check(access, &domain, &row, &notes).await?;
         Ok(run_of(row))
     }
 
@@ -195,7 +246,7 @@ impl Services {
         }
     }
 
-    fn row_for(&self, findings: &[Finding], origin: &str) -> Result<(DnsCheckRow, String), ServiceError> {
+    fn row_for(&self, findings: &[Finding], origin: &str) -> Result<(DnsCheckRow, CheckNotes), ServiceError> {
         let status = Status::of(findings);
         let json = serde_json::to_string(findings).map_err(|_| ServiceError::Internal)?;
         Ok((
@@ -205,7 +256,7 @@ impl Services {
                 findings: json,
                 origin: origin.to_string(),
             },
-            change_detail(status, findings),
+            notes_for(status, findings),
         ))
     }
 
@@ -265,8 +316,8 @@ impl Services {
             }
         };
         let findings = checker.check(&self.check_input(domain, policy, false)).await;
-        let (row, detail) = self.row_for(&findings, "monitor").ok()?;
-        match self.store.monitor_record(raw, &row, &detail).await {
+        let (row, notes) = self.row_for(&findings, "monitor").ok()?;
+        match self.store.monitor_record(raw, &row, &notes).await {
             Ok(previous) => {
                 let changed = previous.as_deref() != Some(row.status.as_str());
                 if changed {

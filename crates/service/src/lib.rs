@@ -4,6 +4,7 @@
 //! a [`ServiceError`] a caller can map to its own surface (HTTP status, form error, exit code).
 
 mod accounts;
+mod alerts;
 pub mod charts;
 mod dns;
 mod domains;
@@ -22,11 +23,16 @@ mod snapshot;
 mod throttle;
 
 pub use accounts::{Login, SESSION_TTL_SECS};
+pub use alerts::{
+    AlertPass, AlertSettings, ChannelView, CERT_ALERT_DAYS, FAILURE_RATE_DAYS, RETRY_AFTER_SECS, STALE_ID_HOURS,
+};
 pub use dns::{CheckRun, DnsConfig, DnsOverview, MonitorPass, PUBLIC_HOST_PLACEHOLDER};
 pub use domains::{parse_domain, DOMAINS_PAGE_SIZE};
 pub use error::ServiceError;
 pub use files::{file_items, FileItem};
-pub use lifecycle::{ReadinessView, TransitionOutcome, TransitionRequest, UNCONFIGURED};
+pub use lifecycle::{
+    DriftFix, ReadinessView, TransitionOutcome, TransitionRequest, STABLE_ENFORCE_DAYS, SUGGESTED_MAX_AGE, UNCONFIGURED,
+};
 pub use mail::{report_mail, MailOutcome, MailPart, ReportMail};
 pub use password_hash::{hash_password, verify_password};
 pub use policies::{policy_error, MxProposal, PolicyState, VERSIONS_SHOWN};
@@ -62,6 +68,8 @@ pub struct Services {
     pub(crate) ingestion: Arc<reports::Ingestion>,
     /// Thresholds of the readiness gate for enforce.
     pub(crate) gate: portcullis_domain::lifecycle::GateConfig,
+    /// Alert delivery; `None` when this server sends none.
+    pub(crate) alerts: Option<alerts::AlertDelivery>,
 }
 
 impl Services {
@@ -77,6 +85,7 @@ impl Services {
             dns_config: DnsConfig::default(),
             ingestion: reports::Ingestion::new(IngestConfig::default()),
             gate: Default::default(),
+            alerts: None,
         })
     }
 

@@ -2,11 +2,11 @@
 //! "what would break" replay, and transitions recorded in the domain's history.
 
 use chrono::Utc;
-use portcullis_domain::dns::{Finding, FindingCode};
+use portcullis_domain::dns::{Finding, FindingCode, Status};
 use portcullis_domain::lifecycle::{evaluate, replay, GateConfig, GateInput, Readiness, ReplayOutcome, WindowTotals};
 use portcullis_domain::policy::ONE_DAY;
-use portcullis_domain::{Mode, Policy, Role};
-use portcullis_store::{NewTransition, OrgAccess, SummaryGroup, Transition};
+use portcullis_domain::{Mode, MxPattern, Policy, Role};
+use portcullis_store::{NewTransition, OrgAccess, SaveOutcome, SummaryGroup, Transition};
 use serde::{Deserialize, Serialize};
 
 use crate::policies::name_of;
@@ -35,6 +35,47 @@ pub struct ReadinessView {
     pub retire_at: Option<i64>,
     /// The latest DNS check's time, and whether it found the `_mta-sts` record with the current id.
     pub last_check: Option<(i64, bool)>,
+    /// In enforce: live MX hosts the policy does not cover (senders refuse to deliver to them).
+    pub mx_drift: Vec<String>,
+    /// In enforce: when the domain moved there.
+    pub enforce_since: Option<i64>,
+    /// The current policy's max_age, in seconds.
+    pub max_age: Option<u64>,
+    /// Set when the domain has been stable in enforce long enough to cache the policy longer.
+    pub max_age_advice: Option<String>,
+}
+
+/// Days in enforce without problems after which a longer max_age is suggested.
+pub const STABLE_ENFORCE_DAYS: i64 = 14;
+/// The max_age suggested then: one week (RFC 8461 suggests weeks for a stable policy).
+pub const SUGGESTED_MAX_AGE: u64 = 604_800;
+
+/// What the one-click MX-drift fix did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftFix {
+    /// The hosts added to the policy as exact `mx:` patterns.
+    pub added: Vec<String>,
+    pub policy_id: String,
+    /// The `_mta-sts` TXT value to publish now.
+    pub sts_record: String,
+}
+
+/// Suggests a longer max_age once enforce has been stable (no drift, DNS without errors) for
+/// [`STABLE_ENFORCE_DAYS`]: senders then keep the policy through outages of the policy host.
+fn max_age_advice(
+    mode: &str,
+    max_age: Option<u64>,
+    enforce_since: Option<i64>,
+    stable: bool,
+    now: i64,
+) -> Option<String> {
+    let (max_age, since) = (max_age?, enforce_since?);
+    let days = (now - since) / 86_400;
+    (mode == "enforce" && stable && days >= STABLE_ENFORCE_DAYS && max_age < SUGGESTED_MAX_AGE).then(|| {
+        format!(
+            "Enforce has been stable for {days} days: raise max_age from {max_age} to at least {SUGGESTED_MAX_AGE} seconds (one week) in the policy editor, so senders keep the policy through an outage of the policy host. Lower it again a day or more before any MX change."
+        )
+    })
 }
 
 /// What a transition request asks for.
@@ -66,6 +107,15 @@ fn day_text(t: i64) -> String {
         .unwrap_or_default()
 }
 
+/// MX hosts the check found uncovered in enforce that the current policy still does not cover
+/// (a fix made since the check clears them at once).
+fn still_uncovered(policy: &Policy, findings: &[Finding]) -> Vec<String> {
+    crate::dns::drifted_mx(findings)
+        .into_iter()
+        .filter(|h| !policy.allows_mx(h))
+        .collect()
+}
+
 /// The live MX hosts the latest check saw, from its coverage findings.
 fn live_mx(findings: &[Finding]) -> Vec<String> {
     let mut hosts: Vec<String> = findings
@@ -93,9 +143,11 @@ impl Services {
         let mode = mode_of(state.policy.as_ref(), retire_at, now);
         let latest = self.latest_check(access, &domain).await?;
         let testing_since = self.store.testing_since(access, &domain).await?;
-        // The window: the last `min_testing_days` whole days, today included.
+        // The window: the last `min_testing_days` whole days, today included (today alone when
+        // the platform asks for no waiting period).
         let today = now.div_euclid(86_400) * 86_400;
-        let (from, to) = (today - (config.min_testing_days - 1) * 86_400, today + 86_400);
+        let days = config.min_testing_days.max(1);
+        let (from, to) = (today - (days - 1) * 86_400, today + 86_400);
         let totals = self
             .store
             .tlsrpt_summary(access, &domain, from, to, Some(SummaryGroup::ResultType))
@@ -113,6 +165,20 @@ impl Services {
             None => None,
         };
         let live = latest.as_ref().map(|c| live_mx(&c.findings)).unwrap_or_default();
+        let mx_drift = match (mode, &latest, &state.policy) {
+            ("enforce", Some(c), Some(p)) => still_uncovered(p, &c.findings),
+            _ => Vec::new(),
+        };
+        let enforce_since = match mode {
+            "enforce" => self
+                .store
+                .domain_transitions(access, &domain, 1)
+                .await?
+                .first()
+                .filter(|t| t.to_mode == "enforce")
+                .map(|t| t.created_at),
+            _ => None,
+        };
         let replayed = match &candidate {
             Some(c) => replay(c, &failures, &live),
             None => ReplayOutcome::default(),
@@ -143,6 +209,66 @@ impl Services {
                 let sts_ok = c.findings.iter().any(|f| f.code == FindingCode::StsRecordOk.as_str());
                 (c.checked_at, sts_ok)
             }),
+            max_age_advice: max_age_advice(
+                mode,
+                state.policy.as_ref().map(Policy::max_age),
+                enforce_since,
+                mx_drift.is_empty() && latest.as_ref().is_some_and(|c| c.status != Status::Error),
+                now,
+            ),
+            mx_drift,
+            enforce_since,
+            max_age: state.policy.as_ref().map(Policy::max_age),
+        })
+    }
+
+    /// Live MX hosts the enforced policy does not cover, from the latest check (none outside
+    /// enforce): the domain page's red banner.
+    pub async fn mx_drift(&self, access: &OrgAccess, raw: &str) -> Result<Vec<String>, ServiceError> {
+        let state = self.policy_state(access, raw).await?;
+        if state.policy.as_ref().map(Policy::mode) != Some(Mode::Enforce) {
+            return Ok(Vec::new());
+        }
+        let Some(policy) = &state.policy else {
+            return Ok(Vec::new());
+        };
+        Ok(self
+            .latest_check(access, &state.domain)
+            .await?
+            .map(|c| still_uncovered(policy, &c.findings))
+            .unwrap_or_default())
+    }
+
+    /// The one-click fix for MX drift in enforce: adds every live MX the policy misses as an
+    /// exact `mx:` pattern, which publishes a new policy id. The DNS id update comes next, and
+    /// only then should MX records change again.
+    pub async fn fix_mx_drift(&self, access: &OrgAccess, raw: &str, actor: &str) -> Result<DriftFix, ServiceError> {
+        require(access, Role::Editor)?;
+        let view = self.readiness(access, raw).await?;
+        if view.mx_drift.is_empty() {
+            return Err(ServiceError::Conflict(format!(
+                "{} has no MX drift to fix: every live MX the latest check saw is covered (check the DNS again if the MX changed since)",
+                view.domain
+            )));
+        }
+        let domain = name_of(raw)?;
+        let state = self.policy_state(access, raw).await?;
+        let current = state.policy.as_ref().ok_or(ServiceError::NotFound)?;
+        let mut mx = current.mx().to_vec();
+        for host in &view.mx_drift {
+            mx.push(MxPattern::parse(host).map_err(|e| ServiceError::invalid("mx", e))?);
+        }
+        let policy = Policy::new(current.mode(), current.max_age(), mx).map_err(crate::policy_error)?;
+        let note = format!("MX drift fixed: added mx: {}", view.mx_drift.join(", mx: "));
+        let version = match self.store.save_policy(access, &domain, &policy, actor, &note).await? {
+            SaveOutcome::Saved(v) | SaveOutcome::Unchanged(v) => v,
+        };
+        self.snapshot.set(domain.as_str(), &version.body);
+        tracing::info!(%domain, policy_id = %version.policy_id, added = %view.mx_drift.join(","), %actor, "MX drift fixed");
+        Ok(DriftFix {
+            added: view.mx_drift,
+            sts_record: format!("v=STSv1; id={}", version.policy_id),
+            policy_id: version.policy_id,
         })
     }
 
@@ -300,5 +426,33 @@ fn mode_of(policy: Option<&Policy>, retire_at: Option<i64>, now: i64) -> &'stati
             Mode::Enforce => "enforce",
             Mode::None => "none",
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_age_advice_needs_stable_enforce_and_a_short_max_age() {
+        let now = 100 * 86_400;
+        let long_ago = now - 20 * 86_400;
+        let advice = max_age_advice("enforce", Some(86_400), Some(long_ago), true, now).unwrap();
+        assert!(advice.contains("stable for 20 days"), "{advice}");
+        assert!(advice.contains("from 86400 to at least 604800"), "{advice}");
+        assert_eq!(
+            max_age_advice("enforce", Some(86_400), Some(now - 13 * 86_400), true, now),
+            None
+        );
+        assert_eq!(
+            max_age_advice("enforce", Some(86_400), Some(long_ago), false, now),
+            None
+        );
+        assert_eq!(
+            max_age_advice("enforce", Some(604_800), Some(long_ago), true, now),
+            None
+        );
+        assert_eq!(max_age_advice("testing", Some(86_400), Some(long_ago), true, now), None);
+        assert_eq!(max_age_advice("enforce", Some(86_400), None, true, now), None);
     }
 }

@@ -1,6 +1,7 @@
 //! DNS check runs and domain events. Tenant reads are scoped by [`OrgAccess`]; the monitor, which
 //! works for the whole platform, uses the unscoped `monitor_*` methods.
 
+use crate::alerts::raise_in;
 use crate::{OrgAccess, Store, StoreError};
 use portcullis_domain::{DomainName, Role};
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,18 @@ pub struct DomainEvent {
     pub new_value: String,
     pub detail: String,
     pub created_at: i64,
+}
+
+/// What a check run means beyond its status, worked out by the caller.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckNotes {
+    /// The status-change event's text.
+    pub status_detail: String,
+    /// Live MX hosts the enforced policy does not cover, comma-separated ("" when none).
+    pub mx_drift: String,
+    pub drift_detail: String,
+    /// Alerts the findings raise besides a DNS error and MX drift: (kind, detail).
+    pub alerts: Vec<(String, String)>,
 }
 
 /// A domain the monitor should check, with the policy it serves.
@@ -63,11 +76,11 @@ impl Store {
         access: &OrgAccess,
         domain: &DomainName,
         check: &DnsCheckRow,
-        event_detail: &str,
+        notes: &CheckNotes,
     ) -> Result<Option<String>, StoreError> {
         access.require(Role::Viewer)?;
         let id = self.domain_id_in(access, domain).await?;
-        self.insert_check(id, check, event_detail).await
+        self.insert_check(id, check, notes).await
     }
 
     /// Records a monitor run for `domain` (platform-wide). `NotFound` when it was deleted meanwhile.
@@ -75,7 +88,7 @@ impl Store {
         &self,
         domain: &str,
         check: &DnsCheckRow,
-        event_detail: &str,
+        notes: &CheckNotes,
     ) -> Result<Option<String>, StoreError> {
         let id: i64 = sqlx::query("SELECT id FROM domains WHERE name = $1")
             .bind(domain)
@@ -83,16 +96,17 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?
             .try_get("id")?;
-        self.insert_check(id, check, event_detail).await
+        self.insert_check(id, check, notes).await
     }
 
-    /// The run, a status-change event when the status differs from the last run's, and pruning,
-    /// in one transaction.
+    /// The run, a status-change event when the status differs from the last run's, an MX-drift
+    /// event when the uncovered MX set changes, the alerts these raise, and pruning, in one
+    /// transaction.
     async fn insert_check(
         &self,
         domain_id: i64,
         check: &DnsCheckRow,
-        event_detail: &str,
+        notes: &CheckNotes,
     ) -> Result<Option<String>, StoreError> {
         let mut tx = self.begin_write().await?;
         let previous: Option<String> =
@@ -120,10 +134,41 @@ impl Store {
             .bind(domain_id)
             .bind(previous.clone())
             .bind(&check.status)
-            .bind(event_detail)
+            .bind(&notes.status_detail)
             .bind(check.checked_at)
             .execute(&mut *tx)
             .await?;
+            if check.status == "error" {
+                raise_in(&mut tx, domain_id, "dns_error", &notes.status_detail, check.checked_at).await?;
+            }
+        }
+        let drift: Option<String> = sqlx::query(
+            "SELECT new_value FROM domain_events WHERE domain_id = $1 AND kind = 'mx_drift' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(domain_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get("new_value"))
+        .transpose()?;
+        let drift = drift.unwrap_or_default();
+        if drift != notes.mx_drift {
+            sqlx::query(
+                "INSERT INTO domain_events (domain_id, kind, old_value, new_value, detail, created_at) \
+                 VALUES ($1, 'mx_drift', $2, $3, $4, $5)",
+            )
+            .bind(domain_id)
+            .bind((!drift.is_empty()).then_some(drift))
+            .bind(&notes.mx_drift)
+            .bind(&notes.drift_detail)
+            .bind(check.checked_at)
+            .execute(&mut *tx)
+            .await?;
+            if !notes.mx_drift.is_empty() {
+                raise_in(&mut tx, domain_id, "mx_drift", &notes.drift_detail, check.checked_at).await?;
+            }
+        }
+        for (kind, detail) in &notes.alerts {
+            raise_in(&mut tx, domain_id, kind, detail, check.checked_at).await?;
         }
         sqlx::query(
             "DELETE FROM dns_checks WHERE domain_id = $1 AND id < (SELECT MIN(id) FROM \

@@ -9,6 +9,7 @@
 //! understands them too), integer times and flags, and `RETURNING`.
 
 mod access;
+mod alerts;
 mod certs;
 mod connect;
 mod dns_checks;
@@ -28,9 +29,10 @@ mod users;
 pub mod testing;
 
 pub use access::OrgAccess;
+pub use alerts::{AlertChannel, AlertRow, CertWatch, IdWatch, RateWatch};
 pub use certs::{CertDue, CertState, StoredCert};
 pub use connect::{redact, Backend, Store};
-pub use dns_checks::{DnsCheckRow, DomainEvent, MonitorTarget, CHECKS_KEPT};
+pub use dns_checks::{CheckNotes, DnsCheckRow, DomainEvent, MonitorTarget, CHECKS_KEPT};
 pub use domains::{BulkInsert, DomainPage, DomainQuery, DomainRow};
 pub use error::StoreError;
 pub use lifecycle::{NewTransition, Transition};

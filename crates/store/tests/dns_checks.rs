@@ -3,7 +3,14 @@
 
 use portcullis_domain::{DomainName, Mode, MxPattern, OrgName, Policy};
 use portcullis_store::testing::{Kind, TestDb};
-use portcullis_store::{DnsCheckRow, StoreError, CHECKS_KEPT};
+use portcullis_store::{CheckNotes, DnsCheckRow, StoreError, CHECKS_KEPT};
+
+fn notes(detail: &str) -> CheckNotes {
+    CheckNotes {
+        status_detail: detail.into(),
+        ..CheckNotes::default()
+    }
+}
 
 fn run(t: i64, status: &str) -> DnsCheckRow {
     DnsCheckRow {
@@ -31,11 +38,13 @@ async fn runs_events_and_monitor(kind: Kind) {
 
     // The first run and every change of status are events; a repeat is not.
     assert_eq!(
-        s.record_dns_check(acme, &d, &run(100, "ok"), "fine").await.unwrap(),
+        s.record_dns_check(acme, &d, &run(100, "ok"), &notes("fine"))
+            .await
+            .unwrap(),
         None
     );
     assert_eq!(
-        s.record_dns_check(acme, &d, &run(200, "ok"), "fine")
+        s.record_dns_check(acme, &d, &run(200, "ok"), &notes("fine"))
             .await
             .unwrap()
             .as_deref(),
@@ -45,7 +54,7 @@ async fn runs_events_and_monitor(kind: Kind) {
         acme,
         &d,
         &run(300, "error"),
-        "DNS status is error: sts-record-id-mismatch",
+        &notes("DNS status is error: sts-record-id-mismatch"),
     )
     .await
     .unwrap();
@@ -63,7 +72,7 @@ async fn runs_events_and_monitor(kind: Kind) {
 
     // Tenant isolation: Beta cannot read, write or even learn about Acme's domain.
     assert!(matches!(
-        s.record_dns_check(beta, &d, &run(400, "ok"), "x").await,
+        s.record_dns_check(beta, &d, &run(400, "ok"), &notes("x")).await,
         Err(StoreError::NotFound)
     ));
     assert!(s.dns_checks(beta, &d, 10).await.unwrap().is_empty());
@@ -71,7 +80,7 @@ async fn runs_events_and_monitor(kind: Kind) {
 
     // History is pruned to the newest runs.
     for t in 0..CHECKS_KEPT + 5 {
-        s.monitor_record("example.com", &run(1_000 + t, "ok"), "x")
+        s.monitor_record("example.com", &run(1_000 + t, "ok"), &notes("x"))
             .await
             .unwrap();
     }
@@ -93,7 +102,7 @@ async fn runs_events_and_monitor(kind: Kind) {
         "checked after the cutoff"
     );
     assert!(matches!(
-        s.monitor_record("gone.example", &run(1, "ok"), "x").await,
+        s.monitor_record("gone.example", &run(1, "ok"), &notes("x")).await,
         Err(StoreError::NotFound)
     ));
 

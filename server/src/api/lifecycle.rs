@@ -1,5 +1,6 @@
 //! `GET /api/v1/domains/{name}/readiness`, `POST /api/v1/domains/{name}/transition` and
-//! `GET /api/v1/domains/{name}/history`: the readiness gate, mode changes, and their record.
+//! `GET /api/v1/domains/{name}/history`: the readiness gate, mode changes, and their record;
+//! `POST /api/v1/domains/{name}/mx-drift/fix`: the one-click fix for MX drift in enforce.
 
 use super::auth::TokenAccess;
 use super::ApiError;
@@ -54,6 +55,9 @@ pub async fn readiness(
     body["window"] = json!({"from": view.window_from, "to": view.window_to, "reports": view.window.reports,
         "organizations": view.window.organizations, "successful": view.window.successful, "failed": view.window.failed});
     body["replay"] = json!(view.replay);
+    body["mx_drift"] = json!(view.mx_drift);
+    body["max_age"] = json!(view.max_age);
+    body["max_age_advice"] = json!(view.max_age_advice);
     Ok(Json(body).into_response())
 }
 
@@ -106,4 +110,25 @@ pub async fn history(
         .await
         .map_err(super::domain_not_found(&name))?;
     Ok(Json(json!({"transitions": list.iter().map(transition_json).collect::<Vec<_>>()})).into_response())
+}
+
+/// Adds every live MX the enforced policy misses; answers the new id and the record to publish.
+pub async fn fix_drift(
+    State(state): State<ServerState>,
+    TokenAccess(access): TokenAccess,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let actor = format!("API token ({})", access.org_slug());
+    let fix = state
+        .app
+        .services
+        .fix_mx_drift(&access, &name, &actor)
+        .await
+        .map_err(super::domain_not_found(&name))?;
+    Ok(Json(json!({
+        "added": fix.added,
+        "policy_id": fix.policy_id,
+        "sts_record": {"name": format!("_mta-sts.{}", name.trim_end_matches('.').to_ascii_lowercase()), "type": "TXT", "value": fix.sts_record},
+    }))
+    .into_response())
 }

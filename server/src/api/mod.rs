@@ -51,6 +51,10 @@ pub fn router(state: ServerState) -> Router<ServerState> {
         .route("/domains/{name}/readiness", get(lifecycle::readiness))
         .route("/domains/{name}/transition", axum::routing::post(lifecycle::transition))
         .route("/domains/{name}/history", get(lifecycle::history))
+        .route(
+            "/domains/{name}/mx-drift/fix",
+            axum::routing::post(lifecycle::fix_drift),
+        )
         .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

@@ -1,18 +1,42 @@
-//! A loopback DNS server for browser tests:
+//! A loopback DNS server for browser tests, optionally with the peers a passing check needs:
 //! `portcullis-test-dns --mx example.test=10:mx1.example.test --txt _mta-sts.example.test=v=STSv1;id=1
-//! --a mx1.example.test=127.0.0.1 --cname mta-sts.example.test=portcullis.test` (each repeatable).
-//! Prints `127.0.0.1:<port>` on stdout once it answers, then serves until killed.
+//! --a mx1.example.test=127.0.0.1 --cname mta-sts.example.test=portcullis.test` (each repeatable),
+//! plus `--ca-out FILE` (a test CA; its root is written there), `--policy-host NAME=ADDR` (an
+//! HTTPS policy host for NAME, certified by that CA, relaying to the plain-HTTP server at ADDR)
+//! and `--smtp HOST` (an SMTP server with STARTTLS and a certificate for HOST).
+//!
+//! Prints one line once it answers: the DNS address, then `https=<port>` and `smtp=<port>` when
+//! those peers run. Then reads commands on stdin, one per line, answering `ok` or `error: …`:
+//! `mx DOMAIN=PREF:HOST[,PREF:HOST…]` replaces the domain's MX records, `txt NAME=TEXT` its
+//! TXT records.
 
-use portcullis_dnscheck::testing::TestDns;
+use portcullis_dnscheck::testing::{PolicyHostBehaviour, SmtpTls, TestCa, TestDns, TestPolicyHost, TestSmtp};
 use std::collections::BTreeMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use tokio::io::{AsyncBufReadExt, BufReader};
 
 const USAGE: &str =
-    "usage: portcullis-test-dns [--mx DOMAIN=PREF:HOST] [--txt NAME=TEXT] [--a NAME=IP] [--cname NAME=TARGET]...";
+    "usage: portcullis-test-dns [--mx DOMAIN=PREF:HOST] [--txt NAME=TEXT] [--a NAME=IP] [--cname NAME=TARGET] \
+                     [--ca-out FILE] [--policy-host NAME=ADDR] [--smtp HOST]...";
 
 fn fail(message: String) -> ! {
     eprintln!("{message}\n{USAGE}");
     std::process::exit(2);
+}
+
+fn mx_records(value: &str) -> Option<Vec<(u16, String)>> {
+    value
+        .split(',')
+        .map(|r| {
+            let (pref, host) = r.trim().split_once(':')?;
+            Some((pref.parse::<u16>().ok()?, host.to_string()))
+        })
+        .collect()
+}
+
+async fn set_mx(server: &TestDns, domain: &str, records: &[(u16, String)]) {
+    let refs: Vec<(u16, &str)> = records.iter().map(|(p, h)| (*p, h.as_str())).collect();
+    server.set_mx(domain, &refs).await;
 }
 
 #[tokio::main]
@@ -22,22 +46,33 @@ async fn main() {
     let mut txt: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut addrs: BTreeMap<String, Vec<IpAddr>> = BTreeMap::new();
     let mut cnames: Vec<(String, String)> = Vec::new();
+    let mut ca_out: Option<String> = None;
+    let mut policy_hosts: Vec<(String, SocketAddr)> = Vec::new();
+    let mut smtp_hosts: Vec<String> = Vec::new();
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let spec = it.next().cloned().unwrap_or_default();
+        match flag.as_str() {
+            "--ca-out" => {
+                ca_out = Some(spec);
+                continue;
+            }
+            "--smtp" => {
+                smtp_hosts.push(spec);
+                continue;
+            }
+            _ => {}
+        }
         let Some((name, value)) = spec.split_once('=') else {
             fail(format!("{flag} wants NAME=VALUE, got {spec:?}"));
         };
         let name = name.to_string();
         match flag.as_str() {
             "--mx" => {
-                let parsed = value
-                    .split_once(':')
-                    .and_then(|(pref, host)| Some((pref.parse::<u16>().ok()?, host.to_string())));
-                let Some(record) = parsed else {
+                let Some(records) = mx_records(value) else {
                     fail(format!("--mx wants DOMAIN=PREF:HOST, got {spec:?}"));
                 };
-                mx.entry(name).or_default().push(record);
+                mx.entry(name).or_default().extend(records);
             }
             "--txt" => txt.entry(name).or_default().push(value.to_string()),
             "--a" => match value.parse() {
@@ -45,13 +80,16 @@ async fn main() {
                 Err(_) => fail(format!("--a wants NAME=IP, got {spec:?}")),
             },
             "--cname" => cnames.push((name, value.to_string())),
+            "--policy-host" => match value.parse() {
+                Ok(addr) => policy_hosts.push((name, addr)),
+                Err(_) => fail(format!("--policy-host wants NAME=IP:PORT, got {spec:?}")),
+            },
             other => fail(format!("unknown argument {other}")),
         }
     }
     let server = TestDns::start().await;
     for (domain, records) in &mx {
-        let refs: Vec<(u16, &str)> = records.iter().map(|(p, h)| (*p, h.as_str())).collect();
-        server.set_mx(domain, &refs).await;
+        set_mx(&server, domain, records).await;
     }
     for (name, records) in &txt {
         let refs: Vec<&str> = records.iter().map(String::as_str).collect();
@@ -63,6 +101,75 @@ async fn main() {
     for (name, target) in &cnames {
         server.set_cname(name, Some(target)).await;
     }
-    println!("{}", server.addr());
-    let _ = tokio::signal::ctrl_c().await;
+    let mut line = server.addr().to_string();
+    let needs_ca = !policy_hosts.is_empty() || !smtp_hosts.is_empty();
+    if needs_ca && ca_out.is_none() {
+        fail("--policy-host and --smtp need --ca-out FILE for the test CA's root".into());
+    }
+    let ca = TestCa::new();
+    if let Some(path) = &ca_out {
+        if let Err(e) = std::fs::write(path, ca.root_pem()) {
+            fail(format!("cannot write {path}: {e}"));
+        }
+    }
+    let loopback: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let mut _peers = (None, None);
+    if !policy_hosts.is_empty() {
+        let host = TestPolicyHost::start(loopback).await;
+        for (name, upstream) in &policy_hosts {
+            host.set(
+                name,
+                ca.issue(&[name.as_str()], (-1, 90)),
+                PolicyHostBehaviour::Proxy(*upstream),
+            );
+        }
+        line.push_str(&format!(" https={}", host.addr().port()));
+        _peers.0 = Some(host);
+    }
+    if !smtp_hosts.is_empty() {
+        let smtp = TestSmtp::start(loopback, SmtpTls::StartTls).await;
+        for name in &smtp_hosts {
+            smtp.set_cert(name, ca.issue(&[name.as_str()], (-1, 90)));
+        }
+        line.push_str(&format!(" smtp={}", smtp.addr().port()));
+        _peers.1 = Some(smtp);
+    }
+    println!("{line}");
+    let mut commands = BufReader::new(tokio::io::stdin()).lines();
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            next = commands.next_line() => match next {
+                Ok(Some(command)) => {
+                    let answer = match command.trim().split_once(' ') {
+                        Some(("mx", spec)) => match spec
+                            .split_once('=')
+                            .and_then(|(d, v)| Some((d, mx_records(v)?)))
+                            as Option<(&str, Vec<(u16, String)>)>
+                        {
+                            Some((domain, records)) => {
+                                set_mx(&server, domain, &records).await;
+                                "ok".to_string()
+                            }
+                            None => format!("error: mx wants DOMAIN=PREF:HOST, got {spec:?}"),
+                        },
+                        Some(("txt", spec)) => match spec.split_once('=') {
+                            Some((name, text)) => {
+                                server.set_txt(name, &[text]).await;
+                                "ok".to_string()
+                            }
+                            None => format!("error: txt wants NAME=TEXT, got {spec:?}"),
+                        },
+                        _ => format!("error: unknown command {command:?}"),
+                    };
+                    println!("{answer}");
+                }
+                // stdin closed (the test does not talk to us): serve until killed.
+                Ok(None) | Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    break;
+                }
+            },
+        }
+    }
 }

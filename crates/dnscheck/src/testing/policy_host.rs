@@ -20,6 +20,9 @@ pub enum PolicyHostBehaviour {
     Status(u16),
     /// A text/plain body larger than senders accept.
     Huge,
+    /// Relays the request to a plain-HTTP server (Portcullis's own listener, which answers
+    /// policy requests by Host), so the policy fetched is the one Portcullis serves.
+    Proxy(SocketAddr),
 }
 
 type Behaviours = Arc<RwLock<HashMap<String, PolicyHostBehaviour>>>;
@@ -111,8 +114,18 @@ where
             k.eq_ignore_ascii_case("host").then(|| v.trim().to_ascii_lowercase())
         })
         .unwrap_or_default();
+    let host = host.split(':').next().unwrap_or_default().to_string();
     let path_ok = text.starts_with("GET /.well-known/mta-sts.txt ");
     let behaviour = behaviours.read().unwrap().get(&host).cloned();
+    if let (true, Some(PolicyHostBehaviour::Proxy(upstream))) = (path_ok, &behaviour) {
+        let mut upstream = tokio::net::TcpStream::connect(upstream).await?;
+        let ask = format!("GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        upstream.write_all(ask.as_bytes()).await?;
+        let mut answer = Vec::new();
+        upstream.read_to_end(&mut answer).await?;
+        stream.write_all(&answer).await?;
+        return stream.shutdown().await;
+    }
     let (status, headers, body) = match (path_ok, behaviour) {
         (true, Some(PolicyHostBehaviour::Serve { content_type, body })) => {
             (200, format!("Content-Type: {content_type}\r\n"), body.into_bytes())

@@ -301,7 +301,14 @@ pub fn evaluate(config: &GateConfig, input: &GateInput<'_>) -> Readiness {
                     format!("Last checked {age_hours} hours ago: check again."),
                 )
             } else {
-                item(GateCode::DnsChecked, true, "Checked within the last day.")
+                item(
+                    GateCode::DnsChecked,
+                    true,
+                    format!(
+                        "Checked {age_hours} hours ago (at most {} allowed).",
+                        config.max_check_age_hours
+                    ),
+                )
             });
             dns_items(findings, &mut items);
         }
