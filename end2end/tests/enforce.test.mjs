@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { startServer, startDns, launch, signUpAdmin } from './harness.mjs';
 
 const today = new Date().toISOString().slice(0, 10);
@@ -117,7 +117,11 @@ for (const js of [true, false]) {
         assert.equal(await gateItem('reports').getAttribute('data-ok'), 'false');
         await page.getByLabel('I have checked the items above').check();
         await page.getByRole('button', { name: 'Move to enforce' }).click();
-        await page.getByText(/Not moved to enforce: the readiness gate failed \(Enough TLS-RPT reports from several senders\)/).waitFor();
+        // No reports: no sessions either, so the failure rate is unknown and fails too.
+        assert.equal(await gateItem('failure-rate').getAttribute('data-ok'), 'false');
+        const refusal = page.getByText(/Not moved to enforce: the readiness gate failed \(/);
+        await refusal.waitFor();
+        assert.match(await refusal.textContent(), /failed \(Enough TLS-RPT reports from several senders; Few MTA-STS-relevant failures\)/);
         await modeIs('testing');
       });
 
@@ -138,7 +142,7 @@ for (const js of [true, false]) {
         }
         assert.match(await gateItem('reports').textContent(), /5 report\(s\) from 2 organisation\(s\)/);
         assert.match(await page.getByTestId('replay-summary').textContent(), /no session would have been refused/);
-        await page.getByLabel('Why (recorded)').fill('gate passed');
+        await page.locator('#enforce-reason').fill('gate passed');
         await page.getByLabel('I have checked the items above').check();
         await page.getByRole('button', { name: 'Move to enforce' }).click();
         await page.getByText(/example\.test moved from testing to enforce \(policy id \d{8}T\d{6}/).waitFor();
@@ -164,7 +168,7 @@ for (const js of [true, false]) {
         assert.match(await banner.textContent(), /found MX mx2\.example\.test for example\.test, but the enforced policy does not list it/);
         assert.match(await banner.textContent(), /Policy first:.*Then DNS:.*Then MX:/);
         assert.equal(await page.locator('section#dns [data-testid="dns-status"]').getAttribute('data-status'), 'error');
-        await page.locator('[data-event="mx_drift"]').first().waitFor();
+        await page.locator('[data-event="mx_drift"]').first().waitFor({ state: 'attached' });
         const before = (await page.getByTestId('policy-id').textContent()).trim();
         await ready();
         await banner.getByRole('button', { name: 'Add mx2.example.test to the policy' }).click();
@@ -178,6 +182,44 @@ for (const js of [true, false]) {
         assert.match(await servedPolicy(port), /mode: enforce[\s\S]*mx: mx1\.example\.test[\s\S]*mx: mx2\.example\.test/);
         await checkNow();
         assert.equal(await page.getByTestId('mx-drift').count(), 0);
+      });
+
+      await t.test('alerts: the drift is listed, a webhook channel gets a test message', async () => {
+        const received = [];
+        const sink = createServer((req, res) => {
+          let body = '';
+          req.on('data', (d) => { body += d; });
+          req.on('end', () => { received.push({ path: req.url, body }); res.end('ok'); });
+        });
+        await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+        try {
+          await page.goto(server.base + '/orgs/acme');
+          await page.getByTestId('alerts-link').click();
+          await page.waitForURL(/\/orgs\/acme\/alerts$/);
+          await ready();
+          const recent = page.getByTestId('recent-alerts');
+          await recent.locator('[data-kind="mx_drift"]').waitFor();
+          assert.match(await recent.locator('[data-kind="mx_drift"]').textContent(), /example\.test.*MX drift.*mx2\.example\.test/);
+          await page.getByTestId('no-channels').waitFor();
+          await page.getByLabel('Kind').selectOption('slack');
+          await page.getByLabel('E-mail address or URL').fill(`http://127.0.0.1:${sink.address().port}/services/T0/B0/secret`);
+          await page.getByRole('button', { name: 'Add channel' }).click();
+          await page.getByText(/Alerts now also go to http:\/\/127\.0\.0\.1\/… \(slack\)/).waitFor();
+          await ready();
+          await page.getByRole('button', { name: 'Send a test to http://127.0.0.1/…' }).click();
+          await page.getByText('Test message delivered to http://127.0.0.1/….').waitFor();
+          assert.equal(received.length, 1);
+          assert.equal(received[0].path, '/services/T0/B0/secret');
+          assert.match(JSON.parse(received[0].body).text, /^\*Portcullis: test alert\*/);
+          assert.match(await page.getByTestId('channel-status').textContent(), /Delivered/);
+          await ready();
+          await page.getByLabel('confirm').check();
+          await page.getByRole('button', { name: 'Remove http://127.0.0.1/…' }).click();
+          await page.getByText('Alert channel removed.').waitFor();
+          await page.getByTestId('no-channels').waitFor();
+        } finally {
+          sink.close();
+        }
       });
 
       await t.test('rollback to testing is one confirmed click', async () => {
