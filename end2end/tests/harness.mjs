@@ -88,7 +88,13 @@ export async function startDns(args) {
     async stop() {
       child.stdin.end();
       child.kill('SIGINT');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      // A server that ignores the interrupt must not hang the suite: it is killed after 5 s
+      // (and the test fails, so the cause is looked at).
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      const code = await new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));
+      clearTimeout(timer);
+      if (child.signalCode === 'SIGKILL') throw new Error('test DNS did not stop on SIGINT');
+      return code;
     },
   };
 }

@@ -51,13 +51,6 @@ fn report(id: &str, ok: i64, failed: i64) -> Vec<u8> {
     .unwrap()
 }
 
-async fn run_sql(app: &TestApp, sql: &str) {
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db.url)
-        .await
-        .unwrap();
-    sqlx::query(sql).execute(&mut conn).await.unwrap();
-}
-
 fn kinds(app_alerts: &[portcullis_store::AlertRow]) -> Vec<&str> {
     let mut k: Vec<&str> = app_alerts.iter().map(|a| a.kind.as_str()).collect();
     k.sort();
@@ -253,9 +246,7 @@ async fn alerts(kind: Kind) {
 
     // The periodic rules: an expiring certificate that fails to renew, too many failures, an id
     // not updated a day after the change. Each once a day.
-    run_sql(
-        &app,
-        &format!(
+    app.run_sql(&format!(
             "INSERT INTO certificates (name, domain_id, not_after, next_attempt_at, failures, last_error) \
              SELECT 'mta-sts.example.com', id, {}, 0, 2, 'the CA refused the order' FROM domains WHERE name = 'example.com'",
             now + 5 * 86_400
@@ -266,11 +257,8 @@ async fn alerts(kind: Kind) {
         .ingest_report(None, ReportInput::new(report("r1", 950, 50), Channel::Https))
         .await
         .unwrap();
-    run_sql(
-        &app,
-        &format!("UPDATE policy_versions SET created_at = {}", now - 2 * 86_400),
-    )
-    .await;
+    app.run_sql(&format!("UPDATE policy_versions SET created_at = {}", now - 2 * 86_400))
+        .await;
     assert_eq!(app.services.scan_alerts(now).await.unwrap(), 4);
     assert_eq!(app.services.scan_alerts(now).await.unwrap(), 0);
     let recent = app.services.alert_settings(&acme).await.unwrap().recent;

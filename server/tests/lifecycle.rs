@@ -48,14 +48,6 @@ fn all_ok_findings() -> String {
     .unwrap()
 }
 
-/// Stands in for time passing: `sql` run directly on the test database.
-async fn run_sql(app: &TestApp, sql: &str) {
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db.url)
-        .await
-        .unwrap();
-    sqlx::query(sql).execute(&mut conn).await.unwrap();
-}
-
 fn failing(body: &serde_json::Value) -> Vec<String> {
     body["items"]
         .as_array()
@@ -145,7 +137,8 @@ async fn lifecycle(kind: Kind) {
         .await
         .unwrap();
     // Fifteen days pass.
-    run_sql(&app, "UPDATE policy_versions SET created_at = created_at - 15 * 86400").await;
+    app.run_sql("UPDATE policy_versions SET created_at = created_at - 15 * 86400")
+        .await;
     for (i, org) in ["Google Inc.", "Google Inc.", "Google Inc.", "Microsoft", "Microsoft"]
         .iter()
         .enumerate()
@@ -263,7 +256,7 @@ async fn lifecycle(kind: Kind) {
     );
     app.services.refresh_snapshot().await.unwrap();
     assert!(app.services.snapshot.get(DOMAIN).is_some());
-    run_sql(&app, "UPDATE domains SET policy_retire_at = 1").await;
+    app.run_sql("UPDATE domains SET policy_retire_at = 1").await;
     app.services.refresh_snapshot().await.unwrap();
     assert!(app.services.snapshot.get(DOMAIN).is_none());
     let body = body_json(get(&format!("/api/v1/domains/{DOMAIN}/readiness"), &viewer_token).await).await;

@@ -139,6 +139,16 @@ impl TestApp {
         self.services.org_access(owner, &org.slug).await.unwrap()
     }
 
+    /// Stands in for time passing (or a state no service would make): `sql` run directly on
+    /// the test database.
+    #[allow(dead_code)]
+    pub async fn run_sql(&self, sql: &str) {
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.db.url)
+            .await
+            .unwrap();
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+
     pub async fn cleanup(self) {
         self.db.cleanup().await;
     }

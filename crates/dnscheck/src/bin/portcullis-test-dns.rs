@@ -136,10 +136,15 @@ async fn main() {
     }
     println!("{line}");
     let mut commands = BufReader::new(tokio::io::stdin()).lines();
+    // One interrupt listener for the whole run: a SIGINT that arrives while a command is being
+    // handled, or just as stdin closes, is not lost.
+    let interrupt = tokio::signal::ctrl_c();
+    tokio::pin!(interrupt);
+    let mut stdin_open = true;
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
-            next = commands.next_line() => match next {
+            _ = &mut interrupt => break,
+            next = commands.next_line(), if stdin_open => match next {
                 Ok(Some(command)) => {
                     let answer = match command.trim().split_once(' ') {
                         Some(("mx", spec)) => match spec
@@ -164,11 +169,8 @@ async fn main() {
                     };
                     println!("{answer}");
                 }
-                // stdin closed (the test does not talk to us): serve until killed.
-                Ok(None) | Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    break;
-                }
+                // stdin closed (nobody sends commands): serve until interrupted.
+                Ok(None) | Err(_) => stdin_open = false,
             },
         }
     }
