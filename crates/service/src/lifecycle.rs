@@ -244,29 +244,28 @@ impl Services {
     /// only then should MX records change again.
     pub async fn fix_mx_drift(&self, access: &OrgAccess, raw: &str, actor: &str) -> Result<DriftFix, ServiceError> {
         require(access, Role::Editor)?;
-        let view = self.readiness(access, raw).await?;
-        if view.mx_drift.is_empty() {
+        let domain = name_of(raw)?;
+        let drift = self.mx_drift(access, raw).await?;
+        if drift.is_empty() {
             return Err(ServiceError::Conflict(format!(
-                "{} has no MX drift to fix: every live MX the latest check saw is covered (check the DNS again if the MX changed since)",
-                view.domain
+                "{domain} has no MX drift to fix: every live MX the latest check saw is covered (check the DNS again if the MX changed since)"
             )));
         }
-        let domain = name_of(raw)?;
         let state = self.policy_state(access, raw).await?;
         let current = state.policy.as_ref().ok_or(ServiceError::NotFound)?;
         let mut mx = current.mx().to_vec();
-        for host in &view.mx_drift {
+        for host in &drift {
             mx.push(MxPattern::parse(host).map_err(|e| ServiceError::invalid("mx", e))?);
         }
         let policy = Policy::new(current.mode(), current.max_age(), mx).map_err(crate::policy_error)?;
-        let note = format!("MX drift fixed: added mx: {}", view.mx_drift.join(", mx: "));
+        let note = format!("MX drift fixed: added mx: {}", drift.join(", mx: "));
         let version = match self.store.save_policy(access, &domain, &policy, actor, &note).await? {
             SaveOutcome::Saved(v) | SaveOutcome::Unchanged(v) => v,
         };
         self.snapshot.set(domain.as_str(), &version.body);
-        tracing::info!(%domain, policy_id = %version.policy_id, added = %view.mx_drift.join(","), %actor, "MX drift fixed");
+        tracing::info!(%domain, policy_id = %version.policy_id, added = %drift.join(","), %actor, "MX drift fixed");
         Ok(DriftFix {
-            added: view.mx_drift,
+            added: drift,
             sts_record: format!("v=STSv1; id={}", version.policy_id),
             policy_id: version.policy_id,
         })
