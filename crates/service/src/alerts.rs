@@ -7,7 +7,7 @@ use portcullis_domain::dns::{Finding, FindingCode};
 use portcullis_domain::lifecycle::is_sts_relevant;
 use portcullis_domain::{AlertKind, Role};
 use portcullis_notify::{Item, Message, Notifier, Target};
-use portcullis_store::{AlertChannel, AlertRow, OrgAccess};
+use portcullis_store::{utc_day as day, AlertChannel, AlertRow, OrgAccess};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -75,12 +75,6 @@ fn view_of(c: &AlertChannel) -> ChannelView {
         last_error: c.last_error.clone(),
         last_error_at: c.last_error_at,
     }
-}
-
-fn day(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
 }
 
 /// One message for a batch of alerts.

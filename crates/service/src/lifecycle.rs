@@ -6,7 +6,7 @@ use portcullis_domain::dns::{Finding, FindingCode, Status};
 use portcullis_domain::lifecycle::{evaluate, replay, GateConfig, GateInput, Readiness, ReplayOutcome, WindowTotals};
 use portcullis_domain::policy::ONE_DAY;
 use portcullis_domain::{Mode, MxPattern, Policy, Role};
-use portcullis_store::{NewTransition, OrgAccess, SaveOutcome, SummaryGroup, Transition};
+use portcullis_store::{utc_day, NewTransition, OrgAccess, SaveOutcome, SummaryGroup, Transition};
 use serde::{Deserialize, Serialize};
 
 use crate::policies::name_of;
@@ -99,12 +99,6 @@ pub enum TransitionOutcome {
     },
     /// The gate failed and was not overridden.
     Refused(Readiness),
-}
-
-fn day_text(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
 }
 
 /// MX hosts the check found uncovered in enforce that the current policy still does not cover
@@ -200,8 +194,8 @@ impl Services {
             readiness,
             replay: replayed,
             window,
-            window_from: day_text(from),
-            window_to: day_text(to - 86_400),
+            window_from: utc_day(from),
+            window_to: utc_day(to - 86_400),
             candidate: candidate.map(|c| c.render()),
             config,
             retire_at,

@@ -94,7 +94,8 @@ fn alert_of(r: &sqlx::any::AnyRow) -> Result<AlertRow, sqlx::Error> {
     })
 }
 
-fn utc_day(t: i64) -> String {
+/// The UTC calendar day of a Unix time, `YYYY-MM-DD`.
+pub fn utc_day(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0)
         .map(|d| d.format("%Y-%m-%d").to_string())
         .unwrap_or_default()

@@ -29,7 +29,7 @@ mod users;
 pub mod testing;
 
 pub use access::OrgAccess;
-pub use alerts::{AlertChannel, AlertRow, CertWatch, IdWatch, RateWatch};
+pub use alerts::{utc_day, AlertChannel, AlertRow, CertWatch, IdWatch, RateWatch};
 pub use certs::{CertDue, CertState, StoredCert};
 pub use connect::{redact, Backend, Store};
 pub use dns_checks::{CheckNotes, DnsCheckRow, DomainEvent, MonitorTarget, CHECKS_KEPT};

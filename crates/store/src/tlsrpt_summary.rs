@@ -357,9 +357,7 @@ pub struct DailyResult {
 }
 
 fn day_key(day: i64) -> String {
-    chrono::DateTime::from_timestamp(day * DAY, 0)
-        .map(|t| t.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
+    crate::utc_day(day * DAY)
 }
 
 /// One domain's reports over a period, for the cross-domain overview.
