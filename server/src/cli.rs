@@ -91,6 +91,16 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Poll the report mailbox configured by PORTCULLIS_IMAP_URL once, now: prints one line per
+    /// message (stored, failed or deferred) and exits with 1 when the mailbox could not be read.
+    #[command(subcommand)]
+    Imap(ImapCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImapCommand {
+    /// One pass over the mailbox, as the server makes every imap_interval_secs.
+    Poll,
 }
 
 #[derive(Debug, Subcommand)]

@@ -70,6 +70,19 @@ pub struct Config {
     pub alert_from: Option<String>,
     /// Seconds between alert passes: rules are evaluated and pending alerts sent (0 = off).
     pub alert_interval_secs: u64,
+    /// `imaps://USER@HOST[:PORT]/FOLDER` or `imap://…` (STARTTLS): a mailbox to poll for
+    /// report mail (off when unset). The password comes from `imap_password` or, better, the
+    /// file named by `PORTCULLIS_IMAP_PASSWORD_FILE`.
+    pub imap_url: Option<String>,
+    pub imap_password: Option<String>,
+    /// Where polled mail goes once its reports are stored, and where mail without a storable
+    /// report goes (created when missing).
+    pub imap_processed_folder: String,
+    pub imap_failed_folder: String,
+    /// Seconds between polls (default 300).
+    pub imap_interval_secs: u64,
+    /// PEM file with an extra root to trust for the IMAP server (a private CA).
+    pub imap_ca_file: Option<String>,
     /// Port policy hosts are fetched on (443; tests point it at a loopback server).
     pub check_https_port: u16,
     /// Port MX hosts are probed on (25; tests point it at a loopback server).
@@ -120,6 +133,12 @@ impl Default for Config {
             alert_smtp_url: None,
             alert_from: None,
             alert_interval_secs: 60,
+            imap_url: None,
+            imap_password: None,
+            imap_processed_folder: "Processed".into(),
+            imap_failed_folder: "Failed".into(),
+            imap_interval_secs: 300,
+            imap_ca_file: None,
             check_https_port: 443,
             check_smtp_port: 25,
             check_allow_private: false,
@@ -150,6 +169,7 @@ impl std::fmt::Debug for Config {
                 &self.alert_smtp_url.as_deref().map(portcullis_store::redact),
             )
             .field("alert_from", &self.alert_from)
+            .field("imap_url", &self.imap_url)
             .field("check_allow_private", &self.check_allow_private)
             .field("secure_cookies", &self.secure_cookies)
             .field("site_root", &self.site_root)
@@ -229,15 +249,7 @@ impl Config {
 
     /// How live checks connect.
     pub fn check_settings(&self) -> Result<portcullis_dnscheck::CheckSettings, String> {
-        use rustls_pki_types::pem::PemObject;
-        let mut extra_roots = Vec::new();
-        if let Some(path) = &self.check_ca_file {
-            for cert in rustls_pki_types::CertificateDer::pem_file_iter(path)
-                .map_err(|e| format!("check_ca_file {path}: {e}"))?
-            {
-                extra_roots.push(cert.map_err(|e| format!("check_ca_file {path}: {e}"))?);
-            }
-        }
+        let extra_roots = pem_roots(self.check_ca_file.as_deref(), "check_ca_file")?;
         Ok(portcullis_dnscheck::CheckSettings {
             https_port: self.check_https_port,
             smtp_port: self.check_smtp_port,
@@ -246,6 +258,24 @@ impl Config {
             helo_name: self.public_host.clone().unwrap_or_else(|| "portcullis.invalid".into()),
             ..portcullis_dnscheck::CheckSettings::default()
         })
+    }
+
+    /// The mailbox to poll, when `imap_url` is set.
+    pub fn imap_settings(&self) -> Result<Option<crate::imap::ImapSettings>, String> {
+        let Some(url) = &self.imap_url else {
+            return Ok(None);
+        };
+        let url = crate::imap::MailboxUrl::parse(url)?;
+        let roots = pem_roots(self.imap_ca_file.as_deref(), "imap_ca_file")?;
+        crate::imap::ImapSettings::new(
+            url,
+            self.imap_password.clone().unwrap_or_default(),
+            self.imap_processed_folder.clone(),
+            self.imap_failed_folder.clone(),
+            self.smtp_max_message_bytes,
+            &roots,
+        )
+        .map(Some)
     }
 
     pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
@@ -257,7 +287,12 @@ impl Config {
             }
             fig = fig.merge(Toml::file(file));
         }
-        fig = fig.merge(Env::prefixed("PORTCULLIS_").ignore(&["tools", "database_url_file", "alert_smtp_url_file"]));
+        fig = fig.merge(Env::prefixed("PORTCULLIS_").ignore(&[
+            "tools",
+            "database_url_file",
+            "alert_smtp_url_file",
+            "imap_password_file",
+        ]));
         let mut config: Config = fig.extract().map_err(Box::new)?;
         if let Ok(path) = std::env::var("PORTCULLIS_DATABASE_URL_FILE") {
             let url = std::fs::read_to_string(&path).map_err(|e| {
@@ -275,12 +310,37 @@ impl Config {
             })?;
             config.alert_smtp_url = Some(url.trim().to_string());
         }
+        if let Ok(path) = std::env::var("PORTCULLIS_IMAP_PASSWORD_FILE") {
+            let password = std::fs::read_to_string(&path).map_err(|e| {
+                Box::new(figment::Error::from(format!(
+                    "cannot read PORTCULLIS_IMAP_PASSWORD_FILE {path}: {e}"
+                )))
+            })?;
+            // Only the line break an editor adds; a password may end in spaces.
+            config.imap_password = Some(password.trim_end_matches(['\r', '\n']).to_string());
+        }
         Ok(config)
     }
 
     pub fn redacted_database_url(&self) -> String {
         portcullis_store::redact(&self.database_url)
     }
+}
+
+/// The certificates of a PEM file named by the setting `key` (none when unset).
+fn pem_roots(path: Option<&str>, key: &str) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, String> {
+    use rustls_pki_types::pem::PemObject;
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    let mut roots = Vec::new();
+    for cert in rustls_pki_types::CertificateDer::pem_file_iter(path).map_err(|e| format!("{key} {path}: {e}"))? {
+        roots.push(cert.map_err(|e| format!("{key} {path}: {e}"))?);
+    }
+    if roots.is_empty() {
+        return Err(format!("{key} {path}: no PEM certificate in it"));
+    }
+    Ok(roots)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod certs;
 pub mod cli;
 pub mod config;
 pub mod https;
+pub mod imap;
 pub mod import;
 mod metrics;
 mod middleware;

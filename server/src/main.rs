@@ -6,7 +6,7 @@ use portcullis_domain::{DomainName, Mode, OrgSlug, PolicySpec};
 use portcullis_server::acme::{directory_url, AcmeSettings, HttpChallenges};
 use portcullis_server::certs::CertManager;
 use portcullis_server::cli::{
-    Cli, Command, DnsCommand, DomainCommand, OrgCommand, PolicyCommand, TokenCommand, UserCommand,
+    Cli, Command, DnsCommand, DomainCommand, ImapCommand, OrgCommand, PolicyCommand, TokenCommand, UserCommand,
 };
 use portcullis_server::https::{self, CertResolver};
 use portcullis_server::{build_router, leptos_options, Config, ServerState};
@@ -426,6 +426,41 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Policy(command) => policy_command(&services, command).await?,
         Command::Dns(command) => dns_command(&services, command).await?,
+        Command::Imap(ImapCommand::Poll) => {
+            use portcullis_server::imap::MessageResult;
+            let settings = config
+                .imap_settings()
+                .map_err(|e| anyhow::anyhow!(e))?
+                .ok_or_else(|| anyhow::anyhow!("no mailbox configured: set PORTCULLIS_IMAP_URL"))?;
+            let pass = portcullis_server::imap::poll_once(&services, &settings)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", settings.mailbox()))?;
+            for (uid, subject, result) in &pass.messages {
+                let (word, detail) = match result {
+                    MessageResult::Stored {
+                        new,
+                        duplicates,
+                        refused,
+                    } => (
+                        "stored",
+                        format!(
+                            "{new} new, {duplicates} duplicate, {refused} refused report(s); moved to {}",
+                            settings.processed_folder
+                        ),
+                    ),
+                    MessageResult::Failed(why) => ("failed", format!("{why}; moved to {}", settings.failed_folder)),
+                    MessageResult::Deferred => ("deferred", "storage unavailable; left in place".to_string()),
+                };
+                println!("{uid}\t{word}\t{subject}\t{detail}");
+            }
+            eprintln!(
+                "{} message(s): {} stored, {} failed, {} deferred",
+                pass.messages.len(),
+                pass.count(|r| matches!(r, MessageResult::Stored { .. })),
+                pass.count(|r| matches!(r, MessageResult::Failed(_))),
+                pass.count(|r| *r == MessageResult::Deferred)
+            );
+        }
         Command::Import { paths, quiet } => {
             use std::io::IsTerminal;
             let mut reporter = portcullis_server::import::Reporter {
@@ -528,6 +563,7 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
     });
     start_monitor(&config, &services);
     start_alerts(&config, &services);
+    start_imap(&config, &services)?;
     let purge = services.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -618,6 +654,17 @@ fn start_monitor(config: &Config, services: &Services) {
             }
         }
     });
+}
+
+/// Polls the report mailbox (`PORTCULLIS_IMAP_URL`) every `imap_interval_secs`.
+fn start_imap(config: &Config, services: &Services) -> anyhow::Result<()> {
+    let Some(settings) = config.imap_settings().map_err(|e| anyhow::anyhow!(e))? else {
+        return Ok(());
+    };
+    let every = std::time::Duration::from_secs(config.imap_interval_secs.max(10));
+    tracing::info!(mailbox = %settings.mailbox(), every_secs = every.as_secs(), "polling the report mailbox over IMAP");
+    portcullis_server::imap::spawn_poller(services.clone(), settings, every);
+    Ok(())
 }
 
 /// Evaluates the alert rules and delivers pending alerts every `alert_interval_secs`.

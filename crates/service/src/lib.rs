@@ -33,7 +33,7 @@ pub use files::{file_items, FileItem};
 pub use lifecycle::{
     DriftFix, ReadinessView, TransitionOutcome, TransitionRequest, STABLE_ENFORCE_DAYS, SUGGESTED_MAX_AGE, UNCONFIGURED,
 };
-pub use mail::{report_mail, MailOutcome, MailPart, ReportMail};
+pub use mail::{mail_subject, report_mail, MailOutcome, MailPart, ReportMail};
 pub use password_hash::{hash_password, verify_password};
 pub use policies::{policy_error, MxProposal, PolicyState, VERSIONS_SHOWN};
 pub use rate_limit::RateLimiter;

@@ -112,6 +112,12 @@ pub fn report_mail(raw: &[u8]) -> Option<ReportMail> {
     Some(mail)
 }
 
+/// The decoded `Subject` of a message's header block (or whole message), for logs and lists.
+pub fn mail_subject(raw: &[u8]) -> Option<String> {
+    let message = MessageParser::default().parse_headers(raw)?;
+    message.subject().map(|s| s.trim().to_string())
+}
+
 fn has_report_name(name: Option<&str>) -> bool {
     name.is_some_and(|n| {
         let n = n.to_ascii_lowercase();

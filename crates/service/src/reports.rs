@@ -17,6 +17,7 @@ pub enum Channel {
     Smtp,
     Upload,
     Import,
+    Imap,
 }
 
 impl Channel {
@@ -26,6 +27,7 @@ impl Channel {
             Self::Smtp => "smtp",
             Self::Upload => "upload",
             Self::Import => "import",
+            Self::Imap => "imap",
         }
     }
 }

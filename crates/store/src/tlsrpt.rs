@@ -2,7 +2,7 @@
 //! tenant-scoped reads. A report is acknowledged only after `ingest_*` returns, that is after
 //! its transaction committed, so a crash either keeps it or makes the sender send it again.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use portcullis_domain::tlsrpt::{split_by_domain, Extra, FailureDetail, PolicyResult, Report};
 use portcullis_domain::{DomainName, Role};
@@ -221,6 +221,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let mut domain_ids: HashMap<String, Option<i64>> = HashMap::new();
         let mut outcomes = Vec::with_capacity(reports.len());
+        let mut days = FailureDays::default();
         for new in reports {
             let (shares, unplaced) = split_by_domain(new.report, new.hint_domain);
             let mut outcome = IngestOutcome {
@@ -245,6 +246,7 @@ impl Store {
                 if let Some(row) = row {
                     for (position, policy) in share.policies.iter().enumerate() {
                         insert_policy(&mut tx, self.backend(), row, domain_id, new.report, position, policy).await?;
+                        days.add(domain_id, new.report, policy);
                     }
                 }
                 outcome.stored.push(StoredShare {
@@ -254,6 +256,7 @@ impl Store {
             }
             outcomes.push(outcome);
         }
+        days.write(&mut tx, self.backend()).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -575,4 +578,66 @@ async fn insert_failures(
     }
     query.execute(&mut **tx).await?;
     Ok(())
+}
+
+/// Rows of `tlsrpt_failure_days` per transaction: a new report's failures summed per (domain,
+/// UTC day, result type, receiving MX), added to the stored sums in the same commit. In key
+/// order, so two PostgreSQL transactions touching the same days lock them in the same order.
+#[derive(Default)]
+struct FailureDays(BTreeMap<(i64, i64, String, String), i64>);
+
+/// Rollup rows per multi-row upsert (5 parameters each).
+const DAYS_PER_UPSERT: usize = 200;
+
+impl FailureDays {
+    fn add(&mut self, domain_id: i64, report: &Report, policy: &PolicyResult) {
+        let day_at = report.date_range.start_datetime.timestamp().div_euclid(86_400) * 86_400;
+        for d in &policy.failure_details {
+            let key = (
+                domain_id,
+                day_at,
+                d.result_type.as_str().to_string(),
+                d.receiving_mx_hostname.clone().unwrap_or_default(),
+            );
+            let sum = self.0.entry(key).or_default();
+            *sum = sum.saturating_add(count(d.failed_session_count));
+        }
+    }
+
+    async fn write(self, tx: &mut Transaction<'_, Any>, backend: Backend) -> Result<(), StoreError> {
+        let rows: Vec<_> = self.0.into_iter().collect();
+        for chunk in rows.chunks(DAYS_PER_UPSERT) {
+            let mut sql = String::with_capacity(200 + chunk.len() * 24);
+            sql.push_str(
+                "INSERT INTO tlsrpt_failure_days (domain_id, day_at, result_type, receiving_mx, failed) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                match backend {
+                    Backend::Sqlite => sql.push_str("(?,?,?,?,?)"),
+                    Backend::Postgres => {
+                        let n = i * 5;
+                        sql.push_str(&format!("(${},${},${},${},${})", n + 1, n + 2, n + 3, n + 4, n + 5));
+                    }
+                }
+            }
+            sql.push_str(
+                " ON CONFLICT (domain_id, day_at, result_type, receiving_mx) \
+                 DO UPDATE SET failed = tlsrpt_failure_days.failed + excluded.failed",
+            );
+            let mut query = sqlx::query(&sql);
+            for ((domain_id, day_at, result_type, mx), failed) in chunk {
+                query = query
+                    .bind(*domain_id)
+                    .bind(*day_at)
+                    .bind(result_type.as_str())
+                    .bind(mx.as_str())
+                    .bind(*failed);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
 }

@@ -106,8 +106,11 @@ impl Aggregate {
         }
     }
 
-    /// Each reads one covering index (migration `report_view_indexes`): the domain's period
-    /// range of it holds every column the aggregate needs, so no table row is visited.
+    /// Each reads one domain's period range of a covering index or key, so no table row is
+    /// visited: the reports' period index (totals, organisations, days), the failure details'
+    /// period index (sending IPs), and the key of the daily rollup `tlsrpt_failure_days`
+    /// (result types, MX, daily results). The rollup counts whole UTC days, so the period's
+    /// ends must be UTC midnights, as every caller's are.
     pub fn sql(self) -> &'static str {
         match self {
             Self::Totals => {
@@ -117,16 +120,17 @@ impl Aggregate {
                  WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3"
             }
             Self::Group(SummaryGroup::ResultType) => {
-                "SELECT result_type AS key, CAST(SUM(failed) AS BIGINT) AS failed FROM tlsrpt_failures \
-                 WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3 GROUP BY result_type"
+                "SELECT result_type AS key, CAST(SUM(failed) AS BIGINT) AS failed FROM tlsrpt_failure_days \
+                 WHERE domain_id = $1 AND day_at >= $2 AND day_at < $3 GROUP BY result_type"
             }
             Self::Group(SummaryGroup::SendingIp) => {
                 "SELECT sending_ip AS key, CAST(SUM(failed) AS BIGINT) AS failed FROM tlsrpt_failures \
                  WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3 GROUP BY sending_ip"
             }
             Self::Group(SummaryGroup::ReceivingMx) => {
-                "SELECT receiving_mx AS key, CAST(SUM(failed) AS BIGINT) AS failed FROM tlsrpt_failures \
-                 WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3 GROUP BY receiving_mx"
+                "SELECT NULLIF(receiving_mx, '') AS key, CAST(SUM(failed) AS BIGINT) AS failed \
+                 FROM tlsrpt_failure_days WHERE domain_id = $1 AND day_at >= $2 AND day_at < $3 \
+                 GROUP BY receiving_mx"
             }
             Self::Group(SummaryGroup::Organization) => {
                 "SELECT organization_name AS key, CAST(SUM(successful) AS BIGINT) AS successful, \
@@ -139,9 +143,9 @@ impl Aggregate {
                  WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3 GROUP BY day"
             }
             Self::DailyResults => {
-                "SELECT CAST(start_at / 86400 AS BIGINT) AS day, result_type, CAST(SUM(failed) AS BIGINT) AS failed \
-                 FROM tlsrpt_failures WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3 \
-                 GROUP BY day, result_type"
+                "SELECT CAST(day_at / 86400 AS BIGINT) AS day, result_type, CAST(SUM(failed) AS BIGINT) AS failed \
+                 FROM tlsrpt_failure_days WHERE domain_id = $1 AND day_at >= $2 AND day_at < $3 \
+                 GROUP BY day_at, result_type"
             }
         }
     }
@@ -250,6 +254,7 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+        debug_assert!(from % DAY == 0 && to % DAY == 0, "periods are whole UTC days");
         Ok(sqlx::query(aggregate.sql())
             .bind(domain_id)
             .bind(from)

@@ -263,3 +263,204 @@ async fn aggregates_sqlite() {
 async fn aggregates_postgres() {
     aggregates(Kind::Postgres).await;
 }
+
+/// A small deterministic generator for the rollup test.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// What the daily rollup must equal: the failure details of every distinct report, summed here
+/// in Rust from the generated reports, whatever order, batches, duplicates and late arrivals
+/// they were stored in. Also what the migration's backfill gives from the stored details, and
+/// that a deleted domain takes its rollup rows with it.
+async fn rollup_matches_details(kind: Kind) {
+    let db = TestDb::new(kind).await;
+    let s = &db.store;
+    let name = OrgName::parse("Alpha").unwrap();
+    s.create_org(&name, &name.slug().unwrap(), None).await.unwrap();
+    let alpha = s.operator_access(&name.slug().unwrap()).await.unwrap().unwrap();
+    let domains = ["one.example", "two.example"];
+    for d in domains {
+        s.add_domain(&alpha, &DomainName::parse(d).unwrap()).await.unwrap();
+    }
+    let results = ["certificate-expired", "starttls-not-supported", "validation-failure"];
+    let mut rng = Rng(0x0dd_ba11);
+    // 60 distinct reports over ten days (day 10 to 19), one or two policies each.
+    let mut texts = Vec::new();
+    let mut expected = Expected::new();
+    for seq in 0..60 {
+        let start = 10 + rng.below(10) as u32;
+        let mut policies = Vec::new();
+        for (ix, d) in domains.iter().enumerate() {
+            if seq % 3 == ix {
+                continue; // every third report leaves one domain out
+            }
+            let mut details = Vec::new();
+            for _ in 0..=rng.below(4) {
+                let result = results[rng.below(3) as usize];
+                let mx = match rng.below(3) {
+                    0 => None,
+                    n => Some(format!("mx{n}.{d}")),
+                };
+                let failed = rng.below(50) as i64 + 1;
+                *expected
+                    .entry((ix, start, result.to_string(), mx.clone().unwrap_or_default()))
+                    .or_default() += failed;
+                let mut detail = serde_json::json!({"result-type": result, "failed-session-count": failed});
+                if let Some(mx) = mx {
+                    detail["receiving-mx-hostname"] = mx.into();
+                }
+                details.push(detail);
+            }
+            policies.push(serde_json::json!({
+                "policy": {"policy-type": "sts", "policy-domain": d},
+                "summary": {"total-successful-session-count": 10, "total-failure-session-count": 1},
+                "failure-details": details,
+            }));
+        }
+        texts.push(
+            serde_json::json!({
+                "organization-name": format!("Sender {}", seq % 4),
+                "report-id": format!("r-{seq}"),
+                "date-range": {
+                    "start-datetime": format!("2026-11-{start:02}T00:00:00Z"),
+                    "end-datetime": format!("2026-11-{start:02}T23:59:59Z"),
+                },
+                "policies": policies,
+            })
+            .to_string(),
+        );
+    }
+    let reports: Vec<Report> = texts.iter().map(|t| parse_report(t.as_bytes()).unwrap()).collect();
+    // Newest days first (the rest arrive late), in batches of seven; each batch re-sends a
+    // report of the batch before and one of its own.
+    let mut order: Vec<usize> = (0..reports.len()).collect();
+    order.sort_by_key(|i| std::cmp::Reverse(reports[*i].date_range.start_datetime));
+    let mut previous: Option<usize> = None;
+    for batch in order.chunks(7) {
+        let mut these: Vec<&Report> = batch.iter().map(|i| &reports[*i]).collect();
+        these.push(&reports[batch[0]]);
+        if let Some(p) = previous {
+            these.push(&reports[p]);
+        }
+        previous = Some(batch[batch.len() - 1]);
+        s.ingest_reports(IngestScope::Platform, &imported(these)).await.unwrap();
+    }
+
+    assert!(!expected.is_empty());
+    check(s, &alpha, &domains, &expected, "after ingest").await;
+
+    // The migration's backfill, run on the stored details, gives the same rows.
+    let backend = match kind {
+        Kind::Sqlite => "sqlite",
+        Kind::Postgres => "postgres",
+    };
+    let migration = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../migrations")
+            .join(backend)
+            .join("20261129140000_failure_day_rollup.sql"),
+    )
+    .unwrap();
+    let backfill = migration
+        .split(';')
+        .find(|statement| statement.contains("INSERT INTO tlsrpt_failure_days"))
+        .expect("the migration fills the rollup");
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    sqlx::raw_sql("DELETE FROM tlsrpt_failure_days")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(rollup_rows(&mut conn).await, 0);
+    sqlx::raw_sql(backfill).execute(&mut conn).await.unwrap();
+    check(s, &alpha, &domains, &expected, "after the backfill").await;
+
+    // A deleted domain's rows go with it; the other domain's stay.
+    s.delete_domain(&alpha, &DomainName::parse("two.example").unwrap())
+        .await
+        .unwrap();
+    let one = expected.keys().filter(|(ix, ..)| *ix == 0).count() as i64;
+    assert_eq!(rollup_rows(&mut conn).await, one);
+    <sqlx::AnyConnection as sqlx::Connection>::close(conn).await.unwrap();
+    db.cleanup().await;
+}
+
+type Expected = std::collections::BTreeMap<(usize, u32, String, String), i64>;
+
+/// The rollup-backed aggregates of each domain over several periods, against `expected`.
+async fn check(
+    s: &portcullis_store::Store,
+    alpha: &portcullis_store::OrgAccess,
+    domains: &[&str],
+    expected: &Expected,
+    label: &str,
+) {
+    use std::collections::BTreeMap;
+    for (ix, d) in domains.iter().enumerate() {
+        let domain = DomainName::parse(d).unwrap();
+        for (from, to) in [(10, 20), (12, 15), (19, 20), (1, 10)] {
+            let in_period = |day: u32| day >= from && day < to;
+            let mut by_result: BTreeMap<String, i64> = BTreeMap::new();
+            let mut by_mx: BTreeMap<String, i64> = BTreeMap::new();
+            let mut daily: BTreeMap<(String, String), i64> = BTreeMap::new();
+            for ((e_ix, day, result, mx), failed) in expected {
+                if *e_ix != ix || !in_period(*day) {
+                    continue;
+                }
+                *by_result.entry(result.clone()).or_default() += failed;
+                let mx = if mx.is_empty() {
+                    NOT_REPORTED.to_string()
+                } else {
+                    mx.clone()
+                };
+                *by_mx.entry(mx).or_default() += failed;
+                *daily.entry((format!("2026-11-{day:02}"), result.clone())).or_default() += failed;
+            }
+            let as_map = |summary: portcullis_store::ReportSummary| -> BTreeMap<String, i64> {
+                summary.groups.into_iter().map(|g| (g.key, g.failed)).collect()
+            };
+            let what = format!("{label}: {d} {from}..{to}");
+            let got = |g| s.tlsrpt_summary(alpha, &domain, day(from), day(to), Some(g));
+            assert_eq!(
+                as_map(got(SummaryGroup::ResultType).await.unwrap()),
+                by_result,
+                "{what}"
+            );
+            assert_eq!(as_map(got(SummaryGroup::ReceivingMx).await.unwrap()), by_mx, "{what}");
+            let got_daily: BTreeMap<(String, String), i64> = s
+                .tlsrpt_daily_results(alpha, &domain, day(from), day(to))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| ((r.day, r.result_type), r.failed))
+                .collect();
+            assert_eq!(got_daily, daily, "{what}");
+        }
+    }
+}
+
+async fn rollup_rows(conn: &mut sqlx::AnyConnection) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM tlsrpt_failure_days")
+        .fetch_one(conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn rollup_matches_details_sqlite() {
+    rollup_matches_details(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn rollup_matches_details_postgres() {
+    rollup_matches_details(Kind::Postgres).await;
+}
