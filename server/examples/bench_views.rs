@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use common::TestApp;
 use portcullis_service::{Channel, ReportInput};
 use portcullis_store::testing::Kind;
-use portcullis_store::Aggregate;
+use portcullis_store::{Aggregate, Backend};
 use serde_json::json;
 
 const DOMAINS: usize = 100;
@@ -197,9 +197,9 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// The same SQL with its three parameters written in, for the CLI.
-fn literal_sql(aggregate: Aggregate, domain_id: i64, from: i64, to: i64) -> String {
+fn literal_sql(backend: Backend, aggregate: Aggregate, domain_id: i64, from: i64, to: i64) -> String {
     aggregate
-        .sql()
+        .sql(backend)
         .replace("$1", &domain_id.to_string())
         .replace("$2", &from.to_string())
         .replace("$3", &to.to_string())
@@ -289,7 +289,7 @@ async fn our_plan(
     to: i64,
 ) -> Vec<String> {
     use sqlx::Row;
-    sqlx::query(&format!("EXPLAIN QUERY PLAN {}", aggregate.sql()))
+    sqlx::query(&format!("EXPLAIN QUERY PLAN {}", aggregate.sql(Backend::Sqlite)))
         .bind(domain_id)
         .bind(from)
         .bind(to)
@@ -411,7 +411,7 @@ async fn bench(kind: Kind, rows: usize) -> bool {
                 samples.push(started.elapsed());
             }
             let ours = median(samples);
-            let literal = literal_sql(aggregate, domain_id, from, to);
+            let literal = literal_sql(app.services.store.backend(), aggregate, domain_id, from, to);
             let theirs = cli_time(kind, &app.db.url, &literal, ours);
             if kind == Kind::Sqlite {
                 // The same plan both ways, or the ratio compares two different queries.

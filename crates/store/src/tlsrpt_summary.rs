@@ -6,7 +6,7 @@ use portcullis_domain::{DomainName, Role};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::{OrgAccess, Store, StoreError};
+use crate::{Backend, OrgAccess, Store, StoreError};
 
 /// The key of failure details that leave the grouped field out.
 pub const NOT_REPORTED: &str = "(not reported)";
@@ -111,8 +111,16 @@ impl Aggregate {
     /// period index (sending IPs), and the key of the daily rollup `tlsrpt_failure_days`
     /// (result types, MX, daily results). The rollup counts whole UTC days, so the period's
     /// ends must be UTC midnights, as every caller's are.
-    pub fn sql(self) -> &'static str {
+    pub fn sql(self, backend: Backend) -> &'static str {
         match self {
+            // SQLite's planner, not knowing how wide the bound period is, prefers the
+            // (domain, organisation) index for its order and then reads every report row of the
+            // domain: 4× slower on a year. The period index it picks for literal dates is named.
+            Self::Group(SummaryGroup::Organization) if backend == Backend::Sqlite => {
+                "SELECT organization_name AS key, CAST(SUM(successful) AS BIGINT) AS successful, \
+                 CAST(SUM(failed) AS BIGINT) AS failed FROM tlsrpt_reports INDEXED BY tlsrpt_reports_period \
+                 WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3 GROUP BY organization_name"
+            }
             Self::Totals => {
                 "SELECT CAST(COALESCE(SUM(successful), 0) AS BIGINT) AS successful, \
                  CAST(COALESCE(SUM(failed), 0) AS BIGINT) AS failed, COUNT(*) AS reports, \
@@ -255,7 +263,7 @@ impl Store {
         to: i64,
     ) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
         debug_assert!(from % DAY == 0 && to % DAY == 0, "periods are whole UTC days");
-        Ok(sqlx::query(aggregate.sql())
+        Ok(sqlx::query(aggregate.sql(self.backend()))
             .bind(domain_id)
             .bind(from)
             .bind(to)
