@@ -268,14 +268,19 @@ impl From<async_imap::error::Error> for ImapError {
     }
 }
 
+/// `fut`, or a timeout error when the server takes longer than [`STEP_TIMEOUT`].
+async fn within<T>(settings: &ImapSettings, fut: impl std::future::Future<Output = T>) -> Result<T, ImapError> {
+    tokio::time::timeout(STEP_TIMEOUT, fut)
+        .await
+        .map_err(|_| ImapError::Timeout(settings.host.clone(), STEP_TIMEOUT.as_secs()))
+}
+
+/// One IMAP command, within the timeout.
 async fn step<T, E: Into<ImapError>>(
     settings: &ImapSettings,
     fut: impl std::future::Future<Output = Result<T, E>>,
 ) -> Result<T, ImapError> {
-    match tokio::time::timeout(STEP_TIMEOUT, fut).await {
-        Ok(result) => result.map_err(Into::into),
-        Err(_) => Err(ImapError::Timeout(settings.host.clone(), STEP_TIMEOUT.as_secs())),
-    }
+    within(settings, fut).await?.map_err(Into::into)
 }
 
 trait Transport: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
@@ -285,26 +290,17 @@ async fn tls(settings: &ImapSettings, tcp: TcpStream) -> Result<TlsStream<TcpStr
     let name = ServerName::try_from(settings.host.clone())
         .map_err(|e| ImapError::Tls(settings.host.clone(), e.to_string()))?;
     let connector = tokio_rustls::TlsConnector::from(settings.tls.clone());
-    match tokio::time::timeout(STEP_TIMEOUT, connector.connect(name, tcp)).await {
-        Ok(Ok(stream)) => Ok(stream),
-        Ok(Err(e)) => Err(ImapError::Tls(settings.host.clone(), e.to_string())),
-        Err(_) => Err(ImapError::Timeout(settings.host.clone(), STEP_TIMEOUT.as_secs())),
-    }
+    within(settings, connector.connect(name, tcp))
+        .await?
+        .map_err(|e| ImapError::Tls(settings.host.clone(), e.to_string()))
 }
 
 /// Connects, secures and logs in.
 async fn open(settings: &ImapSettings) -> Result<Session<Box<dyn Transport>>, ImapError> {
     let address = format!("{}:{}", settings.host, settings.port);
-    let tcp = match tokio::time::timeout(
-        STEP_TIMEOUT,
-        TcpStream::connect((settings.host.as_str(), settings.port)),
-    )
-    .await
-    {
-        Ok(Ok(tcp)) => tcp,
-        Ok(Err(e)) => return Err(ImapError::Connect(address, e.to_string())),
-        Err(_) => return Err(ImapError::Timeout(settings.host.clone(), STEP_TIMEOUT.as_secs())),
-    };
+    let tcp = within(settings, TcpStream::connect((settings.host.as_str(), settings.port)))
+        .await?
+        .map_err(|e| ImapError::Connect(address.clone(), e.to_string()))?;
     let stream: Box<dyn Transport> = match settings.security {
         Security::Tls => Box::new(tls(settings, tcp).await?),
         Security::StartTls => {
@@ -324,11 +320,9 @@ async fn open(settings: &ImapSettings) -> Result<Session<Box<dyn Transport>>, Im
     if settings.security == Security::Tls {
         greeting(settings, &mut client).await?;
     }
-    match tokio::time::timeout(STEP_TIMEOUT, client.login(&settings.user, &settings.password)).await {
-        Ok(Ok(session)) => Ok(session),
-        Ok(Err((e, _))) => Err(ImapError::Login(address, settings.user.clone(), login_refusal(&e))),
-        Err(_) => Err(ImapError::Timeout(settings.host.clone(), STEP_TIMEOUT.as_secs())),
-    }
+    within(settings, client.login(&settings.user, &settings.password))
+        .await?
+        .map_err(|(e, _)| ImapError::Login(address, settings.user.clone(), login_refusal(&e)))
 }
 
 /// The server's own words for a refused login (`[AUTHENTICATIONFAILED] …`), else the error.
@@ -345,13 +339,12 @@ fn login_refusal(e: &async_imap::error::Error) -> String {
 }
 
 async fn greeting<T: Transport>(settings: &ImapSettings, client: &mut Client<T>) -> Result<(), ImapError> {
-    match tokio::time::timeout(STEP_TIMEOUT, client.read_response()).await {
-        Ok(Ok(Some(_))) => Ok(()),
-        Ok(Ok(None)) => Err(ImapError::Protocol(
+    match within(settings, client.read_response()).await? {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(ImapError::Protocol(
             "the server closed the connection before its greeting".into(),
         )),
-        Ok(Err(e)) => Err(ImapError::Protocol(e.to_string())),
-        Err(_) => Err(ImapError::Timeout(settings.host.clone(), STEP_TIMEOUT.as_secs())),
+        Err(e) => Err(ImapError::Protocol(e.to_string())),
     }
 }
 
