@@ -366,15 +366,25 @@ async fn ensure_folder(
 }
 
 /// Moves one message: `UID MOVE` where offered (RFC 6851), else copy, flag and expunge it.
+/// What the server offers for moving mail (`MOVE`, RFC 6851; `UID EXPUNGE`, RFC 4315).
+#[derive(Debug, Clone, Copy)]
+struct MoveSupport {
+    move_command: bool,
+    uid_expunge: bool,
+}
+
+/// Moves one message: `UID MOVE` where offered, else copy, flag and expunge it. Without
+/// `UID EXPUNGE` a plain `EXPUNGE` also removes what another client flagged `\Deleted` in
+/// this folder; that is what such a client asked for anyway.
 async fn move_message(
     settings: &ImapSettings,
     session: &mut Session<Box<dyn Transport>>,
-    can_move: bool,
+    support: MoveSupport,
     uid: u32,
     folder: &str,
 ) -> Result<(), ImapError> {
     let uid = uid.to_string();
-    if can_move {
+    if support.move_command {
         return step(settings, session.uid_mv(&uid, folder)).await;
     }
     step(settings, session.uid_copy(&uid, folder)).await?;
@@ -383,11 +393,19 @@ async fn move_message(
         flagged.try_collect::<Vec<_>>().await
     })
     .await?;
-    step(settings, async {
-        let expunged = session.expunge().await?;
-        expunged.try_collect::<Vec<_>>().await
-    })
-    .await?;
+    if support.uid_expunge {
+        step(settings, async {
+            let expunged = session.uid_expunge(&uid).await?;
+            expunged.try_collect::<Vec<_>>().await
+        })
+        .await?;
+    } else {
+        step(settings, async {
+            let expunged = session.expunge().await?;
+            expunged.try_collect::<Vec<_>>().await
+        })
+        .await?;
+    }
     Ok(())
 }
 
@@ -438,11 +456,18 @@ async fn poll_session(
     session: &mut Session<Box<dyn Transport>>,
 ) -> Result<PollSummary, ImapError> {
     let capabilities = step(settings, session.capabilities()).await?;
-    let can_move = capabilities.has_str("MOVE");
+    let support = MoveSupport {
+        move_command: capabilities.has_str("MOVE"),
+        uid_expunge: capabilities.has_str("UIDPLUS"),
+    };
     ensure_folder(settings, session, &settings.processed_folder).await?;
     ensure_folder(settings, session, &settings.failed_folder).await?;
     step(settings, session.select(&settings.folder)).await?;
-    let mut uids: Vec<u32> = step(settings, session.uid_search("ALL")).await?.into_iter().collect();
+    // Mail someone already deleted (flagged, not yet expunged) is not taken in.
+    let mut uids: Vec<u32> = step(settings, session.uid_search("UNDELETED"))
+        .await?
+        .into_iter()
+        .collect();
     uids.sort_unstable();
     let mut summary = PollSummary::default();
     for uid in uids {
@@ -483,11 +508,11 @@ async fn poll_session(
         };
         match &result {
             MessageResult::Stored { .. } => {
-                move_message(settings, session, can_move, uid, &settings.processed_folder).await?
+                move_message(settings, session, support, uid, &settings.processed_folder).await?
             }
             MessageResult::Failed(why) => {
                 tracing::warn!(uid, subject = %subject, reason = %why, folder = %settings.failed_folder, "IMAP message holds no storable report; moved aside");
-                move_message(settings, session, can_move, uid, &settings.failed_folder).await?
+                move_message(settings, session, support, uid, &settings.failed_folder).await?
             }
             MessageResult::Deferred => {}
         }

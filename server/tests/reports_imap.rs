@@ -39,6 +39,11 @@ fn free_port() -> u16 {
 
 impl Dovecot {
     fn start() -> Self {
+        Self::start_with("")
+    }
+
+    /// `extra`: more lines for its configuration.
+    fn start_with(extra: &str) -> Self {
         let binary = Path::new("/usr/sbin/dovecot");
         assert!(
             binary.exists(),
@@ -79,7 +84,7 @@ impl Dovecot {
                inet_listener imap {{\n    port = {imap_port}\n  }}\n\
                inet_listener imaps {{\n    port = {imaps_port}\n    ssl = yes\n  }}\n}}\n\
              service stats {{\n  unix_listener stats-reader {{\n    mode = 0666\n  }}\n\
-               unix_listener stats-writer {{\n    mode = 0666\n  }}\n}}\n"
+               unix_listener stats-writer {{\n    mode = 0666\n  }}\n}}\n{extra}"
         );
         std::fs::write(root.join("dovecot.conf"), config).unwrap();
         let status = Command::new(binary)
@@ -482,4 +487,54 @@ async fn the_cli_polls_the_configured_mailbox_once() {
     let (code, _, stderr) = run(&["imap", "poll"], &[]);
     assert_eq!(code, Some(1));
     assert!(stderr.contains("set PORTCULLIS_IMAP_URL"), "{stderr}");
+}
+
+#[tokio::test]
+async fn without_move_mail_is_copied_flagged_and_expunged_by_uid() {
+    // A server that offers neither MOVE nor anything but UIDPLUS after login.
+    let dovecot = Dovecot::start_with("imap_capability = IMAP4rev1 UIDPLUS\n");
+    let app = TestApp::new(Kind::Sqlite).await;
+    let owner = app.user("owner@alpha.example", false).await;
+    let access = app.org("Alpha", &owner).await;
+    app.services.add_domain(&access, "alpha.example").await.unwrap();
+    dovecot
+        .append(&[
+            report_mail(
+                "deleted by someone",
+                &with_id("good/rfc-shape.json", "gone-1", "alpha.example"),
+                "alpha.example",
+            ),
+            report_mail(
+                "kept report",
+                &with_id("good/rfc-shape.json", "copy-1", "alpha.example"),
+                "alpha.example",
+            ),
+            plain_mail("junk", "nothing"),
+        ])
+        .await;
+    // Another client flags the first message deleted and does not expunge it.
+    let mut other = dovecot.session().await;
+    assert!(!other.capabilities().await.unwrap().has_str("MOVE"));
+    other.select("INBOX").await.unwrap();
+    let flagged: Vec<_> = other
+        .store("1", "+FLAGS.SILENT (\\Deleted)")
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    drop(flagged);
+    other.logout().await.unwrap();
+
+    let settings = dovecot.settings(&dovecot.url(), PASSWORD, true, 1 << 20);
+    let pass = poll_once(&app.services, &settings).await.unwrap();
+    let subjects: Vec<&str> = pass.messages.iter().map(|(_, s, _)| s.as_str()).collect();
+    assert_eq!(subjects, ["kept report", "junk"], "deleted mail is not taken in");
+    assert_eq!(stored_reports(&app).await, [("copy-1".to_string(), "imap".to_string())]);
+    assert_eq!(dovecot.subjects("Processed").await, ["kept report"]);
+    assert_eq!(dovecot.subjects("Failed").await, ["junk"]);
+    // UID EXPUNGE removed only the poller's own copies: the other client's flagged mail is left.
+    assert_eq!(dovecot.subjects("INBOX").await, ["deleted by someone"]);
+    drop(dovecot);
+    app.cleanup().await;
 }
