@@ -524,6 +524,31 @@ struct FailureRowKeys<'a> {
     organization: &'a str,
 }
 
+/// The parameter tuples of a multi-row `VALUES` list: `rows` of `columns` each.
+fn push_values(sql: &mut String, backend: Backend, rows: usize, columns: usize) {
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push(',');
+            }
+            // SQLite looks a numbered parameter's name up by walking a list, once per bind:
+            // quadratic in a long VALUES list. Anonymous `?` parameters skip that.
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&(i * columns + c + 1).to_string());
+                }
+            }
+        }
+        sql.push(')');
+    }
+}
+
 async fn insert_failures(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
@@ -537,27 +562,7 @@ async fn insert_failures(
          result_type, sending_ip, receiving_mx, receiving_helo, receiving_ip, failed, reason_code, \
          additional_info, extra) VALUES ",
     );
-    for i in 0..details.len() {
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        for c in 0..COLUMNS {
-            if c > 0 {
-                sql.push(',');
-            }
-            // SQLite looks a numbered parameter's name up by walking a list, once per bind:
-            // quadratic in a long VALUES list. Anonymous `?` parameters skip that.
-            match backend {
-                Backend::Sqlite => sql.push('?'),
-                Backend::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&(i * COLUMNS + c + 1).to_string());
-                }
-            }
-        }
-        sql.push(')');
-    }
+    push_values(&mut sql, backend, details.len(), COLUMNS);
     let mut query = sqlx::query(&sql);
     for d in details {
         query = query
@@ -611,18 +616,7 @@ impl FailureDays {
             sql.push_str(
                 "INSERT INTO tlsrpt_failure_days (domain_id, day_at, result_type, receiving_mx, failed) VALUES ",
             );
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                match backend {
-                    Backend::Sqlite => sql.push_str("(?,?,?,?,?)"),
-                    Backend::Postgres => {
-                        let n = i * 5;
-                        sql.push_str(&format!("(${},${},${},${},${})", n + 1, n + 2, n + 3, n + 4, n + 5));
-                    }
-                }
-            }
+            push_values(&mut sql, backend, chunk.len(), 5);
             sql.push_str(
                 " ON CONFLICT (domain_id, day_at, result_type, receiving_mx) \
                  DO UPDATE SET failed = tlsrpt_failure_days.failed + excluded.failed",
