@@ -211,10 +211,15 @@ impl Drop for Dovecot {
     }
 }
 
-/// A report mail as senders send it (RFC 8460 §5.3).
-fn report_mail(subject: &str, report: &[u8], domain: &str) -> Vec<u8> {
+/// `file` (a fixture) as `domain`'s report `id`, in a report mail as senders send it
+/// (RFC 8460 §5.3).
+fn report_mail(subject: &str, file: &str, id: &str, domain: &str) -> Vec<u8> {
+    let mut report: serde_json::Value = serde_json::from_slice(&fixture(file)).unwrap();
+    report["report-id"] = id.into();
+    report["policies"][0]["policy"]["policy-domain"] = domain.into();
+    let report = serde_json::to_vec(&report).unwrap();
     use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(gzip(report));
+    let b64 = base64::engine::general_purpose::STANDARD.encode(gzip(&report));
     let lines: Vec<&str> = b64
         .as_bytes()
         .chunks(76)
@@ -236,11 +241,13 @@ fn plain_mail(subject: &str, body: &str) -> Vec<u8> {
     format!("From: someone@sender.example\r\nTo: {USER}\r\nSubject: {subject}\r\n\r\n{body}\r\n").into_bytes()
 }
 
-fn with_id(file: &str, id: &str, domain: &str) -> Vec<u8> {
-    let mut report: serde_json::Value = serde_json::from_slice(&fixture(file)).unwrap();
-    report["report-id"] = id.into();
-    report["policies"][0]["policy"]["policy-domain"] = domain.into();
-    serde_json::to_vec(&report).unwrap()
+/// An app with organisation Alpha owning alpha.example.
+async fn alpha_app(kind: Kind) -> TestApp {
+    let app = TestApp::new(kind).await;
+    let owner = app.user("owner@alpha.example", false).await;
+    let access = app.org("Alpha", &owner).await;
+    app.services.add_domain(&access, "alpha.example").await.unwrap();
+    app
 }
 
 async fn stored_reports(app: &TestApp) -> Vec<(String, String)> {
@@ -267,37 +274,17 @@ async fn stored_reports(app: &TestApp) -> Vec<(String, String)> {
 
 async fn mailbox_is_polled(kind: Kind) {
     let dovecot = Dovecot::start();
-    let app = TestApp::new(kind).await;
-    let owner = app.user("owner@alpha.example", false).await;
-    let access = app.org("Alpha", &owner).await;
-    app.services.add_domain(&access, "alpha.example").await.unwrap();
+    let app = alpha_app(kind).await;
 
-    let good = report_mail(
-        "report one",
-        &with_id("good/rfc-shape.json", "imap-1", "alpha.example"),
-        "alpha.example",
-    );
     let big_report = serde_json::json!({"padding": "x".repeat(80_000)});
     dovecot
         .append(&[
-            good.clone(),
+            report_mail("report one", "good/rfc-shape.json", "imap-1", "alpha.example"),
             plain_mail("hello", "no report here"),
-            report_mail(
-                "report again",
-                &with_id("good/rfc-shape.json", "imap-1", "alpha.example"),
-                "alpha.example",
-            ),
-            report_mail(
-                "unknown domain",
-                &with_id("good/rfc-shape.json", "imap-2", "nobody.example"),
-                "nobody.example",
-            ),
+            report_mail("report again", "good/rfc-shape.json", "imap-1", "alpha.example"),
+            report_mail("unknown domain", "good/rfc-shape.json", "imap-2", "nobody.example"),
             plain_mail("too big", &big_report.to_string()),
-            report_mail(
-                "report two",
-                &with_id("good/no-timezone.json", "imap-3", "alpha.example"),
-                "alpha.example",
-            ),
+            report_mail("report two", "good/no-timezone.json", "imap-3", "alpha.example"),
         ])
         .await;
 
@@ -348,7 +335,8 @@ async fn mailbox_is_polled(kind: Kind) {
     dovecot
         .append(&[report_mail(
             "during outage",
-            &with_id("good/rfc-shape.json", "imap-4", "alpha.example"),
+            "good/rfc-shape.json",
+            "imap-4",
             "alpha.example",
         )])
         .await;
@@ -375,10 +363,7 @@ async fn mailbox_is_polled_postgres() {
 #[tokio::test]
 async fn bad_password_untrusted_certificate_and_starttls() {
     let dovecot = Dovecot::start();
-    let app = TestApp::new(Kind::Sqlite).await;
-    let owner = app.user("owner@alpha.example", false).await;
-    let access = app.org("Alpha", &owner).await;
-    app.services.add_domain(&access, "alpha.example").await.unwrap();
+    let app = alpha_app(Kind::Sqlite).await;
 
     let wrong = dovecot.settings(&dovecot.url(), "not the password", true, 1 << 20);
     let err = poll_once(&app.services, &wrong).await.unwrap_err();
@@ -399,7 +384,8 @@ async fn bad_password_untrusted_certificate_and_starttls() {
     dovecot
         .append(&[report_mail(
             "over starttls",
-            &with_id("good/rfc-shape.json", "tls-1", "alpha.example"),
+            "good/rfc-shape.json",
+            "tls-1",
             "alpha.example",
         )])
         .await;
@@ -446,11 +432,7 @@ async fn the_cli_polls_the_configured_mailbox_once() {
     );
     dovecot
         .append(&[
-            report_mail(
-                "cli report",
-                &with_id("good/rfc-shape.json", "cli-1", "alpha.example"),
-                "alpha.example",
-            ),
+            report_mail("cli report", "good/rfc-shape.json", "cli-1", "alpha.example"),
             plain_mail("cli junk", "nothing"),
         ])
         .await;
@@ -493,22 +475,11 @@ async fn the_cli_polls_the_configured_mailbox_once() {
 async fn without_move_mail_is_copied_flagged_and_expunged_by_uid() {
     // A server that offers neither MOVE nor anything but UIDPLUS after login.
     let dovecot = Dovecot::start_with("imap_capability = IMAP4rev1 UIDPLUS\n");
-    let app = TestApp::new(Kind::Sqlite).await;
-    let owner = app.user("owner@alpha.example", false).await;
-    let access = app.org("Alpha", &owner).await;
-    app.services.add_domain(&access, "alpha.example").await.unwrap();
+    let app = alpha_app(Kind::Sqlite).await;
     dovecot
         .append(&[
-            report_mail(
-                "deleted by someone",
-                &with_id("good/rfc-shape.json", "gone-1", "alpha.example"),
-                "alpha.example",
-            ),
-            report_mail(
-                "kept report",
-                &with_id("good/rfc-shape.json", "copy-1", "alpha.example"),
-                "alpha.example",
-            ),
+            report_mail("deleted by someone", "good/rfc-shape.json", "gone-1", "alpha.example"),
+            report_mail("kept report", "good/rfc-shape.json", "copy-1", "alpha.example"),
             plain_mail("junk", "nothing"),
         ])
         .await;
