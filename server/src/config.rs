@@ -294,28 +294,13 @@ impl Config {
             "imap_password_file",
         ]));
         let mut config: Config = fig.extract().map_err(Box::new)?;
-        if let Ok(path) = std::env::var("PORTCULLIS_DATABASE_URL_FILE") {
-            let url = std::fs::read_to_string(&path).map_err(|e| {
-                Box::new(figment::Error::from(format!(
-                    "cannot read PORTCULLIS_DATABASE_URL_FILE {path}: {e}"
-                )))
-            })?;
+        if let Some(url) = secret_file("PORTCULLIS_DATABASE_URL_FILE")? {
             config.database_url = url.trim().to_string();
         }
-        if let Ok(path) = std::env::var("PORTCULLIS_ALERT_SMTP_URL_FILE") {
-            let url = std::fs::read_to_string(&path).map_err(|e| {
-                Box::new(figment::Error::from(format!(
-                    "cannot read PORTCULLIS_ALERT_SMTP_URL_FILE {path}: {e}"
-                )))
-            })?;
+        if let Some(url) = secret_file("PORTCULLIS_ALERT_SMTP_URL_FILE")? {
             config.alert_smtp_url = Some(url.trim().to_string());
         }
-        if let Ok(path) = std::env::var("PORTCULLIS_IMAP_PASSWORD_FILE") {
-            let password = std::fs::read_to_string(&path).map_err(|e| {
-                Box::new(figment::Error::from(format!(
-                    "cannot read PORTCULLIS_IMAP_PASSWORD_FILE {path}: {e}"
-                )))
-            })?;
+        if let Some(password) = secret_file("PORTCULLIS_IMAP_PASSWORD_FILE")? {
             // Only the line break an editor adds; a password may end in spaces.
             config.imap_password = Some(password.trim_end_matches(['\r', '\n']).to_string());
         }
@@ -325,6 +310,17 @@ impl Config {
     pub fn redacted_database_url(&self) -> String {
         portcullis_store::redact(&self.database_url)
     }
+}
+
+/// The contents of the file named by the environment variable `var` (a `_FILE` setting that
+/// keeps a secret out of the environment), when it is set.
+fn secret_file(var: &str) -> Result<Option<String>, Box<figment::Error>> {
+    let Ok(path) = std::env::var(var) else {
+        return Ok(None);
+    };
+    std::fs::read_to_string(&path)
+        .map(Some)
+        .map_err(|e| Box::new(figment::Error::from(format!("cannot read {var} {path}: {e}"))))
 }
 
 /// The certificates of a PEM file named by the setting `key` (none when unset).
