@@ -45,7 +45,7 @@ pub use tlsrpt::{
 };
 pub use tlsrpt_summary::{
     Aggregate, DailyResult, DomainTrend, OverviewData, ReportSummary, SourceName, SummaryGroup, SummaryRow,
-    NOT_REPORTED,
+    NOT_REPORTED, VIEW_FLOOR_SQL,
 };
 pub use tokens::TokenInfo;
 pub use users::User;

@@ -4,8 +4,12 @@
 
 use portcullis_domain::{DomainName, Role};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::any::AnyRow;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::FromRow;
 
+use crate::connect::ViewPool;
 use crate::{Backend, OrgAccess, Store, StoreError};
 
 /// The key of failure details that leave the grouped field out.
@@ -74,6 +78,9 @@ pub struct ReportSummary {
 }
 
 const DAY: i64 = 86_400;
+
+/// See [`Store::tlsrpt_view_floor`].
+pub const VIEW_FLOOR_SQL: &str = "SELECT $1 + $2 + $3";
 
 /// One aggregate of a domain's reports over `[from, to)`. Each has one SQL text with `$1` the
 /// domain id, `$2` and `$3` the period in Unix seconds; [`Aggregate::sql`] is public so the
@@ -252,33 +259,62 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<usize, StoreError> {
-        Ok(self.aggregate_rows(aggregate, domain_id, from, to).await?.len())
+        let (id, from, to) = (domain_id, from, to);
+        Ok(match aggregate {
+            Aggregate::Totals => self.aggregate::<Totals>(aggregate, id, from, to).await?.len(),
+            Aggregate::Group(SummaryGroup::Organization) => {
+                self.aggregate::<KeyedCounts>(aggregate, id, from, to).await?.len()
+            }
+            Aggregate::Group(SummaryGroup::Day) => self.aggregate::<DayCounts>(aggregate, id, from, to).await?.len(),
+            Aggregate::DailyResults => self.aggregate::<DayResults>(aggregate, id, from, to).await?.len(),
+            Aggregate::Group(_) => self.aggregate::<KeyedFailed>(aggregate, id, from, to).await?.len(),
+        })
     }
 
-    async fn aggregate_rows(
-        &self,
-        aggregate: Aggregate,
-        domain_id: i64,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+    /// The cheapest query the view pool can run, `SELECT $1 + $2 + $3` (one row, no table): what
+    /// the pool and the driver cost before the database does any work. The view benchmark
+    /// prints it next to the same query in the database's own CLI.
+    pub async fn tlsrpt_view_floor(&self) -> Result<i64, StoreError> {
+        let rows: Vec<(i64,)> = self.view_rows(VIEW_FLOOR_SQL, 1, 2, 3).await?;
+        rows.first().map(|r| r.0).ok_or(StoreError::NotFound)
+    }
+
+    /// The rows of `aggregate` over `[from, to)`, read through the view pool.
+    async fn aggregate<T>(&self, aggregate: Aggregate, domain_id: i64, from: i64, to: i64) -> Result<Vec<T>, StoreError>
+    where
+        T: ViewRow,
+    {
         debug_assert!(from % DAY == 0 && to % DAY == 0, "periods are whole UTC days");
-        Ok(sqlx::query(aggregate.sql(self.backend()))
-            .bind(domain_id)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.pool)
-            .await?)
+        self.view_rows(aggregate.sql(self.backend()), domain_id, from, to).await
+    }
+
+    /// A read-only view query with three integer parameters, on the backend's own driver.
+    async fn view_rows<T: ViewRow>(&self, sql: &str, a: i64, b: i64, c: i64) -> Result<Vec<T>, StoreError> {
+        macro_rules! on {
+            ($pool:expr) => {
+                sqlx::query_as::<_, T>(sql)
+                    .bind(a)
+                    .bind(b)
+                    .bind(c)
+                    .fetch_all($pool)
+                    .await?
+            };
+        }
+        Ok(match &self.views {
+            ViewPool::Sqlite(pool) => on!(pool),
+            ViewPool::Postgres(pool) => on!(pool),
+            ViewPool::Main => on!(&self.pool),
+        })
     }
 
     async fn period_totals(&self, domain_id: i64, from: i64, to: i64) -> Result<ReportSummary, StoreError> {
-        let rows = self.aggregate_rows(Aggregate::Totals, domain_id, from, to).await?;
-        let totals = rows.first().ok_or(StoreError::NotFound)?;
+        let rows: Vec<Totals> = self.aggregate(Aggregate::Totals, domain_id, from, to).await?;
+        let &(successful, failed, reports, organizations) = rows.first().ok_or(StoreError::NotFound)?;
         Ok(ReportSummary {
-            successful: totals.try_get("successful")?,
-            failed: totals.try_get("failed")?,
-            reports: totals.try_get("reports")?,
-            organizations: totals.try_get("organizations")?,
+            successful,
+            failed,
+            reports,
+            organizations,
             groups: Vec::new(),
         })
     }
@@ -290,66 +326,48 @@ impl Store {
         to: i64,
         group: SummaryGroup,
     ) -> Result<Vec<SummaryRow>, StoreError> {
-        let rows = self
-            .aggregate_rows(Aggregate::Group(group), domain_id, from, to)
-            .await?;
-        let mut groups = Vec::with_capacity(rows.len());
-        if group == SummaryGroup::Day {
-            let mut by_day = std::collections::HashMap::new();
-            for r in &rows {
-                let day: i64 = r.try_get("day")?;
-                by_day.insert(
-                    day,
-                    (r.try_get::<i64, _>("successful")?, r.try_get::<i64, _>("failed")?),
-                );
+        let aggregate = Aggregate::Group(group);
+        let mut groups = match group {
+            SummaryGroup::Day => {
+                let rows: Vec<DayCounts> = self.aggregate(aggregate, domain_id, from, to).await?;
+                let by_day: std::collections::HashMap<i64, (i64, i64)> =
+                    rows.into_iter().map(|(day, ok, failed)| (day, (ok, failed))).collect();
+                let mut days = Vec::new();
+                let mut day = from.div_euclid(DAY);
+                while day * DAY < to {
+                    let (ok, failed) = by_day.get(&day).copied().unwrap_or((0, 0));
+                    days.push(SummaryRow {
+                        key: day_key(day),
+                        successful: Some(ok),
+                        failed,
+                        reverse_dns: None,
+                    });
+                    day += 1;
+                }
+                return Ok(days);
             }
-            let mut day = from.div_euclid(DAY);
-            while day * DAY < to {
-                let (ok, failed) = by_day.get(&day).copied().unwrap_or((0, 0));
-                groups.push(SummaryRow {
-                    key: day_key(day),
-                    successful: Some(ok),
-                    failed,
-                    reverse_dns: None,
-                });
-                day += 1;
+            SummaryGroup::Organization => {
+                let rows: Vec<KeyedCounts> = self.aggregate(aggregate, domain_id, from, to).await?;
+                rows.into_iter()
+                    .map(|(key, ok, failed)| group_row(key, Some(ok), failed))
+                    .collect::<Vec<_>>()
             }
-            return Ok(groups);
-        }
-        let with_successful = group == SummaryGroup::Organization;
-        for r in &rows {
-            let key: Option<String> = r.try_get("key")?;
-            groups.push(SummaryRow {
-                key: key.unwrap_or_else(|| NOT_REPORTED.to_string()),
-                successful: if with_successful {
-                    Some(r.try_get("successful")?)
-                } else {
-                    None
-                },
-                failed: r.try_get("failed")?,
-                reverse_dns: None,
-            });
-        }
+            _ => {
+                let rows: Vec<KeyedFailed> = self.aggregate(aggregate, domain_id, from, to).await?;
+                rows.into_iter()
+                    .map(|(key, failed)| group_row(key, None, failed))
+                    .collect()
+            }
+        };
         // Sorted here, not in SQL: the backends order NULLs and collate text differently.
         groups.sort_by(|a, b| b.failed.cmp(&a.failed).then_with(|| a.key.cmp(&b.key)));
         Ok(groups)
     }
 
     async fn period_daily_results(&self, domain_id: i64, from: i64, to: i64) -> Result<Vec<DailyResult>, StoreError> {
-        let rows = self
-            .aggregate_rows(Aggregate::DailyResults, domain_id, from, to)
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let day: i64 = r.try_get("day")?;
-            out.push((
-                day,
-                r.try_get::<String, _>("result_type")?,
-                r.try_get::<i64, _>("failed")?,
-            ));
-        }
-        out.sort();
-        Ok(out
+        let mut rows: Vec<DayResults> = self.aggregate(Aggregate::DailyResults, domain_id, from, to).await?;
+        rows.sort();
+        Ok(rows
             .into_iter()
             .map(|(day, result_type, failed)| DailyResult {
                 day: day_key(day),
@@ -357,6 +375,38 @@ impl Store {
                 failed,
             })
             .collect())
+    }
+}
+
+/// A row of a view query, decodable from each driver's rows: in practice a tuple, read by
+/// column position in the order the SQL selects.
+pub(crate) trait ViewRow:
+    Send + Unpin + for<'r> FromRow<'r, AnyRow> + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow>
+{
+}
+
+impl<T> ViewRow for T where
+    T: Send + Unpin + for<'r> FromRow<'r, AnyRow> + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow>
+{
+}
+
+/// Successful, failed, reports, organisations.
+type Totals = (i64, i64, i64, i64);
+/// Group key (NULL where not reported), successful, failed.
+type KeyedCounts = (Option<String>, i64, i64);
+/// Group key, failed.
+type KeyedFailed = (Option<String>, i64);
+/// Day number, successful, failed.
+type DayCounts = (i64, i64, i64);
+/// Day number, result type, failed.
+type DayResults = (i64, String, i64);
+
+fn group_row(key: Option<String>, successful: Option<i64>, failed: i64) -> SummaryRow {
+    SummaryRow {
+        key: key.unwrap_or_else(|| NOT_REPORTED.to_string()),
+        successful,
+        failed,
+        reverse_dns: None,
     }
 }
 
@@ -394,43 +444,40 @@ impl Store {
         to: i64,
     ) -> Result<Vec<DomainTrend>, StoreError> {
         access.require(Role::Viewer)?;
-        let rows = sqlx::query(
-            "SELECT d.name, CAST(COALESCE(SUM(r.successful), 0) AS BIGINT) AS successful, \
-             CAST(COALESCE(SUM(r.failed), 0) AS BIGINT) AS failed, COUNT(r.id) AS reports \
-             FROM domains d LEFT JOIN tlsrpt_reports r ON r.domain_id = d.id AND r.start_at >= $2 AND r.start_at < $3 \
-             WHERE d.org_id = $1 GROUP BY d.name",
-        )
-        .bind(access.org_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<(String, i64, i64, i64)> = self
+            .view_rows(
+                "SELECT d.name, CAST(COALESCE(SUM(r.successful), 0) AS BIGINT) AS successful, \
+                 CAST(COALESCE(SUM(r.failed), 0) AS BIGINT) AS failed, COUNT(r.id) AS reports \
+                 FROM domains d LEFT JOIN tlsrpt_reports r ON r.domain_id = d.id AND r.start_at >= $2 AND r.start_at < $3 \
+                 WHERE d.org_id = $1 GROUP BY d.name",
+                access.org_id,
+                from,
+                to,
+            )
+            .await?;
         let days = ((to - from) / DAY).max(0) as usize;
-        let mut trends = Vec::with_capacity(rows.len());
-        for r in &rows {
-            trends.push(DomainTrend {
-                domain: r.try_get("name")?,
-                successful: r.try_get("successful")?,
-                failed: r.try_get("failed")?,
-                reports: r.try_get("reports")?,
+        let mut trends: Vec<DomainTrend> = rows
+            .into_iter()
+            .map(|(domain, successful, failed, reports)| DomainTrend {
+                domain,
+                successful,
+                failed,
+                reports,
                 daily_failed: vec![0; days],
-            });
-        }
-        let daily = sqlx::query(
-            "SELECT d.name, CAST(r.start_at / 86400 AS BIGINT) AS day, CAST(SUM(r.failed) AS BIGINT) AS failed \
-             FROM tlsrpt_reports r JOIN domains d ON d.id = r.domain_id \
-             WHERE d.org_id = $1 AND r.start_at >= $2 AND r.start_at < $3 GROUP BY d.name, day",
-        )
-        .bind(access.org_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
+            })
+            .collect();
+        let daily: Vec<(String, i64, i64)> = self
+            .view_rows(
+                "SELECT d.name, CAST(r.start_at / 86400 AS BIGINT) AS day, CAST(SUM(r.failed) AS BIGINT) AS failed \
+                 FROM tlsrpt_reports r JOIN domains d ON d.id = r.domain_id \
+                 WHERE d.org_id = $1 AND r.start_at >= $2 AND r.start_at < $3 GROUP BY d.name, day",
+                access.org_id,
+                from,
+                to,
+            )
+            .await?;
         let first_day = from.div_euclid(DAY);
-        for r in &daily {
-            let name: String = r.try_get("name")?;
-            let day: i64 = r.try_get("day")?;
-            let failed: i64 = r.try_get("failed")?;
+        for (name, day, failed) in daily {
             if let Some(t) = trends.iter_mut().find(|t| t.domain == name) {
                 if let Some(slot) = t.daily_failed.get_mut((day - first_day) as usize) {
                     *slot += failed;

@@ -7,7 +7,7 @@ use chrono::{TimeZone, Utc};
 use portcullis_domain::tlsrpt::{parse_report, Report};
 use portcullis_domain::{DomainName, OrgName};
 use portcullis_store::testing::{Kind, TestDb};
-use portcullis_store::{IngestScope, NewReport, StoreError, SummaryGroup, NOT_REPORTED};
+use portcullis_store::{IngestScope, NewReport, Store, StoreError, SummaryGroup, NOT_REPORTED};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(
@@ -47,7 +47,14 @@ fn groups(summary: &portcullis_store::ReportSummary) -> Vec<(&str, Option<i64>, 
 
 async fn aggregates(kind: Kind) {
     let db = TestDb::new(kind).await;
-    let s = &db.store;
+    aggregates_on(&db.store).await;
+    db.cleanup().await;
+}
+
+/// The views read through their own pool (the backend's native driver) what the main pool
+/// wrote; an in-memory SQLite database, which only the main pool's connection holds, is read
+/// there instead.
+async fn aggregates_on(s: &Store) {
     let name = OrgName::parse("Alpha").unwrap();
     s.create_org(&name, &name.slug().unwrap(), None).await.unwrap();
     let alpha = s.operator_access(&name.slug().unwrap()).await.unwrap().unwrap();
@@ -251,7 +258,6 @@ async fn aggregates(kind: Kind) {
         .unwrap();
     assert_eq!((beta_own.successful, beta_own.failed), (20, 2));
     assert_eq!(groups(&beta_own), [("certificate-not-trusted", None, 2)]);
-    db.cleanup().await;
 }
 
 #[tokio::test]
@@ -262,6 +268,14 @@ async fn aggregates_sqlite() {
 #[tokio::test]
 async fn aggregates_postgres() {
     aggregates(Kind::Postgres).await;
+}
+
+#[tokio::test]
+async fn aggregates_sqlite_in_memory() {
+    let s = Store::connect("sqlite::memory:").await.unwrap();
+    s.migrate().await.unwrap();
+    aggregates_on(&s).await;
+    s.close().await;
 }
 
 /// A small deterministic generator for the rollup test.
