@@ -13,6 +13,13 @@ use std::time::Duration;
 /// How long a pooled connection may sit idle before it is checked again before use.
 const STALE_AFTER: Duration = Duration::from_secs(30);
 
+/// Every SQLite connection, the main pool's and the views': how long to wait for a lock, and the
+/// page cache in KiB as `PRAGMA cache_size` takes it (negative: KiB, not pages). 32 MiB, where
+/// the default is 2 MiB: report ingestion writes several indexes at once, and evicting their
+/// pages dominates its cost.
+const SQLITE_BUSY_TIMEOUT: &str = "5000";
+const SQLITE_CACHE_SIZE: &str = "-32768";
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -81,10 +88,12 @@ impl Store {
             pool = pool.after_connect(|conn, _| {
                 Box::pin(async move {
                     (&mut *conn).execute("PRAGMA foreign_keys = ON").await?;
-                    (&mut *conn).execute("PRAGMA busy_timeout = 5000").await?;
-                    // 32 MiB of page cache (the default is 2 MiB): report ingestion writes
-                    // several indexes at once, and evicting their pages dominates its cost.
-                    (&mut *conn).execute("PRAGMA cache_size = -32768").await?;
+                    (&mut *conn)
+                        .execute(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT}").as_str())
+                        .await?;
+                    (&mut *conn)
+                        .execute(format!("PRAGMA cache_size = {SQLITE_CACHE_SIZE}").as_str())
+                        .await?;
                     Ok(())
                 })
             });
@@ -147,8 +156,8 @@ impl Store {
 /// Connections open on first use: a server whose views nobody reads holds none.
 fn sqlite_view_pool(url: &str) -> Result<SqlitePool, StoreError> {
     let options = SqliteConnectOptions::from_str(url)?
-        .busy_timeout(Duration::from_secs(5))
-        .pragma("cache_size", "-32768")
+        .pragma("busy_timeout", SQLITE_BUSY_TIMEOUT)
+        .pragma("cache_size", SQLITE_CACHE_SIZE)
         // The pool hands out its connections in turn, each with its own page cache, so a view
         // query often lands on a connection that has not read its pages yet. Mapped, those
         // pages are read in place from the one OS cache instead of being copied in first.
