@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use common::TestApp;
 use portcullis_service::{Channel, ReportInput};
 use portcullis_store::testing::Kind;
-use portcullis_store::{Aggregate, Backend, VIEW_FLOOR_SQL};
+use portcullis_store::{with_literals, Aggregate, Backend, VIEW_FLOOR_SQL};
 use serde_json::json;
 
 const DOMAINS: usize = 100;
@@ -202,11 +202,7 @@ fn ms(d: Duration) -> f64 {
 
 /// The same SQL with its three parameters written in, for the CLI.
 fn literal_sql(backend: Backend, aggregate: Aggregate, domain_id: i64, from: i64, to: i64) -> String {
-    aggregate
-        .sql(backend)
-        .replace("$1", &domain_id.to_string())
-        .replace("$2", &from.to_string())
-        .replace("$3", &to.to_string())
+    with_literals(aggregate.sql(backend), [domain_id, from, to])
 }
 
 fn run_cli(kind: Kind, url: &str, script: &str) -> String {
@@ -303,19 +299,11 @@ where
     (ours, theirs, rows)
 }
 
-/// SQLite's plan for `aggregate` with bound parameters, on our connection (bundled SQLite).
-async fn our_plan(
-    conn: &mut sqlx::AnyConnection,
-    aggregate: Aggregate,
-    domain_id: i64,
-    from: i64,
-    to: i64,
-) -> Vec<String> {
+/// SQLite's plan for the literal query on our connection (bundled SQLite), the text the view
+/// pool runs.
+async fn our_plan(conn: &mut sqlx::AnyConnection, literal: &str) -> Vec<String> {
     use sqlx::Row;
-    sqlx::query(&format!("EXPLAIN QUERY PLAN {}", aggregate.sql(Backend::Sqlite)))
-        .bind(domain_id)
-        .bind(from)
-        .bind(to)
+    sqlx::query(&format!("EXPLAIN QUERY PLAN {literal}"))
         .fetch_all(conn)
         .await
         .unwrap()
@@ -414,7 +402,7 @@ async fn bench(kind: Kind, rows: usize) -> bool {
     // The driver's own cost: the cheapest query through the view pool against the same in the
     // CLI. No aggregate can come closer to the CLI than this difference allows.
     let store = &app.services.store;
-    let literal = VIEW_FLOOR_SQL.replace("$1", "1").replace("$2", "2").replace("$3", "3");
+    let literal = with_literals(VIEW_FLOOR_SQL, [1, 2, 3]);
     let (ours, theirs, _) = compare(kind, &app.db.url, &literal, FLOOR_RUNS, || async {
         assert_eq!(store.tlsrpt_view_floor().await.unwrap(), 6);
         1
@@ -443,10 +431,7 @@ async fn bench(kind: Kind, rows: usize) -> bool {
             .await;
             if kind == Kind::Sqlite {
                 // The same plan both ways, or the ratio compares two different queries.
-                let (mine, cli) = (
-                    our_plan(&mut tool, aggregate, domain_id, from, to).await,
-                    cli_plan(&app.db.url, &literal),
-                );
+                let (mine, cli) = (our_plan(&mut tool, &literal).await, cli_plan(&app.db.url, &literal));
                 if mine != cli {
                     println!("      plans differ: ours {mine:?}, the CLI's {cli:?}");
                 }

@@ -44,8 +44,8 @@ pub use tlsrpt::{
     StoredShare,
 };
 pub use tlsrpt_summary::{
-    Aggregate, DailyResult, DomainTrend, OverviewData, ReportSummary, SourceName, SummaryGroup, SummaryRow,
-    NOT_REPORTED, VIEW_FLOOR_SQL,
+    with_literals, Aggregate, DailyResult, DomainTrend, OverviewData, ReportSummary, SourceName, SummaryGroup,
+    SummaryRow, NOT_REPORTED, VIEW_FLOOR_SQL,
 };
 pub use tokens::TokenInfo;
 pub use users::User;

@@ -7,7 +7,10 @@ use chrono::{TimeZone, Utc};
 use portcullis_domain::tlsrpt::{parse_report, Report};
 use portcullis_domain::{DomainName, OrgName};
 use portcullis_store::testing::{Kind, TestDb};
-use portcullis_store::{IngestScope, NewReport, Store, StoreError, SummaryGroup, NOT_REPORTED};
+use portcullis_store::{
+    with_literals, Aggregate, Backend, IngestScope, NewReport, Store, StoreError, SummaryGroup, NOT_REPORTED,
+    VIEW_FLOOR_SQL,
+};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(
@@ -276,6 +279,22 @@ async fn aggregates_sqlite_in_memory() {
     s.migrate().await.unwrap();
     aggregates_on(&s).await;
     s.close().await;
+}
+
+/// The file SQLite store's view pool runs its queries with the parameters written in (the in-memory
+/// one binds them, so the two tests above cover both ways); every parameter must be replaced.
+#[test]
+fn sqlite_view_texts_have_every_parameter_written_in() {
+    assert_eq!(
+        with_literals("a = $1 AND b >= $2 AND b < $3 OR c = $1", [7, -86_400, 0]),
+        "a = 7 AND b >= -86400 AND b < 0 OR c = 7"
+    );
+    assert_eq!(with_literals(VIEW_FLOOR_SQL, [1, 2, 3]), "SELECT 1 + 2 + 3");
+    for aggregate in Aggregate::ALL {
+        let text = with_literals(aggregate.sql(Backend::Sqlite), [42, 1_700_006_400, 1_702_598_400]);
+        assert!(!text.contains('$'), "{}: {text}", aggregate.name());
+        assert!(text.contains("= 42 AND") && text.contains(">= 1700006400 AND") && text.contains("< 1702598400"));
+    }
 }
 
 /// A small deterministic generator for the rollup test.
