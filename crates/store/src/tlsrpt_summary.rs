@@ -300,6 +300,16 @@ impl Store {
 
     /// A read-only view query with three integer parameters, on the backend's own driver.
     async fn view_rows<T: ViewRow>(&self, sql: &str, a: i64, b: i64, c: i64) -> Result<Vec<T>, StoreError> {
+        macro_rules! bound {
+            ($pool:expr) => {
+                sqlx::query_as::<_, T>(sql)
+                    .bind(a)
+                    .bind(b)
+                    .bind(c)
+                    .fetch_all($pool)
+                    .await?
+            };
+        }
         Ok(match &self.views {
             // The bundled SQLite is built with STAT4: once the database has been analysed, a
             // statement whose plan depends on a bound value is compiled again whenever its
@@ -312,24 +322,10 @@ impl Store {
                     .fetch_all(pool)
                     .await?
             }
-            ViewPool::Postgres(pool) => {
-                sqlx::query_as::<_, T>(sql)
-                    .bind(a)
-                    .bind(b)
-                    .bind(c)
-                    .fetch_all(pool)
-                    .await?
-            }
+            ViewPool::Postgres(pool) => bound!(pool),
             // In-memory SQLite, read on the main pool: its statement cache serves everything
             // else, so one-off texts would only crowd it.
-            ViewPool::Main => {
-                sqlx::query_as::<_, T>(sql)
-                    .bind(a)
-                    .bind(b)
-                    .bind(c)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
+            ViewPool::Main => bound!(&self.pool),
         })
     }
 
