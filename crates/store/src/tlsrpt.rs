@@ -356,7 +356,8 @@ impl Store {
         .await?;
         let failure_rows = sqlx::query(
             "SELECT policy_row, result_type, sending_ip, receiving_mx, receiving_helo, receiving_ip, \
-             failed, reason_code, additional_info FROM tlsrpt_failures WHERE report_row = $1 ORDER BY id",
+             failed, reason_code, additional_info FROM tlsrpt_failures \
+             WHERE policy_row IN (SELECT id FROM tlsrpt_policies WHERE report_row = $1) ORDER BY id",
         )
         .bind(id)
         .fetch_all(&self.pool)

@@ -36,6 +36,8 @@ fn imported<'a>(reports: impl IntoIterator<Item = &'a Report>) -> Vec<NewReport<
         .collect()
 }
 
+const DAY: i64 = 86_400;
+
 fn day(d: u32) -> i64 {
     Utc.with_ymd_and_hms(2026, 11, d, 0, 0, 0).unwrap().timestamp()
 }
@@ -128,6 +130,24 @@ async fn aggregates_on(s: &Store) {
             ("198.51.100.8", None, 3),
             ("192.0.2.1", None, 1),
         ]
+    );
+
+    // SQLite sums each sending IP's period range on its own: both ends of a long period still
+    // cut (rfc-shape is the only report before 21 November), and a year holds the same as the
+    // week.
+    let long = |from: i64, to: i64| s.tlsrpt_summary(&alpha, &domain, from, to, Some(SummaryGroup::SendingIp));
+    assert_eq!(long(day(27) - 365 * DAY, day(27)).await.unwrap().groups, by_ip.groups);
+    assert_eq!(
+        groups(&long(day(21) - 365 * DAY, day(21)).await.unwrap()),
+        [
+            ("198.51.100.62", None, 200),
+            ("2001:db8:abcd:12::1", None, 100),
+            ("198.51.100.8", None, 3),
+        ]
+    );
+    assert_eq!(
+        groups(&long(day(21), day(21) + 365 * DAY).await.unwrap()),
+        [("192.0.2.7", None, 4), (NOT_REPORTED, None, 3), ("192.0.2.1", None, 1)]
     );
 
     let by_mx = week(Some(SummaryGroup::ReceivingMx)).await.unwrap();
