@@ -414,8 +414,8 @@ async fn bench(kind: Kind, rows: usize) -> bool {
         ms(theirs)
     );
 
-    let to = last.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp() + 86_400;
     for days in [30i64, 365] {
+        let to = last.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp() + 86_400;
         let from = to - days * 86_400;
         println!(
             "  aggregates, {busiest}, {days} days (median of {RUNS}, best of {ROUNDS}; ours through the store, theirs in the CLI):"

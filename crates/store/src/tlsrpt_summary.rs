@@ -132,9 +132,9 @@ impl Aggregate {
             // SQLite would group the period's rows in a temporary B-tree: over a year of a busy
             // domain, most of the page's time. Instead it walks the domain's distinct sending IPs
             // on the IP-first index (one seek each) and sums each IP's period range there, so
-            // nothing is sorted and no row outside the period is read. `sums` is materialised so
-            // that each IP's sum runs once, not again for the filter. Details naming no IP come
-            // last, as one group.
+            // nothing is sorted and, beyond one entry per IP, no row outside the period is read.
+            // `sums` is materialised so that each IP's sum runs once, not again for the filter.
+            // Details naming no IP come last, as one group.
             Self::Group(SummaryGroup::SendingIp) if backend == Backend::Sqlite => {
                 "WITH RECURSIVE ips(ip) AS (\
                  SELECT (SELECT sending_ip FROM tlsrpt_failures INDEXED BY tlsrpt_failures_ip \
