@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use common::TestApp;
 use portcullis_service::{Channel, ReportInput};
 use portcullis_store::testing::Kind;
-use portcullis_store::{with_literals, Aggregate, Backend, VIEW_FLOOR_SQL};
+use portcullis_store::{with_literals, Aggregate, Backend, DAILY_RESULTS_ROWS_SQL, VIEW_FLOOR_SQL};
 use serde_json::json;
 
 const DOMAINS: usize = 100;
@@ -275,10 +275,16 @@ fn cli_time(kind: Kind, url: &str, sql: &str, ours: Duration) -> Duration {
     }
 }
 
-/// Our time for `run` (the median of `runs` after a warm-up) and the CLI's for `literal`, each
-/// the best of ROUNDS rounds taken in turn, so that a noisy moment on the machine weighs on both
-/// sides alike; and the rows `run` returned.
-async fn compare<F, Fut>(kind: Kind, url: &str, literal: &str, runs: usize, mut run: F) -> (Duration, Duration, usize)
+/// Our time for `run` (the median of `runs` after a warm-up) and the CLI's for the fastest of
+/// `literals` (texts giving the same aggregate), each the best of ROUNDS rounds taken in turn, so
+/// that a noisy moment on the machine weighs on both sides alike; and the rows `run` returned.
+async fn compare<F, Fut>(
+    kind: Kind,
+    url: &str,
+    literals: &[&str],
+    runs: usize,
+    mut run: F,
+) -> (Duration, Duration, usize)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = usize>,
@@ -294,7 +300,9 @@ where
         }
         let median = median(samples);
         ours = ours.min(median);
-        theirs = theirs.min(cli_time(kind, url, literal, median));
+        for literal in literals {
+            theirs = theirs.min(cli_time(kind, url, literal, median));
+        }
     }
     (ours, theirs, rows)
 }
@@ -403,7 +411,7 @@ async fn bench(kind: Kind, rows: usize) -> bool {
     // CLI. No aggregate can come closer to the CLI than this difference allows.
     let store = &app.services.store;
     let literal = with_literals(VIEW_FLOOR_SQL, [1, 2, 3]);
-    let (ours, theirs, _) = compare(kind, &app.db.url, &literal, FLOOR_RUNS, || async {
+    let (ours, theirs, _) = compare(kind, &app.db.url, &[&literal], FLOOR_RUNS, || async {
         assert_eq!(store.tlsrpt_view_floor().await.unwrap(), 6);
         1
     })
@@ -422,7 +430,12 @@ async fn bench(kind: Kind, rows: usize) -> bool {
         );
         for aggregate in Aggregate::ALL {
             let literal = literal_sql(store.backend(), aggregate, domain_id, from, to);
-            let (ours, theirs, rows) = compare(kind, &app.db.url, &literal, RUNS, || async {
+            // On SQLite daily results come packed into one row; the CLI is also timed on the
+            // rows unpacked, and the faster of the two is what ours is held to.
+            let plain = with_literals(DAILY_RESULTS_ROWS_SQL, [domain_id, from, to]);
+            let packed = aggregate == Aggregate::DailyResults && literal != plain;
+            let literals: Vec<&str> = if packed { vec![&literal, &plain] } else { vec![&literal] };
+            let (ours, theirs, rows) = compare(kind, &app.db.url, &literals, RUNS, || async {
                 store
                     .tlsrpt_run_aggregate(aggregate, domain_id, from, to)
                     .await
@@ -446,6 +459,9 @@ async fn bench(kind: Kind, rows: usize) -> bool {
                 ms(theirs),
                 if pass { "" } else { "  (target <= 1.5: MISSED)" }
             );
+            if packed {
+                println!("      (ours packed into one JSON row; cli: the faster of that text and the plain rows)");
+            }
         }
     }
     app.cleanup().await;

@@ -2,13 +2,16 @@ use crate::StoreError;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnectionMetadata;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::view_pool::ViewConnections;
 
 /// How long a pooled connection may sit idle before it is checked again before use.
 const STALE_AFTER: Duration = Duration::from_secs(30);
@@ -38,13 +41,14 @@ pub struct Store {
 }
 
 /// A second, typed pool for the report views' aggregate reads. Going through sqlx's `Any` layer
-/// costs each query about 45 µs and each row about 1.3 µs more than the native driver, which is
-/// most of a sub-millisecond aggregate's time (measured by `make bench-views`). The views only
-/// read, and SQLite's WAL lets these connections read while the main pool writes.
+/// costs each row about 1.3 µs more than the native driver, and sqlx's pool pings each
+/// connection it takes back (see [`ViewConnections`]); for a sub-millisecond aggregate both
+/// weigh (measured by `make bench-views`). The views only read, and SQLite's WAL lets these
+/// connections read while the main pool writes.
 #[derive(Clone)]
 pub(crate) enum ViewPool {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
+    Sqlite(Arc<ViewConnections<SqliteConnection>>),
+    Postgres(Arc<ViewConnections<PgConnection>>),
     /// An in-memory SQLite database exists only on the main pool's one connection.
     Main,
 }
@@ -153,8 +157,7 @@ impl Store {
     }
 }
 
-/// Connections open on first use: a server whose views nobody reads holds none.
-fn sqlite_view_pool(url: &str) -> Result<SqlitePool, StoreError> {
+fn sqlite_view_pool(url: &str) -> Result<Arc<ViewConnections<SqliteConnection>>, StoreError> {
     let options = SqliteConnectOptions::from_str(url)?
         .pragma("busy_timeout", SQLITE_BUSY_TIMEOUT)
         .pragma("cache_size", SQLITE_CACHE_SIZE)
@@ -163,25 +166,17 @@ fn sqlite_view_pool(url: &str) -> Result<SqlitePool, StoreError> {
         // pages are read in place from the one OS cache instead of being copied in first.
         .pragma("mmap_size", "268435456")
         .disable_statement_logging();
-    Ok(SqlitePoolOptions::new()
-        .max_connections(8)
-        .acquire_timeout(Duration::from_secs(10))
-        .test_before_acquire(false)
-        .connect_lazy_with(options))
+    Ok(Arc::new(ViewConnections::new(options, 8, STALE_AFTER, |_| {
+        Box::pin(async { Ok(()) })
+    })))
 }
 
-fn postgres_view_pool(url: &str) -> Result<PgPool, StoreError> {
+fn postgres_view_pool(url: &str) -> Result<Arc<ViewConnections<PgConnection>>, StoreError> {
     let options = PgConnectOptions::from_str(url)?.disable_statement_logging();
-    Ok(PgPoolOptions::new()
-        .max_connections(8)
-        .acquire_timeout(Duration::from_secs(10))
-        .test_before_acquire(false)
-        .before_acquire(unless_stale)
-        .after_connect(|conn, _| plan_each_run(conn))
-        .connect_lazy_with(options))
+    Ok(Arc::new(ViewConnections::new(options, 8, STALE_AFTER, plan_each_run)))
 }
 
-type Setup<'c, T> = Pin<Box<dyn Future<Output = Result<T, sqlx::Error>> + Send + 'c>>;
+pub(crate) type Setup<'c, T> = Pin<Box<dyn Future<Output = Result<T, sqlx::Error>> + Send + 'c>>;
 
 /// A ping before every query doubles the round trips of the short view queries. Only a
 /// connection idle for a while is checked (a restarted PostgreSQL leaves those broken); one that

@@ -24,6 +24,7 @@ mod tlsrpt;
 mod tlsrpt_summary;
 mod tokens;
 mod users;
+mod view_pool;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -45,7 +46,7 @@ pub use tlsrpt::{
 };
 pub use tlsrpt_summary::{
     with_literals, Aggregate, DailyResult, DomainTrend, OverviewData, ReportSummary, SourceName, SummaryGroup,
-    SummaryRow, NOT_REPORTED, VIEW_FLOOR_SQL,
+    SummaryRow, DAILY_RESULTS_ROWS_SQL, NOT_REPORTED, VIEW_FLOOR_SQL,
 };
 pub use tokens::TokenInfo;
 pub use users::User;

@@ -281,6 +281,31 @@ async fn aggregates_on(s: &Store) {
         .unwrap();
     assert_eq!((beta_own.successful, beta_own.failed), (20, 2));
     assert_eq!(groups(&beta_own), [("certificate-not-trusted", None, 2)]);
+
+    // Daily results travel packed as JSON: a period without failures gives none, and a result
+    // type no RFC names, with quotes, a backslash and non-ASCII text, comes back as sent.
+    assert_eq!(
+        s.tlsrpt_daily_results(&alpha, &domain, day(1), day(3)).await.unwrap(),
+        []
+    );
+    let odd = parse_report(
+        r#"{"organization-name": "Odd Sender", "report-id": "odd-1",
+            "date-range": {"start-datetime": "2026-11-25T00:00:00Z", "end-datetime": "2026-11-25T23:59:59Z"},
+            "policies": [{"policy": {"policy-type": "sts", "policy-domain": "alpha.example"},
+                "summary": {"total-successful-session-count": 0, "total-failure-session-count": 9},
+                "failure-details": [{"result-type": "odd \"type\" \\ ünï 🔒", "failed-session-count": 9}]}]}"#
+            .as_bytes(),
+    )
+    .unwrap();
+    s.ingest_reports(IngestScope::Platform, &imported([&odd]))
+        .await
+        .unwrap();
+    let daily = s.tlsrpt_daily_results(&alpha, &domain, day(25), day(26)).await.unwrap();
+    let daily: Vec<(&str, &str, i64)> = daily
+        .iter()
+        .map(|d| (d.day.as_str(), d.result_type.as_str(), d.failed))
+        .collect();
+    assert_eq!(daily, [("2026-11-25", "odd \"type\" \\ ünï 🔒", 9)]);
 }
 
 #[tokio::test]
