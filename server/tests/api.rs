@@ -150,8 +150,36 @@ async fn openapi_document_describes_the_domain_endpoints() {
         "/domains/{name}/policy",
         "/domains/{name}/policy/versions",
         "/domains/{name}/policy/mx",
+        "/domains/{name}/dns",
+        "/domains/{name}/dns/check",
+        "/domains/{name}/tlsrpt/summary",
+        "/domains/{name}/readiness",
+        "/domains/{name}/transition",
+        "/domains/{name}/history",
+        "/domains/{name}/mx-drift/fix",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} documented");
+    }
+    // Every schema a path refers to is defined.
+    let text = doc.to_string();
+    for reference in text.split("\"#/components/schemas/").skip(1) {
+        let name = &reference[..reference.find('"').unwrap()];
+        assert!(doc["components"]["schemas"][name].is_object(), "schema {name} defined");
+    }
+    assert!(doc["paths"]["/domains/{name}/transition"]["post"]["responses"]["409"].is_object());
+    // Every documented operation is served: without a token it is refused as unauthorised, not
+    // answered by the fallback (404) or as a wrong method (405).
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for method in operations.as_object().unwrap().keys() {
+            let uri = format!("/api/v1{}", path.replace("{name}", "example.com"));
+            let res = app
+                .router
+                .clone()
+                .oneshot(api(&method.to_uppercase(), &uri, None, None))
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
+        }
     }
     assert!(doc["paths"]["/domains"]["post"]["responses"]["409"].is_object());
     assert!(doc["paths"]["/domains/{name}/policy"]["put"]["responses"]["422"].is_object());

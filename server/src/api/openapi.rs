@@ -151,6 +151,83 @@ pub fn spec() -> Value {
                         "422": err("Bad date, period or group")
                     }
                 }
+            },
+            "/domains/{name}/readiness": {
+                "get": {
+                    "summary": "The readiness gate for enforce, item by item",
+                    "parameters": [name_param.clone()],
+                    "responses": {
+                        "200": {"description": "The gate now", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}},
+                        "401": err("Missing or unknown token"),
+                        "404": err("Not in this organisation")
+                    }
+                }
+            },
+            "/domains/{name}/transition": {
+                "post": {
+                    "summary": "Change the mode: testing, enforce (behind the readiness gate) or none (editor or owner; overriding the gate and removal: owner)",
+                    "parameters": [name_param.clone()],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                        "type": "object",
+                        "required": ["to"],
+                        "properties": {
+                            "to": {"type": "string", "enum": ["testing", "enforce", "none"]},
+                            "confirm": {"type": "string", "description": "The domain name, typed to override a failed gate or to remove"},
+                            "reason": {"type": "string", "description": "Required with an override; recorded"}
+                        }
+                    }}}},
+                    "responses": {
+                        "200": {"description": "Done: the transition, the `_mta-sts` record the new id needs, and a removal's end", "content": {"application/json": {"schema": {
+                            "allOf": [{"$ref": "#/components/schemas/Transition"}],
+                            "properties": {
+                                "sts_record": {"$ref": "#/components/schemas/DnsRecord"},
+                                "retire_at": {"type": ["string", "null"], "format": "date-time"}
+                            }
+                        }}}},
+                        "400": err("Malformed JSON"),
+                        "401": err("Missing or unknown token"),
+                        "403": err("The token's role does not allow this"),
+                        "404": err("Not in this organisation"),
+                        "409": {"description": "`gate_failed`: the gate refused (the body also carries `ready` and `items` as in readiness); or the move makes no sense (already there, no policy yet, enforce straight from none)", "content": {"application/json": {"schema": error.clone()}}},
+                        "413": err("Body too large"),
+                        "415": err("Not JSON"),
+                        "422": err("Wrong confirmation, missing override reason, or unknown mode")
+                    }
+                }
+            },
+            "/domains/{name}/history": {
+                "get": {
+                    "summary": "Every mode change, newest first",
+                    "parameters": [name_param.clone()],
+                    "responses": {
+                        "200": {"description": "The transitions", "content": {"application/json": {"schema": {
+                            "type": "object",
+                            "properties": {"transitions": {"type": "array", "items": {"$ref": "#/components/schemas/Transition"}}}
+                        }}}},
+                        "401": err("Missing or unknown token"),
+                        "404": err("Not in this organisation")
+                    }
+                }
+            },
+            "/domains/{name}/mx-drift/fix": {
+                "post": {
+                    "summary": "Add every live MX the latest DNS check saw and the enforced policy misses, as exact mx patterns (editor or owner); a new policy id",
+                    "parameters": [name_param.clone()],
+                    "responses": {
+                        "200": {"description": "The hosts added, the new id and the record to publish", "content": {"application/json": {"schema": {
+                            "type": "object",
+                            "properties": {
+                                "added": {"type": "array", "items": {"type": "string"}},
+                                "policy_id": {"type": "string"},
+                                "sts_record": {"$ref": "#/components/schemas/DnsRecord"}
+                            }
+                        }}}},
+                        "401": err("Missing or unknown token"),
+                        "403": err("The token's role does not allow this"),
+                        "404": err("Not in this organisation"),
+                        "409": err("No MX drift in the latest DNS check")
+                    }
+                }
             }
         },
         "components": {
@@ -198,6 +275,45 @@ pub fn spec() -> Value {
                         "organization": {"type": "string", "description": "Organisation identifier (slug)"},
                         "mode": {"type": ["string", "null"], "enum": ["testing", "enforce", "none", null]},
                         "created_at": {"type": "string", "format": "date-time"}
+                    }
+                },
+                "DnsRecord": {
+                    "type": "object",
+                    "properties": {"name": {"type": "string"}, "type": {"type": "string"}, "value": {"type": "string"}}
+                },
+                "Transition": {
+                    "type": "object",
+                    "properties": {
+                        "from": {"type": "string"},
+                        "to": {"type": "string"},
+                        "policy_id": {"type": "string"},
+                        "actor": {"type": "string"},
+                        "reason": {"type": "string", "description": "Empty where none was given"},
+                        "overridden": {"type": "boolean", "description": "Enforce despite a failed gate"},
+                        "at": {"type": "string", "format": "date-time"}
+                    }
+                },
+                "Readiness": {
+                    "type": "object",
+                    "properties": {
+                        "domain": {"type": "string"},
+                        "ready": {"type": "boolean"},
+                        "items": {"type": "array", "items": {"type": "object", "properties": {
+                            "code": {"type": "string", "enum": ["dns-checked", "sts-record", "policy-fetch", "tlsrpt-record", "mx-covered", "mx-certificates", "testing-period", "reports", "failure-rate", "replay"]},
+                            "title": {"type": "string"},
+                            "ok": {"type": "boolean"},
+                            "detail": {"type": "string"}
+                        }}},
+                        "mode": {"type": "string", "enum": ["unconfigured", "testing", "enforce", "none"]},
+                        "policy_id": {"type": ["string", "null"]},
+                        "window": {"type": "object", "description": "The testing window's reports (first and last day, UTC)", "properties": {
+                            "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}, "reports": {"type": "integer"},
+                            "organizations": {"type": "integer"}, "successful": {"type": "integer"}, "failed": {"type": "integer"}
+                        }},
+                        "replay": {"description": "The window's failures replayed against the policy enforce would serve"},
+                        "mx_drift": {"type": "array", "items": {"type": "string"}, "description": "Live MX hosts the policy does not cover"},
+                        "max_age": {"type": ["integer", "null"]},
+                        "max_age_advice": {"type": ["string", "null"]}
                     }
                 },
                 "DomainPage": {
