@@ -46,7 +46,7 @@ pub use tlsrpt::{
 };
 pub use tlsrpt_summary::{
     with_literals, Aggregate, DailyResult, DomainTrend, OverviewData, ReportSummary, SourceName, SummaryGroup,
-    SummaryRow, DAILY_RESULTS_ROWS_SQL, NOT_REPORTED, VIEW_FLOOR_SQL,
+    SummaryRow, NOT_REPORTED, VIEW_FLOOR_SQL,
 };
 pub use tokens::TokenInfo;
 pub use users::User;

@@ -3,6 +3,7 @@
 //! success counts) or by sending organisation and day (report summaries, which do).
 
 use portcullis_domain::{DomainName, Role};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::postgres::PgRow;
@@ -91,8 +92,7 @@ pub fn with_literals(sql: &str, [a, b, c]: [i64; 3]) -> String {
         .replace("$3", &c.to_string())
 }
 
-/// Failed sessions per day and result type, one row each; [`Aggregate::DailyResults`] packs
-/// these rows into one.
+/// Failed sessions per day and result type, one row each.
 macro_rules! daily_results_rows {
     () => {
         "SELECT CAST(day_at / 86400 AS BIGINT) AS day, result_type, CAST(SUM(failed) AS BIGINT) AS failed \
@@ -101,9 +101,29 @@ macro_rules! daily_results_rows {
     };
 }
 
-/// What [`Aggregate::DailyResults`] packs, as plain rows: the view benchmark times it in the
-/// database's CLI too, so that packing is compared with the unpacked query.
-pub const DAILY_RESULTS_ROWS_SQL: &str = daily_results_rows!();
+/// SQLite's sending-IP groups, one row each. SQLite would group the period's rows in a
+/// temporary B-tree: over a year of a busy domain, most of the page's time. Instead this walks
+/// the domain's distinct sending IPs on the IP-first index (one seek each) and sums each IP's
+/// period range there, so nothing is sorted and, beyond one entry per IP, no row outside the
+/// period is read. `sums` is materialised so that each IP's sum runs once, not again for the
+/// filter. Details naming no IP come last, as one group.
+macro_rules! sqlite_sending_ip_rows {
+    () => {
+        "WITH RECURSIVE ips(ip) AS (\
+         SELECT (SELECT sending_ip FROM tlsrpt_failures INDEXED BY tlsrpt_failures_ip \
+         WHERE domain_id = $1 AND sending_ip IS NOT NULL ORDER BY sending_ip LIMIT 1) \
+         UNION ALL SELECT (SELECT sending_ip FROM tlsrpt_failures INDEXED BY tlsrpt_failures_ip \
+         WHERE domain_id = $1 AND sending_ip > ips.ip ORDER BY sending_ip LIMIT 1) FROM ips \
+         WHERE ips.ip IS NOT NULL), \
+         sums AS MATERIALIZED (SELECT ip, (SELECT SUM(failed) FROM tlsrpt_failures \
+         INDEXED BY tlsrpt_failures_ip WHERE domain_id = $1 AND sending_ip = ips.ip \
+         AND start_at >= $2 AND start_at < $3) AS failed FROM ips WHERE ip IS NOT NULL) \
+         SELECT ip AS key, CAST(failed AS BIGINT) AS failed FROM sums WHERE failed IS NOT NULL \
+         UNION ALL SELECT NULL, CAST(SUM(failed) AS BIGINT) FROM tlsrpt_failures \
+         INDEXED BY tlsrpt_failures_ip WHERE domain_id = $1 AND sending_ip IS NULL \
+         AND start_at >= $2 AND start_at < $3 HAVING COUNT(*) > 0"
+    };
+}
 
 /// One aggregate of a domain's reports over `[from, to)`. Each has one SQL text with `$1` the
 /// domain id, `$2` and `$3` the period in Unix seconds; [`Aggregate::sql`] is public so the
@@ -136,33 +156,32 @@ impl Aggregate {
         }
     }
 
+    /// On SQLite the aggregates returning hundreds to thousands of rows (sending IPs, daily
+    /// results) come packed into one row, a JSON array of the rows, unpacked in Rust: each row
+    /// sqlx's SQLite driver hands over from its worker thread costs more than SQLite takes to
+    /// sum it. These are the same rows unpacked, which the view benchmark also times in the
+    /// CLI. PostgreSQL takes longer to build the JSON than its driver takes for the rows.
+    pub fn unpacked_sql(self, backend: Backend) -> Option<&'static str> {
+        match (self, backend) {
+            (Self::Group(SummaryGroup::SendingIp), Backend::Sqlite) => Some(sqlite_sending_ip_rows!()),
+            (Self::DailyResults, Backend::Sqlite) => Some(daily_results_rows!()),
+            _ => None,
+        }
+    }
+
     /// Each reads one domain's period range of a covering index or key, so no table row is
     /// visited: the reports' period index (totals, organisations, days), the failure details'
-    /// period index (sending IPs; on SQLite their IP-first index, see that arm), and the key of
+    /// period index (sending IPs; on SQLite their IP-first index, see `sqlite_sending_ip_rows`), and the key of
     /// the daily rollup `tlsrpt_failure_days` (result types, MX, daily results). The rollup
     /// counts whole UTC days, so the period's ends must be UTC midnights, as every caller's are.
     pub fn sql(self, backend: Backend) -> &'static str {
         match self {
-            // SQLite would group the period's rows in a temporary B-tree: over a year of a busy
-            // domain, most of the page's time. Instead it walks the domain's distinct sending IPs
-            // on the IP-first index (one seek each) and sums each IP's period range there, so
-            // nothing is sorted and, beyond one entry per IP, no row outside the period is read.
-            // `sums` is materialised so that each IP's sum runs once, not again for the filter.
-            // Details naming no IP come last, as one group.
             Self::Group(SummaryGroup::SendingIp) if backend == Backend::Sqlite => {
-                "WITH RECURSIVE ips(ip) AS (\
-                 SELECT (SELECT sending_ip FROM tlsrpt_failures INDEXED BY tlsrpt_failures_ip \
-                 WHERE domain_id = $1 AND sending_ip IS NOT NULL ORDER BY sending_ip LIMIT 1) \
-                 UNION ALL SELECT (SELECT sending_ip FROM tlsrpt_failures INDEXED BY tlsrpt_failures_ip \
-                 WHERE domain_id = $1 AND sending_ip > ips.ip ORDER BY sending_ip LIMIT 1) FROM ips \
-                 WHERE ips.ip IS NOT NULL), \
-                 sums AS MATERIALIZED (SELECT ip, (SELECT SUM(failed) FROM tlsrpt_failures \
-                 INDEXED BY tlsrpt_failures_ip WHERE domain_id = $1 AND sending_ip = ips.ip \
-                 AND start_at >= $2 AND start_at < $3) AS failed FROM ips WHERE ip IS NOT NULL) \
-                 SELECT ip AS key, CAST(failed AS BIGINT) AS failed FROM sums WHERE failed IS NOT NULL \
-                 UNION ALL SELECT NULL, CAST(SUM(failed) AS BIGINT) FROM tlsrpt_failures \
-                 INDEXED BY tlsrpt_failures_ip WHERE domain_id = $1 AND sending_ip IS NULL \
-                 AND start_at >= $2 AND start_at < $3 HAVING COUNT(*) > 0"
+                concat!(
+                    "SELECT json_group_array(json_array(key, failed)) FROM (",
+                    sqlite_sending_ip_rows!(),
+                    ")"
+                )
             }
             // SQLite's planner, not knowing how wide the period is (no statistics until the
             // database has been analysed, and none for bound values), prefers the
@@ -202,10 +221,6 @@ impl Aggregate {
                  CAST(SUM(failed) AS BIGINT) AS failed FROM tlsrpt_reports \
                  WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3 GROUP BY day"
             }
-            // Hundreds to thousands of rows, and each row the driver hands over costs more than
-            // SQLite takes to sum it (sqlx's SQLite driver passes rows one by one from its worker
-            // thread): returned as one JSON array instead, unpacked in Rust. PostgreSQL takes
-            // longer to build the JSON than its driver takes for the rows.
             Self::DailyResults if backend == Backend::Sqlite => {
                 concat!(
                     "SELECT json_group_array(json_array(day, result_type, failed)) FROM (",
@@ -318,7 +333,7 @@ impl Store {
                 self.aggregate::<KeyedCounts>(aggregate, id, from, to).await?.len()
             }
             Aggregate::Group(SummaryGroup::Day) => self.aggregate::<DayCounts>(aggregate, id, from, to).await?.len(),
-            Aggregate::DailyResults => self.daily_result_rows(id, from, to).await?.len(),
+            Aggregate::DailyResults => self.aggregate::<DayResults>(aggregate, id, from, to).await?.len(),
             Aggregate::Group(_) => self.aggregate::<KeyedFailed>(aggregate, id, from, to).await?.len(),
         })
     }
@@ -331,13 +346,20 @@ impl Store {
         rows.first().map(|r| r.0).ok_or(StoreError::NotFound)
     }
 
-    /// The rows of `aggregate` over `[from, to)`, read through the view pool.
+    /// The rows of `aggregate` over `[from, to)`, read through the view pool (and unpacked,
+    /// where [`Aggregate::unpacked_sql`] says they come packed).
     async fn aggregate<T>(&self, aggregate: Aggregate, domain_id: i64, from: i64, to: i64) -> Result<Vec<T>, StoreError>
     where
-        T: ViewRow,
+        T: ViewRow + DeserializeOwned,
     {
         debug_assert!(from % DAY == 0 && to % DAY == 0, "periods are whole UTC days");
-        self.view_rows(aggregate.sql(self.backend()), domain_id, from, to).await
+        let sql = aggregate.sql(self.backend());
+        if aggregate.unpacked_sql(self.backend()).is_none() {
+            return self.view_rows(sql, domain_id, from, to).await;
+        }
+        let packed: Vec<(String,)> = self.view_rows(sql, domain_id, from, to).await?;
+        let (json,) = packed.first().ok_or(StoreError::NotFound)?;
+        serde_json::from_str(json).map_err(|e| StoreError::Invalid(format!("packed {} rows: {e}", aggregate.name())))
     }
 
     /// A read-only view query with three integer parameters, on the backend's own driver.
@@ -437,7 +459,7 @@ impl Store {
     }
 
     async fn period_daily_results(&self, domain_id: i64, from: i64, to: i64) -> Result<Vec<DailyResult>, StoreError> {
-        let mut rows = self.daily_result_rows(domain_id, from, to).await?;
+        let mut rows: Vec<DayResults> = self.aggregate(Aggregate::DailyResults, domain_id, from, to).await?;
         rows.sort();
         Ok(rows
             .into_iter()
@@ -447,16 +469,6 @@ impl Store {
                 failed,
             })
             .collect())
-    }
-
-    /// [`Aggregate::DailyResults`], unpacked where it is packed, in no particular order.
-    async fn daily_result_rows(&self, domain_id: i64, from: i64, to: i64) -> Result<Vec<DayResults>, StoreError> {
-        if self.backend() == Backend::Postgres {
-            return self.aggregate(Aggregate::DailyResults, domain_id, from, to).await;
-        }
-        let packed: Vec<(String,)> = self.aggregate(Aggregate::DailyResults, domain_id, from, to).await?;
-        let (json,) = packed.first().ok_or(StoreError::NotFound)?;
-        serde_json::from_str(json).map_err(|e| StoreError::Invalid(format!("packed daily results: {e}")))
     }
 }
 
