@@ -135,10 +135,11 @@ mod tests {
         Box::pin(async { Ok(()) })
     }
 
-    /// Each in-memory SQLite connection is its own database: a table made on one is seen again
-    /// only on that same connection.
+    /// A temporary table is seen only on the connection that made it (sqlx opens every
+    /// `sqlite::memory:` connection of one set of options on one shared database, so a plain
+    /// table would not tell connections apart).
     async fn marked(conn: &mut SqliteConnection) -> bool {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'marker'")
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_temp_master WHERE name = 'marker'")
             .fetch_one(&mut *conn)
             .await
             .unwrap();
@@ -154,7 +155,7 @@ mod tests {
     async fn reuses_a_connection_only_when_its_query_finished() {
         let pool = memory_pool(2);
         let mut conn = pool.acquire().await.unwrap();
-        conn.execute("CREATE TABLE marker (x)").await.unwrap();
+        conn.execute("CREATE TEMP TABLE marker (x)").await.unwrap();
         conn.release();
         let mut conn = pool.acquire().await.unwrap();
         assert!(marked(&mut conn).await, "a released connection is handed out again");
