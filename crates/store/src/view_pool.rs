@@ -57,17 +57,14 @@ impl<C: Connection> ViewConnections<C> {
             Ok(Err(_closed)) => return Err(sqlx::Error::PoolClosed),
             Err(_elapsed) => return Err(sqlx::Error::PoolTimedOut),
         };
-        while let Some((mut conn, since)) = self.pop_idle() {
-            if since.elapsed() < self.stale_after || conn.ping().await.is_ok() {
-                return Ok(ViewConnection {
-                    conn: Some(conn),
-                    pool: self,
-                    _permit: permit,
-                });
+        let conn = match self.reusable().await {
+            Some(conn) => conn,
+            None => {
+                let mut conn = self.options.connect().await?;
+                (self.setup)(&mut conn).await?;
+                conn
             }
-        }
-        let mut conn = self.options.connect().await?;
-        (self.setup)(&mut conn).await?;
+        };
         Ok(ViewConnection {
             conn: Some(conn),
             pool: self,
@@ -84,8 +81,14 @@ impl<C: Connection> ViewConnections<C> {
         }
     }
 
-    fn pop_idle(&self) -> Option<(C, Instant)> {
-        self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()
+    /// The most recently used idle connection that still answers; broken ones are dropped.
+    async fn reusable(&self) -> Option<C> {
+        loop {
+            let (mut conn, since) = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()?;
+            if since.elapsed() < self.stale_after || conn.ping().await.is_ok() {
+                return Some(conn);
+            }
+        }
     }
 }
 
