@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
 use portcullis_domain::tlsrpt::{
-    parse_report, read_payload, PayloadKind, PayloadLimits, PolicyType, ReportErrorCode, ResultType,
+    parse_report, read_payload, read_payload_within, split_by_domain, Budget, PayloadKind, PayloadLimits, PolicyType,
+    ReportErrorCode, ResultType, MAX_DETAIL_TEXT, MAX_DOMAINS, MAX_FAILURE_DETAILS, MAX_HOST, MAX_NAME, MAX_POLICIES,
+    MAX_ZIP_ENTRIES,
 };
 
 fn repo() -> PathBuf {
@@ -271,4 +273,234 @@ fn every_report_in_the_shared_corpus_parses() {
         }
     }
     assert!(parsed >= 15, "only {parsed} reports found in {}", dir.display());
+}
+
+// --- Hostile payloads: one budget per payload, zip directories, field caps -------------------
+
+/// A stored (uncompressed) zip written by hand, so its central directory can list any entry at
+/// any offset: `(name, local header to point at)` per directory entry.
+fn handmade_zip(data: &[u8], directory: &[(&str, usize)]) -> Vec<u8> {
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    let crc = crc.sum();
+    let mut out = Vec::new();
+    let mut offsets = Vec::new();
+    // One local entry per distinct offset asked for (0 = the first one).
+    let local = |out: &mut Vec<u8>, name: &str| {
+        out.extend_from_slice(b"PK\x03\x04");
+        out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+    };
+    for (name, at) in directory {
+        if *at >= offsets.len() {
+            offsets.push(out.len());
+            local(&mut out, name);
+        }
+    }
+    let directory_start = out.len();
+    for (name, at) in directory {
+        out.extend_from_slice(b"PK\x01\x02");
+        out.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&[0; 12]);
+        out.extend_from_slice(&(offsets[*at] as u32).to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+    }
+    let directory_len = out.len() - directory_start;
+    out.extend_from_slice(b"PK\x05\x06");
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(&(directory.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(directory.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(directory_len as u32).to_le_bytes());
+    out.extend_from_slice(&(directory_start as u32).to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+#[test]
+fn the_handmade_zip_is_a_zip_the_reader_takes() {
+    // The helper itself, so the refusals below are refusals of the shape and not of a typo.
+    let json = fixture("good/rfc-shape.json");
+    let one = handmade_zip(&json, &[("r.json", 0)]);
+    assert_eq!(
+        read_payload(&one, PayloadLimits::default()).unwrap().kind,
+        PayloadKind::Zip
+    );
+}
+
+#[test]
+fn zip_entries_that_share_bytes_or_names_are_refused() {
+    let json = fixture("good/rfc-shape.json");
+    // Two directory entries pointing at the same local entry: the bomb's shape.
+    let overlapping = handmade_zip(&json, &[("a.json", 0), ("b.json", 0)]);
+    let err = read_payload(&overlapping, PayloadLimits::default()).unwrap_err();
+    assert_eq!(err.code, ReportErrorCode::CorruptZip, "{err}");
+    assert!(err.message.contains("overlap"), "{err}");
+    // Two entries of their own that share a name.
+    let twice = handmade_zip(&json, &[("r.json", 0), ("r.json", 1)]);
+    let err = read_payload(&twice, PayloadLimits::default()).unwrap_err();
+    assert_eq!(err.code, ReportErrorCode::CorruptZip, "{err}");
+    assert!(err.message.contains("twice"), "{err}");
+}
+
+#[test]
+fn a_zip_listing_more_entries_than_allowed_is_refused_before_it_is_opened() {
+    let names: Vec<String> = (0..=MAX_ZIP_ENTRIES).map(|i| format!("{i}.txt")).collect();
+    let entries: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"x"[..])).collect();
+    let err = read_payload(&zip(&entries), PayloadLimits::default()).unwrap_err();
+    assert_eq!(err.code, ReportErrorCode::TooManyItems, "{err}");
+    // 65,535 directory entries (the most the end record can state) naming one local entry:
+    // refused from the end record alone.
+    let names: Vec<String> = (0..65_535).map(|i| format!("{i}")).collect();
+    let directory: Vec<(&str, usize)> = names.iter().map(|n| (n.as_str(), 0)).collect();
+    let bomb = handmade_zip(b"{}", &directory);
+    assert!(bomb.len() < 10 << 20);
+    let err = read_payload(&bomb, PayloadLimits::default()).unwrap_err();
+    assert_eq!(err.code, ReportErrorCode::TooManyItems, "{err}");
+}
+
+#[test]
+fn one_budget_covers_every_zip_entry_and_every_attachment() {
+    let json = fixture("good/rfc-shape.json");
+    let limits = PayloadLimits {
+        max_compressed: 10 << 20,
+        max_decompressed: 1 << 20,
+    };
+    // Three entries of 600 KiB that are not reports, then the report: each under the limit,
+    // together over it.
+    let filler = vec![b'x'; 600 * 1024];
+    let spread = zip(&[
+        ("a.txt", &filler),
+        ("b.txt", &filler),
+        ("c.txt", &filler),
+        ("r.json", &json),
+    ]);
+    let err = read_payload(&spread, limits).unwrap_err();
+    assert_eq!(err.code, ReportErrorCode::DecompressedTooLarge, "{err}");
+    // One entry of 600 KiB is fine.
+    let one = zip(&[("a.txt", &filler), ("r.json", &json)]);
+    assert!(read_payload(&one, limits).is_ok());
+
+    // Attachments of one mail share a budget: the second 600 KiB payload no longer fits.
+    let mut padded = json.clone();
+    padded.extend(std::iter::repeat_n(b' ', 600 * 1024));
+    let budget = Budget::new(limits.max_decompressed);
+    assert!(read_payload_within(&gzip(&padded), limits, &budget).is_ok());
+    let err = read_payload_within(&gzip(&padded), limits, &budget).unwrap_err();
+    assert_eq!(err.code, ReportErrorCode::DecompressedTooLarge, "{err}");
+}
+
+#[test]
+fn a_cancelled_payload_stops_and_says_so() {
+    let budget = Budget::new(1 << 20);
+    budget.cancel();
+    let err = read_payload_within(
+        &gzip(&fixture("good/rfc-shape.json")),
+        PayloadLimits::default(),
+        &budget,
+    )
+    .unwrap_err();
+    assert_eq!(err.code, ReportErrorCode::Cancelled);
+}
+
+fn report_json(organization: &str, contact: &str, policies: &str) -> Vec<u8> {
+    format!(
+        r#"{{"organization-name":{organization:?},"contact-info":{contact:?},"report-id":"r","date-range":{{"start-datetime":"2026-01-01T00:00:00Z","end-datetime":"2026-01-02T00:00:00Z"}},"policies":[{policies}]}}"#
+    )
+    .into_bytes()
+}
+
+fn policy_json(domain: &str, failures: &str) -> String {
+    format!(
+        r#"{{"policy":{{"policy-type":"sts","policy-domain":"{domain}"}},"summary":{{"total-successful-session-count":1,"total-failure-session-count":0}},"failure-details":[{failures}]}}"#
+    )
+}
+
+#[test]
+fn identifying_fields_over_their_cap_refuse_the_report() {
+    let long = "O".repeat(MAX_NAME + 1);
+    let err = parse_report(&report_json(&long, "c", &policy_json("a.example", ""))).unwrap_err();
+    assert_eq!(err.code, ReportErrorCode::InvalidReport);
+    assert!(err.message.contains("organization-name"), "{err}");
+    let at_cap = "O".repeat(MAX_NAME);
+    assert!(parse_report(&report_json(&at_cap, "c", &policy_json("a.example", ""))).is_ok());
+}
+
+#[test]
+fn descriptive_fields_are_cut_to_their_cap() {
+    let failure = format!(
+        r#"{{"result-type":"{}","receiving-mx-hostname":"{}","additional-information":"{}","failure-reason-code":"{}","failed-session-count":1,"x-big":"{}"}}"#,
+        "r".repeat(1000),
+        "m".repeat(1000),
+        "é".repeat(5000),
+        "c".repeat(10_000),
+        "z".repeat(10_000),
+    );
+    let report = parse_report(&report_json(
+        "O",
+        &"c".repeat(5000),
+        &policy_json("a.example", &failure),
+    ))
+    .unwrap();
+    assert!(report.contact_info.as_ref().unwrap().len() <= MAX_NAME);
+    let detail = &report.policies[0].failure_details[0];
+    assert!(detail.result_type.as_str().len() <= MAX_HOST);
+    assert!(detail.receiving_mx_hostname.as_ref().unwrap().len() <= MAX_HOST);
+    let info = detail.additional_information.as_ref().unwrap();
+    assert!(info.len() <= MAX_DETAIL_TEXT && info.ends_with('…'));
+    assert!(detail.failure_reason_code.as_ref().unwrap().len() <= MAX_DETAIL_TEXT);
+    assert!(detail.extra.contains_key("portcullis-cut"), "{:?}", detail.extra.keys());
+    assert_eq!(detail.extra.len(), 1);
+}
+
+#[test]
+fn reports_with_too_many_policies_domains_or_failures_are_refused() {
+    let many_domains: Vec<String> = (0..=MAX_DOMAINS)
+        .map(|i| policy_json(&format!("d{i}.example"), ""))
+        .collect();
+    let err = parse_report(&report_json("O", "c", &many_domains.join(","))).unwrap_err();
+    assert_eq!(err.code, ReportErrorCode::TooManyItems);
+    assert!(err.message.contains("policy domains"), "{err}");
+    // The same number of policies for one domain is fine, and is split in one pass.
+    let one_domain: Vec<String> = (0..=MAX_DOMAINS).map(|_| policy_json("a.example", "")).collect();
+    let report = parse_report(&report_json("O", "c", &one_domain.join(","))).unwrap();
+    let (shares, _) = split_by_domain(&report, None);
+    assert_eq!(shares.len(), 1);
+    assert_eq!(shares[0].policies.len(), MAX_DOMAINS + 1);
+
+    let too_many: Vec<String> = (0..=MAX_POLICIES).map(|_| policy_json("a.example", "")).collect();
+    let err = parse_report(&report_json("O", "c", &too_many.join(","))).unwrap_err();
+    assert_eq!(err.code, ReportErrorCode::TooManyItems);
+    assert!(err.message.contains("policies"), "{err}");
+
+    let failure = r#"{"result-type":"validation-failure","failed-session-count":1}"#;
+    let half = vec![failure; MAX_FAILURE_DETAILS / 2 + 1].join(",");
+    let two = [policy_json("a.example", &half), policy_json("a.example", &half)].join(",");
+    let err = parse_report(&report_json("O", "c", &two)).unwrap_err();
+    assert_eq!(err.code, ReportErrorCode::TooManyItems);
+    assert!(err.message.contains("failure details"), "{err}");
+}
+
+#[test]
+fn a_report_of_many_domains_splits_into_one_share_each_in_order() {
+    let policies: Vec<String> = (0..MAX_DOMAINS)
+        .map(|i| policy_json(&format!("d{i}.example"), ""))
+        .collect();
+    let report = parse_report(&report_json("O", "c", &policies.join(","))).unwrap();
+    let (shares, unplaced) = split_by_domain(&report, None);
+    assert_eq!((shares.len(), unplaced), (MAX_DOMAINS, 0));
+    assert!(shares
+        .iter()
+        .enumerate()
+        .all(|(i, s)| s.domain == format!("d{i}.example")));
+    assert_eq!(report.policy_domains().len(), MAX_DOMAINS);
 }

@@ -1,6 +1,8 @@
 //! Which policy domain each part of a report is about. A report may cover several domains, each
 //! perhaps owned by a different organisation; each owner gets only its own policies.
 
+use std::collections::HashMap;
+
 use super::model::{PolicyResult, Report};
 
 /// The policies of one report that concern one domain.
@@ -32,6 +34,9 @@ pub fn split_by_domain<'a>(report: &'a Report, hint: Option<&str>) -> (Vec<Domai
         .filter(|h| !h.is_empty())
         .or_else(|| (named.len() == 1).then(|| named[0].clone()));
     let mut shares: Vec<DomainShare<'a>> = Vec::new();
+    // Where each domain's share sits in `shares`: one hash look-up per policy, however many
+    // domains a report names.
+    let mut index: HashMap<String, usize> = HashMap::new();
     let mut unplaced = 0;
     for policy in &report.policies {
         let domain = match policy.policy.policy_domain.as_deref() {
@@ -44,12 +49,15 @@ pub fn split_by_domain<'a>(report: &'a Report, hint: Option<&str>) -> (Vec<Domai
                 }
             },
         };
-        match shares.iter_mut().find(|s| s.domain == domain) {
-            Some(share) => share.policies.push(policy),
-            None => shares.push(DomainShare {
-                domain,
-                policies: vec![policy],
-            }),
+        match index.get(&domain) {
+            Some(&at) => shares[at].policies.push(policy),
+            None => {
+                index.insert(domain.clone(), shares.len());
+                shares.push(DomainShare {
+                    domain,
+                    policies: vec![policy],
+                });
+            }
         }
     }
     if report.policies.is_empty() {

@@ -21,6 +21,8 @@ pub enum ReportErrorCode {
     TooManyItems,
     /// Well-formed JSON that is not an RFC 8460 report.
     InvalidReport,
+    /// The client went away while its payload was being read; nothing was kept.
+    Cancelled,
 }
 
 impl ReportErrorCode {
@@ -37,6 +39,7 @@ impl ReportErrorCode {
             Self::TooDeep => "too-deep",
             Self::TooManyItems => "too-many-items",
             Self::InvalidReport => "invalid-report",
+            Self::Cancelled => "cancelled",
         }
     }
 

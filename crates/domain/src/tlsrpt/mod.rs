@@ -4,6 +4,7 @@
 mod attribution;
 mod error;
 mod explain;
+mod field_limits;
 mod filename;
 mod lenient;
 mod model;
@@ -15,6 +16,9 @@ mod structure;
 pub use attribution::{split_by_domain, DomainShare};
 pub use error::{ReportError, ReportErrorCode};
 pub use explain::ResultCategory;
+pub use field_limits::{
+    MAX_DETAIL_TEXT, MAX_DOMAINS, MAX_EXTRA, MAX_FAILURE_DETAILS, MAX_HOST, MAX_NAME, MAX_POLICIES,
+};
 pub use filename::{parse_report_filename, FilenameHint};
 pub use lenient::{parse_datetime, MAX_COUNT};
 pub use model::{
@@ -22,5 +26,7 @@ pub use model::{
 };
 pub use parse::{parse_report, parse_report_with};
 #[cfg(feature = "decompress")]
-pub use payload::{decode, read_payload, Decoded, PayloadKind, PayloadLimits};
+pub use payload::{
+    decode, read_payload, read_payload_within, Budget, Decoded, PayloadKind, PayloadLimits, MAX_ZIP_ENTRIES,
+};
 pub use structure::{check_structure, JsonLimits};

@@ -182,13 +182,14 @@ impl Report {
 
     /// The distinct policy domains the report names, lower-cased, in first-seen order.
     pub fn policy_domains(&self) -> Vec<String> {
-        let mut seen: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut ordered = Vec::new();
         for name in self.policies.iter().filter_map(|p| p.policy.policy_domain.as_deref()) {
             let name = name.trim_end_matches('.').to_ascii_lowercase();
-            if !seen.contains(&name) {
-                seen.push(name);
+            if seen.insert(name.clone()) {
+                ordered.push(name);
             }
         }
-        seen
+        ordered
     }
 }

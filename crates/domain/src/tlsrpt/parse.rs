@@ -2,6 +2,7 @@
 //! the few rules that must hold for the numbers to mean anything.
 
 use super::error::{ReportError, ReportErrorCode};
+use super::field_limits::bound_fields;
 use super::model::Report;
 use super::structure::{check_structure, JsonLimits};
 
@@ -21,7 +22,7 @@ pub fn parse_report_with(json: &[u8], limits: JsonLimits) -> Result<Report, Repo
     // The fast path parses without tracking where it is; only a report that fails is parsed
     // again to name the field that is wrong.
     if let Ok(report) = serde_json::from_str::<Report>(text) {
-        return check_dates(report);
+        return check_rules(report);
     }
     let mut de = serde_json::Deserializer::from_str(text);
     let report: Report = serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -41,10 +42,12 @@ pub fn parse_report_with(json: &[u8], limits: JsonLimits) -> Result<Report, Repo
     })?;
     de.end()
         .map_err(|e| ReportError::new(ReportErrorCode::InvalidJson, format!("text after the report: {e}")))?;
-    check_dates(report)
+    check_rules(report)
 }
 
-fn check_dates(report: Report) -> Result<Report, ReportError> {
+/// The rules a typed report must still pass: a date range that runs forward, and the field
+/// bounds of [`bound_fields`].
+fn check_rules(mut report: Report) -> Result<Report, ReportError> {
     let range = report.date_range;
     if range.end_datetime < range.start_datetime {
         return Err(ReportError::new(
@@ -56,6 +59,7 @@ fn check_dates(report: Report) -> Result<Report, ReportError> {
             ),
         ));
     }
+    bound_fields(&mut report)?;
     Ok(report)
 }
 
