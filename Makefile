@@ -7,7 +7,7 @@ ENV := source scripts/env.sh &&
 LEPTOS_LIB_ARGS = $$( [ "$$PORTCULLIS_WASM_ROUTE" = debian ] && echo "--lib-cargo-args=-Zbuild-std=std,panic_abort" )
 PORT ?= 3000
 
-.PHONY: setup build run test test-unit test-e2e lint fmt bundle-size clean bench-policy bench-dns bench-ingest bench-views
+.PHONY: setup build run test test-unit test-e2e lint fmt bundle-size clean bench-policy bench-dns bench-ingest bench-views fuzz
 
 setup:
 	@bash scripts/setup.sh
@@ -64,3 +64,8 @@ bench-ingest: setup
 # page render time and each aggregate against the same SQL in sqlite3 / psql.
 bench-views: setup
 	@$(ENV) cargo run --quiet --release -p server --example bench_views -- $${DB:-both} $${ROWS:-1000000}
+
+# Every parser of outside input under libFuzzer (cargo-fuzz, rustup nightly), seeded from the
+# fixtures: FUZZ_SECONDS per target (default 60), FUZZ_RUNS, FUZZ_TARGETS. Not part of `make test`.
+fuzz:
+	@bash scripts/fuzz.sh

@@ -9,6 +9,8 @@ pub struct PageCtx {
     pub csrf: String,
     pub viewer: Option<Viewer>,
     pub flash: Vec<Flash>,
+    /// First-run setup asks for the token the server printed (the dashboard is not loopback-only).
+    pub setup_token_required: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,6 +18,9 @@ pub enum AppError {
     Forbidden,
     #[error("Please sign in")]
     Unauthenticated,
+    /// Signed in with a one-time password: nothing but choosing a new one is allowed.
+    #[error("Choose a new password on your account page first")]
+    PasswordChangeRequired,
     #[error("This form has expired; reload the page and try again")]
     Csrf,
     #[error("Too many failed attempts; try again in {0} minutes")]
@@ -52,7 +55,7 @@ impl AppError {
             AppError::Invalid { .. } => 422,
             AppError::Conflict(_) => 409,
             AppError::NotFound => 404,
-            AppError::Forbidden | AppError::Csrf => 403,
+            AppError::Forbidden | AppError::Csrf | AppError::PasswordChangeRequired => 403,
             AppError::Unauthenticated => 401,
             AppError::Throttled(_) => 429,
             AppError::Unavailable(_) => 503,
@@ -68,6 +71,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::Csrf => "csrf",
             AppError::Unauthenticated => "unauthenticated",
+            AppError::PasswordChangeRequired => "password_change_required",
             AppError::Throttled(_) => "throttled",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal => "internal",

@@ -31,8 +31,11 @@ pub struct RequestInfo {
     pub session: Option<String>,
     /// The anti-forgery token from the request's cookie (or the one being set now).
     pub csrf: String,
-    /// Client address, for sign-in throttling.
+    /// Client address (an IPv6 client by its /64), for sign-in throttling.
     pub client: String,
+    /// Cookies get `Secure`: the request came over TLS (directly, or through a proxy that says
+    /// so), or the operator set `secure_cookies`.
+    pub secure: bool,
 }
 
 /// One-time messages per session, kept in memory for a few minutes.
@@ -78,8 +81,19 @@ pub fn request() -> Result<RequestInfo, AppError> {
         })
 }
 
-/// The signed-in user, or `Unauthenticated` (with a 401 status).
+/// The signed-in user, or `Unauthenticated` (with a 401 status). A user who signed in with a
+/// one-time password may do nothing until they choose their own: refused here for every server
+/// function, not only by the page redirect.
 pub fn require_user() -> Result<(AppState, RequestInfo, User), AppError> {
+    let (st, req, user) = require_signed_in()?;
+    if user.must_change_password {
+        return Err(fail(AppError::PasswordChangeRequired));
+    }
+    Ok((st, req, user))
+}
+
+/// The signed-in user, even one who must still change a one-time password (for that change).
+pub fn require_signed_in() -> Result<(AppState, RequestInfo, User), AppError> {
     let st = state()?;
     let req = request()?;
     match req.user.clone() {
@@ -196,15 +210,15 @@ pub fn csrf_cookie(token: &str, secure: bool) -> HeaderValue {
     cookie(CSRF_COOKIE, token, "Strict", None, secure)
 }
 
-pub fn set_session_cookie(st: &AppState, token: &str) {
+pub fn set_session_cookie(req: &RequestInfo, token: &str) {
     if let Some(res) = use_context::<ResponseOptions>() {
-        res.append_header(header::SET_COOKIE, session_cookie(token, st.secure_cookies));
+        res.append_header(header::SET_COOKIE, session_cookie(token, req.secure));
     }
 }
 
-pub fn clear_session_cookie(st: &AppState) {
+pub fn clear_session_cookie(req: &RequestInfo) {
     if let Some(res) = use_context::<ResponseOptions>() {
-        res.append_header(header::SET_COOKIE, expired_session_cookie(st.secure_cookies));
+        res.append_header(header::SET_COOKIE, expired_session_cookie(req.secure));
     }
 }
 

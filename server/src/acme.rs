@@ -59,7 +59,7 @@ impl HttpChallenges {
             .cloned()
     }
 
-    fn set(&self, token: &str, key_authorization: &str) {
+    pub fn set(&self, token: &str, key_authorization: &str) {
         self.pending
             .write()
             .unwrap_or_else(|e| e.into_inner())

@@ -1,6 +1,7 @@
-//! Keeps a certificate for every `mta-sts.<domain>` that has a policy: issues missing ones,
-//! renews them 30 days before expiry, backs off after failures, and waits (saying so) until the
-//! name resolves to this server, since the ACME server would otherwise fail the challenge.
+//! Keeps a certificate for every `mta-sts.<domain>` that has a policy, and one for the public
+//! host (its `/tlsrpt` and STARTTLS): issues missing ones, renews them 30 days before expiry,
+//! backs off after failures, and waits (saying so) until an `mta-sts.` name resolves to this
+//! server, since the ACME server would otherwise fail the challenge.
 
 use crate::acme::{self, AcmeSettings, HttpChallenges};
 use crate::https::{certified_key, CertResolver};
@@ -88,7 +89,17 @@ impl CertManager {
         };
         let now = portcullis_store::now();
         let due: Vec<CertDue> = due.into_iter().filter(|d| is_due(d, now)).collect();
-        if due.is_empty() {
+        let host = match &self.public_host {
+            Some(public) => match self.services.store.host_cert_due(public.trim_end_matches('.')).await {
+                Ok(d) => Some(d).filter(|d| is_due(d, now)),
+                Err(e) => {
+                    tracing::error!(error = %e, "public host certificate check skipped: database unavailable");
+                    None
+                }
+            },
+            None => None,
+        };
+        if due.is_empty() && host.is_none() {
             return report;
         }
         let account = match self.account().await {
@@ -97,9 +108,15 @@ impl CertManager {
                 for d in &due {
                     self.fail(d, &e.to_string(), &mut report).await;
                 }
+                if let Some(h) = &host {
+                    self.fail_host(h, &e.to_string(), &mut report).await;
+                }
                 return report;
             }
         };
+        if let Some(h) = host {
+            self.issue_host(&account, &h, &mut report).await;
+        }
         // This server's addresses, looked up once per pass rather than once per domain.
         let ours = match (&self.dns, &self.public_host) {
             (Some(dns), Some(public)) => dns.addresses(public).await.unwrap_or_default(),
@@ -134,6 +151,43 @@ impl CertManager {
             }
         }
         report
+    }
+
+    /// The public host's own certificate: what `https://<public host>/tlsrpt` and STARTTLS
+    /// present. No DNS check first: the public host is this server by definition, and the CA's
+    /// validation says otherwise soon enough (then the usual back-off applies).
+    async fn issue_host(&self, account: &instant_acme::Account, h: &CertDue, report: &mut RunReport) {
+        match acme::issue(account, &h.name, &self.challenges).await {
+            Ok((chain, key)) => match (certified_key(&chain, &key), not_after(&chain)) {
+                (Ok(certified), Some(expiry)) => {
+                    if let Err(e) = self
+                        .services
+                        .store
+                        .save_host_certificate(&h.name, &chain, &key, expiry)
+                        .await
+                    {
+                        tracing::error!(name = %h.name, error = %e, "could not store the certificate");
+                    }
+                    self.resolver.set(&h.name, certified);
+                    tracing::info!(name = %h.name, expires = expiry, "public host certificate issued");
+                    report.issued.push(h.name.clone());
+                }
+                _ => {
+                    self.fail_host(h, "the ACME server returned an unusable certificate", report)
+                        .await
+                }
+            },
+            Err(e) => self.fail_host(h, &e.to_string(), report).await,
+        }
+    }
+
+    async fn fail_host(&self, h: &CertDue, why: &str, report: &mut RunReport) {
+        let next = portcullis_store::now() + backoff_secs(h.failures);
+        tracing::warn!(name = %h.name, error = %why, "public host certificate not issued");
+        if let Err(e) = self.services.store.record_host_cert_failure(&h.name, why, next).await {
+            tracing::error!(error = %e, "could not record the certificate failure");
+        }
+        report.failed.push((h.name.clone(), why.to_string()));
     }
 
     async fn account(&self) -> Result<instant_acme::Account, acme::AcmeError> {

@@ -63,6 +63,9 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Print the one-time token first-run setup asks for when the dashboard is reachable from
+    /// other machines (exits with 1 once an administrator exists).
+    SetupToken,
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),

@@ -13,8 +13,13 @@ pub struct Config {
     pub database_url: String,
     /// Dashboard, API, report POSTs and proxied policy answers.
     pub http_addr: String,
-    /// Policy host with SNI + ACME (later; off by default).
+    /// The public edge over plain HTTP (e.g. `0.0.0.0:80`): ACME http-01 answers, policies for
+    /// `mta-sts.` hosts and report POSTs, nothing else (off by default).
+    pub public_http_addr: Option<String>,
+    /// Policy host with SNI + ACME (off by default): `mta-sts.` hosts and report POSTs only.
     pub https_addr: Option<String>,
+    /// Serve the dashboard on `https_addr` too (for hosts other than `mta-sts.`).
+    pub https_dashboard: bool,
     /// TLS-RPT mail receiver (later; off by default).
     pub smtp_addr: Option<String>,
     /// The name users point `mta-sts.<domain>` at and that report addresses use.
@@ -92,6 +97,22 @@ pub struct Config {
     pub check_allow_private: bool,
     /// PEM file with an extra root the checks trust (a test CA).
     pub check_ca_file: Option<String>,
+    /// Every listener (HTTP, HTTPS, SMTP): seconds a request head (HTTP) or TLS handshake may
+    /// take, seconds a connection may move no byte, open connections in all, and open
+    /// connections per client (an IPv4 address or an IPv6 /64).
+    pub listener_header_timeout_secs: u64,
+    pub listener_idle_timeout_secs: u64,
+    pub listener_max_connections: usize,
+    pub listener_max_per_client: usize,
+    /// Comma-separated addresses the per-client cap does not apply to (a reverse proxy).
+    pub listener_exempt_clients: String,
+    /// SMTP: seconds to wait for a command (RFC 5321 §4.5.3.2.7 says at least 5 minutes), for
+    /// the whole of DATA, and for a whole session.
+    pub smtp_command_timeout_secs: u64,
+    pub smtp_data_timeout_secs: u64,
+    pub smtp_session_max_secs: u64,
+    /// Seconds open connections get to finish when the server stops.
+    pub shutdown_grace_secs: u64,
     /// Mark cookies `Secure` (set when the dashboard is reached over HTTPS).
     pub secure_cookies: bool,
     /// Folder with the built site (`pkg/`); found automatically when unset.
@@ -105,7 +126,9 @@ impl Default for Config {
         Self {
             database_url: "sqlite://data/portcullis.db".into(),
             http_addr: "127.0.0.1:3000".into(),
+            public_http_addr: None,
             https_addr: None,
+            https_dashboard: false,
             smtp_addr: None,
             public_host: None,
             dns_upstream: None,
@@ -143,6 +166,15 @@ impl Default for Config {
             check_smtp_port: 25,
             check_allow_private: false,
             check_ca_file: None,
+            listener_header_timeout_secs: 10,
+            listener_idle_timeout_secs: 60,
+            listener_max_connections: 1024,
+            listener_max_per_client: 32,
+            listener_exempt_clients: "127.0.0.1,::1".into(),
+            smtp_command_timeout_secs: 300,
+            smtp_data_timeout_secs: 600,
+            smtp_session_max_secs: 1800,
+            shutdown_grace_secs: 20,
             secure_cookies: false,
             site_root: None,
             log: "info".into(),
@@ -155,7 +187,9 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("database_url", &portcullis_store::redact(&self.database_url))
             .field("http_addr", &self.http_addr)
+            .field("public_http_addr", &self.public_http_addr)
             .field("https_addr", &self.https_addr)
+            .field("https_dashboard", &self.https_dashboard)
             .field("smtp_addr", &self.smtp_addr)
             .field("public_host", &self.public_host)
             .field("dns_upstream", &self.dns_upstream)
@@ -207,6 +241,33 @@ impl Config {
                 max_decompressed: self.report_max_decompressed_bytes,
             },
             per_client_per_minute: self.report_rate_per_minute,
+        })
+    }
+
+    /// The limits every listener applies.
+    pub fn listener_limits(&self) -> Result<crate::listener::ListenerLimits, String> {
+        if self.listener_max_connections == 0 || self.listener_max_per_client == 0 {
+            return Err("listener_max_connections and listener_max_per_client must be at least 1".into());
+        }
+        if self.listener_header_timeout_secs == 0 || self.listener_idle_timeout_secs == 0 {
+            return Err("listener_header_timeout_secs and listener_idle_timeout_secs must be at least 1".into());
+        }
+        let exempt_clients = self
+            .listener_exempt_clients
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(|a| {
+                a.parse::<std::net::IpAddr>()
+                    .map_err(|_| format!("listener_exempt_clients: {a:?} is not an IP address"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::listener::ListenerLimits {
+            header_timeout: std::time::Duration::from_secs(self.listener_header_timeout_secs),
+            idle_timeout: std::time::Duration::from_secs(self.listener_idle_timeout_secs),
+            max_connections: self.listener_max_connections,
+            max_per_client: self.listener_max_per_client,
+            exempt_clients,
         })
     }
 

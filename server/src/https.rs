@@ -4,20 +4,15 @@
 //! A name without a certificate fails the handshake rather than getting some other name's
 //! certificate: a sender must never see a certificate that hints at another tenant.
 
-use axum::extract::ConnectInfo;
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::service::TowerToHyperService;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tower::ServiceExt;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CertError {
@@ -67,6 +62,10 @@ impl CertResolver {
         self.read().contains_key(&name.to_ascii_lowercase())
     }
 
+    pub fn get(&self, name: &str) -> Option<Arc<CertifiedKey>> {
+        self.read().get(&name.to_ascii_lowercase()).cloned()
+    }
+
     pub fn len(&self) -> usize {
         self.read().len()
     }
@@ -103,47 +102,26 @@ pub fn server_config(resolver: Arc<CertResolver>) -> Arc<rustls::ServerConfig> {
     Arc::new(config)
 }
 
-/// Accepts TLS connections until the task is dropped. Handshakes are bounded in time so idle
-/// or malicious clients cannot hold sockets open.
-/// `state` enables the policy shortcut ([`crate::policy_host::fast_answer`]).
+/// Accepts TLS connections until `shutdown` completes, within `limits` (handshakes included:
+/// a handshake must finish within the header timeout). `state` enables the policy shortcut
+/// ([`crate::policy_host::fast_answer`]).
 pub async fn serve(
     listener: TcpListener,
     config: Arc<rustls::ServerConfig>,
     router: Router,
     state: Option<crate::ServerState>,
+    limits: crate::listener::ListenerLimits,
+    shutdown: impl std::future::Future<Output = ()>,
 ) {
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    loop {
-        let (tcp, peer) = match listener.accept().await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "HTTPS accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let acceptor = acceptor.clone();
-        let router = router.clone();
-        let state = state.clone();
-        tokio::spawn(async move {
-            let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
-                Ok(Ok(tls)) => tls,
-                _ => return,
-            };
-            let service = tower::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
-                let fast = state.as_ref().and_then(|st| crate::policy_host::fast_answer(st, &req));
-                let router = router.clone();
-                async move {
-                    if let Some(response) = fast {
-                        return Ok::<_, std::convert::Infallible>(response);
-                    }
-                    req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
-                    router.oneshot(req.map(axum::body::Body::new)).await
-                }
-            });
-            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                .serve_connection_with_upgrades(TokioIo::new(tls), TowerToHyperService::new(service))
-                .await;
-        });
-    }
+    crate::listener::serve_http(
+        listener,
+        Some(acceptor),
+        router,
+        state,
+        limits,
+        shutdown,
+        Duration::from_secs(20),
+    )
+    .await;
 }

@@ -138,11 +138,23 @@ fn progress(done: usize, total: usize) {
 }
 
 /// Files under `path` in a stable order, skipping hidden entries and Maildir `tmp/` folders
-/// (messages still being delivered).
+/// (messages still being delivered). Symbolic links are followed, but each directory is read
+/// once: a link back to a parent does not loop.
 fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    collect_files_once(path, out, &mut std::collections::HashSet::new())
+}
+
+fn collect_files_once(
+    path: &Path,
+    out: &mut Vec<PathBuf>,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) -> std::io::Result<()> {
     let meta = std::fs::metadata(path)?;
     if meta.is_file() {
         out.push(path.to_path_buf());
+        return Ok(());
+    }
+    if !seen.insert(std::fs::canonicalize(path)?) {
         return Ok(());
     }
     let is_maildir = ["cur", "new", "tmp"].iter().all(|d| path.join(d).is_dir());
@@ -154,10 +166,28 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     entries.sort();
     for entry in entries {
         if entry.is_dir() {
-            collect_files(&entry, out)?;
+            collect_files_once(&entry, out, seen)?;
         } else if entry.is_file() {
             out.push(entry);
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_symlink_back_to_a_parent_is_read_once() {
+        let dir = std::env::temp_dir().join(format!("portcullis-import-loop-{}", std::process::id()));
+        let inner = dir.join("inner");
+        std::fs::create_dir_all(&inner).unwrap();
+        std::fs::write(inner.join("r.json"), b"{}").unwrap();
+        std::os::unix::fs::symlink(&dir, inner.join("loop")).unwrap();
+        let mut files = Vec::new();
+        collect_files(&dir, &mut files).unwrap();
+        assert_eq!(files, vec![inner.join("r.json")]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod https;
 pub mod imap;
 pub mod import;
+pub mod listener;
 mod metrics;
 mod middleware;
 pub mod policy_host;
@@ -20,4 +21,4 @@ mod router;
 pub mod smtp;
 
 pub use config::Config;
-pub use router::{build_router, leptos_options, ServerState};
+pub use router::{build_public_router, build_router, leptos_options, ServerState};

@@ -241,10 +241,16 @@ fn fail(e: portcullis_service::ServiceError) -> anyhow::Error {
 }
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
-    let services = open(&config).await?;
+    let services = open(&config)
+        .await?
+        .with_setup_token_required(!dashboard_is_loopback_only(&config));
     match command {
         Command::Serve => serve(config, services).await?,
         Command::Migrate => eprintln!("database is up to date"),
+        Command::SetupToken => match services.setup_token().await.map_err(fail)? {
+            Some(token) => println!("{token}"),
+            None => anyhow::bail!("Portcullis is already set up: sign in instead"),
+        },
         Command::User(UserCommand::Create { email, admin }) => {
             let (user, password) = services
                 .create_user_with_one_time_password(&email, admin)
@@ -522,18 +528,26 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
         .with_challenges(challenges.clone())
         .with_report_path(&config.report_path);
     let state_for_tls = state.clone();
+    let public_router = portcullis_server::build_public_router(state.clone(), true);
     let router = build_router(state);
     let listener = tokio::net::TcpListener::bind(&config.http_addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.http_addr))?;
     if services.needs_setup().await {
-        tracing::info!(
-            "no users yet: open http://{}/setup to create the first administrator",
-            config.http_addr
-        );
+        match services.setup_token().await {
+            Ok(Some(token)) if services.setup_token_required() => tracing::info!(
+                "no users yet: open http://{}/setup to create the first administrator, with the setup token {token}",
+                config.http_addr
+            ),
+            _ => tracing::info!(
+                "no users yet: open http://{}/setup to create the first administrator",
+                config.http_addr
+            ),
+        }
     }
     tracing::info!(addr = %config.http_addr, site = %root.display(), database = %config.redacted_database_url(), "Portcullis is listening");
     let resolver = Arc::new(CertResolver::default());
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
     start_policy_tls(
         &config,
         &services,
@@ -541,6 +555,7 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
         &resolver,
         router.clone(),
         state_for_tls,
+        &stop,
     )
     .await?;
     start_smtp(&config, &services, &resolver).await?;
@@ -574,17 +589,68 @@ async fn serve(config: Config, services: Services) -> anyhow::Result<()> {
             }
         }
     });
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
+    let limits = config.listener_limits().map_err(anyhow::Error::msg)?;
+    if let Some(addr) = &config.public_http_addr {
+        let public = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (public_http_addr)"))?;
+        tracing::info!(%addr, "public HTTP edge is listening (ACME answers, policies, report POSTs)");
+        tokio::spawn(portcullis_server::listener::serve_http(
+            public,
+            None,
+            public_router,
+            None,
+            limits.clone(),
+            stopped(stop.clone()),
+            std::time::Duration::from_secs(config.shutdown_grace_secs),
+        ));
+    }
+    tokio::spawn(async move {
+        stop_signal().await;
         tracing::info!("shutting down");
-    })
-    .await?;
+        let _ = stop_tx.send(true);
+    });
+    portcullis_server::listener::serve_http(
+        listener,
+        None,
+        router,
+        None,
+        limits,
+        stopped(stop),
+        std::time::Duration::from_secs(config.shutdown_grace_secs),
+    )
+    .await;
     services.store.close().await;
     Ok(())
+}
+
+/// Whether only this machine can reach the dashboard: then first-run setup needs no token.
+fn dashboard_is_loopback_only(config: &Config) -> bool {
+    match config.http_addr.parse::<std::net::SocketAddr>() {
+        Ok(addr) => addr.ip().is_loopback(),
+        Err(_) => config.http_addr.starts_with("localhost:"),
+    }
+}
+
+/// Ctrl-C, or SIGTERM (what systemd and orchestrators send).
+async fn stop_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot watch SIGTERM; only Ctrl-C stops the server");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+/// Completes once the server is told to stop.
+async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopped| *stopped).await;
 }
 
 /// The TLS-RPT mail receiver (`PORTCULLIS_SMTP_ADDR`), with STARTTLS when a certificate file
@@ -608,16 +674,27 @@ async fn start_smtp(config: &Config, services: &Services, resolver: &Arc<CertRes
         (None, None) => None,
         _ => anyhow::bail!("set both smtp_tls_cert_file and smtp_tls_key_file, or neither"),
     };
-    let offer_tls = fixed.is_some() || config.https_addr.is_some();
+    let offer_tls = fixed.is_some() || config.https_addr.is_some() || config.acme_directory.is_some();
+    let hostname = config
+        .smtp_hostname
+        .clone()
+        .or_else(|| config.public_host.clone())
+        .unwrap_or_else(|| "localhost".into());
     let settings = portcullis_server::smtp::SmtpSettings {
-        hostname: config
-            .smtp_hostname
-            .clone()
-            .or_else(|| config.public_host.clone())
-            .unwrap_or_else(|| "localhost".into()),
+        tls: offer_tls.then(|| portcullis_server::smtp::tls_config(fixed, resolver.clone(), &hostname)),
+        hostname,
         recipients: recipients.clone(),
         max_message_bytes: config.smtp_max_message_bytes,
-        tls: offer_tls.then(|| portcullis_server::smtp::tls_config(fixed, resolver.clone())),
+        limits: portcullis_server::smtp::SmtpLimits {
+            listener: portcullis_server::listener::ListenerLimits {
+                // An SMTP client may think for the whole command timeout (RFC 5321).
+                idle_timeout: std::time::Duration::from_secs(config.smtp_command_timeout_secs),
+                ..config.listener_limits().map_err(anyhow::Error::msg)?
+            },
+            command_timeout: std::time::Duration::from_secs(config.smtp_command_timeout_secs),
+            data_timeout: std::time::Duration::from_secs(config.smtp_data_timeout_secs),
+            session_max: std::time::Duration::from_secs(config.smtp_session_max_secs),
+        },
     };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -704,6 +781,7 @@ async fn start_policy_tls(
     resolver: &Arc<CertResolver>,
     router: axum::Router,
     state: ServerState,
+    stop: &tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let resolver = resolver.clone();
     let manager = config.acme_directory.as_deref().map(|dir| CertManager {
@@ -724,11 +802,19 @@ async fn start_policy_tls(
             .with_context(|| format!("cannot listen on {addr} (https_addr)"))?;
         let loaded = portcullis_server::certs::load_stored(services, &resolver).await;
         tracing::info!(%addr, certificates = loaded, "HTTPS policy host is listening");
+        // The dashboard stays off the public edge unless the operator puts it there.
+        let router = if config.https_dashboard {
+            router
+        } else {
+            portcullis_server::build_public_router(state.clone(), false)
+        };
         tokio::spawn(https::serve(
             listener,
             https::server_config(resolver.clone()),
             router,
             Some(state),
+            config.listener_limits().map_err(anyhow::Error::msg)?,
+            stopped(stop.clone()),
         ));
         let (pruning, held) = (services.clone(), resolver.clone());
         tokio::spawn(async move {

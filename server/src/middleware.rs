@@ -70,8 +70,14 @@ pub async fn request_info(State(state): State<ServerState>, mut req: Request<Bod
     let client = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip().to_string())
+        .map(|ci| crate::listener::client_key(ci.0.ip()))
         .unwrap_or_else(|| "local".into());
+    let secure = state.app.secure_cookies
+        || req.extensions().get::<crate::listener::OverTls>().is_some()
+        || req
+            .headers()
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
 
     if req.method() == Method::GET && !is_machine_path(&path) {
         let needs_setup = services.needs_setup().await;
@@ -98,11 +104,12 @@ pub async fn request_info(State(state): State<ServerState>, mut req: Request<Bod
         session: session.clone(),
         csrf: csrf.clone(),
         client,
+        secure,
     });
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
     if existing_csrf.is_none() {
-        headers.append(header::SET_COOKIE, csrf_cookie(&csrf, state.app.secure_cookies));
+        headers.append(header::SET_COOKIE, csrf_cookie(&csrf, secure));
     }
     // A session cookie that no longer matches a session is cleared rather than sent forever
     // (unless this response sets a new one, e.g. after signing in again).
@@ -111,7 +118,7 @@ pub async fn request_info(State(state): State<ServerState>, mut req: Request<Bod
         .iter()
         .any(|v| v.to_str().unwrap_or("").starts_with(SESSION_COOKIE));
     if stale_session && !sets_session {
-        headers.append(header::SET_COOKIE, expired_session_cookie(state.app.secure_cookies));
+        headers.append(header::SET_COOKIE, expired_session_cookie(secure));
     }
     res
 }

@@ -27,7 +27,7 @@ pub async fn receive(State(state): State<ServerState>, req: Request<Body>) -> Re
     let client = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip().to_string())
+        .map(|ci| crate::listener::client_key(ci.0.ip()))
         .unwrap_or_else(|| "local".into());
     let services = &state.app.services;
     if let Err(wait) = services.report_rate_check(&client) {
@@ -104,7 +104,9 @@ pub fn ingest_error(e: &IngestError) -> Response {
     let status = match e {
         IngestError::Rejected(r) if r.code.is_size_limit() => StatusCode::PAYLOAD_TOO_LARGE,
         IngestError::Rejected(_) => StatusCode::BAD_REQUEST,
-        IngestError::UnknownDomain(_) | IngestError::NoDomain => StatusCode::UNPROCESSABLE_ENTITY,
+        IngestError::UnknownDomain(_) | IngestError::NoDomain | IngestError::Unstorable => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         IngestError::Forbidden => StatusCode::FORBIDDEN,
         IngestError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     };

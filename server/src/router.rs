@@ -111,6 +111,25 @@ pub fn build_router(state: ServerState) -> Router {
         .with_state(state)
 }
 
+/// What the public edge serves (`PORTCULLIS_PUBLIC_HTTP_ADDR`, and `PORTCULLIS_HTTPS_ADDR`
+/// unless the operator puts the dashboard there): policies for `mta-sts.` hosts, report POSTs,
+/// ACME http-01 answers (`acme` set, plain HTTP), and a plain 404 for everything else, sign-in
+/// and first-run setup included. The dashboard stays on its own address.
+pub fn build_public_router(state: ServerState, acme: bool) -> Router {
+    let mut router = Router::new().route(&state.report_path, post(report_http::receive));
+    if acme {
+        router = router.route("/.well-known/acme-challenge/{token}", get(acme_challenge));
+    }
+    router
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            policy_host::serve_policy,
+        ))
+        .with_state(state)
+}
+
 /// Liveness that includes the database: 200 only when a trivial query answers.
 async fn health(State(state): State<ServerState>) -> Response {
     match state.app.services.store.ping().await {

@@ -12,15 +12,17 @@ use std::time::Duration;
 use portcullis_service::{Channel, IngestError, MailOutcome, Services};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+
+use crate::listener::{IdleTimeout, Slots};
+use portcullis_domain::smtp_command::{size_param, split_command, split_path, strip_prefix_ci};
 
 /// Longest command line accepted (RFC 5321 §4.5.3.1.4 says 512; extensions make it longer).
 const MAX_COMMAND_LINE: usize = 4096;
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
-const DATA_TIMEOUT: Duration = Duration::from_secs(600);
 const MAX_RECIPIENTS: usize = 100;
 const MAX_ERRORS: u32 = 10;
-const MAX_CONNECTIONS: usize = 256;
+/// Commands that move no mail (NOOP, RSET, VRFY, HELP) allowed in one session, as Postfix's
+/// `smtpd_junk_command_limit`: a client cannot hold a slot by sending NOOP forever.
+const MAX_JUNK_COMMANDS: u32 = 20;
 
 #[derive(Clone)]
 pub struct SmtpSettings {
@@ -29,37 +31,89 @@ pub struct SmtpSettings {
     /// Accepted recipients, lower-case.
     pub recipients: Vec<String>,
     pub max_message_bytes: usize,
-    /// Offered as STARTTLS when present.
-    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// STARTTLS, offered while a certificate is at hand.
+    pub tls: Option<SmtpTls>,
+    pub limits: SmtpLimits,
 }
 
-/// STARTTLS certificates: the policy host's by SNI, else the configured one.
+/// STARTTLS: the rustls configuration and the certificates it draws on.
+#[derive(Clone)]
+pub struct SmtpTls {
+    config: Arc<rustls::ServerConfig>,
+    certs: Arc<SmtpCerts>,
+}
+
+impl SmtpTls {
+    /// Whether a handshake could succeed now: a configured certificate, or one for the name
+    /// this server greets with (obtained by ACME for the public host). Until then STARTTLS is
+    /// not advertised, rather than advertised and failed.
+    pub fn available(&self) -> bool {
+        self.certs.fixed.is_some() || self.certs.by_name.has(&self.certs.greeting_name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpLimits {
+    /// Connection caps and the idle timeout (the header timeout bounds the STARTTLS handshake).
+    pub listener: crate::listener::ListenerLimits,
+    pub command_timeout: Duration,
+    pub data_timeout: Duration,
+    pub session_max: Duration,
+}
+
+impl Default for SmtpLimits {
+    fn default() -> Self {
+        Self {
+            listener: crate::listener::ListenerLimits {
+                // SMTP waits minutes for a command by design; the command timeout rules there.
+                idle_timeout: Duration::from_secs(600),
+                ..Default::default()
+            },
+            command_timeout: Duration::from_secs(300),
+            data_timeout: Duration::from_secs(600),
+            session_max: Duration::from_secs(1800),
+        }
+    }
+}
+
+/// STARTTLS certificates: the policy host's by SNI, else the configured one, else the one for
+/// the name this server greets with (senders often send no SNI to an MX).
 #[derive(Debug)]
 struct SmtpCerts {
     fixed: Option<Arc<rustls::sign::CertifiedKey>>,
     by_name: Arc<crate::https::CertResolver>,
+    greeting_name: String,
 }
 
 impl rustls::server::ResolvesServerCert for SmtpCerts {
     fn resolve(&self, hello: rustls::server::ClientHello<'_>) -> Option<Arc<rustls::sign::CertifiedKey>> {
-        self.by_name.resolve(hello).or_else(|| self.fixed.clone())
+        self.by_name
+            .resolve(hello)
+            .or_else(|| self.fixed.clone())
+            .or_else(|| self.by_name.get(&self.greeting_name))
     }
 }
 
 pub fn tls_config(
     fixed: Option<rustls::sign::CertifiedKey>,
     by_name: Arc<crate::https::CertResolver>,
-) -> Arc<rustls::ServerConfig> {
+    greeting_name: &str,
+) -> SmtpTls {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let certs = Arc::new(SmtpCerts {
+        fixed: fixed.map(Arc::new),
+        by_name,
+        greeting_name: greeting_name.trim_end_matches('.').to_ascii_lowercase(),
+    });
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .expect("ring supports TLS 1.2 and 1.3")
         .with_no_client_auth()
-        .with_cert_resolver(Arc::new(SmtpCerts {
-            fixed: fixed.map(Arc::new),
-            by_name,
-        }));
-    Arc::new(config)
+        .with_cert_resolver(certs.clone());
+    SmtpTls {
+        config: Arc::new(config),
+        certs,
+    }
 }
 
 trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -68,7 +122,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 /// Accepts connections until the task is dropped.
 pub async fn serve(listener: TcpListener, settings: SmtpSettings, services: Services) {
     let settings = Arc::new(settings);
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let slots = Slots::new(&settings.limits.listener);
     loop {
         let (socket, peer) = match listener.accept().await {
             Ok(conn) => conn,
@@ -78,20 +132,23 @@ pub async fn serve(listener: TcpListener, settings: SmtpSettings, services: Serv
                 continue;
             }
         };
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
+        let Some(slot) = slots.take(peer.ip()) else {
             tokio::spawn(async move {
                 let mut socket = socket;
-                let _ = socket
-                    .write_all(b"421 4.7.0 Too many connections, try again later\r\n")
-                    .await;
+                let refusal = socket.write_all(b"421 4.7.0 Too many connections, try again later\r\n");
+                let _ = tokio::time::timeout(Duration::from_secs(5), refusal).await;
             });
             continue;
         };
         let (settings, services) = (settings.clone(), services.clone());
         tokio::spawn(async move {
-            let _permit = permit;
-            if let Err(e) = session(socket, peer.ip().to_string(), &settings, &services).await {
-                tracing::debug!(%peer, error = %e, "SMTP session ended");
+            let _slot = slot;
+            let socket = IdleTimeout::new(socket, settings.limits.listener.idle_timeout);
+            let session = session(socket, peer.ip().to_string(), &settings, &services);
+            match tokio::time::timeout(settings.limits.session_max, session).await {
+                Err(_) => tracing::debug!(%peer, "SMTP session closed at its time limit"),
+                Ok(Err(e)) => tracing::debug!(%peer, error = %e, "SMTP session ended"),
+                Ok(Ok(())) => {}
             }
         });
     }
@@ -104,18 +161,25 @@ struct Envelope {
     recipients: Vec<String>,
 }
 
-async fn session(socket: TcpStream, peer: String, settings: &SmtpSettings, services: &Services) -> std::io::Result<()> {
+async fn session(
+    socket: IdleTimeout<TcpStream>,
+    peer: String,
+    settings: &SmtpSettings,
+    services: &Services,
+) -> std::io::Result<()> {
+    let limits = &settings.limits;
     let mut conn: BufReader<Box<dyn Stream>> = BufReader::new(Box::new(socket));
     let mut tls_active = false;
     let mut envelope = Envelope::default();
     let mut errors = 0u32;
+    let mut junk = 0u32;
     reply(
         &mut conn,
         &format!("220 {} ESMTP Portcullis TLS-RPT receiver", settings.hostname),
     )
     .await?;
     loop {
-        let line = match tokio::time::timeout(COMMAND_TIMEOUT, read_line(&mut conn, MAX_COMMAND_LINE)).await {
+        let line = match tokio::time::timeout(limits.command_timeout, read_line(&mut conn, MAX_COMMAND_LINE)).await {
             Err(_) => return reply(&mut conn, "421 4.4.2 Idle for too long, closing").await,
             Ok(Err(e)) => return Err(e),
             Ok(Ok(None)) => return Ok(()),
@@ -126,10 +190,7 @@ async fn session(socket: TcpStream, peer: String, settings: &SmtpSettings, servi
             }
             Ok(Ok(Some(Line::Text(line)))) => line,
         };
-        let (verb, arg) = match line.split_once(' ') {
-            Some((v, a)) => (v.to_ascii_uppercase(), a.trim().to_string()),
-            None => (line.trim().to_ascii_uppercase(), String::new()),
-        };
+        let (verb, arg) = split_command(&line);
         let answer: String = match verb.as_str() {
             "EHLO" | "HELO" if arg.is_empty() => "501 5.5.4 Say who you are".into(),
             "EHLO" => {
@@ -142,7 +203,7 @@ async fn session(socket: TcpStream, peer: String, settings: &SmtpSettings, servi
                     format!("250-SIZE {}", settings.max_message_bytes),
                     "250-8BITMIME".into(),
                 ];
-                if settings.tls.is_some() && !tls_active {
+                if settings.tls.as_ref().is_some_and(SmtpTls::available) && !tls_active {
                     lines.push("250-STARTTLS".into());
                 }
                 lines.push("250 ENHANCEDSTATUSCODES".into());
@@ -156,15 +217,15 @@ async fn session(socket: TcpStream, peer: String, settings: &SmtpSettings, servi
                 format!("250 {}", settings.hostname)
             }
             "STARTTLS" if tls_active => "503 5.5.1 TLS is already active".into(),
-            "STARTTLS" => match &settings.tls {
+            "STARTTLS" => match settings.tls.as_ref().filter(|tls| tls.available()) {
                 None => "502 5.5.1 STARTTLS is not offered here".into(),
-                Some(config) => {
+                Some(SmtpTls { config, .. }) => {
                     reply(&mut conn, "220 2.0.0 Ready to start TLS").await?;
                     // Anything the client sent after STARTTLS in the clear is discarded
                     // (RFC 3207 §4.2: it could be an injected command).
                     let inner = conn.into_inner();
                     let acceptor = tokio_rustls::TlsAcceptor::from(config.clone());
-                    let tls = tokio::time::timeout(Duration::from_secs(30), acceptor.accept(inner))
+                    let tls = tokio::time::timeout(limits.listener.header_timeout, acceptor.accept(inner))
                         .await
                         .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
                     conn = BufReader::new(Box::new(tls));
@@ -179,7 +240,9 @@ async fn session(socket: TcpStream, peer: String, settings: &SmtpSettings, servi
             "DATA" => {
                 reply(&mut conn, "354 Go ahead, end with <CRLF>.<CRLF>").await?;
                 let message =
-                    match tokio::time::timeout(DATA_TIMEOUT, read_data(&mut conn, settings.max_message_bytes)).await {
+                    match tokio::time::timeout(limits.data_timeout, read_data(&mut conn, settings.max_message_bytes))
+                        .await
+                    {
                         Err(_) => return reply(&mut conn, "421 4.4.2 Message took too long, closing").await,
                         Ok(result) => result?,
                     };
@@ -208,6 +271,12 @@ async fn session(socket: TcpStream, peer: String, settings: &SmtpSettings, servi
         if answer.starts_with('5') {
             errors += 1;
         }
+        if matches!(verb.as_str(), "NOOP" | "RSET" | "VRFY" | "HELP") {
+            junk += 1;
+            if junk > MAX_JUNK_COMMANDS {
+                return reply(&mut conn, "421 4.7.0 Too many commands without mail, closing").await;
+            }
+        }
         if errors >= MAX_ERRORS {
             return reply(&mut conn, "421 4.7.0 Too many errors, closing").await;
         }
@@ -226,11 +295,9 @@ fn mail_from(envelope: &mut Envelope, arg: &str, max: usize) -> String {
         return "501 5.5.4 Syntax: MAIL FROM:<address>".into();
     };
     let (path, params) = split_path(rest);
-    for param in params.split_whitespace() {
-        if let Some(size) = strip_prefix_ci(param, "SIZE=") {
-            if size.parse::<u64>().map_or(true, |n| n > max as u64) {
-                return format!("552 5.3.4 Message larger than {max} bytes");
-            }
+    if let Some(size) = size_param(params) {
+        if size.is_none_or(|n| n > max as u64) {
+            return format!("552 5.3.4 Message larger than {max} bytes");
         }
     }
     envelope.from = Some(path);
@@ -284,26 +351,6 @@ fn one_line(e: &IngestError) -> String {
     e.to_string().replace(['\r', '\n'], " ")
 }
 
-fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| text[prefix.len()..].trim_start())
-}
-
-/// `<path> params` → (path without brackets, params).
-fn split_path(text: &str) -> (String, &str) {
-    let text = text.trim();
-    if let Some(rest) = text.strip_prefix('<') {
-        if let Some(end) = rest.find('>') {
-            return (rest[..end].to_string(), rest[end + 1..].trim());
-        }
-    }
-    match text.split_once(' ') {
-        Some((path, params)) => (path.to_string(), params.trim()),
-        None => (text.to_string(), ""),
-    }
-}
-
 async fn reply(conn: &mut BufReader<Box<dyn Stream>>, text: &str) -> std::io::Result<()> {
     let stream = conn.get_mut();
     stream.write_all(text.as_bytes()).await?;
@@ -350,26 +397,50 @@ async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R, max: usize) -> std::
 }
 
 /// The message up to `<CRLF>.<CRLF>`, dot-unstuffed, with CRLF line ends. `None` when it was
-/// larger than `max` (it is still read to its end, so the session can go on).
+/// larger than `max` (it is still read to its end, so the session can go on). Memory stays
+/// within `max` plus one line of at most `max` bytes, however the client splits its lines: a
+/// line is read chunk by chunk from the buffer, and what is past the limit is not kept.
 async fn read_data<R: AsyncBufRead + Unpin>(reader: &mut R, max: usize) -> std::io::Result<Option<Vec<u8>>> {
     let mut message = Vec::new();
     let mut over = false;
     let mut line = Vec::new();
     loop {
         line.clear();
-        let n = reader.read_until(b'\n', &mut line).await?;
-        if n == 0 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "connection closed during DATA",
-            ));
+        // One line, keeping at most `max + 3` bytes of it: enough to tell "." from a longer line
+        // and to know a line alone is over the limit.
+        let mut line_len = 0usize;
+        loop {
+            let buf = reader.fill_buf().await?;
+            if buf.is_empty() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "connection closed during DATA",
+                ));
+            }
+            let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (&buf[..=i], true),
+                None => (buf, false),
+            };
+            let keep = chunk.len().min((max + 3).saturating_sub(line.len()));
+            line.extend_from_slice(&chunk[..keep]);
+            line_len += chunk.len();
+            let used = chunk.len();
+            reader.consume(used);
+            if done {
+                break;
+            }
         }
         let content = line.strip_suffix(b"\n").unwrap_or(&line);
         let content = content.strip_suffix(b"\r").unwrap_or(content);
-        if content == b"." {
+        if content == b"." && line_len <= 3 {
             break;
         }
         if over {
+            continue;
+        }
+        if line_len > max + 2 {
+            over = true;
+            message = Vec::new();
             continue;
         }
         let content = content.strip_prefix(b".").unwrap_or(content);
@@ -398,6 +469,47 @@ mod tests {
         assert_eq!(input, b"NEXT\r\n");
     }
 
+    /// A client streaming bytes without a newline: the reader keeps at most the limit of them,
+    /// however many arrive (the process's peak memory barely moves over 256 MiB sent), and the
+    /// message is refused as too large at the terminator.
+    #[tokio::test]
+    async fn a_line_without_end_is_not_kept_past_the_limit() {
+        struct Endless {
+            left: usize,
+        }
+        impl tokio::io::AsyncRead for Endless {
+            fn poll_read(
+                mut self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+                buf: &mut tokio::io::ReadBuf<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                const XS: [u8; 8192] = [b'x'; 8192];
+                if self.left == 0 {
+                    buf.put_slice(b"\r\n.\r\n");
+                    self.left = usize::MAX;
+                } else if self.left != usize::MAX {
+                    let n = buf.remaining().min(self.left).min(XS.len());
+                    buf.put_slice(&XS[..n]);
+                    self.left -= n;
+                }
+                std::task::Poll::Ready(Ok(()))
+            }
+        }
+        fn peak_rss_kib() -> u64 {
+            let status = std::fs::read_to_string("/proc/self/status").unwrap();
+            let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+            line.split_whitespace().nth(1).unwrap().parse().unwrap()
+        }
+        let before = peak_rss_kib();
+        let mut reader = tokio::io::BufReader::new(Endless { left: 256 << 20 });
+        assert_eq!(read_data(&mut reader, 1024).await.unwrap(), None);
+        let grown_mib = (peak_rss_kib() - before) / 1024;
+        assert!(grown_mib < 64, "peak memory grew by {grown_mib} MiB");
+        // A line of exactly the limit is kept; "." alone ends the message, "..x" is unstuffed.
+        let mut input: &[u8] = b"..x\r\n.\r\n";
+        assert_eq!(read_data(&mut input, 1024).await.unwrap().unwrap(), b".x\r\n");
+    }
+
     #[tokio::test]
     async fn long_lines_are_consumed_and_flagged() {
         let long = format!("{}\r\nNOOP\r\n", "A".repeat(5000));
@@ -405,15 +517,5 @@ mod tests {
         assert!(matches!(read_line(&mut input, 100).await.unwrap(), Some(Line::TooLong)));
         assert!(matches!(read_line(&mut input, 100).await.unwrap(), Some(Line::Text(t)) if t == "NOOP"));
         assert!(read_line(&mut input, 100).await.unwrap().is_none());
-    }
-
-    #[test]
-    fn paths_and_parameters_are_split() {
-        assert_eq!(
-            split_path("<a@b.example> SIZE=10"),
-            ("a@b.example".to_string(), "SIZE=10")
-        );
-        assert_eq!(split_path("<>"), (String::new(), ""));
-        assert_eq!(strip_prefix_ci("from:<x>", "FROM:"), Some("<x>"));
     }
 }

@@ -187,7 +187,12 @@ async fn certificates_come_from_acme_and_policies_are_served_over_tls() {
         dns: Some(dns),
     };
     let report = manager.run_once().await;
-    assert_eq!(report.issued, vec!["mta-sts.example.test".to_string()], "{report:?}");
+    // The public host's own certificate (its /tlsrpt, STARTTLS), then each mta-sts. name.
+    assert_eq!(
+        report.issued,
+        vec!["portcullis.test".to_string(), "mta-sts.example.test".to_string()],
+        "{report:?}"
+    );
     assert_eq!(report.failed.len(), 1);
     assert!(report.failed[0].1.contains("resolves to 192.0.2.99"), "{report:?}");
     assert!(resolver.has("mta-sts.example.test") && !resolver.has("mta-sts.elsewhere.test"));
@@ -221,16 +226,19 @@ async fn certificates_come_from_acme_and_policies_are_served_over_tls() {
         resolver: Arc::new(CertResolver::default()),
         ..manager
     };
-    assert_eq!(reloaded.load().await, 1);
+    assert_eq!(reloaded.load().await, 2);
 
     // Real TLS: SNI picks the certificate; the chain verifies against pebble's root.
     let https_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let https_addr = https_listener.local_addr().unwrap();
+    // The public edge, as the server runs it on https_addr: no dashboard.
     tokio::spawn(https::serve(
         https_listener,
         https::server_config(reloaded.resolver.clone()),
-        app.router.clone(),
+        portcullis_server::build_public_router(app.state.clone(), false),
         Some(app.state.clone()),
+        portcullis_server::listener::ListenerLimits::default(),
+        std::future::pending(),
     ));
     let mgmt_roots = [CertificateDer::from_pem_file(&pebble_ca).unwrap()];
     let (_, root_pem, _) = https_get(pebble.management, "localhost", &mgmt_roots, "/roots/0")
@@ -280,6 +288,17 @@ async fn certificates_come_from_acme_and_policies_are_served_over_tls() {
         .await
         .unwrap();
     assert_eq!(status, "HTTP/1.1 404 Not Found");
+    // The public host has its own certificate; its report path is served, the dashboard is not.
+    let (status, _, peer) = https_get(https_addr, "portcullis.test", &roots, "/tlsrpt")
+        .await
+        .unwrap();
+    assert_eq!(status, "HTTP/1.1 405 Method Not Allowed", "POST only");
+    let (_, leaf) = x509_parser::parse_x509_certificate(peer.as_ref()).unwrap();
+    assert!(format!("{:?}", leaf.subject_alternative_name()).contains("portcullis.test"));
+    for path in ["/login", "/setup", "/", "/api/v1/domains"] {
+        let (status, _, _) = https_get(https_addr, "portcullis.test", &roots, path).await.unwrap();
+        assert_eq!(status, "HTTP/1.1 404 Not Found", "{path}");
+    }
 
     // A name without a certificate gets no certificate at all (no other tenant's name leaks).
     let refused = https_get(https_addr, "mta-sts.elsewhere.test", &roots, "/.well-known/mta-sts.txt").await;
@@ -288,6 +307,9 @@ async fn certificates_come_from_acme_and_policies_are_served_over_tls() {
         "handshake must fail without a certificate for the name"
     );
     // Deleting the domain takes its certificate out of service at the next pass.
+    // (Its policy's removal has run its course: a served policy blocks deletion.)
+    app.run_sql("UPDATE domains SET policy_retire_at = 1 WHERE name = 'example.test'")
+        .await;
     app.services.delete_domain(&org, "example.test").await.unwrap();
     portcullis_server::certs::prune(&app.services, &reloaded.resolver).await;
     assert!(!reloaded.resolver.has("mta-sts.example.test"));

@@ -107,6 +107,21 @@ async fn sign_in_sets_a_session_and_failures_are_throttled() {
         ("next", "//evil.example/"),
     ];
     assert_eq!(location(&app.send(anon.form("/sfn/login", &evil)).await), "/");
+    // Browsers drop a tab or newline from a URL, which turns these into `//evil.example`; a
+    // newline in a Location header used to panic.
+    for sneaky in ["/\t/evil.example", "/\n/evil.example", "/\r\nX: y"] {
+        let evil = [
+            ("csrf", anon.csrf.as_str()),
+            ("email", "alice@example.com"),
+            ("password", "correct horse battery"),
+            ("next", sneaky),
+        ];
+        assert_eq!(
+            location(&app.send(anon.form("/sfn/login", &evil)).await),
+            "/",
+            "{sneaky:?}"
+        );
+    }
 
     let bad = [
         ("csrf", anon.csrf.as_str()),
@@ -330,4 +345,126 @@ fn shown<'a>(html: &'a str, testid: &str) -> &'a str {
         .unwrap_or_else(|| panic!("{testid} not shown"));
     let start = at + html[at..].find('>').unwrap() + 1;
     &html[start..start + html[start..].find('<').unwrap()]
+}
+
+/// Signed in with a one-time password, a user can choose a new one and nothing else: server
+/// functions refuse them too, not only the page redirect.
+#[tokio::test]
+async fn a_one_time_password_allows_nothing_but_choosing_a_new_one() {
+    let app = TestApp::new(Kind::Sqlite).await;
+    let admin = app.user("admin@example.com", true).await;
+    let acme = app.org("Acme", &admin).await;
+    let one_time = app
+        .services
+        .add_member(&acme, "new@example.com", "owner")
+        .await
+        .unwrap()
+        .expect("a new account");
+    let anon = Browser::anonymous();
+    let res = app
+        .send(anon.form(
+            "/sfn/login",
+            &[
+                ("csrf", anon.csrf.as_str()),
+                ("email", "new@example.com"),
+                ("password", one_time.as_str()),
+            ],
+        ))
+        .await;
+    assert_eq!(location(&res), "/account");
+    let token = set_cookie(&res, "portcullis_session")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("portcullis_session=")
+        .to_string();
+    let browser = Browser {
+        session: Some(token),
+        csrf: anon.csrf.clone(),
+    };
+    let res = app
+        .send(browser.form_json(
+            "/sfn/add_domain",
+            &[
+                ("csrf", browser.csrf.as_str()),
+                ("org", acme.org_slug()),
+                ("name", "example.com"),
+            ],
+        ))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(body_text(res).await.contains("PasswordChangeRequired"));
+    let res = app
+        .send(browser.form(
+            "/sfn/change_password",
+            &[
+                ("csrf", browser.csrf.as_str()),
+                ("current", one_time.as_str()),
+                ("password", "a brand new password"),
+                ("confirm", "a brand new password"),
+            ],
+        ))
+        .await;
+    assert_eq!(location(&res), "/?password_changed=1");
+}
+
+/// A dashboard reachable from other machines asks first-run setup for the token the server
+/// printed: whoever opens /setup first cannot become administrator without it.
+#[tokio::test]
+async fn setup_off_loopback_needs_the_printed_token() {
+    let app = TestApp::configured(Kind::Sqlite, |s| s.with_setup_token_required(true)).await;
+    let anon = Browser::anonymous();
+    let html = body_text(app.send(anon.get("/setup")).await).await;
+    assert!(
+        html.contains("Setup token") && html.contains("portcullis setup-token"),
+        "{html}"
+    );
+    let token = app.services.setup_token().await.unwrap().expect("a token before setup");
+    assert_eq!(
+        app.services.setup_token().await.unwrap().as_deref(),
+        Some(token.as_str()),
+        "stable"
+    );
+    for wrong in ["", "setup_0000", &token[..token.len() - 1]] {
+        let fields = [
+            ("csrf", anon.csrf.as_str()),
+            ("token", wrong),
+            ("email", "admin@example.com"),
+            ("password", "correct horse battery"),
+            ("confirm", "correct horse battery"),
+        ];
+        let res = app.send(anon.form_json("/sfn/setup", &fields)).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{wrong:?}");
+        assert!(body_text(res).await.contains("setup token"));
+        assert!(app.services.needs_setup().await);
+    }
+    let fields = [
+        ("csrf", anon.csrf.as_str()),
+        ("token", token.as_str()),
+        ("email", "admin@example.com"),
+        ("password", "correct horse battery"),
+        ("confirm", "correct horse battery"),
+    ];
+    let res = app.send(anon.form("/sfn/setup", &fields)).await;
+    assert_eq!(location(&res), "/orgs?welcome=1");
+    assert_eq!(app.services.setup_token().await.unwrap(), None, "no token once set up");
+}
+
+/// Cookies get `Secure` whenever the dashboard is reached over TLS (here through a proxy that
+/// says so), without the operator having to set `secure_cookies`.
+#[tokio::test]
+async fn cookies_are_secure_when_the_dashboard_is_reached_over_tls() {
+    let app = TestApp::new(Kind::Sqlite).await;
+    let get = |proto: Option<&str>| {
+        let mut req = axum::http::Request::builder().uri("/login");
+        if let Some(proto) = proto {
+            req = req.header("x-forwarded-proto", proto);
+        }
+        req.body(axum::body::Body::empty()).unwrap()
+    };
+    let tls = set_cookie(&app.send(get(Some("https"))).await, "portcullis_csrf").unwrap();
+    assert!(tls.contains("Secure"), "{tls}");
+    let plain = set_cookie(&app.send(get(None)).await, "portcullis_csrf").unwrap();
+    assert!(!plain.contains("Secure"), "{plain}");
 }

@@ -50,6 +50,8 @@ async fn dns_end_to_end(kind: Kind) {
         https::server_config(resolver),
         app.router.clone(),
         Some(app.state.clone()),
+        portcullis_server::listener::ListenerLimits::default(),
+        std::future::pending(),
     ));
 
     let alice = app.user("alice@example.com", true).await;

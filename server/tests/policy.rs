@@ -295,7 +295,18 @@ async fn mta_sts_hosts_serve_exactly_the_current_policy_and_nothing_else() {
         .await;
     assert_ne!(res.status(), StatusCode::OK);
 
-    // Deleting a domain stops its policy at once.
+    // A served policy must be removed before its domain is deleted; once the removal has run
+    // its course, deleting the domain stops its policy at once.
+    assert!(matches!(
+        app.services.delete_domain(&other, "beta.example").await,
+        Err(portcullis_service::ServiceError::Conflict(_))
+    ));
+    assert_eq!(
+        app.send(policy_get("mta-sts.beta.example", "GET", path)).await.status(),
+        StatusCode::OK
+    );
+    app.run_sql("UPDATE domains SET policy_retire_at = 1 WHERE name = 'beta.example'")
+        .await;
     app.services.delete_domain(&other, "beta.example").await.unwrap();
     let res = app.send(policy_get("mta-sts.beta.example", "GET", path)).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
@@ -306,4 +317,79 @@ async fn mta_sts_hosts_serve_exactly_the_current_policy_and_nothing_else() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(body_text(res).await, TEXT);
     app.cleanup().await;
+}
+
+/// The public edge (`PORTCULLIS_PUBLIC_HTTP_ADDR`, and the HTTPS listener): policies for
+/// `mta-sts.` hosts, report POSTs and ACME answers; a plain 404 for everything else, sign-in
+/// and first-run setup included (the first visitor of /setup would become administrator).
+#[tokio::test]
+async fn the_public_edge_serves_policies_reports_and_acme_answers_only() {
+    use tower::ServiceExt;
+    let app = TestApp::new(Kind::Sqlite).await;
+    let public = portcullis_server::build_public_router(app.state.clone(), true);
+    let send = |req: Request<Body>| public.clone().oneshot(req);
+    // Before any user exists: the dashboard would send everyone to /setup; the edge does not.
+    for (method, path) in [
+        ("GET", "/setup"),
+        ("GET", "/login"),
+        ("GET", "/"),
+        ("POST", "/sfn/setup"),
+        ("POST", "/sfn/login"),
+        ("GET", "/api/v1/domains"),
+        ("GET", "/metrics"),
+        ("GET", "/tls-ask?domain=mta-sts.example.com"),
+    ] {
+        let res = send(policy_get("portcullis.example", method, path)).await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{method} {path}");
+    }
+    let alice = app.user("alice@example.com", true).await;
+    let org = app.org("Alpha", &alice).await;
+    app.services.add_domain(&org, "example.com").await.unwrap();
+    let spec = portcullis_domain::PolicySpec {
+        mode: portcullis_domain::Mode::Testing,
+        max_age: 86_400,
+        mx: vec!["mx1.example.com".into()],
+    };
+    app.services.save_policy(&org, "example.com", &spec, "t").await.unwrap();
+    let res = send(policy_get("mta-sts.example.com", "GET", "/.well-known/mta-sts.txt"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    app.state.challenges.set("tok", "tok.key");
+    let res = send(policy_get(
+        "mta-sts.example.com",
+        "GET",
+        "/.well-known/acme-challenge/tok",
+    ))
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body_text(res).await, "tok.key");
+    let report = fixture("good/rfc-shape.json");
+    let report = String::from_utf8(report)
+        .unwrap()
+        .replace("alpha.example", "example.com");
+    let res = send(
+        Request::builder()
+            .method("POST")
+            .uri("/tlsrpt")
+            .header(header::HOST, "portcullis.example")
+            .header(header::CONTENT_TYPE, "application/tlsrpt+json")
+            .body(Body::from(report))
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    // The HTTPS edge has no ACME answers (http-01 arrives over plain HTTP).
+    let tls_edge = portcullis_server::build_public_router(app.state.clone(), false);
+    let res = tls_edge
+        .oneshot(policy_get(
+            "portcullis.example",
+            "GET",
+            "/.well-known/acme-challenge/tok",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }

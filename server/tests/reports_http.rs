@@ -15,6 +15,33 @@ use portcullis_domain::DomainName;
 use portcullis_service::IngestConfig;
 use portcullis_store::testing::Kind;
 
+/// A zip whose central directory lists `entries` names for the one local entry holding `bytes`
+/// deflated: the overlapping-entry bomb.
+fn overlapping_zip(bytes: &[u8], entries: usize) -> Vec<u8> {
+    let one = zip_of("0.json", bytes);
+    let reader = zip::ZipArchive::new(std::io::Cursor::new(&one)).unwrap();
+    let directory_start = reader.central_directory_start() as usize;
+    let (local, directory) = one.split_at(directory_start);
+    let record_len = 46 + "0.json".len() + u16::from_le_bytes([directory[30], directory[31]]) as usize;
+    let record = &directory[..record_len];
+    let mut out = local.to_vec();
+    for i in 0..entries {
+        let mut copy = record.to_vec();
+        // Same name length, another name: "0.json" → "a.json", "b.json", …
+        copy[46] = b'A' + (i % 26) as u8;
+        copy[47] = b'A' + (i / 26) as u8;
+        out.extend_from_slice(&copy);
+    }
+    let directory_len = out.len() - directory_start;
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
+    out.extend_from_slice(&(entries as u16).to_le_bytes());
+    out.extend_from_slice(&(entries as u16).to_le_bytes());
+    out.extend_from_slice(&(directory_len as u32).to_le_bytes());
+    out.extend_from_slice(&(directory_start as u32).to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
 fn zip_of(name: &str, bytes: &[u8]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     w.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
@@ -121,6 +148,13 @@ async fn reports_over_http(kind: Kind) {
     let unknown = String::from_utf8(fixture("good/rfc-shape.json"))
         .unwrap()
         .replace("alpha.example", "gamma.example");
+    let long_name = String::from_utf8(fixture("good/rfc-shape.json"))
+        .unwrap()
+        .replace("Example Sender Inc.", &"N".repeat(2000));
+    // 60 directory entries, each pointing at the same 100 KiB deflate stream (inflating 1 MiB):
+    // each entry under the limit, together far over it, and overlapping.
+    let overlapping = overlapping_zip(&vec![b' '; 1 << 20], 60);
+    assert!(overlapping.len() < LIMITS.max_compressed);
     let cases: Vec<BadCase> = vec![
         (
             "wrong type",
@@ -211,6 +245,22 @@ async fn reports_over_http(kind: Kind) {
             "more than",
         ),
         (
+            "zip entries sharing one deflate stream",
+            GZIP,
+            overlapping,
+            StatusCode::BAD_REQUEST,
+            "corrupt-zip",
+            "overlap",
+        ),
+        (
+            "organisation name over its cap",
+            JSON,
+            long_name.into_bytes(),
+            StatusCode::BAD_REQUEST,
+            "invalid-report",
+            "organization-name",
+        ),
+        (
             "not a report at all",
             GZIP,
             b"<feedback/>".to_vec(),
@@ -273,6 +323,32 @@ async fn each_client_is_rate_limited() {
     assert_eq!(json(&body)["error"]["code"], "rate-limited");
     let wait: u64 = headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait));
+    app.cleanup().await;
+}
+
+/// A report the database refuses for its data (here a day's failure sum past bigint, which
+/// PostgreSQL refuses and SQLite turns into a float) fails the same way on every retry: 422,
+/// not 503, so the sender stops.
+#[tokio::test]
+async fn a_report_the_store_refuses_for_good_is_not_retried() {
+    let (app, _) = app(Kind::Postgres, 1000).await;
+    let addr = app.listen().await;
+    let (status, _, _) = http_post(addr, "/tlsrpt", JSON, fixture("good/rfc-shape.json")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.run_sql("UPDATE tlsrpt_failure_days SET failed = 9223372036854775000")
+        .await;
+    let again = String::from_utf8(fixture("good/rfc-shape.json"))
+        .unwrap()
+        .replace("2026-11-20T00:00:00Z_alpha.example", "another-id");
+    let (status, headers, body) = http_post(addr, "/tlsrpt", JSON, again.into_bytes()).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    assert_eq!(json(&body)["error"]["code"], "unstorable");
+    assert!(!headers.contains_key(header::RETRY_AFTER));
     app.cleanup().await;
 }
 

@@ -73,6 +73,10 @@ struct Receiver {
 }
 
 async fn receiver(max_message_bytes: usize) -> Receiver {
+    receiver_with(max_message_bytes, Default::default()).await
+}
+
+async fn receiver_with(max_message_bytes: usize, limits: portcullis_server::smtp::SmtpLimits) -> Receiver {
     let app = TestApp::new(Kind::Sqlite).await;
     let owner = app.user("owner@alpha.example", false).await;
     let access = app.org("Alpha", &owner).await;
@@ -85,7 +89,8 @@ async fn receiver(max_message_bytes: usize) -> Receiver {
         hostname: MX.into(),
         recipients: vec![RECIPIENT.into()],
         max_message_bytes,
-        tls: Some(tls_config(Some(key), Arc::default())),
+        tls: Some(tls_config(Some(key), Arc::default(), MX)),
+        limits,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -292,4 +297,83 @@ async fn the_shared_corpus_of_report_mail_is_accepted() {
         }
     }
     assert!(sent >= 8, "only {sent} messages in {}", dir.display());
+}
+
+/// Reads one (possibly multi-line) reply and returns its last line.
+async fn reply_line(lines: &mut tokio::io::Lines<BufReader<tokio::net::tcp::OwnedReadHalf>>) -> String {
+    loop {
+        let line = lines.next_line().await.unwrap().unwrap_or_default();
+        if line.as_bytes().get(3) != Some(&b'-') {
+            return line;
+        }
+    }
+}
+
+/// A client cannot hold a slot by idling with NOOP, nor hold more than its share of slots
+/// (counted per address; loopback's 127.0.0.1 is exempt as a local proxy would be, so the
+/// test connects from 127.0.0.2).
+#[tokio::test]
+async fn idle_clients_and_greedy_clients_are_turned_away() {
+    let limits = portcullis_server::smtp::SmtpLimits {
+        listener: portcullis_server::listener::ListenerLimits {
+            max_per_client: 2,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let r = receiver_with(1024 * 1024, limits).await;
+    let connect = |from: &'static str| async move {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+        let (read, write) = socket.connect(r.addr).await.unwrap().into_split();
+        (BufReader::new(read).lines(), write)
+    };
+    let (mut lines, mut write) = connect("127.0.0.3").await;
+    assert!(reply_line(&mut lines).await.starts_with("220"));
+    write.write_all(b"EHLO client.example\r\n").await.unwrap();
+    assert!(reply_line(&mut lines).await.starts_with("250"));
+    for _ in 0..20 {
+        write.write_all(b"NOOP\r\n").await.unwrap();
+        assert!(reply_line(&mut lines).await.starts_with("250"));
+    }
+    write.write_all(b"NOOP\r\n").await.unwrap();
+    let last = reply_line(&mut lines).await;
+    assert!(last.starts_with("421"), "{last}");
+
+    let (mut one, _w1) = connect("127.0.0.2").await;
+    let (mut two, _w2) = connect("127.0.0.2").await;
+    assert!(reply_line(&mut one).await.starts_with("220"));
+    assert!(reply_line(&mut two).await.starts_with("220"));
+    let (mut three, _w3) = connect("127.0.0.2").await;
+    let refused = reply_line(&mut three).await;
+    assert!(refused.starts_with("421"), "{refused}");
+}
+
+/// A message of more report attachments than one report mail carries is refused whole.
+#[tokio::test]
+async fn a_message_of_too_many_attachments_is_refused_whole() {
+    let r = receiver(4 * 1024 * 1024).await;
+    let gz = gzip(&fixture("good/rfc-shape.json"));
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&gz);
+    let mut mail = format!(
+        "From: a@sender.example\r\nTo: {RECIPIENT}\r\nSubject: many\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; boundary=\"b1\"; report-type=tlsrpt\r\n\r\n"
+    );
+    for i in 0..17 {
+        mail.push_str(&format!(
+            "--b1\r\nContent-Type: application/tlsrpt+gzip\r\n\
+             Content-Disposition: attachment; filename=\"r{i}.json.gz\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n"
+        ));
+    }
+    mail.push_str("--b1--\r\n");
+    let err = mailer(&r)
+        .send_raw(&envelope(RECIPIENT), mail.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(err.is_permanent(), "{err}");
+    assert!(err.to_string().contains("at most 16"), "{err}");
+    let alpha = DomainName::parse("alpha.example").unwrap();
+    let totals = r.app.services.store.tlsrpt_totals(&r.access, &alpha).await.unwrap();
+    assert_eq!(totals.reports, 0, "nothing stored from it");
 }

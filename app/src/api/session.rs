@@ -32,22 +32,29 @@ pub async fn load_page() -> Result<PageCtx, AppError> {
         csrf: req.csrf,
         viewer,
         flash,
+        setup_token_required: st.services.setup_token_required(),
     })
 }
 
 /// First start: creates the platform administrator and signs them in.
 #[server(prefix = "/sfn", endpoint = "setup")]
-pub async fn setup(csrf: String, email: String, password: String, confirm: String) -> Result<(), AppError> {
+pub async fn setup(
+    csrf: String,
+    email: String,
+    password: String,
+    confirm: String,
+    token: Option<String>,
+) -> Result<(), AppError> {
     use crate::ssr::*;
     let st = state()?;
     let req = request()?;
     check_csrf(&req, &csrf)?;
     let login = st
         .services
-        .setup_first_admin(&email, &password, &confirm)
+        .setup_from_dashboard(token.as_deref(), &email, &password, &confirm)
         .await
         .map_err(service_error)?;
-    set_session_cookie(&st, &login.session_token);
+    set_session_cookie(&req, &login.session_token);
     go("/orgs?welcome=1");
     Ok(())
 }
@@ -63,12 +70,12 @@ pub async fn login(csrf: String, email: String, password: String, next: Option<S
         .login(&email, &password, &req.client)
         .await
         .map_err(service_error)?;
-    set_session_cookie(&st, &login.session_token);
-    let target = match next.as_deref() {
-        // Only local paths: never an open redirect to another site.
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
-    };
+    set_session_cookie(&req, &login.session_token);
+    // Only paths on this site: never an open redirect to another one.
+    let target = next
+        .as_deref()
+        .and_then(portcullis_domain::LocalPath::parse)
+        .map_or_else(|| "/".to_string(), |p| p.as_str().to_string());
     go(if login.user.must_change_password {
         "/account"
     } else {
@@ -86,7 +93,7 @@ pub async fn logout(csrf: String) -> Result<(), AppError> {
     if let Some(session) = &req.session {
         st.services.logout(session).await.map_err(service_error)?;
     }
-    clear_session_cookie(&st);
+    clear_session_cookie(&req);
     go("/login?signed_out=1");
     Ok(())
 }
@@ -94,13 +101,14 @@ pub async fn logout(csrf: String) -> Result<(), AppError> {
 #[server(prefix = "/sfn", endpoint = "change_password")]
 pub async fn change_password(csrf: String, current: String, password: String, confirm: String) -> Result<(), AppError> {
     use crate::ssr::*;
-    let (st, _req, user) = guard(&csrf)?;
+    let (st, req, user) = require_signed_in()?;
+    check_csrf(&req, &csrf)?;
     let login = st
         .services
         .change_password(&user, &current, &password, &confirm)
         .await
         .map_err(service_error)?;
-    set_session_cookie(&st, &login.session_token);
+    set_session_cookie(&req, &login.session_token);
     go("/?password_changed=1");
     Ok(())
 }

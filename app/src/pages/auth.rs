@@ -22,7 +22,8 @@ pub fn SetupPage() -> impl IntoView {
         <Suspense fallback=Loading>
             {Suspend::new(async move {
                 let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
-                let other = general(&err, &["email", "password", "confirm"]);
+                let other = general(&err, &["email", "password", "confirm", "token"]);
+                let token_required = ctx.setup_token_required;
                 view! {
                     <Layout ctx=ctx.clone() title="Set up".into()>
                         <section class="card narrow">
@@ -31,6 +32,12 @@ pub fn SetupPage() -> impl IntoView {
                             {other.map(|e| view! { <ErrorPanel error=e/> })}
                             <form method="post" action=Setup::PATH class="stack">
                                 <input type="hidden" name="csrf" value=ctx.csrf.clone()/>
+                                {token_required.then(|| view! {
+                                    <label for="token">"Setup token"</label>
+                                    <input id="token" name="token" type="text" autocomplete="off" spellcheck="false" required aria-describedby="token-hint token-error"/>
+                                    <p id="token-hint" class="hint">"This dashboard can be reached from other machines, so setup needs the token the server printed in its log when it started. "<code>"portcullis setup-token"</code>" prints it again."</p>
+                                    <FieldError id="token-error" error=field(&err, "token")/>
+                                })}
                                 <label for="email">"E-mail"</label>
                                 <input id="email" name="email" type="email" autocomplete="username" required aria-describedby="email-error"/>
                                 <FieldError id="email-error" error=field(&err, "email")/>

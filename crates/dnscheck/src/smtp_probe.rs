@@ -129,10 +129,13 @@ async fn reply<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> Result<(u16, 
         }
         let line = String::from_utf8_lossy(&line);
         let line = line.trim_end();
-        if line.len() < 3 {
-            return Err(format!("malformed reply {line:?}"));
-        }
-        let code: u16 = line[..3].parse().map_err(|_| format!("malformed reply {line:?}"))?;
+        // The peer is any MX on the internet: its bytes are never sliced where a character
+        // could straddle the cut.
+        let code: u16 = line
+            .get(..3)
+            .filter(|code| code.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|code| code.parse().ok())
+            .ok_or_else(|| format!("malformed reply {line:?}"))?;
         text.push_str(line.get(4..).unwrap_or_default());
         text.push('\n');
         if line.as_bytes().get(3) != Some(&b'-') {
@@ -140,4 +143,28 @@ async fn reply<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> Result<(u16, 
         }
     }
     Err("the reply has too many lines".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hostile_greeting_is_a_malformed_reply_not_a_panic() {
+        for greeting in [
+            &b"22\xC3\xA9 x\r\n"[..],
+            b"\xC3\xA9\xC3\xA9 x\r\n",
+            b"2\r\n",
+            b"+25 x\r\n",
+        ] {
+            let mut reader = BufReader::new(greeting);
+            let err = reply(&mut reader).await.unwrap_err();
+            assert!(err.starts_with("malformed reply"), "{err}");
+        }
+        let mut reader = BufReader::new(&b"250-mx.example\r\n250 STARTTLS\r\n"[..]);
+        assert_eq!(
+            reply(&mut reader).await.unwrap(),
+            (250, "mx.example\nSTARTTLS\n".into())
+        );
+    }
 }

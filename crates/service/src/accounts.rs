@@ -1,7 +1,8 @@
 //! Setup of the first administrator, sign-in and sign-out, one-time passwords.
 
+use crate::password_hash::{hash_password_async, verify_password_async};
 use crate::throttle::{MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS};
-use crate::{hash_password, verify_password, ServiceError, Services};
+use crate::{hash_password, ServiceError, Services};
 use portcullis_domain::{Email, Password};
 use portcullis_store::{new_secret, User};
 
@@ -46,7 +47,7 @@ impl Services {
         }
         let user = self
             .store
-            .create_first_admin(&email, &hash_password(password.expose()))
+            .create_first_admin(&email, &hash_password_async(password.expose()).await)
             .await
             .map_err(|e| match ServiceError::from(e) {
                 ServiceError::Conflict(_) => {
@@ -59,6 +60,40 @@ impl Services {
         self.start_session(user).await
     }
 
+    /// The first-run setup token (printed at start, `portcullis setup-token`); `None` once a
+    /// user exists.
+    pub async fn setup_token(&self) -> Result<Option<String>, ServiceError> {
+        Ok(self.store.setup_token().await?)
+    }
+
+    pub fn setup_token_required(&self) -> bool {
+        self.setup_token_required
+    }
+
+    /// First-run setup from the dashboard: with the setup token when it is required.
+    pub async fn setup_from_dashboard(
+        &self,
+        token: Option<&str>,
+        email: &str,
+        password: &str,
+        confirm: &str,
+    ) -> Result<Login, ServiceError> {
+        if self.setup_token_required {
+            let expected = self.store.setup_token().await?;
+            let given = token.map(str::trim).unwrap_or_default();
+            let matches = expected.is_some_and(|e| {
+                e.len() == given.len() && e.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+            });
+            if !matches {
+                return Err(ServiceError::invalid(
+                    "token",
+                    "the setup token is not right: the server prints it in its log at start, and `portcullis setup-token` prints it again",
+                ));
+            }
+        }
+        self.setup_first_admin(email, password, confirm).await
+    }
+
     /// Checks a password, with throttling per account and per client address.
     pub async fn login(&self, email: &str, password: &str, client: &str) -> Result<Login, ServiceError> {
         let generic = || ServiceError::invalid("password", "wrong e-mail or password");
@@ -67,30 +102,38 @@ impl Services {
         };
         let account_key = format!("account:{email}");
         let address_key = format!("address:{client}");
-        for (key, limit) in [
-            (&account_key, MAX_FAILURES_PER_ACCOUNT),
-            (&address_key, MAX_FAILURES_PER_ADDRESS),
-        ] {
-            self.throttle
-                .check(key, limit)
-                .map_err(|retry_after_secs| ServiceError::Throttled { retry_after_secs })?;
+        // Each attempt is counted before the password is checked, in the same step as the
+        // check: parallel attempts cannot all pass a limit they have not yet reached.
+        self.throttle
+            .attempt(&account_key, MAX_FAILURES_PER_ACCOUNT)
+            .map_err(|retry_after_secs| ServiceError::Throttled { retry_after_secs })?;
+        if let Err(retry_after_secs) = self.throttle.attempt(&address_key, MAX_FAILURES_PER_ADDRESS) {
+            self.throttle.forgive(&account_key);
+            return Err(ServiceError::Throttled { retry_after_secs });
         }
-        let found = self.store.user_credentials(&email).await?;
+        let found = match self.store.user_credentials(&email).await {
+            Ok(found) => found,
+            Err(e) => {
+                // Not the user's fault: the attempt does not count.
+                self.throttle.forgive(&account_key);
+                self.throttle.forgive(&address_key);
+                return Err(e.into());
+            }
+        };
         // Verify against a dummy hash for unknown accounts so timing does not reveal which exist.
         let (user, hash) = match found {
             Some((user, hash)) => (Some(user), hash),
             None => (None, DUMMY_HASH.clone()),
         };
-        let ok = verify_password(&hash, password);
+        let ok = verify_password_async(&hash, password).await;
         match user {
             Some(user) if ok => {
                 self.throttle.reset(&account_key);
+                self.throttle.forgive(&address_key);
                 tracing::info!(user = %user.email, "signed in");
                 self.start_session(user).await
             }
             _ => {
-                self.throttle.fail(&account_key);
-                self.throttle.fail(&address_key);
                 tracing::warn!(client, "failed sign-in");
                 Err(generic())
             }
@@ -115,7 +158,7 @@ impl Services {
         let one_time = new_secret("").chars().take(20).collect::<String>();
         let user = self
             .store
-            .create_user(&email, &hash_password(&one_time), is_admin, true)
+            .create_user(&email, &hash_password_async(&one_time).await, is_admin, true)
             .await?;
         if is_admin {
             self.mark_set_up();
@@ -136,7 +179,7 @@ impl Services {
             .user_credentials(&parse_email(&user.email)?)
             .await?
             .ok_or(ServiceError::Unauthenticated)?;
-        if !verify_password(&hash, current) {
+        if !verify_password_async(&hash, current).await {
             return Err(ServiceError::invalid("current", "the current password is wrong"));
         }
         let password = parse_password(new)?;
@@ -144,7 +187,7 @@ impl Services {
             return Err(ServiceError::invalid("confirm", "the two passwords differ"));
         }
         self.store
-            .set_password(user.id, &hash_password(password.expose()))
+            .set_password(user.id, &hash_password_async(password.expose()).await)
             .await?;
         self.store.delete_user_sessions(user.id).await?;
         let mut user = user.clone();

@@ -218,7 +218,9 @@ impl Services {
             .ok_or_else(|| ServiceError::Unavailable("alert delivery is off on this server".into()))
     }
 
-    /// Raises what the periodic rules find, then delivers every channel's pending alerts.
+    /// Raises what the periodic rules find, then delivers every channel's pending alerts. A
+    /// rule that fails is logged and the others still run: one organisation's odd data must not
+    /// silence every other organisation's alerts.
     pub async fn alert_pass(&self, now: i64) -> Result<AlertPass, ServiceError> {
         let raised = self.scan_alerts(now).await?;
         let (sent, failed) = self.dispatch_alerts(now).await?;
@@ -226,8 +228,24 @@ impl Services {
     }
 
     /// The periodic rules: certificates expiring or failing to renew, failure rates above the
-    /// gate's threshold, and `_mta-sts` ids not updated a day after a change.
+    /// gate's threshold, and `_mta-sts` ids not updated a day after a change. Each rule runs
+    /// on its own; a failing one is logged and counted as raising nothing.
     pub async fn scan_alerts(&self, now: i64) -> Result<usize, ServiceError> {
+        let mut raised = 0;
+        for (rule, result) in [
+            ("certificates", self.scan_certificates(now).await),
+            ("failure rate", self.scan_failure_rates(now).await),
+            ("stale DNS id", self.scan_stale_ids(now).await),
+        ] {
+            match result {
+                Ok(n) => raised += n,
+                Err(e) => tracing::error!(rule, error = %e, "an alert rule failed; the others ran"),
+            }
+        }
+        Ok(raised)
+    }
+
+    async fn scan_certificates(&self, now: i64) -> Result<usize, ServiceError> {
         let mut raised = 0;
         for c in self.store.cert_watch().await? {
             if let Some(t) = c.not_after.filter(|t| *t < now + CERT_ALERT_DAYS * 86_400) {
@@ -241,7 +259,7 @@ impl Services {
                         (t - now) / 86_400
                     )
                 };
-                raised += self.raise(&c.domain, AlertKind::CertExpiring, &detail, now).await? as usize;
+                raised += self.raise(&c.domain, AlertKind::CertExpiring, &detail, now).await as usize;
             }
             if c.failures > 0 {
                 let detail = format!(
@@ -250,19 +268,25 @@ impl Services {
                     c.failures,
                     c.last_error.as_deref().unwrap_or("no detail")
                 );
-                raised += self.raise(&c.domain, AlertKind::RenewalFailed, &detail, now).await? as usize;
+                raised += self.raise(&c.domain, AlertKind::RenewalFailed, &detail, now).await as usize;
             }
         }
+        Ok(raised)
+    }
+
+    async fn scan_failure_rates(&self, now: i64) -> Result<usize, ServiceError> {
+        let mut raised = 0;
         let today = now.div_euclid(86_400) * 86_400;
         let from = today - (FAILURE_RATE_DAYS - 1) * 86_400;
         for w in self.store.rate_watch(from, today + 86_400).await? {
-            let sessions = w.successful + w.failed;
+            // Sums of sender-supplied counts: saturate rather than overflow.
+            let sessions = w.successful.saturating_add(w.failed);
             let mut relevant: Vec<(String, i64)> = w
                 .failed_by_result
                 .into_iter()
                 .filter(|(t, n)| *n > 0 && is_sts_relevant(t))
                 .collect();
-            let failed: i64 = relevant.iter().map(|(_, n)| n).sum();
+            let failed: i64 = relevant.iter().fold(0i64, |sum, (_, n)| sum.saturating_add(*n));
             if sessions == 0 || (failed as f64 / sessions as f64) <= self.gate.max_failure_rate {
                 continue;
             }
@@ -273,8 +297,13 @@ impl Services {
                 self.gate.max_failure_rate * 100.0,
                 relevant.iter().map(|(t, n)| format!("{t} {n}")).collect::<Vec<_>>().join(", ")
             );
-            raised += self.raise(&w.domain, AlertKind::FailureRate, &detail, now).await? as usize;
+            raised += self.raise(&w.domain, AlertKind::FailureRate, &detail, now).await as usize;
         }
+        Ok(raised)
+    }
+
+    async fn scan_stale_ids(&self, now: i64) -> Result<usize, ServiceError> {
+        let mut raised = 0;
         for w in self.store.id_watch(now - STALE_ID_HOURS * 3600).await? {
             let (Some(checked_at), Some(findings)) = (w.checked_at, w.findings.as_deref()) else {
                 continue;
@@ -289,18 +318,27 @@ impl Services {
                     w.domain,
                     w.policy_id
                 );
-                raised += self.raise(&w.domain, AlertKind::DnsIdStale, &detail, now).await? as usize;
+                raised += self.raise(&w.domain, AlertKind::DnsIdStale, &detail, now).await as usize;
             }
         }
         Ok(raised)
     }
 
-    async fn raise(&self, domain: &str, kind: AlertKind, detail: &str, now: i64) -> Result<bool, ServiceError> {
-        let raised = self.store.raise_alert(domain, kind.as_str(), detail, now).await?;
-        if raised {
-            tracing::info!(domain, kind = kind.as_str(), "alert raised");
+    /// Whether a new alert was raised; a failure to store it is logged, and the rule goes on
+    /// with the next domain.
+    async fn raise(&self, domain: &str, kind: AlertKind, detail: &str, now: i64) -> bool {
+        match self.store.raise_alert(domain, kind.as_str(), detail, now).await {
+            Ok(raised) => {
+                if raised {
+                    tracing::info!(domain, kind = kind.as_str(), "alert raised");
+                }
+                raised
+            }
+            Err(e) => {
+                tracing::error!(domain, kind = kind.as_str(), error = %e, "an alert could not be stored");
+                false
+            }
         }
-        Ok(raised)
     }
 
     /// Sends each channel one message with its pending alerts; a failed channel keeps them and
@@ -314,31 +352,49 @@ impl Services {
             if channel.last_error_at.is_some_and(|t| now - t < RETRY_AFTER_SECS) {
                 continue;
             }
-            let pending = self.store.pending_alerts(&channel, 200).await?;
-            let Some(through) = pending.last().map(|a| a.id) else {
-                continue;
-            };
-            let target = match Target::parse(&channel.kind, &channel.target) {
-                Ok(t) => t,
+            // One channel's storage error is logged; the other channels still get theirs.
+            match self.dispatch_channel(delivery, &channel, now).await {
+                Ok(Some(true)) => sent += 1,
+                Ok(Some(false)) => failed += 1,
+                Ok(None) => {}
                 Err(e) => {
-                    self.store.alert_channel_failed(channel.id, &e.0, now).await?;
-                    failed += 1;
-                    continue;
-                }
-            };
-            match delivery.notifier.send(&target, &digest(&pending, &delivery.link)).await {
-                Ok(()) => {
-                    self.store.alert_channel_sent(channel.id, through, now).await?;
-                    sent += 1;
-                }
-                Err(e) => {
-                    tracing::warn!(channel = channel.id, kind = %channel.kind, error = %e, "alert not delivered; retrying later");
-                    self.store.alert_channel_failed(channel.id, &e.to_string(), now).await?;
+                    tracing::error!(channel = channel.id, error = %e, "alert dispatch failed for a channel");
                     failed += 1;
                 }
             }
         }
         Ok((sent, failed))
+    }
+
+    /// `Some(delivered)`, or `None` when the channel had nothing pending.
+    async fn dispatch_channel(
+        &self,
+        delivery: &AlertDelivery,
+        channel: &AlertChannel,
+        now: i64,
+    ) -> Result<Option<bool>, ServiceError> {
+        let pending = self.store.pending_alerts(channel, 200).await?;
+        let Some(through) = pending.last().map(|a| a.id) else {
+            return Ok(None);
+        };
+        let target = match Target::parse(&channel.kind, &channel.target) {
+            Ok(t) => t,
+            Err(e) => {
+                self.store.alert_channel_failed(channel.id, &e.0, now).await?;
+                return Ok(Some(false));
+            }
+        };
+        match delivery.notifier.send(&target, &digest(&pending, &delivery.link)).await {
+            Ok(()) => {
+                self.store.alert_channel_sent(channel.id, through, now).await?;
+                Ok(Some(true))
+            }
+            Err(e) => {
+                tracing::warn!(channel = channel.id, kind = %channel.kind, error = %e, "alert not delivered; retrying later");
+                self.store.alert_channel_failed(channel.id, &e.to_string(), now).await?;
+                Ok(Some(false))
+            }
+        }
     }
 }
 

@@ -118,8 +118,25 @@ impl Services {
         self.store.domain(access, &name).await?.ok_or(ServiceError::NotFound)
     }
 
+    /// Deletes a domain that serves no policy. One that does must be removed first (the
+    /// transition to `none`, served for the old max_age): deleting it outright would make an
+    /// enforced policy vanish from under senders that cached it, with its history.
     pub async fn delete_domain(&self, access: &OrgAccess, raw: &str) -> Result<(), ServiceError> {
         let name = DomainName::parse(raw).map_err(|_| ServiceError::NotFound)?;
+        self.store.domain(access, &name).await?.ok_or(ServiceError::NotFound)?;
+        match self.served_mode(access, name.as_str()).await? {
+            crate::lifecycle::UNCONFIGURED => {}
+            "none" => {
+                return Err(ServiceError::Conflict(format!(
+                    "{name} is still serving \"mode: none\" to replace cached policies; delete it once the removal has finished"
+                )))
+            }
+            mode => {
+                return Err(ServiceError::Conflict(format!(
+                    "{name} serves an MTA-STS policy in {mode} mode: remove MTA-STS first (it serves \"mode: none\" for the policy's max_age), then delete the domain"
+                )))
+            }
+        }
         self.store.delete_domain(access, &name).await?;
         self.snapshot.remove(name.as_str());
         Ok(())

@@ -109,7 +109,7 @@ fn mail_items(label: &str, raw: &[u8], channel: Channel) -> Vec<FileItem> {
         }];
     }
     let several = mail.parts.len() > 1;
-    mail.inputs(channel)
+    crate::mail::mail_inputs(mail, channel)
         .into_iter()
         .enumerate()
         .map(|(i, (filename, input))| {

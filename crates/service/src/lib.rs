@@ -33,7 +33,7 @@ pub use files::{file_items, FileItem};
 pub use lifecycle::{
     DriftFix, ReadinessView, TransitionOutcome, TransitionRequest, STABLE_ENFORCE_DAYS, SUGGESTED_MAX_AGE, UNCONFIGURED,
 };
-pub use mail::{mail_subject, report_mail, MailOutcome, MailPart, ReportMail};
+pub use mail::{mail_subject, report_mail, MailOutcome, MailPart, ReportMail, MAX_REPORT_ATTACHMENTS};
 pub use password_hash::{hash_password, verify_password};
 pub use policies::{policy_error, MxProposal, PolicyState, VERSIONS_SHOWN};
 pub use rate_limit::RateLimiter;
@@ -70,6 +70,8 @@ pub struct Services {
     pub(crate) gate: portcullis_domain::lifecycle::GateConfig,
     /// Alert delivery; `None` when this server sends none.
     pub(crate) alerts: Option<alerts::AlertDelivery>,
+    /// First-run setup asks for the setup token (the dashboard is reachable from elsewhere).
+    pub(crate) setup_token_required: bool,
 }
 
 impl Services {
@@ -86,7 +88,16 @@ impl Services {
             ingestion: reports::Ingestion::new(IngestConfig::default()),
             gate: Default::default(),
             alerts: None,
+            setup_token_required: false,
         })
+    }
+
+    /// First-run setup asks for the token of [`Services::setup_token`]: set when the dashboard
+    /// listens on more than loopback, so the first stranger to open it cannot become its
+    /// administrator.
+    pub fn with_setup_token_required(mut self, required: bool) -> Self {
+        self.setup_token_required = required;
+        self
     }
 
     /// With other readiness-gate thresholds.

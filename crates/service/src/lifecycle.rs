@@ -127,6 +127,15 @@ impl Services {
         self.gate
     }
 
+    /// What senders are served for the domain now: `unconfigured` (nothing), `testing`,
+    /// `enforce`, or `none` while a removal runs.
+    pub async fn served_mode(&self, access: &OrgAccess, raw: &str) -> Result<&'static str, ServiceError> {
+        let domain = name_of(raw)?;
+        let state = self.policy_state(access, raw).await?;
+        let retire_at = self.store.policy_retire_at(access, &domain).await?;
+        Ok(mode_of(state.policy.as_ref(), retire_at, Utc::now().timestamp()))
+    }
+
     /// The readiness gate for enforce, evaluated now, with the replay behind it.
     pub async fn readiness(&self, access: &OrgAccess, raw: &str) -> Result<ReadinessView, ServiceError> {
         let domain = name_of(raw)?;

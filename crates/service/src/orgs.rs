@@ -66,17 +66,18 @@ impl Services {
                 (user, Some(pw))
             }
         };
-        self.store.set_member(access, &user, role).await?;
+        self.store
+            .set_member(access, &user, role)
+            .await
+            .map_err(|e| last_owner_error(access, e))?;
         Ok(one_time)
     }
 
     pub async fn remove_member(&self, access: &OrgAccess, user_id: i64) -> Result<(), ServiceError> {
-        self.store.remove_member(access, user_id).await.map_err(|e| match e {
-            portcullis_store::StoreError::Forbidden if access.role().allows(Role::Owner) => {
-                ServiceError::Conflict("an organisation needs at least one owner".into())
-            }
-            other => other.into(),
-        })
+        self.store
+            .remove_member(access, user_id)
+            .await
+            .map_err(|e| last_owner_error(access, e))
     }
 
     pub async fn tokens(&self, access: &OrgAccess) -> Result<Vec<TokenInfo>, ServiceError> {
@@ -117,5 +118,15 @@ impl Services {
             .access_for_token(secret)
             .await?
             .ok_or(ServiceError::Unauthenticated)
+    }
+}
+
+/// The store refuses an owner's change only when it would leave the organisation ownerless.
+fn last_owner_error(access: &OrgAccess, e: portcullis_store::StoreError) -> ServiceError {
+    match e {
+        portcullis_store::StoreError::Forbidden if access.role().allows(Role::Owner) => {
+            ServiceError::Conflict("an organisation needs at least one owner".into())
+        }
+        other => other.into(),
     }
 }

@@ -1,7 +1,7 @@
 //! What users read of a domain's stored reports: totals, the most recent reports, and session
 //! summaries over a period grouped by result type, organisation, sending IP, receiving MX or day.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use portcullis_domain::tlsrpt::{decode, PayloadKind, PayloadLimits};
 use portcullis_store::{
     DomainTrend, OrgAccess, ReportDetail, ReportRow, ReportSort, ReportSummary, ReportTotals, SummaryGroup,
@@ -49,9 +49,18 @@ pub struct Summary {
     pub summary: ReportSummary,
 }
 
+/// A date from a query. Years outside 1970–9999 are refused: chrono's own range ends at year
+/// ±262,143, where the period arithmetic below (a day after `to`) would overflow and panic.
 fn date(field: &'static str, text: &str) -> Result<NaiveDate, ServiceError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| ServiceError::invalid(field, format!("{text:?} is not a date: use YYYY-MM-DD")))
+    let parsed = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| ServiceError::invalid(field, format!("{text:?} is not a date: use YYYY-MM-DD")))?;
+    if !(1970..=9999).contains(&parsed.year()) {
+        return Err(ServiceError::invalid(
+            field,
+            format!("{text:?} is outside the years 1970 to 9999"),
+        ));
+    }
+    Ok(parsed)
 }
 
 /// A period of whole UTC days, both ends included, and the same as Unix seconds `[start, end)`.
@@ -327,5 +336,26 @@ impl Services {
             to: to.to_string(),
             rows,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_at_the_edge_of_the_calendar_are_refused_not_a_panic() {
+        for (from, to) in [
+            (None, Some("+262143-12-31")),
+            (Some("-262143-01-01"), None),
+            (Some("0001-01-01"), Some("0001-01-02")),
+        ] {
+            assert!(
+                matches!(Period::parse(from, to), Err(ServiceError::Invalid { .. })),
+                "{from:?} {to:?}"
+            );
+        }
+        let p = Period::parse(Some("9999-12-01"), Some("9999-12-31")).unwrap();
+        assert_eq!(p.days(), 31);
     }
 }

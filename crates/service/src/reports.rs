@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use portcullis_domain::tlsrpt::{read_payload, Decoded, PayloadLimits, ReportError};
+use portcullis_domain::tlsrpt::{read_payload, read_payload_within, Budget, Decoded, PayloadLimits, ReportError};
 use portcullis_store::{IngestOutcome, IngestScope, NewReport, OrgAccess, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +77,10 @@ pub enum IngestError {
     /// Storage failed: nothing was stored, the sender should retry later.
     #[error("the report could not be stored right now; try again later")]
     Unavailable,
+    /// The store refused the report's data (a value out of range, a row too large): it would
+    /// fail the same way on every retry, so it is refused for good.
+    #[error("the report holds values this server cannot store")]
+    Unstorable,
 }
 
 impl IngestError {
@@ -87,6 +91,7 @@ impl IngestError {
             Self::NoDomain => "no-policy-domain",
             Self::Forbidden => "forbidden",
             Self::Unavailable => "unavailable",
+            Self::Unstorable => "unstorable",
         }
     }
 
@@ -117,12 +122,53 @@ impl Default for IngestConfig {
 pub(crate) struct Ingestion {
     pub(crate) config: IngestConfig,
     pub(crate) limiter: RateLimiter,
+    /// One permit per core for decompressing and parsing: a flood of payloads queues here
+    /// instead of filling the blocking thread pool and starving everything else.
+    cpu: Arc<tokio::sync::Semaphore>,
 }
 
 impl Ingestion {
     pub(crate) fn new(config: IngestConfig) -> Arc<Self> {
         let limiter = RateLimiter::per_minute(config.per_client_per_minute);
-        Arc::new(Self { config, limiter })
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cpu = Arc::new(tokio::sync::Semaphore::new(cores));
+        Arc::new(Self { config, limiter, cpu })
+    }
+
+    /// Runs CPU-bound work on the blocking pool under a core permit. When the caller's future
+    /// is dropped (the client went away) the budget is cancelled, and the work stops at its
+    /// next decompressed chunk; the permit is held until the work has really stopped.
+    pub(crate) async fn off_runtime<T: Send + 'static>(
+        &self,
+        budget: Arc<Budget>,
+        work: impl FnOnce(&Budget) -> T + Send + 'static,
+    ) -> Result<T, IngestError> {
+        let _cancel_if_dropped = CancelOnDrop(budget.clone());
+        let permit = self
+            .cpu
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| IngestError::Unavailable)?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work(&budget)
+        })
+        .await
+        .map_err(|e| {
+            // A panic is a bug that the same bytes would hit again: refuse, do not ask for a retry.
+            tracing::error!(error = %e, "parsing a TLS-RPT payload panicked");
+            IngestError::Unstorable
+        })
+    }
+}
+
+struct CancelOnDrop(Arc<Budget>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        // Harmless once the work is done; stops it when the caller was dropped mid-way.
+        self.0.cancel();
     }
 }
 
@@ -151,9 +197,13 @@ fn to_outcome(decoded: &Decoded, outcome: IngestOutcome) -> Result<Ingested, Ing
 fn storage_error(e: StoreError) -> IngestError {
     match e {
         StoreError::Forbidden => IngestError::Forbidden,
-        other => {
-            tracing::error!(error = %other, "storing a TLS-RPT report failed");
+        other if other.is_unavailable() => {
+            tracing::error!(error = %other, "storing a TLS-RPT report failed; the sender is asked to retry");
             IngestError::Unavailable
+        }
+        other => {
+            tracing::error!(error = %other, "the store refused a TLS-RPT report's data; refused for good");
+            IngestError::Unstorable
         }
     }
 }
@@ -176,13 +226,26 @@ impl Services {
     /// Parses and stores one report. `access` limits attribution to that organisation's domains
     /// (uploads); `None` is platform-wide (senders, the administrator's import).
     pub async fn ingest_report(&self, access: Option<&OrgAccess>, input: ReportInput) -> Result<Ingested, IngestError> {
+        let budget = Arc::new(Budget::new(self.ingestion.config.limits.max_decompressed));
+        self.ingest_report_within(access, input, budget).await
+    }
+
+    /// One report whose decompression draws on `budget`, which the other attachments of the
+    /// same mail share.
+    pub(crate) async fn ingest_report_within(
+        &self,
+        access: Option<&OrgAccess>,
+        input: ReportInput,
+        budget: Arc<Budget>,
+    ) -> Result<Ingested, IngestError> {
         let limits = self.ingestion.config.limits;
-        let (input, decoded) = tokio::task::spawn_blocking(move || {
-            let decoded = read_payload(&input.payload, limits);
-            (input, decoded)
-        })
-        .await
-        .map_err(|_| IngestError::Unavailable)?;
+        let (input, decoded) = self
+            .ingestion
+            .off_runtime(budget, move |budget| {
+                let decoded = read_payload_within(&input.payload, limits, budget);
+                (input, decoded)
+            })
+            .await?;
         let decoded = decoded.map_err(IngestError::Rejected)?;
         let raw = decoded.compressed(&input.payload);
         let new = new_report(&decoded, &raw, &input);
@@ -202,9 +265,12 @@ impl Services {
         inputs: Vec<ReportInput>,
     ) -> Vec<Result<Ingested, IngestError>> {
         let limits = self.ingestion.config.limits;
+        let count = inputs.len();
         let parsed = tokio::task::spawn_blocking(move || parse_all(inputs, limits)).await;
         let Ok(parsed) = parsed else {
-            return vec![Err(IngestError::Unavailable)];
+            // One answer per input, as the callers index them.
+            tracing::error!("parsing a batch of TLS-RPT payloads panicked");
+            return vec![Err(IngestError::Unstorable); count];
         };
         let news: Vec<NewReport<'_>> = parsed
             .iter()

@@ -157,9 +157,14 @@ async fn versions_snapshot_and_rights(kind: Kind) {
         Some(second.body.as_str())
     );
 
-    // Deleting the domain stops serving it at once.
-    s.delete_domain(&owner, "example.com").await.unwrap();
-    assert!(s.served_policy("example.com").is_none());
+    // A domain whose policy is served cannot be deleted outright: it must be removed first
+    // ("mode: none" for the old max_age), or senders' cached policies would outlive it.
+    let refused = s.delete_domain(&owner, "example.com").await.unwrap_err();
+    assert!(
+        matches!(&refused, ServiceError::Conflict(m) if m.contains("remove MTA-STS first")),
+        "{refused:?}"
+    );
+    assert!(s.served_policy("example.com").is_some());
     db.cleanup().await;
 }
 

@@ -69,6 +69,35 @@ async fn sign_in_is_throttled_per_account_and_does_not_reveal_accounts() {
     db.cleanup().await;
 }
 
+/// Twenty wrong passwords at once: only the account's limit of them is checked, the rest are
+/// refused as throttled (the count used to be taken after the password check, so all passed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_sign_in_attempts_cannot_pass_the_limit() {
+    let (db, s) = services().await;
+    s.setup_first_admin("a@example.com", "correct horse battery", "correct horse battery")
+        .await
+        .unwrap();
+    let attempts: Vec<_> = (0..20)
+        .map(|i| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                s.login("a@example.com", "wrong password!!", &format!("10.0.0.{i}"))
+                    .await
+            })
+        })
+        .collect();
+    let mut checked = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            Err(ServiceError::Invalid { .. }) => checked += 1,
+            Err(ServiceError::Throttled { .. }) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(checked, 5, "the per-account limit");
+    db.cleanup().await;
+}
+
 #[tokio::test]
 async fn new_members_get_a_one_time_password_they_must_change() {
     let (db, s) = services().await;
@@ -79,6 +108,12 @@ async fn new_members_get_a_one_time_password_they_must_change() {
         .user;
     let org = s.create_org(&admin, "Acme").await.unwrap();
     let access = s.org_access(&admin, &org.slug).await.unwrap();
+    // The only owner cannot demote themselves (it used to leave the organisation ownerless).
+    let demoted = s.add_member(&access, "a@example.com", "editor").await.unwrap_err();
+    assert!(
+        matches!(&demoted, ServiceError::Conflict(m) if m.contains("at least one owner")),
+        "{demoted:?}"
+    );
     let one_time = s
         .add_member(&access, "New@Example.com", "editor")
         .await

@@ -330,10 +330,12 @@ impl Store {
     }
 
     /// Per domain with reports starting in `[from, to)`: sessions and failures by result type.
+    /// Summed as floating point and saturated into `i64`: senders supply the counts, and a sum
+    /// past `i64` must not fail the rule (PostgreSQL refuses the cast, SQLite's SUM overflows).
     pub async fn rate_watch(&self, from: i64, to: i64) -> Result<Vec<RateWatch>, StoreError> {
         let totals = sqlx::query(
-            "SELECT d.name AS domain, CAST(SUM(r.successful) AS BIGINT) AS successful, \
-             CAST(SUM(r.failed) AS BIGINT) AS failed FROM tlsrpt_reports r JOIN domains d ON d.id = r.domain_id \
+            "SELECT d.name AS domain, SUM(CAST(r.successful AS DOUBLE PRECISION)) AS successful, \
+             SUM(CAST(r.failed AS DOUBLE PRECISION)) AS failed FROM tlsrpt_reports r JOIN domains d ON d.id = r.domain_id \
              WHERE r.start_at >= $1 AND r.start_at < $2 GROUP BY d.name ORDER BY d.name",
         )
         .bind(from)
@@ -341,7 +343,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let failures = sqlx::query(
-            "SELECT d.name AS domain, f.result_type, CAST(SUM(f.failed) AS BIGINT) AS failed FROM tlsrpt_failures f \
+            "SELECT d.name AS domain, f.result_type, SUM(CAST(f.failed AS DOUBLE PRECISION)) AS failed FROM tlsrpt_failures f \
              JOIN domains d ON d.id = f.domain_id WHERE f.start_at >= $1 AND f.start_at < $2 \
              GROUP BY d.name, f.result_type",
         )
@@ -354,8 +356,8 @@ impl Store {
             .map(|r| {
                 Ok(RateWatch {
                     domain: r.try_get("domain")?,
-                    successful: r.try_get("successful")?,
-                    failed: r.try_get("failed")?,
+                    successful: saturated(r.try_get("successful")?),
+                    failed: saturated(r.try_get("failed")?),
                     failed_by_result: Vec::new(),
                 })
             })
@@ -367,9 +369,14 @@ impl Store {
             if let Some(&i) = index.get(&domain) {
                 out[i]
                     .failed_by_result
-                    .push((r.try_get("result_type")?, r.try_get("failed")?));
+                    .push((r.try_get("result_type")?, saturated(r.try_get("failed")?)));
             }
         }
         Ok(out)
     }
+}
+
+/// A float sum as `i64`: `as` saturates at the ends and maps NaN to 0.
+fn saturated(sum: f64) -> i64 {
+    sum as i64
 }

@@ -64,10 +64,83 @@ impl Store {
             .map_err(Into::into)
     }
 
-    /// Every issued certificate, for the TLS listener at start-up.
+    /// Where the certificate for one of this server's own names stands (`domain` is the name).
+    pub async fn host_cert_due(&self, name: &str) -> Result<CertDue, StoreError> {
+        let row = sqlx::query("SELECT not_after, failures, next_attempt_at FROM host_certificates WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => CertDue {
+                domain: name.to_string(),
+                name: name.to_string(),
+                not_after: r.try_get("not_after")?,
+                failures: r.try_get("failures")?,
+                next_attempt_at: r.try_get("next_attempt_at")?,
+            },
+            None => CertDue {
+                domain: name.to_string(),
+                name: name.to_string(),
+                not_after: None,
+                failures: 0,
+                next_attempt_at: 0,
+            },
+        })
+    }
+
+    pub async fn save_host_certificate(
+        &self,
+        name: &str,
+        cert_pem: &str,
+        key_pem: &str,
+        not_after: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO host_certificates (name, cert_pem, key_pem, issued_at, not_after, last_error, \
+             last_attempt_at, next_attempt_at, failures) VALUES ($1, $2, $3, $4, $5, NULL, $4, 0, 0) \
+             ON CONFLICT (name) DO UPDATE SET cert_pem = excluded.cert_pem, key_pem = excluded.key_pem, \
+             issued_at = excluded.issued_at, not_after = excluded.not_after, last_error = NULL, \
+             last_attempt_at = excluded.last_attempt_at, next_attempt_at = 0, failures = 0",
+        )
+        .bind(name)
+        .bind(cert_pem)
+        .bind(key_pem)
+        .bind(crate::now())
+        .bind(not_after)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn record_host_cert_failure(
+        &self,
+        name: &str,
+        error: &str,
+        next_attempt_at: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO host_certificates (name, last_error, last_attempt_at, next_attempt_at, failures) \
+             VALUES ($1, $2, $3, $4, 1) \
+             ON CONFLICT (name) DO UPDATE SET last_error = excluded.last_error, \
+             last_attempt_at = excluded.last_attempt_at, next_attempt_at = excluded.next_attempt_at, \
+             failures = host_certificates.failures + 1",
+        )
+        .bind(name)
+        .bind(error)
+        .bind(crate::now())
+        .bind(next_attempt_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Every issued certificate (the `mta-sts.` ones and this server's own), for the TLS
+    /// listener at start-up.
     pub async fn certificates(&self) -> Result<Vec<StoredCert>, StoreError> {
         let rows = sqlx::query(
             "SELECT name, cert_pem, key_pem, not_after FROM certificates \
+             WHERE cert_pem IS NOT NULL AND key_pem IS NOT NULL AND not_after IS NOT NULL \
+             UNION ALL SELECT name, cert_pem, key_pem, not_after FROM host_certificates \
              WHERE cert_pem IS NOT NULL AND key_pem IS NOT NULL AND not_after IS NOT NULL",
         )
         .fetch_all(&self.pool)
@@ -87,9 +160,12 @@ impl Store {
 
     /// Names that have a certificate, for dropping deleted ones from the TLS listener.
     pub async fn certificate_names(&self) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query("SELECT name FROM certificates WHERE cert_pem IS NOT NULL")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT name FROM certificates WHERE cert_pem IS NOT NULL \
+             UNION ALL SELECT name FROM host_certificates WHERE cert_pem IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.iter().map(|r| r.try_get("name")).collect::<Result<_, _>>()?)
     }
 

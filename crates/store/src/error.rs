@@ -27,3 +27,57 @@ impl From<sqlx::Error> for StoreError {
         }
     }
 }
+
+impl StoreError {
+    /// Storage could not be reached or was busy: the same write may succeed later. Everything
+    /// else (a constraint, a value out of range, a row too large, an integer overflow) fails the
+    /// same way every time, so a sender must not be told to retry it.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(e) => match e {
+                sqlx::Error::Database(db) => db.code().is_some_and(|code| transient_code(&code)),
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Protocol(_) => true,
+                _ => false,
+            },
+            StoreError::Migration(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// PostgreSQL SQLSTATE classes 08 (connection), 40 (serialisation, deadlock), 53 (out of
+/// resources: disk, memory, connections), 57 (shut down by the operator) and 58 (system I/O);
+/// SQLite's primary codes BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN and PROTOCOL (extended
+/// codes carry the primary one in their low byte). A SQLSTATE is always five characters; the
+/// largest SQLite code has four digits.
+fn transient_code(code: &str) -> bool {
+    if code.len() == 5 {
+        return ["08", "40", "53", "57", "58"]
+            .iter()
+            .any(|class| code.starts_with(class));
+    }
+    code.parse::<u32>()
+        .is_ok_and(|sqlite| matches!(sqlite & 0xff, 5 | 6 | 7 | 10 | 13 | 14 | 15))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::transient_code;
+
+    #[test]
+    fn busy_and_connection_codes_are_transient_data_errors_are_not() {
+        for code in ["5", "517", "6", "10", "13", "08006", "40001", "40P01", "53100", "57P01"] {
+            assert!(transient_code(code), "{code}");
+        }
+        // Constraint, too big, generic (integer overflow), PostgreSQL data exception, btree row
+        // too large (program limit), numeric out of range.
+        for code in ["19", "2067", "18", "1", "22003", "54000", "23505", "22P02"] {
+            assert!(!transient_code(code), "{code}");
+        }
+    }
+}

@@ -173,10 +173,11 @@ impl Store {
         access.require(Role::Viewer)?;
         let domain_id = self.domain_id_in(access, domain).await?;
         let rows = sqlx::query(
-            "SELECT CAST(start_at / 86400 AS BIGINT) AS day, organization_name, result_type, sending_ip, \
-             receiving_mx, CAST(SUM(failed) AS BIGINT) AS failed FROM tlsrpt_failures \
-             WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3 \
-             GROUP BY day, organization_name, result_type, sending_ip, receiving_mx",
+            "SELECT CAST(f.start_at / 86400 AS BIGINT) AS day, r.organization_name, f.result_type, f.sending_ip, \
+             f.receiving_mx, CAST(SUM(f.failed) AS BIGINT) AS failed FROM tlsrpt_failures f \
+             JOIN tlsrpt_reports r ON r.id = f.report_row \
+             WHERE f.domain_id = $1 AND f.start_at >= $2 AND f.start_at < $3 \
+             GROUP BY day, r.organization_name, f.result_type, f.sending_ip, f.receiving_mx",
         )
         .bind(domain_id)
         .bind(from)

@@ -152,14 +152,19 @@ impl Store {
             .collect()
     }
 
-    /// Adds a member or changes their role. Owners only.
+    /// Adds a member or changes their role. Owners only; the last owner cannot be demoted.
     pub async fn set_member(&self, access: &OrgAccess, user: &User, role: Role) -> Result<(), StoreError> {
         access.require(Role::Owner)?;
+        let mut tx = self.begin_write().await?;
+        self.lock_org(&mut tx, access.org_id).await?;
+        if role != Role::Owner && last_owner(&mut tx, access.org_id, user.id).await? {
+            return Err(StoreError::Forbidden);
+        }
         let updated = sqlx::query("UPDATE memberships SET role = $1 WHERE org_id = $2 AND user_id = $3")
             .bind(role.as_str())
             .bind(access.org_id)
             .bind(user.id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
         if updated == 0 {
@@ -168,9 +173,10 @@ impl Store {
                 .bind(user.id)
                 .bind(role.as_str())
                 .bind(now())
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
         }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -178,21 +184,8 @@ impl Store {
     pub async fn remove_member(&self, access: &OrgAccess, user_id: i64) -> Result<(), StoreError> {
         access.require(Role::Owner)?;
         let mut tx = self.begin_write().await?;
-        let owners: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = 'owner' AND user_id <> $2")
-                .bind(access.org_id)
-                .bind(user_id)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("n")?;
-        let is_owner: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND user_id = $2 AND role = 'owner'")
-                .bind(access.org_id)
-                .bind(user_id)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("n")?;
-        if is_owner > 0 && owners == 0 {
+        self.lock_org(&mut tx, access.org_id).await?;
+        if last_owner(&mut tx, access.org_id, user_id).await? {
             return Err(StoreError::Forbidden);
         }
         let removed = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
@@ -207,6 +200,39 @@ impl Store {
         }
         Ok(())
     }
+
+    /// Serialises membership changes of one organisation: two owners demoting or removing each
+    /// other at once must not both succeed. SQLite's write transaction is already exclusive;
+    /// PostgreSQL locks the organisation's row until the transaction ends.
+    async fn lock_org(&self, tx: &mut sqlx::Transaction<'static, sqlx::Any>, org_id: i64) -> Result<(), StoreError> {
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
+                .bind(org_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether `user_id` is an owner of the organisation and no other member is.
+async fn last_owner(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    org_id: i64,
+    user_id: i64,
+) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(CASE WHEN user_id = $2 THEN 1 ELSE 0 END), 0) AS is_owner, \
+         COALESCE(SUM(CASE WHEN user_id <> $2 THEN 1 ELSE 0 END), 0) AS others \
+         FROM memberships WHERE org_id = $1 AND role = 'owner'",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let is_owner: i64 = row.try_get("is_owner")?;
+    let others: i64 = row.try_get("others")?;
+    Ok(is_owner > 0 && others == 0)
 }
 
 pub(crate) fn access_from_row(row: &sqlx::any::AnyRow) -> Result<OrgAccess, sqlx::Error> {

@@ -218,26 +218,27 @@ impl Store {
         if let IngestScope::Org(access) = scope {
             access.require(Role::Editor)?;
         }
+        let splits: Vec<_> = reports
+            .iter()
+            .map(|new| split_by_domain(new.report, new.hint_domain))
+            .collect();
+        let mut names: Vec<&str> = splits
+            .iter()
+            .flat_map(|(shares, _)| shares.iter().map(|s| s.domain.as_str()))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
         let mut tx = self.begin_write().await?;
-        let mut domain_ids: HashMap<String, Option<i64>> = HashMap::new();
+        let domain_ids = lookup_domains(&mut tx, self.backend(), scope, &names).await?;
         let mut outcomes = Vec::with_capacity(reports.len());
         let mut days = FailureDays::default();
-        for new in reports {
-            let (shares, unplaced) = split_by_domain(new.report, new.hint_domain);
+        for (new, (shares, unplaced)) in reports.iter().zip(splits) {
             let mut outcome = IngestOutcome {
                 unplaced_policies: unplaced,
                 ..Default::default()
             };
             for share in shares {
-                let id = match domain_ids.get(&share.domain) {
-                    Some(id) => *id,
-                    None => {
-                        let id = lookup_domain(&mut tx, scope, &share.domain).await?;
-                        domain_ids.insert(share.domain.clone(), id);
-                        id
-                    }
-                };
-                let Some(domain_id) = id else {
+                let Some(&domain_id) = domain_ids.get(&share.domain) else {
                     outcome.unregistered.push(share.domain);
                     continue;
                 };
@@ -410,27 +411,40 @@ impl Store {
     }
 }
 
-async fn lookup_domain(
+/// Names looked up at once, this many per statement (well under SQLite's parameter limit).
+const NAMES_PER_LOOKUP: usize = 500;
+
+/// The ids of the registered domains among `names` (within the scope), looked up together:
+/// a report naming many domains costs a few statements inside the write transaction, not one
+/// per name.
+async fn lookup_domains(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     scope: IngestScope<'_>,
-    name: &str,
-) -> Result<Option<i64>, StoreError> {
-    let row = match scope {
-        IngestScope::Platform => {
-            sqlx::query("SELECT id FROM domains WHERE name = $1")
-                .bind(name)
-                .fetch_optional(&mut **tx)
-                .await?
+    names: &[&str],
+) -> Result<HashMap<String, i64>, StoreError> {
+    let mut ids = HashMap::with_capacity(names.len());
+    for chunk in names.chunks(NAMES_PER_LOOKUP) {
+        let mut sql = String::from("SELECT id, name FROM domains WHERE name IN ");
+        push_values(&mut sql, backend, 1, chunk.len());
+        if let IngestScope::Org(_) = scope {
+            match backend {
+                Backend::Sqlite => sql.push_str(" AND org_id = ?"),
+                Backend::Postgres => sql.push_str(&format!(" AND org_id = ${}", chunk.len() + 1)),
+            }
         }
-        IngestScope::Org(access) => {
-            sqlx::query("SELECT id FROM domains WHERE name = $1 AND org_id = $2")
-                .bind(name)
-                .bind(access.org_id)
-                .fetch_optional(&mut **tx)
-                .await?
+        let mut query = sqlx::query(&sql);
+        for name in chunk {
+            query = query.bind(*name);
         }
-    };
-    Ok(row.map(|r| r.try_get("id")).transpose()?)
+        if let IngestScope::Org(access) = scope {
+            query = query.bind(access.org_id);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            ids.insert(row.try_get("name")?, row.try_get("id")?);
+        }
+    }
+    Ok(ids)
 }
 
 /// The report row, or `None` when this (domain, organisation, report-id) is already stored.
@@ -509,7 +523,6 @@ async fn insert_policy(
             report_row,
             domain_id,
             start_at,
-            organization: &report.organization_name,
         };
         insert_failures(tx, backend, &keys, chunk).await?;
     }
@@ -517,12 +530,11 @@ async fn insert_policy(
 }
 
 /// The columns every failure row of one policy shares.
-struct FailureRowKeys<'a> {
+struct FailureRowKeys {
     policy_row: i64,
     report_row: i64,
     domain_id: i64,
     start_at: i64,
-    organization: &'a str,
 }
 
 /// The parameter tuples of a multi-row `VALUES` list: `rows` of `columns` each.
@@ -553,13 +565,13 @@ fn push_values(sql: &mut String, backend: Backend, rows: usize, columns: usize) 
 async fn insert_failures(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
-    keys: &FailureRowKeys<'_>,
+    keys: &FailureRowKeys,
     details: &[FailureDetail],
 ) -> Result<(), StoreError> {
-    const COLUMNS: usize = 14;
+    const COLUMNS: usize = 13;
     let mut sql = String::with_capacity(300 + details.len() * 90);
     sql.push_str(
-        "INSERT INTO tlsrpt_failures (policy_row, report_row, domain_id, start_at, organization_name, \
+        "INSERT INTO tlsrpt_failures (policy_row, report_row, domain_id, start_at, \
          result_type, sending_ip, receiving_mx, receiving_helo, receiving_ip, failed, reason_code, \
          additional_info, extra) VALUES ",
     );
@@ -571,7 +583,6 @@ async fn insert_failures(
             .bind(keys.report_row)
             .bind(keys.domain_id)
             .bind(keys.start_at)
-            .bind(keys.organization)
             .bind(d.result_type.as_str())
             .bind(d.sending_mta_ip.as_deref())
             .bind(d.receiving_mx_hostname.as_deref())

@@ -73,6 +73,22 @@ impl Store {
         }
     }
 
+    /// The first-run setup token, made on first use; `None` once any user exists.
+    pub async fn setup_token(&self) -> Result<Option<String>, StoreError> {
+        if self.user_count().await? > 0 {
+            return Ok(None);
+        }
+        sqlx::query("INSERT INTO setup_token (id, token, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING")
+            .bind(crate::new_secret("setup_"))
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        let row = sqlx::query("SELECT token FROM setup_token WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Some(row.try_get("token")?))
+    }
+
     /// The user and their password hash, for sign-in.
     pub async fn user_credentials(&self, email: &Email) -> Result<Option<(User, String)>, StoreError> {
         let row =

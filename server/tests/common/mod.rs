@@ -61,15 +61,16 @@ impl TestApp {
     pub async fn listen(&self) -> std::net::SocketAddr {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let router = self.router.clone();
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
+        // The server's own listener, with its default limits.
+        tokio::spawn(portcullis_server::listener::serve_http(
+            listener,
+            None,
+            self.router.clone(),
+            None,
+            portcullis_server::listener::ListenerLimits::default(),
+            std::future::pending(),
+            std::time::Duration::from_secs(1),
+        ));
         addr
     }
 

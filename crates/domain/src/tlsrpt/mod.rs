@@ -1,5 +1,6 @@
 //! TLS-RPT (RFC 8460) reports: the typed model, a lenient parser that accepts what real senders
-//! send, and (feature `decompress`, server side only) payload detection and bounded decompression.
+//! send, and (server side only) payload detection and bounded decompression (feature
+//! `decompress`) and report mail (feature `mail`).
 
 mod attribution;
 mod error;
@@ -7,6 +8,8 @@ mod explain;
 mod field_limits;
 mod filename;
 mod lenient;
+#[cfg(feature = "mail")]
+mod mail;
 mod model;
 mod parse;
 #[cfg(feature = "decompress")]
@@ -21,6 +24,8 @@ pub use field_limits::{
 };
 pub use filename::{parse_report_filename, FilenameHint};
 pub use lenient::{parse_datetime, MAX_COUNT};
+#[cfg(feature = "mail")]
+pub use mail::{mail_subject, report_mail, MailPart, ReportMail, MAX_REPORT_ATTACHMENTS};
 pub use model::{
     DateRange, Extra, FailureDetail, PolicyDetails, PolicyResult, PolicyType, Report, ResultType, Summary,
 };
