@@ -53,9 +53,11 @@ pub enum Flash {
         name: String,
         secret: String,
     },
-    MemberAdded {
+    /// An invitation link, shown once to the owner who passes it on.
+    MemberInvited {
         email: String,
-        one_time_password: Option<String>,
+        link: String,
+        expires_at: i64,
     },
     Bulk(BulkReport),
     Uploaded(UploadReport),
@@ -316,8 +318,33 @@ pub struct TokenView {
 pub struct OrgDetail {
     pub org: OrgSummary,
     pub members: Vec<MemberView>,
-    /// Only owners see tokens.
+    /// Only owners see tokens and pending invitations.
     pub tokens: Option<Vec<TokenView>>,
+    pub invitations: Option<Vec<InvitationRow>>,
+}
+
+/// A pending invitation in the organisation's member list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationRow {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: String,
+    pub expires_at: i64,
+}
+
+/// What an invitation link shows its recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationPage {
+    pub org_name: String,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: String,
+    pub expires_at: i64,
+    /// An account for the address exists (sign in to accept).
+    pub has_account: bool,
+    /// Who is signed in now, if anyone.
+    pub signed_in_as: Option<String>,
 }
 
 /// "2026-11-28 10:15 UTC" from Unix seconds, without a date library in the browser bundle.

@@ -40,6 +40,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=SetupPage ssr=ssr.clone()/>
                 <Route path=path!("/login") view=LoginPage ssr=ssr.clone()/>
                 <Route path=path!("/account") view=AccountPage ssr=ssr.clone()/>
+                <Route path=path!("/invite/:token") view=InvitePage ssr=ssr.clone()/>
                 <Route path=path!("/domains/import") view=ImportPage ssr=ssr.clone()/>
                 <Route path=path!("/reports") view=TrendsPage ssr=ssr.clone()/>
                 <Route path=path!("/reports/upload") view=UploadReportsPage ssr=ssr.clone()/>

@@ -222,6 +222,22 @@ pub fn clear_session_cookie(req: &RequestInfo) {
     }
 }
 
+/// An absolute link to `path` on this dashboard, as the current request reached it (the Host
+/// it named, https when it came over TLS): what an owner passes on in an invitation.
+pub fn site_url(req: &RequestInfo, path: &str) -> String {
+    let host = use_context::<Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string)
+        })
+        .filter(|h| h.bytes().all(|b| b.is_ascii_graphic()))
+        .unwrap_or_else(|| "localhost".into());
+    let scheme = if req.secure { "https" } else { "http" };
+    format!("{scheme}://{host}{path}")
+}
+
 /// Sends the browser on after a successful plain form post.
 pub fn go(path: &str) {
     leptos_axum::redirect(path);

@@ -86,6 +86,8 @@ pub async fn request_info(State(state): State<ServerState>, mut req: Request<Bod
             ("/setup", _) if !needs_setup => Some("/login".to_string()),
             ("/login", Some(_)) => Some("/".to_string()),
             ("/login" | "/setup", None) => None,
+            // An invitation link is opened before its recipient has an account or signs in.
+            (p, _) if p.starts_with("/invite/") && !needs_setup => None,
             (p, None) => Some(format!(
                 "/login?next={}",
                 encode_path(req.uri().path_and_query().map(|p| p.as_str()).unwrap_or(p))

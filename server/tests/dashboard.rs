@@ -318,23 +318,143 @@ async fn owners_create_tokens_and_members_whose_secrets_are_shown_once() {
         .await;
     assert_eq!(location(&res), "/orgs/alpha");
     let html = body_text(app.send(web.get("/orgs/alpha")).await).await;
-    assert!(html.contains("carol@example.com is now a member."));
-    let one_time = shown(&html, "one-time-password");
-    let login = app
-        .services
-        .login("carol@example.com", one_time, "local")
-        .await
-        .unwrap();
-    assert!(login.user.must_change_password);
-    let carol = Browser {
-        session: Some(login.session_token),
-        csrf: web.csrf.clone(),
-    };
+    assert!(html.contains("carol@example.com is invited."), "{html}");
+    let link = shown(&html, "invitation-link").to_string();
+    let token = link.rsplit('/').next().unwrap().to_string();
+    assert!(link.starts_with("http://") && link.contains("/invite/inv_"), "{link}");
+    let again = body_text(app.send(web.get("/orgs/alpha")).await).await;
+    assert!(!again.contains(&token), "the link is shown once");
+    assert!(again.contains("Invited, not joined yet"), "listed as pending");
     assert_eq!(
-        location(&app.send(carol.get("/")).await),
-        "/account",
-        "must choose a password first"
+        app.services.store.user_count().await.unwrap(),
+        1,
+        "no account made for her"
     );
+
+    // Carol opens the link, signed out: she chooses her own password, joins, and is signed in.
+    let anon = Browser::anonymous();
+    let page = app.send(anon.get(&format!("/invite/{token}"))).await;
+    assert_eq!(page.status(), StatusCode::OK, "open without signing in");
+    let html = body_text(page).await;
+    assert!(
+        html.contains("Join Alpha") && html.contains("Choose the password for carol@example.com"),
+        "{html}"
+    );
+    let res = app
+        .send(anon.form(
+            "/sfn/accept_invitation_with_password",
+            &[
+                ("csrf", anon.csrf.as_str()),
+                ("token", token.as_str()),
+                ("password", "carol's own passphrase"),
+                ("confirm", "carol's own passphrase"),
+            ],
+        ))
+        .await;
+    assert_eq!(location(&res), "/orgs/alpha?welcome=1");
+    let session = set_cookie(&res, "portcullis_session").expect("signed in");
+    let carol = Browser {
+        session: Some(
+            session
+                .split(';')
+                .next()
+                .unwrap()
+                .trim_start_matches("portcullis_session=")
+                .to_string(),
+        ),
+        csrf: anon.csrf.clone(),
+    };
+    let html = body_text(app.send(carol.get("/orgs/alpha")).await).await;
+    assert!(
+        html.contains("carol@example.com") && !html.contains("Invited, not joined yet"),
+        "{html}"
+    );
+    // The link works once.
+    let html = body_text(app.send(anon.get(&format!("/invite/{token}"))).await).await;
+    assert!(html.contains("has been used, has expired or was withdrawn"), "{html}");
+    app.cleanup().await;
+}
+
+/// An owner cannot pull someone else's account into their organisation, nor make an account
+/// for an address they do not hold: an existing account is invited too, and only its holder,
+/// signed in, can accept.
+#[tokio::test]
+async fn an_invitation_is_accepted_by_the_invited_address_only() {
+    let app = TestApp::new(Kind::Sqlite).await;
+    let owner_a = app.user("owner@a.example", false).await;
+    let a = app.org("Alpha", &owner_a).await;
+    let ops_b = app.user("ops@client-b.example", false).await;
+    let mallory = app.user("mallory@a.example", false).await;
+    let portcullis_service::MemberChange::Invited { token, .. } = app
+        .services
+        .add_member(&a, &owner_a.email, "ops@client-b.example", "owner")
+        .await
+        .unwrap()
+    else {
+        panic!("an invitation, not a membership")
+    };
+    assert!(app
+        .services
+        .members(&a)
+        .await
+        .unwrap()
+        .iter()
+        .all(|m| m.email != ops_b.email));
+    // The wrong person, signed in, cannot use the link.
+    let mb = app.browser(&mallory).await;
+    let res = app
+        .send(mb.form_json(
+            "/sfn/accept_invitation",
+            &[("csrf", mb.csrf.as_str()), ("token", token.as_str())],
+        ))
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(body_text(res)
+        .await
+        .contains("this invitation is for ops@client-b.example"));
+    // Nor can anyone choose a password for an address that has an account.
+    let anon = Browser::anonymous();
+    let res = app
+        .send(anon.form_json(
+            "/sfn/accept_invitation_with_password",
+            &[
+                ("csrf", anon.csrf.as_str()),
+                ("token", token.as_str()),
+                ("password", "a takeover attempt!"),
+                ("confirm", "a takeover attempt!"),
+            ],
+        ))
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    // The holder, signed in, accepts.
+    let bb = app.browser(&ops_b).await;
+    let html = body_text(app.send(bb.get(&format!("/invite/{token}"))).await).await;
+    assert!(html.contains("Join Alpha"), "{html}");
+    let res = app
+        .send(bb.form(
+            "/sfn/accept_invitation",
+            &[("csrf", bb.csrf.as_str()), ("token", token.as_str())],
+        ))
+        .await;
+    assert_eq!(location(&res), "/orgs/alpha");
+    assert!(app
+        .services
+        .members(&a)
+        .await
+        .unwrap()
+        .iter()
+        .any(|m| m.email == ops_b.email && m.role == portcullis_domain::Role::Owner));
+    // A withdrawn invitation's link stops working.
+    let portcullis_service::MemberChange::Invited { invitation, token } = app
+        .services
+        .add_member(&a, &owner_a.email, "late@a.example", "viewer")
+        .await
+        .unwrap()
+    else {
+        panic!("an invitation")
+    };
+    app.services.revoke_invitation(&a, invitation.id).await.unwrap();
+    assert!(app.services.invitation(&token).await.is_err());
     app.cleanup().await;
 }
 
@@ -354,12 +474,16 @@ async fn a_one_time_password_allows_nothing_but_choosing_a_new_one() {
     let app = TestApp::new(Kind::Sqlite).await;
     let admin = app.user("admin@example.com", true).await;
     let acme = app.org("Acme", &admin).await;
-    let one_time = app
+    let (new_user, one_time) = app
         .services
-        .add_member(&acme, "new@example.com", "owner")
+        .create_user_with_one_time_password("new@example.com", false)
         .await
-        .unwrap()
-        .expect("a new account");
+        .unwrap();
+    app.services
+        .store
+        .set_member(&acme, &new_user, portcullis_domain::Role::Owner)
+        .await
+        .unwrap();
     let anon = Browser::anonymous();
     let res = app
         .send(anon.form(
@@ -457,7 +581,8 @@ async fn setup_off_loopback_needs_the_printed_token() {
 async fn cookies_are_secure_when_the_dashboard_is_reached_over_tls() {
     let app = TestApp::new(Kind::Sqlite).await;
     let get = |proto: Option<&str>| {
-        let mut req = axum::http::Request::builder().uri("/login");
+        // No user yet: /setup is served (a redirect would set no cookie).
+        let mut req = axum::http::Request::builder().uri("/setup");
         if let Some(proto) = proto {
             req = req.header("x-forwarded-proto", proto);
         }

@@ -15,7 +15,11 @@ async fn viewer_of_b_cannot_reach_a(kind: Kind) {
     let admin = app.user("admin@example.com", true).await;
     let a = app.org("Alpha", &alice).await;
     let b = app.org("Beta", &admin).await;
-    app.services.add_member(&b, "bob@example.com", "viewer").await.unwrap();
+    app.services
+        .store
+        .set_member(&b, &bob, portcullis_domain::Role::Viewer)
+        .await
+        .unwrap();
     app.services.add_domain(&a, "secret-a.example").await.unwrap();
     app.services.add_domain(&b, "beta.example").await.unwrap();
     let spec = portcullis_domain::PolicySpec {

@@ -335,7 +335,7 @@ async fn a_report_the_store_refuses_for_good_is_not_retried() {
     let addr = app.listen().await;
     let (status, _, _) = http_post(addr, "/tlsrpt", JSON, fixture("good/rfc-shape.json")).await;
     assert_eq!(status, StatusCode::CREATED);
-    app.run_sql("UPDATE tlsrpt_failure_days SET failed = 9223372036854775000")
+    app.run_sql("UPDATE tlsrpt_failure_days SET failed = 9223372036854775807")
         .await;
     let again = String::from_utf8(fixture("good/rfc-shape.json"))
         .unwrap()

@@ -6,6 +6,7 @@
 mod alerts;
 mod dns;
 mod domains;
+mod invitations;
 mod lifecycle;
 mod orgs;
 mod policy;
@@ -15,6 +16,7 @@ mod session;
 pub use alerts::*;
 pub use dns::*;
 pub use domains::*;
+pub use invitations::*;
 pub use lifecycle::*;
 pub use orgs::*;
 pub use policy::*;

@@ -28,6 +28,23 @@ pub async fn get_org(slug: String) -> Result<OrgDetail, AppError> {
     } else {
         None
     };
+    let invitations = if access.role().allows(Role::Owner) {
+        let pending = st.services.invitations(&access).await.map_err(service_error)?;
+        Some(
+            pending
+                .into_iter()
+                .map(|i| crate::dto::InvitationRow {
+                    id: i.id,
+                    email: i.email,
+                    role: i.role,
+                    invited_by: i.invited_by,
+                    expires_at: i.expires_at,
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     let domain_count = st
         .services
         .list_domains_in(std::slice::from_ref(&access), None, 1)
@@ -50,6 +67,7 @@ pub async fn get_org(slug: String) -> Result<OrgDetail, AppError> {
             })
             .collect(),
         tokens,
+        invitations,
     })
 }
 
@@ -68,24 +86,46 @@ pub async fn create_org(csrf: String, name: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Changes a member's role, or invites someone who is not a member yet.
 #[server(prefix = "/sfn", endpoint = "add_member")]
 pub async fn add_member(csrf: String, org: String, email: String, role: String) -> Result<(), AppError> {
     use crate::dto::Flash;
     use crate::ssr::*;
+    use portcullis_service::MemberChange;
     let (st, req, user) = guard(&csrf)?;
     let access = org_access(&st, &user, &org).await?;
-    let one_time_password = st
+    let change = st
         .services
-        .add_member(&access, &email, &role)
+        .add_member(&access, &user.email, &email, &role)
+        .await
+        .map_err(service_error)?;
+    let message = match change {
+        MemberChange::RoleChanged { email, role } => Flash::Notice(format!("{email} is now {}.", role.as_str())),
+        MemberChange::Invited { invitation, token } => Flash::MemberInvited {
+            email: invitation.email,
+            link: site_url(&req, &format!("/invite/{token}")),
+            expires_at: invitation.expires_at,
+        },
+    };
+    flash(&st, &req, message);
+    go(&format!("/orgs/{}", access.org_slug()));
+    Ok(())
+}
+
+#[server(prefix = "/sfn", endpoint = "revoke_invitation")]
+pub async fn revoke_invitation(csrf: String, org: String, id: i64) -> Result<(), AppError> {
+    use crate::dto::Flash;
+    use crate::ssr::*;
+    let (st, req, user) = guard(&csrf)?;
+    let access = org_access(&st, &user, &org).await?;
+    st.services
+        .revoke_invitation(&access, id)
         .await
         .map_err(service_error)?;
     flash(
         &st,
         &req,
-        Flash::MemberAdded {
-            email: email.trim().to_lowercase(),
-            one_time_password,
-        },
+        Flash::Notice("Invitation withdrawn: its link no longer works.".into()),
     );
     go(&format!("/orgs/{}", access.org_slug()));
     Ok(())

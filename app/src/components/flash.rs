@@ -14,13 +14,11 @@ pub fn FlashMessages(flash: Vec<Flash>) -> impl IntoView {
                 <pre class="secret" data-testid="token-secret">{secret}</pre>
             </div>
         }.into_any(),
-        Flash::MemberAdded { email, one_time_password } => view! {
+        Flash::MemberInvited { email, link, expires_at } => view! {
             <div class="panel ok" role="status">
-                <strong>{format!("{email} is now a member.")}</strong>
-                {one_time_password.map(|pw| view! {
-                    <p>"A new account was created. Give them this one-time password (shown once); they choose their own at first sign-in:"</p>
-                    <pre class="secret" data-testid="one-time-password">{pw}</pre>
-                })}
+                <strong>{format!("{email} is invited.")}</strong>
+                <p>{format!("Send them this link (shown once). It works once, for {email} only, until {}; they sign in or choose their own password, then join.", crate::dto::format_time(expires_at))}</p>
+                <pre class="secret" data-testid="invitation-link">{link}</pre>
             </div>
         }.into_any(),
         Flash::Bulk(report) => view! {

@@ -1,4 +1,4 @@
-use crate::api::{get_org, load_page, AddMember, CreateOrg, CreateToken, RemoveMember, RevokeToken};
+use crate::api::{get_org, load_page, AddMember, CreateOrg, CreateToken, RemoveMember, RevokeInvitation, RevokeToken};
 use crate::components::{form_error, ErrorPanel, FieldError, Layout, Loading};
 use crate::dto::format_time;
 use leptos::prelude::*;
@@ -115,8 +115,35 @@ pub fn OrgPage() -> impl IntoView {
                                                 }).collect_view()}
                                             </tbody>
                                         </table></div>
+                                        {d.invitations.clone().filter(|i| !i.is_empty()).map(|pending| {
+                                            let (csrf, org_slug) = (csrf.clone(), org_slug.clone());
+                                            view! {
+                                                <h3>"Invited, not joined yet"</h3>
+                                                <div class="table-wrap"><table>
+                                                    <thead><tr><th scope="col">"E-mail"</th><th scope="col">"Role"</th><th scope="col">"Invited by"</th><th scope="col">"Link good until"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                                                    <tbody>
+                                                        {pending.into_iter().map(|i| view! {
+                                                            <tr>
+                                                                <td>{i.email.clone()}</td>
+                                                                <td>{i.role.to_string()}</td>
+                                                                <td>{i.invited_by.clone()}</td>
+                                                                <td>{format_time(i.expires_at)}</td>
+                                                                <td>
+                                                                    <form method="post" action=RevokeInvitation::PATH class="inline">
+                                                                        <input type="hidden" name="csrf" value=csrf.clone()/>
+                                                                        <input type="hidden" name="org" value=org_slug.clone()/>
+                                                                        <input type="hidden" name="id" value=i.id/>
+                                                                        <button type="submit" class="link danger" aria-label=format!("Withdraw the invitation of {}", i.email)>"Withdraw"</button>
+                                                                    </form>
+                                                                </td>
+                                                            </tr>
+                                                        }).collect_view()}
+                                                    </tbody>
+                                                </table></div>
+                                            }
+                                        })}
                                         {owner.then(|| view! {
-                                            <h3>"Add a member"</h3>
+                                            <h3>"Invite a member, or change a role"</h3>
                                             <form method="post" action=AddMember::PATH class="row">
                                                 <input type="hidden" name="csrf" value=csrf.clone()/>
                                                 <input type="hidden" name="org" value=org_slug.clone()/>
@@ -124,9 +151,9 @@ pub fn OrgPage() -> impl IntoView {
                                                 <input id="member-email" name="email" type="email" required/></div>
                                                 <div><label for="member-role">"Role"</label>
                                                 <select id="member-role" name="role">{role_options(Role::Owner, Role::Viewer)}</select></div>
-                                                <button type="submit">"Add member"</button>
+                                                <button type="submit">"Invite or change role"</button>
                                             </form>
-                                            <p class="hint">"Someone without an account gets one with a one-time password, shown to you once."</p>
+                                            <p class="hint">"A member gets the new role at once. Anyone else gets an invitation link, shown to you once, to pass on: only the holder of the address can accept it, by signing in or choosing their own password."</p>
                                         })}
                                     </section>
                                     {d.tokens.clone().map(|tokens| view! {

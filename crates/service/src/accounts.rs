@@ -25,7 +25,7 @@ fn parse_password(raw: &str) -> Result<Password, ServiceError> {
 }
 
 impl Services {
-    async fn start_session(&self, user: User) -> Result<Login, ServiceError> {
+    pub(crate) async fn start_session(&self, user: User) -> Result<Login, ServiceError> {
         let session_token = new_secret("");
         self.store
             .create_session(&session_token, user.id, SESSION_TTL_SECS)

@@ -10,6 +10,7 @@ mod dns;
 mod domains;
 mod error;
 mod files;
+mod invitations;
 mod lifecycle;
 mod mail;
 mod orgs;
@@ -30,10 +31,12 @@ pub use dns::{CheckRun, DnsConfig, DnsOverview, MonitorPass, PUBLIC_HOST_PLACEHO
 pub use domains::{parse_domain, DOMAINS_PAGE_SIZE};
 pub use error::ServiceError;
 pub use files::{file_items, FileItem};
+pub use invitations::InvitationView;
 pub use lifecycle::{
     DriftFix, ReadinessView, TransitionOutcome, TransitionRequest, STABLE_ENFORCE_DAYS, SUGGESTED_MAX_AGE, UNCONFIGURED,
 };
 pub use mail::{mail_subject, report_mail, MailOutcome, MailPart, ReportMail, MAX_REPORT_ATTACHMENTS};
+pub use orgs::{MemberChange, INVITATION_DAYS};
 pub use password_hash::{hash_password, verify_password};
 pub use policies::{policy_error, MxProposal, PolicyState, VERSIONS_SHOWN};
 pub use rate_limit::RateLimiter;

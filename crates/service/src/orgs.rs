@@ -2,7 +2,19 @@
 
 use crate::{ServiceError, Services};
 use portcullis_domain::{Email, OrgName, OrgSlug, Role};
-use portcullis_store::{Member, Org, OrgAccess, OrgWithRole, TokenInfo, User};
+use portcullis_store::{Invitation, Member, Org, OrgAccess, OrgWithRole, TokenInfo, User};
+
+/// Days an invitation link stays good.
+pub const INVITATION_DAYS: i64 = 7;
+
+/// What adding someone by e-mail did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberChange {
+    /// They were a member already: their role is now this.
+    RoleChanged { email: String, role: Role },
+    /// They were invited: `token` makes the link (`/invite/<token>`), shown once.
+    Invited { invitation: Invitation, token: String },
+}
 
 impl Services {
     /// Creates an organisation. Platform admins only; the creator becomes its owner.
@@ -46,31 +58,42 @@ impl Services {
         Ok(self.store.members(access).await?)
     }
 
-    /// Adds a member by e-mail. An unknown address gets an account with a one-time password,
-    /// returned so the owner can pass it on.
+    /// An owner adds someone by e-mail: a member of this organisation gets the new role at once;
+    /// anyone else (with an account or not) is invited, and joins only by accepting with the
+    /// link, which the owner passes on. Nobody can create an account for an address they do not
+    /// hold, nor pull an existing account into their organisation.
     pub async fn add_member(
         &self,
         access: &OrgAccess,
+        inviter: &str,
         email: &str,
         role: &str,
-    ) -> Result<Option<String>, ServiceError> {
+    ) -> Result<MemberChange, ServiceError> {
         if !access.role().allows(Role::Owner) {
             return Err(ServiceError::Forbidden);
         }
         let role = Role::parse(role).map_err(|e| ServiceError::invalid("role", e))?;
         let parsed = Email::parse(email).map_err(|e| ServiceError::invalid("email", e))?;
-        let (user, one_time) = match self.store.user_by_email(&parsed).await? {
-            Some(user) => (user, None),
-            None => {
-                let (user, pw) = self.create_user_with_one_time_password(email, false).await?;
-                (user, Some(pw))
-            }
-        };
-        self.store
-            .set_member(access, &user, role)
-            .await
-            .map_err(|e| last_owner_error(access, e))?;
-        Ok(one_time)
+        let members = self.store.members(access).await?;
+        if let Some(member) = members.iter().find(|m| m.email == parsed.as_str()) {
+            let user = self.store.user_by_email(&parsed).await?.ok_or(ServiceError::NotFound)?;
+            self.store
+                .set_member(access, &user, role)
+                .await
+                .map_err(|e| last_owner_error(access, e))?;
+            return Ok(MemberChange::RoleChanged {
+                email: member.email.clone(),
+                role,
+            });
+        }
+        let token = portcullis_store::new_secret("inv_");
+        let expires_at = portcullis_store::now() + INVITATION_DAYS * 86_400;
+        let invitation = self
+            .store
+            .create_invitation(access, &parsed, role, &token, inviter, expires_at)
+            .await?;
+        tracing::info!(org = access.org_slug(), email = %parsed, role = role.as_str(), "member invited");
+        Ok(MemberChange::Invited { invitation, token })
     }
 
     pub async fn remove_member(&self, access: &OrgAccess, user_id: i64) -> Result<(), ServiceError> {

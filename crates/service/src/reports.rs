@@ -143,14 +143,14 @@ impl Ingestion {
         budget: Arc<Budget>,
         work: impl FnOnce(&Budget) -> T + Send + 'static,
     ) -> Result<T, IngestError> {
-        let _cancel_if_dropped = CancelOnDrop(budget.clone());
+        let mut cancel_if_dropped = CancelOnDrop(Some(budget.clone()));
         let permit = self
             .cpu
             .clone()
             .acquire_owned()
             .await
             .map_err(|_| IngestError::Unavailable)?;
-        tokio::task::spawn_blocking(move || {
+        let done = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             work(&budget)
         })
@@ -159,16 +159,22 @@ impl Ingestion {
             // A panic is a bug that the same bytes would hit again: refuse, do not ask for a retry.
             tracing::error!(error = %e, "parsing a TLS-RPT payload panicked");
             IngestError::Unstorable
-        })
+        });
+        // Finished: the budget goes on to the mail's next attachment, uncancelled.
+        cancel_if_dropped.0 = None;
+        done
     }
 }
 
-struct CancelOnDrop(Arc<Budget>);
+/// Cancels the budget when dropped while still holding it: the caller's future was dropped
+/// mid-way (the client went away).
+struct CancelOnDrop(Option<Arc<Budget>>);
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        // Harmless once the work is done; stops it when the caller was dropped mid-way.
-        self.0.cancel();
+        if let Some(budget) = &self.0 {
+            budget.cancel();
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use portcullis_dnscheck::testing::TestDns;
 use portcullis_dnscheck::Dns;
-use portcullis_domain::{Email, Mode, PolicySpec};
+use portcullis_domain::{Mode, PolicySpec};
 use portcullis_service::{ServiceError, Services};
 use portcullis_store::testing::{Kind, TestDb};
 use portcullis_store::{OrgAccess, SaveOutcome};
@@ -24,9 +24,14 @@ async fn org_with_domain(s: &Services, domain: &str) -> (OrgAccess, OrgAccess) {
     let org = s.create_org(&login.user, "Acme").await.unwrap();
     let owner = s.org_access(&login.user, &org.slug).await.unwrap();
     s.add_domain(&owner, domain).await.unwrap();
-    s.add_member(&owner, "viewer@example.com", "viewer").await.unwrap();
-    let email = Email::parse("viewer@example.com").unwrap();
-    let viewer_user = s.store.user_by_email(&email).await.unwrap().unwrap();
+    let (viewer_user, _) = s
+        .create_user_with_one_time_password("viewer@example.com", false)
+        .await
+        .unwrap();
+    s.store
+        .set_member(&owner, &viewer_user, portcullis_domain::Role::Viewer)
+        .await
+        .unwrap();
     let viewer = s.org_access(&viewer_user, &org.slug).await.unwrap();
     (owner, viewer)
 }

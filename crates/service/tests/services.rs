@@ -1,7 +1,8 @@
 //! Services over a real SQLite database: setup, sign-in, one-time passwords, bulk add, tokens.
 
 use portcullis_domain::BulkOutcome;
-use portcullis_service::{ServiceError, Services};
+use portcullis_domain::Role;
+use portcullis_service::{MemberChange, ServiceError, Services};
 use portcullis_store::testing::TestDb;
 
 async fn services() -> (TestDb, Services) {
@@ -99,7 +100,7 @@ async fn parallel_sign_in_attempts_cannot_pass_the_limit() {
 }
 
 #[tokio::test]
-async fn new_members_get_a_one_time_password_they_must_change() {
+async fn members_are_invited_and_one_time_passwords_must_be_changed() {
     let (db, s) = services().await;
     let admin = s
         .setup_first_admin("a@example.com", "correct horse battery", "correct horse battery")
@@ -109,23 +110,58 @@ async fn new_members_get_a_one_time_password_they_must_change() {
     let org = s.create_org(&admin, "Acme").await.unwrap();
     let access = s.org_access(&admin, &org.slug).await.unwrap();
     // The only owner cannot demote themselves (it used to leave the organisation ownerless).
-    let demoted = s.add_member(&access, "a@example.com", "editor").await.unwrap_err();
+    let demoted = s
+        .add_member(&access, &admin.email, "a@example.com", "editor")
+        .await
+        .unwrap_err();
     assert!(
         matches!(&demoted, ServiceError::Conflict(m) if m.contains("at least one owner")),
         "{demoted:?}"
     );
-    let one_time = s
-        .add_member(&access, "New@Example.com", "editor")
+    // Someone new is invited, not given an account: nothing exists until they accept.
+    let MemberChange::Invited { invitation, token } = s
+        .add_member(&access, &admin.email, "New@Example.com", "editor")
         .await
         .unwrap()
-        .expect("new account");
+    else {
+        panic!("an invitation")
+    };
     assert_eq!(
-        s.add_member(&access, "new@example.com", "viewer").await.unwrap(),
-        None,
-        "existing account: role change only"
+        (invitation.email.as_str(), invitation.role),
+        ("new@example.com", Role::Editor)
     );
-    let login = s.login("new@example.com", &one_time, "local").await.unwrap();
-    assert!(login.user.must_change_password);
+    assert_eq!(s.members(&access).await.unwrap().len(), 1);
+    let view = s.invitation(&token).await.unwrap();
+    assert!(!view.has_account);
+    let e = s
+        .accept_invitation_with_password(&token, "short", "short")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ServiceError::Invalid { field: "password", .. }), "{e:?}");
+    let (login, slug) = s
+        .accept_invitation_with_password(&token, "a brand new password", "a brand new password")
+        .await
+        .unwrap();
+    assert_eq!(slug, org.slug);
+    assert!(!login.user.must_change_password, "they chose it themselves");
+    assert!(s.invitation(&token).await.is_err(), "used once");
+    // A member's role changes at once.
+    assert_eq!(
+        s.add_member(&access, &admin.email, "new@example.com", "viewer")
+            .await
+            .unwrap(),
+        MemberChange::RoleChanged {
+            email: "new@example.com".into(),
+            role: Role::Viewer
+        }
+    );
+    // One-time passwords (made by the operator's command line) must still be changed first.
+    let (made, one_time) = s
+        .create_user_with_one_time_password("cli@example.com", false)
+        .await
+        .unwrap();
+    assert!(made.must_change_password);
+    let login = s.login("cli@example.com", &one_time, "local").await.unwrap();
     let e = s
         .change_password(&login.user, "wrong", "a brand new password", "a brand new password")
         .await
@@ -140,10 +176,6 @@ async fn new_members_get_a_one_time_password_they_must_change() {
         s.user_for_session(&login.session_token).await.unwrap().is_none(),
         "old sessions end"
     );
-    assert!(s
-        .login("new@example.com", "a brand new password", "local")
-        .await
-        .is_ok());
     let members = s.members(&access).await.unwrap();
     assert_eq!(members.len(), 2);
     assert!(

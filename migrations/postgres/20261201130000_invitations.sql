@@ -1,0 +1,15 @@
+-- Invitations to an organisation: an owner names an address and a role, and only whoever holds
+-- the address joins, by a single-use link (its token kept as a SHA-256 hash). Nobody else can
+-- create an account for that address or link an existing one.
+CREATE TABLE invitations (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    org_id      BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    email       TEXT   NOT NULL,
+    role        TEXT   NOT NULL CHECK (role IN ('owner', 'editor', 'viewer')),
+    token_hash  TEXT   NOT NULL UNIQUE,
+    invited_by  TEXT   NOT NULL,
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL,
+    accepted_at BIGINT
+);
+CREATE INDEX invitations_org ON invitations(org_id, email);
