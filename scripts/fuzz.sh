@@ -58,7 +58,7 @@ for t in $targets; do
   limit=(-max_total_time="$seconds")
   [ "$runs" != 0 ] && limit+=(-runs="$runs")
   # -rss_limit_mb and -malloc_limit_mb turn an allocation past the budget into a failure.
-  if ! "$PORTCULLIS_TOOLS/bin/cargo-fuzz" +nightly run --jobs "$jobs" "$t" "corpus/$t" "$seeds/$t" -- \
+  if ! cargo +nightly fuzz run --jobs "$jobs" "$t" "corpus/$t" "$seeds/$t" -- \
       "${limit[@]}" -rss_limit_mb=1024 -malloc_limit_mb=256 -max_len=1048576 -print_final_stats=1 \
       >"$log" 2>&1; then
     failed=1

@@ -25,6 +25,13 @@ pub struct CertManager {
     pub dns: Option<Dns>,
 }
 
+/// Whose certificate a name is: a domain's `mta-sts.` name, or this server's own.
+#[derive(Debug, Clone, Copy)]
+enum Holder {
+    Domain,
+    Host,
+}
+
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RunReport {
     pub issued: Vec<String>,
@@ -106,16 +113,16 @@ impl CertManager {
             Ok(a) => a,
             Err(e) => {
                 for d in &due {
-                    self.fail(d, &e.to_string(), &mut report).await;
+                    self.fail(d, Holder::Domain, &e.to_string(), &mut report).await;
                 }
                 if let Some(h) = &host {
-                    self.fail_host(h, &e.to_string(), &mut report).await;
+                    self.fail(h, Holder::Host, &e.to_string(), &mut report).await;
                 }
                 return report;
             }
         };
         if let Some(h) = host {
-            self.issue_host(&account, &h, &mut report).await;
+            self.issue(&account, &h, Holder::Host, &mut report).await;
         }
         // This server's addresses, looked up once per pass rather than once per domain.
         let ours = match (&self.dns, &self.public_host) {
@@ -124,70 +131,41 @@ impl CertManager {
         };
         for d in due {
             if let Some(why) = self.not_pointing_here(&d.name, &ours).await {
-                self.fail(&d, &why, &mut report).await;
+                self.fail(&d, Holder::Domain, &why, &mut report).await;
                 continue;
             }
-            match acme::issue(&account, &d.name, &self.challenges).await {
-                Ok((chain, key)) => match (certified_key(&chain, &key), not_after(&chain)) {
-                    (Ok(certified), Some(expiry)) => {
-                        if let Err(e) = self
-                            .services
-                            .store
-                            .save_certificate(&d.domain, &chain, &key, expiry)
-                            .await
-                        {
-                            tracing::error!(name = %d.name, error = %e, "could not store the certificate");
-                        }
-                        self.resolver.set(&d.name, certified);
-                        tracing::info!(name = %d.name, expires = expiry, "certificate issued");
-                        report.issued.push(d.name.clone());
-                    }
-                    _ => {
-                        self.fail(&d, "the ACME server returned an unusable certificate", &mut report)
-                            .await
-                    }
-                },
-                Err(e) => self.fail(&d, &e.to_string(), &mut report).await,
-            }
+            self.issue(&account, &d, Holder::Domain, &mut report).await;
         }
         report
     }
 
-    /// The public host's own certificate: what `https://<public host>/tlsrpt` and STARTTLS
-    /// present. No DNS check first: the public host is this server by definition, and the CA's
-    /// validation says otherwise soon enough (then the usual back-off applies).
-    async fn issue_host(&self, account: &instant_acme::Account, h: &CertDue, report: &mut RunReport) {
-        match acme::issue(account, &h.name, &self.challenges).await {
+    /// Obtains, stores and serves one certificate. The public host's own (what
+    /// `https://<public host>/tlsrpt` and STARTTLS present) gets no DNS check first: it is this
+    /// server by definition, and the CA's validation says otherwise soon enough (then the usual
+    /// back-off applies).
+    async fn issue(&self, account: &instant_acme::Account, d: &CertDue, holder: Holder, report: &mut RunReport) {
+        match acme::issue(account, &d.name, &self.challenges).await {
             Ok((chain, key)) => match (certified_key(&chain, &key), not_after(&chain)) {
                 (Ok(certified), Some(expiry)) => {
-                    if let Err(e) = self
-                        .services
-                        .store
-                        .save_host_certificate(&h.name, &chain, &key, expiry)
-                        .await
-                    {
-                        tracing::error!(name = %h.name, error = %e, "could not store the certificate");
+                    let store = &self.services.store;
+                    let saved = match holder {
+                        Holder::Domain => store.save_certificate(&d.domain, &chain, &key, expiry).await,
+                        Holder::Host => store.save_host_certificate(&d.name, &chain, &key, expiry).await,
+                    };
+                    if let Err(e) = saved {
+                        tracing::error!(name = %d.name, error = %e, "could not store the certificate");
                     }
-                    self.resolver.set(&h.name, certified);
-                    tracing::info!(name = %h.name, expires = expiry, "public host certificate issued");
-                    report.issued.push(h.name.clone());
+                    self.resolver.set(&d.name, certified);
+                    tracing::info!(name = %d.name, expires = expiry, "certificate issued");
+                    report.issued.push(d.name.clone());
                 }
                 _ => {
-                    self.fail_host(h, "the ACME server returned an unusable certificate", report)
+                    self.fail(d, holder, "the ACME server returned an unusable certificate", report)
                         .await
                 }
             },
-            Err(e) => self.fail_host(h, &e.to_string(), report).await,
+            Err(e) => self.fail(d, holder, &e.to_string(), report).await,
         }
-    }
-
-    async fn fail_host(&self, h: &CertDue, why: &str, report: &mut RunReport) {
-        let next = portcullis_store::now() + backoff_secs(h.failures);
-        tracing::warn!(name = %h.name, error = %why, "public host certificate not issued");
-        if let Err(e) = self.services.store.record_host_cert_failure(&h.name, why, next).await {
-            tracing::error!(error = %e, "could not record the certificate failure");
-        }
-        report.failed.push((h.name.clone(), why.to_string()));
     }
 
     async fn account(&self) -> Result<instant_acme::Account, acme::AcmeError> {
@@ -212,10 +190,15 @@ impl CertManager {
         Ok(account)
     }
 
-    async fn fail(&self, d: &CertDue, why: &str, report: &mut RunReport) {
+    async fn fail(&self, d: &CertDue, holder: Holder, why: &str, report: &mut RunReport) {
         let next = portcullis_store::now() + backoff_secs(d.failures);
         tracing::warn!(name = %d.name, error = %why, "certificate not issued");
-        if let Err(e) = self.services.store.record_cert_failure(&d.domain, why, next).await {
+        let store = &self.services.store;
+        let recorded = match holder {
+            Holder::Domain => store.record_cert_failure(&d.domain, why, next).await,
+            Holder::Host => store.record_host_cert_failure(&d.name, why, next).await,
+        };
+        if let Err(e) = recorded {
             tracing::error!(error = %e, "could not record the certificate failure");
         }
         report.failed.push((d.name.clone(), why.to_string()));

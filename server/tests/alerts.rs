@@ -350,3 +350,36 @@ async fn alerts_on_sqlite() {
 async fn alerts_on_postgres() {
     alerts(Kind::Postgres).await;
 }
+
+/// Session counts summed past bigint no longer fail the failure-rate rule (PostgreSQL refused
+/// the cast, and the whole pass with it, so no organisation got any alert); the other rules run.
+#[tokio::test]
+async fn huge_counts_do_not_stop_the_alert_rules() {
+    let app = TestApp::new(Kind::Postgres).await;
+    let owner = app.user("owner@acme.example", false).await;
+    let acme = app.org("Acme", &owner).await;
+    app.services.add_domain(&acme, DOMAIN).await.unwrap();
+    for id in ["r1", "r2"] {
+        app.services
+            .ingest_report(None, ReportInput::new(report(id, 10, 5), Channel::Https))
+            .await
+            .unwrap();
+    }
+    app.run_sql("UPDATE tlsrpt_reports SET successful = 9223372036854775807")
+        .await;
+    let now = portcullis_store::now();
+    app.run_sql(&format!(
+        "INSERT INTO certificates (name, domain_id, not_after, next_attempt_at, failures) \
+         SELECT 'mta-sts.example.com', id, {}, 0, 0 FROM domains WHERE name = 'example.com'",
+        now + 5 * 86_400
+    ))
+    .await;
+    assert_eq!(app.services.scan_alerts(now).await.unwrap(), 1);
+    let recent = app.services.alert_settings(&acme).await.unwrap().recent;
+    assert_eq!(
+        kinds(&recent),
+        ["cert_expiring"],
+        "the rate is tiny: no failure-rate alert"
+    );
+    app.cleanup().await;
+}

@@ -84,17 +84,7 @@ async fn sign_in_sets_a_session_and_failures_are_throttled() {
     ];
     let res = app.send(anon.form("/sfn/login", &ok)).await;
     assert_eq!(location(&res), "/domains/import");
-    let cookie = set_cookie(&res, "portcullis_session").unwrap();
-    let token = cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .trim_start_matches("portcullis_session=")
-        .to_string();
-    let signed_in = Browser {
-        session: Some(token),
-        csrf: anon.csrf.clone(),
-    };
+    let signed_in = signed_in(&res, &anon);
     let res = app.send(signed_in.get("/")).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(body_text(res).await.contains("alice@example.com"));
@@ -352,18 +342,7 @@ async fn owners_create_tokens_and_members_whose_secrets_are_shown_once() {
         ))
         .await;
     assert_eq!(location(&res), "/orgs/alpha?welcome=1");
-    let session = set_cookie(&res, "portcullis_session").expect("signed in");
-    let carol = Browser {
-        session: Some(
-            session
-                .split(';')
-                .next()
-                .unwrap()
-                .trim_start_matches("portcullis_session=")
-                .to_string(),
-        ),
-        csrf: anon.csrf.clone(),
-    };
+    let carol = signed_in(&res, &anon);
     let html = body_text(app.send(carol.get("/orgs/alpha")).await).await;
     assert!(
         html.contains("carol@example.com") && !html.contains("Invited, not joined yet"),
@@ -458,6 +437,21 @@ async fn an_invitation_is_accepted_by_the_invited_address_only() {
     app.cleanup().await;
 }
 
+/// The browser `anon` became when `res` signed it in.
+fn signed_in(res: &axum::http::Response<axum::body::Body>, anon: &Browser) -> Browser {
+    let cookie = set_cookie(res, "portcullis_session").expect("signed in");
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("portcullis_session=")
+        .to_string();
+    Browser {
+        session: Some(token),
+        csrf: anon.csrf.clone(),
+    }
+}
+
 /// The text of the element with the given `data-testid`.
 fn shown<'a>(html: &'a str, testid: &str) -> &'a str {
     let at = html
@@ -496,17 +490,7 @@ async fn a_one_time_password_allows_nothing_but_choosing_a_new_one() {
         ))
         .await;
     assert_eq!(location(&res), "/account");
-    let token = set_cookie(&res, "portcullis_session")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .trim_start_matches("portcullis_session=")
-        .to_string();
-    let browser = Browser {
-        session: Some(token),
-        csrf: anon.csrf.clone(),
-    };
+    let browser = signed_in(&res, &anon);
     let res = app
         .send(browser.form_json(
             "/sfn/add_domain",

@@ -377,3 +377,37 @@ async fn a_message_of_too_many_attachments_is_refused_whole() {
     let totals = r.app.services.store.tlsrpt_totals(&r.access, &alpha).await.unwrap();
     assert_eq!(totals.reports, 0, "nothing stored from it");
 }
+
+/// STARTTLS is offered only while a certificate is at hand: here none is configured and the
+/// policy host holds none for the greeting name, so EHLO does not advertise it and the command
+/// is refused, rather than advertised and then failed.
+#[tokio::test]
+async fn starttls_is_not_offered_without_a_certificate() {
+    let app = TestApp::new(Kind::Sqlite).await;
+    let settings = SmtpSettings {
+        hostname: MX.into(),
+        recipients: vec![RECIPIENT.into()],
+        max_message_bytes: 1024 * 1024,
+        tls: Some(tls_config(None, Arc::default(), MX)),
+        limits: Default::default(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve(listener, settings, app.services.clone()));
+    let (read, mut write) = tokio::net::TcpStream::connect(addr).await.unwrap().into_split();
+    let mut lines = BufReader::new(read).lines();
+    assert!(reply_line(&mut lines).await.starts_with("220"));
+    write.write_all(b"EHLO client.example\r\n").await.unwrap();
+    let mut ehlo = Vec::new();
+    loop {
+        let line = lines.next_line().await.unwrap().unwrap();
+        let last = line.as_bytes().get(3) != Some(&b'-');
+        ehlo.push(line);
+        if last {
+            break;
+        }
+    }
+    assert!(!ehlo.iter().any(|l| l.contains("STARTTLS")), "{ehlo:?}");
+    write.write_all(b"STARTTLS\r\n").await.unwrap();
+    assert!(reply_line(&mut lines).await.starts_with("502"));
+}

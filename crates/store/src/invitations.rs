@@ -2,6 +2,7 @@
 //! holder of the address follows a single-use link and accepts (signing in, or choosing the
 //! password of a new account). Owners cannot create accounts for others or link existing ones.
 
+use crate::orgs::role_of;
 use crate::{hash_secret, now, OrgAccess, Store, StoreError, User};
 use portcullis_domain::{Email, Role};
 use serde::{Deserialize, Serialize};
@@ -27,11 +28,6 @@ pub struct InvitationFor {
     pub role: Role,
     pub invited_by: String,
     pub expires_at: i64,
-}
-
-fn role_of(row: &sqlx::any::AnyRow) -> Result<Role, sqlx::Error> {
-    let raw: String = row.try_get("role")?;
-    Role::parse(&raw).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
 impl Store {

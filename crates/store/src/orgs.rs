@@ -25,7 +25,7 @@ pub struct Member {
     pub role: Role,
 }
 
-fn role_of(row: &sqlx::any::AnyRow) -> Result<Role, sqlx::Error> {
+pub(crate) fn role_of(row: &sqlx::any::AnyRow) -> Result<Role, sqlx::Error> {
     let raw: String = row.try_get("role")?;
     Role::parse(&raw).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
