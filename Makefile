@@ -7,7 +7,7 @@ ENV := source scripts/env.sh &&
 LEPTOS_LIB_ARGS = $$( [ "$$PORTCULLIS_WASM_ROUTE" = debian ] && echo "--lib-cargo-args=-Zbuild-std=std,panic_abort" )
 PORT ?= 3000
 
-.PHONY: setup build run test test-unit test-e2e lint fmt bundle-size clean bench-policy bench-dns bench-ingest bench-views fuzz
+.PHONY: setup build run test test-unit test-e2e lint fmt bundle-size clean bench-policy bench-dns bench-ingest bench-views bench-hostile fuzz
 
 setup:
 	@bash scripts/setup.sh
@@ -64,6 +64,13 @@ bench-ingest: setup
 # page render time and each aggregate against the same SQL in sqlite3 / psql.
 bench-views: setup
 	@$(ENV) cargo run --quiet --release -p server --example bench_views -- $${DB:-both} $${ROWS:-1000000}
+
+# Policy fetches over TLS alone, then while hostile clients hit every public listener (slow
+# headers, stalled handshakes, SMTP DATA without newlines and NOOP idlers, 100k-entry zips,
+# 100k-domain reports, 100 concurrent 10 MiB POSTs) and a sender delivers 1,000 reports.
+# Targets: >= 90 % of the unloaded req/s, no non-2xx, RSS < 300 MB, every report stored once.
+bench-hostile: build
+	@bash scripts/bench-hostile.sh
 
 # Every parser of outside input under libFuzzer (cargo-fuzz, rustup nightly), seeded from the
 # fixtures: FUZZ_SECONDS per target (default 60), FUZZ_RUNS, FUZZ_TARGETS. Not part of `make test`.

@@ -2,11 +2,11 @@
 //! policy and its own certificate for `mta-sts.<domain>` (signed by a throw-away bench CA),
 //! plus a `localhost` certificate for the load generator's SNI. Usage:
 //! `bench_setup DATABASE_URL OUT_DIR [N]`; writes OUT_DIR/policy.txt (a sample served body) and
-//! OUT_DIR/localhost.{crt,key} for nginx.
+//! OUT_DIR/localhost.{crt,key} for nginx, and OUT_DIR/ca.crt for clients that verify.
 
 use portcullis_domain::{DomainName, Mode, MxPattern, OrgName, Policy};
 use portcullis_store::Store;
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -24,6 +24,8 @@ async fn main() -> anyhow::Result<()> {
     let access = store.operator_access(&slug).await?.expect("org just created");
     let mut ca = CertificateParams::new(Vec::<String>::new())?;
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    // Distinct names: with rcgen's default for both, a verifier takes the leaf for self-signed.
+    ca.distinguished_name.push(DnType::CommonName, "Portcullis bench CA");
     let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate()?)?;
     let names: Vec<DomainName> = (0..n)
         .map(|i| DomainName::parse(&format!("d{i}.bench")).unwrap())
@@ -49,7 +51,9 @@ async fn main() -> anyhow::Result<()> {
     // The load generator connects to "localhost" (it cannot vary SNI per request); both servers
     // get this same certificate for it. Stored like the others so Portcullis loads it the same way.
     let key = KeyPair::generate()?;
-    let cert = CertificateParams::new(vec!["localhost".to_string()])?.signed_by(&key, &ca)?;
+    let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
+    params.distinguished_name.push(DnType::CommonName, "localhost");
+    let cert = params.signed_by(&key, &ca)?;
     let localhost = DomainName::parse("localhost.bench")?;
     store.add_domain(&access, &localhost).await?;
     store
@@ -62,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?;
     std::fs::write(out.join("localhost.crt"), cert.pem())?;
+    std::fs::write(out.join("ca.crt"), ca.pem())?;
     std::fs::write(out.join("localhost.key"), key.serialize_pem())?;
     std::fs::write(out.join("policy.txt"), sample)?;
     eprintln!(

@@ -44,6 +44,9 @@ pub struct Config {
     pub report_max_decompressed_bytes: usize,
     /// Largest mail the SMTP receiver takes, in bytes (default 20 MiB).
     pub smtp_max_message_bytes: usize,
+    /// Bytes of report payloads and mail being received at once, all receivers together
+    /// (default 64 MiB); past it senders are asked to retry later (HTTP 503, SMTP 452).
+    pub report_buffer_bytes: usize,
     /// Extra recipient addresses the SMTP receiver accepts, comma-separated, besides the
     /// report mailto address.
     pub smtp_recipients: Option<String>,
@@ -142,6 +145,7 @@ impl Default for Config {
             report_max_bytes: 10 * 1024 * 1024,
             report_max_decompressed_bytes: 50 * 1024 * 1024,
             smtp_max_message_bytes: 20 * 1024 * 1024,
+            report_buffer_bytes: 64 * 1024 * 1024,
             smtp_recipients: None,
             smtp_hostname: None,
             smtp_tls_cert_file: None,
@@ -235,12 +239,20 @@ impl Config {
                 self.report_path
             ));
         }
+        let largest = self.report_max_bytes.max(self.smtp_max_message_bytes);
+        if self.report_buffer_bytes < largest {
+            return Err(format!(
+                "report_buffer_bytes ({}) must hold at least the largest report or mail taken ({largest})",
+                self.report_buffer_bytes
+            ));
+        }
         Ok(portcullis_service::IngestConfig {
             limits: portcullis_domain::tlsrpt::PayloadLimits {
                 max_compressed: self.report_max_bytes,
                 max_decompressed: self.report_max_decompressed_bytes,
             },
             per_client_per_minute: self.report_rate_per_minute,
+            max_buffered: self.report_buffer_bytes,
         })
     }
 

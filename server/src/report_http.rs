@@ -1,12 +1,14 @@
 //! `POST /tlsrpt` (RFC 8460 §3 HTTPS delivery). The answer comes after the report is committed:
 //! 201 stored, 200 already stored, 400 not a report, 413 too large, 415 wrong content type,
-//! 422 no registered domain, 429 too many from this client, 503 storage down (retry).
+//! 422 no registered domain, 429 too many from this client, 503 storage down or the receivers
+//! full (retry).
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use portcullis_service::{Channel, IngestError, Ingested, ReportInput};
+use futures_util::StreamExt;
+use portcullis_service::{Channel, IngestError, Ingested, ReportInput, Reservation};
 use serde_json::json;
 use std::net::SocketAddr;
 
@@ -22,6 +24,9 @@ pub const ACCEPTED_TYPES: &[&str] = &[
     "application/x-gzip",
     "application/tlsrpt",
 ];
+
+/// Seconds a sender is asked to wait when the receivers are full.
+const BUSY_RETRY_SECS: u64 = 10;
 
 pub async fn receive(State(state): State<ServerState>, req: Request<Body>) -> Response {
     let client = req
@@ -47,13 +52,25 @@ pub async fn receive(State(state): State<ServerState>, req: Request<Body>) -> Re
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max) {
         return too_large(max);
     }
-    let payload = match axum::body::to_bytes(req.into_body(), max).await {
-        Ok(bytes) => bytes.to_vec(),
-        Err(_) => return too_large(max),
+    // Held until the report is stored: the payload is in memory all that time.
+    let Some(mut room) = services.reserve_intake(declared.unwrap_or(0)) else {
+        return busy();
+    };
+    let payload = match read_body(req.into_body(), max, &mut room).await {
+        Ok(bytes) => bytes,
+        Err(BodyError::TooLarge) => return too_large(max),
+        Err(BodyError::NoRoom) => return busy(),
+        Err(BodyError::Broken) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "broken-body",
+                "the request body could not be read",
+            )
+        }
     };
     let input = ReportInput {
         payload,
@@ -65,6 +82,30 @@ pub async fn receive(State(state): State<ServerState>, req: Request<Body>) -> Re
         Ok(ingested) => stored(&ingested),
         Err(e) => ingest_error(&e),
     }
+}
+
+enum BodyError {
+    TooLarge,
+    NoRoom,
+    Broken,
+}
+
+/// The body, at most `max` bytes, each chunk charged to `room` before it is kept.
+async fn read_body(body: Body, max: usize, room: &mut Reservation) -> Result<Vec<u8>, BodyError> {
+    let mut body = body.into_data_stream();
+    let mut payload = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|_| BodyError::Broken)?;
+        let len = payload.len() + chunk.len();
+        if len > max {
+            return Err(BodyError::TooLarge);
+        }
+        if len > room.bytes() && !room.resize(len) {
+            return Err(BodyError::NoRoom);
+        }
+        payload.extend_from_slice(&chunk);
+    }
+    Ok(payload)
 }
 
 fn refuse_content_type(headers: &HeaderMap) -> Option<Response> {
@@ -115,6 +156,18 @@ pub fn ingest_error(e: &IngestError) -> Response {
         res.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
     }
+    res
+}
+
+/// Every receiver together holds as much as it may: a sender retries (RFC 8460 §5.3).
+fn busy() -> Response {
+    let mut res = error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        &format!("the server is receiving too many reports at once; try again in {BUSY_RETRY_SECS} seconds"),
+    );
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_SECS));
     res
 }
 

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use portcullis_service::{Channel, IngestError, MailOutcome, Services};
+use portcullis_service::{Channel, IngestError, MailOutcome, Reservation, Services};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -239,20 +239,24 @@ async fn session(
             "DATA" if envelope.recipients.is_empty() => "503 5.5.1 RCPT first".into(),
             "DATA" => {
                 reply(&mut conn, "354 Go ahead, end with <CRLF>.<CRLF>").await?;
-                let message =
-                    match tokio::time::timeout(limits.data_timeout, read_data(&mut conn, settings.max_message_bytes))
-                        .await
-                    {
-                        Err(_) => return reply(&mut conn, "421 4.4.2 Message took too long, closing").await,
-                        Ok(result) => result?,
-                    };
-                let answer = match message {
-                    None => format!("552 5.3.4 Message larger than {} bytes", settings.max_message_bytes),
-                    Some(message) => {
-                        let outcome = services.ingest_mail(None, message, Channel::Smtp, Some(&peer)).await;
-                        answer_for(&outcome)
-                    }
+                // Held until the reports are stored: the message is in memory all that time.
+                let mut room = services.reserve_intake(0).expect("an empty hold always fits");
+                let data = tokio::time::timeout(
+                    limits.data_timeout,
+                    read_data(&mut conn, settings.max_message_bytes, &mut room),
+                );
+                let answer = match data.await {
+                    Err(_) => return reply(&mut conn, "421 4.4.2 Message took too long, closing").await,
+                    Ok(data) => match data? {
+                        Data::TooLarge => format!("552 5.3.4 Message larger than {} bytes", settings.max_message_bytes),
+                        Data::NoRoom => "452 4.3.1 Too many reports arriving at once; try again later".into(),
+                        Data::Message(message) => {
+                            let outcome = services.ingest_mail(None, message, Channel::Smtp, Some(&peer)).await;
+                            answer_for(&outcome)
+                        }
+                    },
                 };
+                drop(room);
                 envelope.from = None;
                 envelope.recipients.clear();
                 answer
@@ -396,13 +400,28 @@ async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R, max: usize) -> std::
     Ok(Some(Line::Text(String::from_utf8_lossy(&line).into_owned())))
 }
 
-/// The message up to `<CRLF>.<CRLF>`, dot-unstuffed, with CRLF line ends. `None` when it was
-/// larger than `max` (it is still read to its end, so the session can go on). Memory stays
-/// within `max` plus one line of at most `max` bytes, however the client splits its lines: a
-/// line is read chunk by chunk from the buffer, and what is past the limit is not kept.
-async fn read_data<R: AsyncBufRead + Unpin>(reader: &mut R, max: usize) -> std::io::Result<Option<Vec<u8>>> {
+/// What DATA brought.
+#[derive(Debug, PartialEq, Eq)]
+enum Data {
+    Message(Vec<u8>),
+    /// Larger than the limit.
+    TooLarge,
+    /// The receivers together hold all the memory they may (see `IntakeMemory`).
+    NoRoom,
+}
+
+/// The message up to `<CRLF>.<CRLF>`, dot-unstuffed, with CRLF line ends. A message over `max`,
+/// or one that no longer fits in `room`, is still read to its end (so the session can go on)
+/// but not kept. Memory stays within `max` plus one line of at most `max` bytes, however the
+/// client splits its lines: a line is read chunk by chunk from the buffer, and what is past the
+/// limit is not kept. All of it is charged to `room` as it grows.
+async fn read_data<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    max: usize,
+    room: &mut Reservation,
+) -> std::io::Result<Data> {
     let mut message = Vec::new();
-    let mut over = false;
+    let mut refused = None;
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -426,6 +445,16 @@ async fn read_data<R: AsyncBufRead + Unpin>(reader: &mut R, max: usize) -> std::
             line_len += chunk.len();
             let used = chunk.len();
             reader.consume(used);
+            if refused.is_none() && !room.resize(message.capacity() + line.capacity()) {
+                refused = Some(Data::NoRoom);
+            }
+            if refused.is_some() && line.len() > 3 {
+                // Only the end of the line matters now (is it the terminator?).
+                line = Vec::new();
+                message = Vec::new();
+                room.resize(0);
+                line_len = 4;
+            }
             if done {
                 break;
             }
@@ -435,11 +464,11 @@ async fn read_data<R: AsyncBufRead + Unpin>(reader: &mut R, max: usize) -> std::
         if content == b"." && line_len <= 3 {
             break;
         }
-        if over {
+        if refused.is_some() {
             continue;
         }
         if line_len > max + 2 {
-            over = true;
+            refused = Some(Data::TooLarge);
             message = Vec::new();
             continue;
         }
@@ -447,25 +476,34 @@ async fn read_data<R: AsyncBufRead + Unpin>(reader: &mut R, max: usize) -> std::
         message.extend_from_slice(content);
         message.extend_from_slice(b"\r\n");
         if message.len() > max {
-            over = true;
+            refused = Some(Data::TooLarge);
+            message = Vec::new();
+        } else if !room.resize(message.capacity() + line.capacity()) {
+            refused = Some(Data::NoRoom);
             message = Vec::new();
         }
     }
-    Ok((!over).then_some(message))
+    Ok(refused.unwrap_or(Data::Message(message)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use portcullis_service::IntakeMemory;
 
     #[tokio::test]
     async fn data_is_unstuffed_and_bounded() {
         let mut input: &[u8] = b"Subject: x\r\n..leading dot\r\nbody\n.\r\nNEXT\r\n";
-        let message = read_data(&mut input, 1000).await.unwrap().unwrap();
-        assert_eq!(message, b"Subject: x\r\n.leading dot\r\nbody\r\n");
+        let memory = IntakeMemory::new(1 << 20);
+        let mut room = memory.reserve(0).unwrap();
+        let message = read_data(&mut input, 1000, &mut room).await.unwrap();
+        assert_eq!(
+            message,
+            Data::Message(b"Subject: x\r\n.leading dot\r\nbody\r\n".to_vec())
+        );
         assert_eq!(input, b"NEXT\r\n");
         let mut input: &[u8] = b"0123456789\r\n0123456789\r\n.\r\nNEXT\r\n";
-        assert_eq!(read_data(&mut input, 15).await.unwrap(), None);
+        assert_eq!(read_data(&mut input, 15, &mut room).await.unwrap(), Data::TooLarge);
         assert_eq!(input, b"NEXT\r\n");
     }
 
@@ -501,13 +539,42 @@ mod tests {
             line.split_whitespace().nth(1).unwrap().parse().unwrap()
         }
         let before = peak_rss_kib();
+        let memory = IntakeMemory::new(1 << 20);
+        let mut room = memory.reserve(0).unwrap();
         let mut reader = tokio::io::BufReader::new(Endless { left: 256 << 20 });
-        assert_eq!(read_data(&mut reader, 1024).await.unwrap(), None);
+        assert_eq!(read_data(&mut reader, 1024, &mut room).await.unwrap(), Data::TooLarge);
         let grown_mib = (peak_rss_kib() - before) / 1024;
         assert!(grown_mib < 64, "peak memory grew by {grown_mib} MiB");
         // A line of exactly the limit is kept; "." alone ends the message, "..x" is unstuffed.
         let mut input: &[u8] = b"..x\r\n.\r\n";
-        assert_eq!(read_data(&mut input, 1024).await.unwrap().unwrap(), b".x\r\n");
+        assert_eq!(
+            read_data(&mut input, 1024, &mut room).await.unwrap(),
+            Data::Message(b".x\r\n".to_vec())
+        );
+    }
+
+    /// Past the shared pool the message is read to its end but not kept, the hold is given back,
+    /// and the next message on the same session fits again.
+    #[tokio::test]
+    async fn a_message_past_the_shared_pool_is_refused_for_now() {
+        let memory = IntakeMemory::new(64 * 1024);
+        let other = memory.reserve(32 * 1024).unwrap();
+        let mut room = memory.reserve(0).unwrap();
+        let big = format!("{}\r\n.\r\nNEXT\r\n", "y\r\n".repeat(20_000));
+        let mut input = big.as_bytes();
+        assert_eq!(read_data(&mut input, 1 << 20, &mut room).await.unwrap(), Data::NoRoom);
+        assert_eq!(input, b"NEXT\r\n");
+        assert_eq!(room.bytes(), 0, "the hold is given back");
+        drop(other);
+        let mut input: &[u8] = b"small\r\n.\r\n";
+        assert_eq!(
+            read_data(&mut input, 1 << 20, &mut room).await.unwrap(),
+            Data::Message(b"small\r\n".to_vec())
+        );
+        assert!(
+            room.bytes() > 0 && memory.available() < 64 * 1024,
+            "a kept message is charged"
+        );
     }
 
     #[tokio::test]

@@ -66,6 +66,7 @@ async fn app(kind: Kind, per_minute: u32) -> (TestApp, portcullis_store::OrgAcce
         s.with_ingest_config(IngestConfig {
             limits: LIMITS,
             per_client_per_minute: per_minute,
+            ..IngestConfig::default()
         })
     })
     .await;
@@ -366,4 +367,66 @@ async fn a_storage_outage_asks_the_sender_to_retry() {
     );
     assert_eq!(json(&body)["error"]["code"], "unavailable");
     assert!(headers.contains_key(header::RETRY_AFTER));
+}
+
+/// Bodies arriving at once draw on one pool for the whole server: past it the sender is asked
+/// to retry (503 `busy`), whether the body declared its length (refused before it is read) or
+/// came chunked (refused as it grew). Every refused hold is given back.
+#[tokio::test]
+async fn bodies_past_the_shared_pool_are_refused_for_now() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (app, _) = app(Kind::Sqlite, 1000).await;
+    let addr = app.listen().await;
+    let pool = IngestConfig::default().max_buffered;
+    let piece = 64 * 1024;
+    let mut held: Vec<_> = (0..pool / piece)
+        .map(|_| app.services.reserve_intake(piece).expect("the pool is free"))
+        .collect();
+    assert!(app.services.reserve_intake(1).is_none(), "the pool is full");
+
+    let (status, headers, body) = http_post(addr, "/tlsrpt", JSON, fixture("good/rfc-shape.json")).await;
+    assert_eq!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    assert_eq!(json(&body)["error"]["code"], "busy");
+    assert_eq!(headers[header::RETRY_AFTER], "10");
+
+    // 64 KiB free, a chunked body of 128 KiB (under the 256 KiB cap): refused when it outgrows
+    // the pool, not for its size.
+    held.pop();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /tlsrpt HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/tlsrpt+json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for _ in 0..4 {
+        let chunk = [b' '; 32 * 1024];
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk[..], b"\r\n"].concat();
+        if stream.write_all(&framed).await.is_err() {
+            break; // answered and closed early
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let _ = (&mut stream).take(64 * 1024).read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("\"busy\""), "{answer}");
+    assert!(
+        app.services.reserve_intake(piece).is_some(),
+        "the refused body's hold is given back"
+    );
+
+    drop(held);
+    let (status, _, body) = http_post(addr, "/tlsrpt", JSON, fixture("good/rfc-shape.json")).await;
+    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&body));
+    let again: Vec<_> = (0..pool / piece).map(|_| app.services.reserve_intake(piece)).collect();
+    assert!(
+        again.iter().all(Option::is_some),
+        "the stored body's hold is given back"
+    );
+    app.cleanup().await;
 }

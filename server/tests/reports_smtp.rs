@@ -220,6 +220,28 @@ async fn a_storage_outage_is_a_temporary_failure() {
     assert!(err.to_string().contains("4.3.0"), "{err}");
 }
 
+/// Mail in DATA draws on the server's one pool for arriving reports: with the pool held
+/// elsewhere the message is refused for now (452, the sender retries), and once there is room
+/// the same mail is stored.
+#[tokio::test]
+async fn mail_past_the_shared_pool_is_refused_for_now() {
+    let r = receiver(1024 * 1024).await;
+    let piece = 64 * 1024;
+    let held: Vec<_> = std::iter::from_fn(|| r.app.services.reserve_intake(piece)).collect();
+    assert!(!held.is_empty());
+    let mail = report_mail(
+        &gzip(&fixture("good/rfc-shape.json")),
+        "r.json.gz",
+        "application/tlsrpt+gzip",
+    );
+    let err = mailer(&r).send_raw(&envelope(RECIPIENT), &mail).await.unwrap_err();
+    assert!(err.is_transient(), "{err}");
+    assert!(err.to_string().contains("4.3.1"), "{err}");
+    drop(held);
+    let response = mailer(&r).send_raw(&envelope(RECIPIENT), &mail).await.unwrap();
+    assert_eq!(response.code().to_string(), "250");
+}
+
 #[tokio::test]
 async fn the_protocol_is_strict_about_command_order_and_sizes() {
     let r = receiver(1024 * 1024).await;

@@ -10,6 +10,7 @@ mod dns;
 mod domains;
 mod error;
 mod files;
+mod intake_memory;
 mod invitations;
 mod lifecycle;
 mod mail;
@@ -31,6 +32,7 @@ pub use dns::{CheckRun, DnsConfig, DnsOverview, MonitorPass, PUBLIC_HOST_PLACEHO
 pub use domains::{parse_domain, DOMAINS_PAGE_SIZE};
 pub use error::ServiceError;
 pub use files::{file_items, FileItem};
+pub use intake_memory::{IntakeMemory, Reservation, SMALL_PAYLOAD};
 pub use invitations::InvitationView;
 pub use lifecycle::{
     DriftFix, ReadinessView, TransitionOutcome, TransitionRequest, STABLE_ENFORCE_DAYS, SUGGESTED_MAX_AGE, UNCONFIGURED,

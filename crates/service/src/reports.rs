@@ -7,6 +7,7 @@ use portcullis_domain::tlsrpt::{read_payload, read_payload_within, Budget, Decod
 use portcullis_store::{IngestOutcome, IngestScope, NewReport, OrgAccess, StoreError};
 use serde::{Deserialize, Serialize};
 
+use crate::intake_memory::{IntakeMemory, Reservation};
 use crate::rate_limit::RateLimiter;
 use crate::Services;
 
@@ -107,6 +108,9 @@ pub struct IngestConfig {
     pub limits: PayloadLimits,
     /// Reports accepted per client address and minute over HTTPS.
     pub per_client_per_minute: u32,
+    /// Bytes of payloads being received at once, all receivers together (see
+    /// [`crate::IntakeMemory`]).
+    pub max_buffered: usize,
 }
 
 impl Default for IngestConfig {
@@ -114,6 +118,7 @@ impl Default for IngestConfig {
         Self {
             limits: PayloadLimits::default(),
             per_client_per_minute: 120,
+            max_buffered: 64 * 1024 * 1024,
         }
     }
 }
@@ -125,6 +130,7 @@ pub(crate) struct Ingestion {
     /// One permit per core for decompressing and parsing: a flood of payloads queues here
     /// instead of filling the blocking thread pool and starving everything else.
     cpu: Arc<tokio::sync::Semaphore>,
+    memory: IntakeMemory,
 }
 
 impl Ingestion {
@@ -132,7 +138,13 @@ impl Ingestion {
         let limiter = RateLimiter::per_minute(config.per_client_per_minute);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let cpu = Arc::new(tokio::sync::Semaphore::new(cores));
-        Arc::new(Self { config, limiter, cpu })
+        let memory = IntakeMemory::new(config.max_buffered);
+        Arc::new(Self {
+            config,
+            limiter,
+            cpu,
+            memory,
+        })
     }
 
     /// Runs CPU-bound work on the blocking pool under a core permit. When the caller's future
@@ -227,6 +239,12 @@ impl Services {
     /// `Err(seconds to wait)` when `client` sent more reports this minute than allowed.
     pub fn report_rate_check(&self, client: &str) -> Result<(), u64> {
         self.ingestion.limiter.check(client)
+    }
+
+    /// Room for `bytes` of a payload being received, or `None` when the receivers together hold
+    /// all they may: the sender is asked to try again later. Grow it as the payload arrives.
+    pub fn reserve_intake(&self, bytes: usize) -> Option<Reservation> {
+        self.ingestion.memory.reserve(bytes)
     }
 
     /// Parses and stores one report. `access` limits attribution to that organisation's domains
