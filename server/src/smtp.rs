@@ -448,12 +448,14 @@ async fn read_data<R: AsyncBufRead + Unpin>(
             if refused.is_none() && !room.resize(message.capacity() + line.capacity()) {
                 refused = Some(Data::NoRoom);
             }
-            if refused.is_some() && line.len() > 3 {
-                // Only the end of the line matters now (is it the terminator?).
-                line = Vec::new();
+            if refused.is_some() {
+                // Nothing is kept now: only the end of the line matters (is it the terminator?).
                 message = Vec::new();
+                if line.len() > 3 {
+                    line = Vec::new();
+                    line_len = 4;
+                }
                 room.resize(0);
-                line_len = 4;
             }
             if done {
                 break;
@@ -470,6 +472,7 @@ async fn read_data<R: AsyncBufRead + Unpin>(
         if line_len > max + 2 {
             refused = Some(Data::TooLarge);
             message = Vec::new();
+            room.resize(0);
             continue;
         }
         let content = content.strip_prefix(b".").unwrap_or(content);
@@ -477,10 +480,12 @@ async fn read_data<R: AsyncBufRead + Unpin>(
         message.extend_from_slice(b"\r\n");
         if message.len() > max {
             refused = Some(Data::TooLarge);
-            message = Vec::new();
         } else if !room.resize(message.capacity() + line.capacity()) {
             refused = Some(Data::NoRoom);
+        }
+        if refused.is_some() {
             message = Vec::new();
+            room.resize(0);
         }
     }
     Ok(refused.unwrap_or(Data::Message(message)))
