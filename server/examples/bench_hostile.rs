@@ -310,20 +310,10 @@ fn bucket(secs: u64) -> &'static str {
 
 /// SMTP clients that hold a session without sending mail.
 async fn smtp_hostile(t: &Target, kind: &'static str, source: Ipv4Addr, stop: &AtomicBool) -> String {
-    let Ok(stream) = connect(source, t.smtp).await else {
-        return "connect failed".into();
+    let mut conn = match smtp_connect(t, source).await {
+        Ok(conn) => conn,
+        Err(e) => return e,
     };
-    let mut conn = BufReader::new(stream);
-    let greeting = reply(&mut conn).await;
-    if !greeting.starts_with("220") {
-        return format!("greeting {}", code(&greeting));
-    }
-    let envelope = [
-        "EHLO hostile.example".to_string(),
-        "MAIL FROM:<x@hostile.example>".into(),
-        format!("RCPT TO:<{}>", t.rcpt),
-        "DATA".into(),
-    ];
     let started = Instant::now();
     if kind == "smtp-noop-idler" {
         loop {
@@ -337,11 +327,8 @@ async fn smtp_hostile(t: &Target, kind: &'static str, source: Ipv4Addr, stop: &A
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
-    for line in &envelope {
-        let answer = command(&mut conn, line).await;
-        if !(answer.starts_with('2') || answer.starts_with('3')) {
-            return format!("{line:.4}: {}", code(&answer));
-        }
+    if let Err(e) = smtp_envelope(&mut conn, t, "hostile.example").await {
+        return e;
     }
     let chunk = vec![b'x'; 64 * 1024];
     let mut sent = 0usize;
@@ -494,26 +481,43 @@ async fn read_status(reader: &mut (impl AsyncRead + Unpin)) -> Posted {
     Posted::Status(status, retry)
 }
 
-/// Sends one mail over SMTP; the final answer's code, or what went wrong.
-async fn send_mail(t: &Target, source: Ipv4Addr, mail: &[u8]) -> String {
+/// A session from `source`, greeted.
+async fn smtp_connect(t: &Target, source: Ipv4Addr) -> Result<BufReader<TcpStream>, String> {
     let Ok(stream) = connect(source, t.smtp).await else {
-        return "connect failed".into();
+        return Err("connect failed".into());
     };
     let mut conn = BufReader::new(stream);
     let greeting = reply(&mut conn).await;
     if !greeting.starts_with("220") {
-        return format!("greeting {}", code(&greeting));
+        return Err(format!("greeting {}", code(&greeting)));
     }
+    Ok(conn)
+}
+
+/// EHLO, MAIL, RCPT and DATA, up to the go-ahead; the refused step otherwise.
+async fn smtp_envelope(conn: &mut BufReader<TcpStream>, t: &Target, from: &str) -> Result<(), String> {
     for line in [
-        "EHLO sender.example".to_string(),
-        "MAIL FROM:<reports@sender.example>".into(),
+        format!("EHLO {from}"),
+        format!("MAIL FROM:<reports@{from}>"),
         format!("RCPT TO:<{}>", t.rcpt),
         "DATA".into(),
     ] {
-        let answer = command(&mut conn, &line).await;
+        let answer = command(conn, &line).await;
         if !(answer.starts_with('2') || answer.starts_with('3')) {
-            return format!("{}: {}", line.split([' ', ':']).next().unwrap_or(""), code(&answer));
+            return Err(format!("{line:.4}: {}", code(&answer)));
         }
+    }
+    Ok(())
+}
+
+/// Sends one mail over SMTP; the final answer's code, or what went wrong.
+async fn send_mail(t: &Target, source: Ipv4Addr, mail: &[u8]) -> String {
+    let mut conn = match smtp_connect(t, source).await {
+        Ok(conn) => conn,
+        Err(e) => return e,
+    };
+    if let Err(e) = smtp_envelope(&mut conn, t, "sender.example").await {
+        return e;
     }
     if conn.get_mut().write_all(mail).await.is_err() || conn.get_mut().write_all(b".\r\n").await.is_err() {
         return "closed during DATA".into();
