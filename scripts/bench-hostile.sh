@@ -13,6 +13,7 @@ DURATION=${BENCH_DURATION:-30}
 CONNS=${BENCH_CONNECTIONS:-64}
 export BENCH_DOMAINS=$N
 command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+[ -x /usr/bin/time ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 
@@ -37,8 +38,9 @@ rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 
 # CPU seconds a process has used (user + system).
 cpu_secs() { awk -v t="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / t}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-fetch() { # name seconds
-  wrk -t2 -c"$CONNS" -d"$2s" --latency -s "$here/bench/hosts.lua" https://localhost:18443/.well-known/mta-sts.txt >"$work/$1.wrk"
+fetch() { # name seconds; wrk's own CPU seconds go to $work/name.cpu
+  /usr/bin/time -f '%U %S' -o "$work/$1.time" wrk -t2 -c"$CONNS" -d"$2s" --latency -s "$here/bench/hosts.lua" https://localhost:18443/.well-known/mta-sts.txt >"$work/$1.wrk"
+  awk '{printf "%.1f", $1 + $2}' "$work/$1.time" >"$work/$1.cpu"
   awk '/Requests\/sec/ {print $2}' "$work/$1.wrk"
 }
 echo "== policy fetches alone: wrk -t2 -c$CONNS -d${DURATION}s over TLS"
@@ -47,7 +49,7 @@ cpu0=$(cpu_secs "$pid")
 unloaded=$(fetch unloaded "$DURATION")
 cpu_unloaded=$(awk -v a="$cpu0" -v b="$(cpu_secs "$pid")" 'BEGIN {printf "%.1f", b - a}')
 unloaded_non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/unloaded.wrk")
-echo "   $unloaded req/s (non-2xx: ${unloaded_non2xx:-0}); server CPU ${cpu_unloaded} s"
+echo "   $unloaded req/s (non-2xx: ${unloaded_non2xx:-0}); server CPU ${cpu_unloaded} s, wrk $(cat "$work/unloaded.cpu") s"
 
 echo "== the same while hostile clients run and the well-behaved sender delivers 1,000 reports"
 BENCH_HTTP=127.0.0.1:18081 BENCH_HTTPS=127.0.0.1:18443 BENCH_SMTP=127.0.0.1:18025 BENCH_CA="$work/ca.crt" \
@@ -63,7 +65,18 @@ cpu_loaded=$(awk -v a="$cpu0" -v b="$(cpu_secs "$pid")" 'BEGIN {printf "%.1f", b
 cpu_clients=$(awk -v a="$clients0" -v b="$(cpu_secs "$clients")" 'BEGIN {printf "%.1f", b - a}')
 loaded_non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/loaded.wrk")
 loaded_errors=$(awk '/Socket errors/ {print}' "$work/loaded.wrk")
-echo "   $loaded req/s (non-2xx: ${loaded_non2xx:-0}) ${loaded_errors}; server CPU ${cpu_loaded} s, hostile and good clients ${cpu_clients} s"
+echo "   $loaded req/s (non-2xx: ${loaded_non2xx:-0}) ${loaded_errors}; server CPU ${cpu_loaded} s, wrk $(cat "$work/loaded.cpu") s, hostile and good clients ${cpu_clients} s"
+# What this one machine allows: the attack's clients run on the same cores as the server and
+# wrk. Unloaded, each policy fetch cost the server and wrk together some CPU; under attack the
+# clients' own CPU is gone before the server does anything, so even a server that spent nothing
+# on the attack could serve at most what the remaining CPU pays for.
+cores=$(nproc)
+read -r ceiling hostile_server <<<"$(awk -v u="$unloaded" -v su="$cpu_unloaded" -v wu="$(cat "$work/unloaded.cpu")" \
+  -v sl="$cpu_loaded" -v l="$loaded" -v c="$cpu_clients" -v n="$cores" -v d="$DURATION" 'BEGIN {
+    per = (su + wu) / (u * d); best = (n * d - c) / (per * d); if (best > u) best = u
+    printf "%.1f %.1f", 100 * best / u, sl - su / u * l }')"
+echo "   on $cores cores the clients' ${cpu_clients} s leave room for at most ${ceiling} % of the unloaded rate;" \
+  "the server spent about ${hostile_server} CPU s on the attack"
 clients_ok=0
 wait "$clients" || clients_ok=$?
 cat "$work/clients.err" >&2

@@ -3,6 +3,7 @@
 //! socket so tests drive it with `tower::ServiceExt::oneshot`.
 
 pub mod acme;
+pub mod allocator;
 pub mod api;
 pub mod certs;
 pub mod cli;

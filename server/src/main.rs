@@ -15,8 +15,16 @@ use portcullis_store::{OrgAccess, SaveOutcome, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    portcullis_server::allocator::tune();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("cannot start the async runtime");
+    runtime.block_on(async_main());
+}
+
+async fn async_main() {
     let cli = Cli::parse();
     let config = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,

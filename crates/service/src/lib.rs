@@ -13,6 +13,7 @@ mod files;
 mod intake_memory;
 mod invitations;
 mod lifecycle;
+mod low_priority;
 mod mail;
 mod orgs;
 mod password_hash;

@@ -8,6 +8,7 @@ use portcullis_store::{IngestOutcome, IngestScope, NewReport, OrgAccess, StoreEr
 use serde::{Deserialize, Serialize};
 
 use crate::intake_memory::{IntakeMemory, Reservation};
+use crate::low_priority::{run_low_priority, LowPriorityError};
 use crate::rate_limit::RateLimiter;
 use crate::Services;
 
@@ -147,9 +148,10 @@ impl Ingestion {
         })
     }
 
-    /// Runs CPU-bound work on the blocking pool under a core permit. When the caller's future
-    /// is dropped (the client went away) the budget is cancelled, and the work stops at its
-    /// next decompressed chunk; the permit is held until the work has really stopped.
+    /// Runs CPU-bound work under a core permit, on a thread below the async workers' priority
+    /// (see `low_priority`). When the caller's future is dropped (the client went away) the
+    /// budget is cancelled, and the work stops at its next decompressed chunk; the permit is held
+    /// until the work has really stopped.
     pub(crate) async fn off_runtime<T: Send + 'static>(
         &self,
         budget: Arc<Budget>,
@@ -162,15 +164,18 @@ impl Ingestion {
             .acquire_owned()
             .await
             .map_err(|_| IngestError::Unavailable)?;
-        let done = tokio::task::spawn_blocking(move || {
+        let done = run_low_priority(move || {
             let _permit = permit;
             work(&budget)
         })
         .await
-        .map_err(|e| {
-            // A panic is a bug that the same bytes would hit again: refuse, do not ask for a retry.
-            tracing::error!(error = %e, "parsing a TLS-RPT payload panicked");
-            IngestError::Unstorable
+        .map_err(|e| match e {
+            LowPriorityError::NoThread => IngestError::Unavailable,
+            LowPriorityError::Panicked => {
+                // A bug that the same bytes would hit again: refuse, do not ask for a retry.
+                tracing::error!("parsing a TLS-RPT payload panicked");
+                IngestError::Unstorable
+            }
         });
         // Finished: the budget goes on to the mail's next attachment, uncancelled.
         cancel_if_dropped.0 = None;

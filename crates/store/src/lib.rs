@@ -27,6 +27,8 @@ mod tokens;
 mod users;
 mod view_pool;
 
+#[cfg(test)]
+mod schema_parity;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
