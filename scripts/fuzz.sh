@@ -66,7 +66,10 @@ for t in $targets; do
   fi
   execs=$(grep -E '^stat::number_of_executed_units' "$log" | tail -1 | awk '{print $2}')
   secs=$(grep -E '^Done [0-9]+ runs in' "$log" | tail -1 | sed -E 's/.* in ([0-9]+) second.*/\1/')
-  summary+="$(printf '%-16s %12s executions in %s s\n' "$t" "${execs:-?}" "${secs:-?}")"$'\n'
+  line="$(printf '%-16s %12s executions in %s s' "$t" "${execs:-?}" "${secs:-?}")"
+  # Printed as each target ends too: a long run stopped half-way keeps the figures it reached.
+  echo "fuzz: done: $line" >&2
+  summary+="$line"$'\n'
   rm -f "$log"
 done
 printf '%s' "$summary"
