@@ -152,7 +152,8 @@ async fn run(seconds: u64) -> anyhow::Result<()> {
     for i in 0..6u8 {
         let (t, tally, stop, p) = (target.clone(), tally.clone(), stop.clone(), payloads.clone());
         attackers.spawn(async move {
-            let source = Ipv4Addr::new(127, 0, 3, i + 1);
+            // 127.0.3.1-8 are the stalled handshakes' addresses: these clients have their own.
+            let source = Ipv4Addr::new(127, 0, 3, 101 + i);
             while !stop.load(Ordering::Relaxed) {
                 let (kind, outcome) = match i {
                     0 | 1 => (
