@@ -9,7 +9,7 @@
 //! Targets: the page under 100 ms on SQLite; each of our queries at most 1.5× the CLI's.
 //! Usage: `bench_views [sqlite|postgres|both] [FAILURE_ROWS]` (defaults: both, 1,000,000).
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/integration/common.rs"]
 mod common;
 
 use std::time::{Duration, Instant};

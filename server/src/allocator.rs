@@ -14,6 +14,7 @@ const ARENA_MAX: i32 = 2;
 /// Applies the settings, unless the operator set glibc's own variables (`MALLOC_ARENA_MAX`,
 /// `MALLOC_MMAP_THRESHOLD_`), which win. Call before any thread starts.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
 pub fn tune() {
     for (variable, param, value) in [
         ("MALLOC_MMAP_THRESHOLD_", libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD),

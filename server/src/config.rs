@@ -334,13 +334,13 @@ impl Config {
     }
 
     /// The mailbox to poll, when `imap_url` is set.
-    pub fn imap_settings(&self) -> Result<Option<crate::imap::ImapSettings>, String> {
+    pub fn imap_settings(&self) -> Result<Option<crate::ingest::imap::ImapSettings>, String> {
         let Some(url) = &self.imap_url else {
             return Ok(None);
         };
-        let url = crate::imap::MailboxUrl::parse(url)?;
+        let url = crate::ingest::imap::MailboxUrl::parse(url)?;
         let roots = pem_roots(self.imap_ca_file.as_deref(), "imap_ca_file")?;
-        crate::imap::ImapSettings::new(
+        crate::ingest::imap::ImapSettings::new(
             url,
             self.imap_password.clone().unwrap_or_default(),
             self.imap_processed_folder.clone(),

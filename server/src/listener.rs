@@ -30,7 +30,7 @@ use tower::ServiceExt;
 #[derive(Debug, Clone, Copy)]
 pub struct OverTls;
 
-/// Limits of one listener; settings `listener_*` (see the README).
+/// Limits of one listener; settings `listener_*` (see docs/deployment.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListenerLimits {
     pub header_timeout: Duration,
@@ -246,7 +246,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<S> {
 /// Serves `router` on `listener` (over TLS when `tls` is given) within `limits` until
 /// `shutdown` completes; then stops accepting and lets open connections finish their
 /// requests for up to `grace`. `state` enables the policy shortcut
-/// ([`crate::policy_host::fast_answer`]).
+/// ([`crate::tls::policy_host::fast_answer`]).
 pub async fn serve_http(
     listener: TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
@@ -293,7 +293,9 @@ pub async fn serve_http(
         tokio::spawn(async move {
             let _slot = slot;
             let service = tower::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
-                let fast = state.as_ref().and_then(|st| crate::policy_host::fast_answer(st, &req));
+                let fast = state
+                    .as_ref()
+                    .and_then(|st| crate::tls::policy_host::fast_answer(st, &req));
                 let router = router.clone();
                 async move {
                     if let Some(response) = fast {

@@ -6,6 +6,7 @@ mod flash;
 mod form_error;
 mod layout;
 mod mx_drift;
+mod org_select;
 mod pagination;
 mod policy_parts;
 
@@ -14,5 +15,6 @@ pub use flash::FlashMessages;
 pub use form_error::{form_error, ErrorPanel, FieldError, Loading};
 pub use layout::Layout;
 pub use mx_drift::MxDriftBanner;
+pub use org_select::OrgSelect;
 pub use pagination::Pagination;
 pub use policy_parts::{describe_seconds, ModeBadge, PolicyDiff};

@@ -1,5 +1,5 @@
 use crate::api::{load_page, BulkAddDomains};
-use crate::components::{form_error, ErrorPanel, FieldError, Layout, Loading};
+use crate::components::{form_error, ErrorPanel, FieldError, Layout, Loading, OrgSelect};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
@@ -28,13 +28,7 @@ pub fn ImportPage() -> impl IntoView {
                                 <section class="card">
                                     <form method="post" action=BulkAddDomains::PATH class="stack">
                                         <input type="hidden" name="csrf" value=ctx.csrf.clone()/>
-                                        <label for="org">"Organisation"</label>
-                                        <select id="org" name="org">
-                                            {editable.into_iter().map(|o| {
-                                                let selected = org.as_deref() == Some(o.slug.as_str());
-                                                view! { <option value=o.slug selected=selected>{o.name}</option> }
-                                            }).collect_view()}
-                                        </select>
+                                        <OrgSelect orgs=editable selected=org.clone()/>
                                         <label for="text">"Domains, one per line (or a CSV whose first column holds them)"</label>
                                         <textarea id="text" name="text" rows="12" required aria-describedby="text-hint text-error" placeholder="example.com\nexample.org\nbücher.example"></textarea>
                                         <p id="text-hint" class="hint">{format!("Up to {MAX_BULK_LINES} lines. Empty lines and lines starting with # are skipped. Every line is reported as added, duplicate or invalid; nothing is half-applied.")}</p>

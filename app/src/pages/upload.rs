@@ -1,5 +1,5 @@
 use crate::api::load_page;
-use crate::components::{ErrorPanel, Layout, Loading};
+use crate::components::{ErrorPanel, Layout, Loading, OrgSelect};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -28,13 +28,7 @@ pub fn UploadReportsPage() -> impl IntoView {
                                 <section class="card">
                                     <form method="post" action=UPLOAD_ACTION enctype="multipart/form-data" class="stack" data-testid="upload-form">
                                         <input type="hidden" name="csrf" value=ctx.csrf.clone()/>
-                                        <label for="org">"Organisation"</label>
-                                        <select id="org" name="org">
-                                            {editable.into_iter().map(|o| {
-                                                let selected = org.as_deref() == Some(o.slug.as_str());
-                                                view! { <option value=o.slug selected=selected>{o.name}</option> }
-                                            }).collect_view()}
-                                        </select>
+                                        <OrgSelect orgs=editable selected=org.clone()/>
                                         <label for="files">"Report files"</label>
                                         <input id="files" name="files" type="file" multiple required
                                             accept=".json,.gz,.zip,.eml,application/json,application/gzip,application/zip,message/rfc822"

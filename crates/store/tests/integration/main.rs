@@ -1,0 +1,7 @@
+//! Integration tests, one binary for the crate (one link instead of one per file).
+
+mod certs;
+mod dns_checks;
+mod story;
+mod tlsrpt;
+mod tlsrpt_summary;

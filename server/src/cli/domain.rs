@@ -1,0 +1,153 @@
+//! `domain`: add, list and remove domains, and move them between modes through the gate.
+
+use super::access::{by_domain, by_slug, fail};
+use super::{DomainCommand, ExitStatus};
+use anyhow::bail;
+use portcullis_service::{ServiceError, Services, TransitionOutcome, TransitionRequest, DOMAINS_PAGE_SIZE};
+
+pub(super) async fn run(services: &Services, command: DomainCommand) -> anyhow::Result<ExitStatus> {
+    match command {
+        DomainCommand::Add { org, names } => {
+            let access = by_slug(services, &org).await?;
+            let mut failed = false;
+            for name in names {
+                match services.add_domain(&access, &name).await {
+                    Ok(row) => println!("{}", row.name),
+                    Err(e) => {
+                        eprintln!("{name}: {e}");
+                        failed = true;
+                    }
+                }
+            }
+            if failed {
+                bail!("some domains were not added");
+            }
+        }
+        DomainCommand::List { org, search } => {
+            let accesses = match org {
+                Some(org) => vec![by_slug(services, &org).await?],
+                None => services.store.operator_accesses().await?,
+            };
+            let mut page = 1;
+            loop {
+                let found = services
+                    .list_domains_in(&accesses, search.as_deref(), page)
+                    .await
+                    .map_err(fail)?;
+                for d in &found.rows {
+                    println!("{}\t{}", d.name, d.org_slug);
+                }
+                if page * DOMAINS_PAGE_SIZE >= found.total {
+                    break;
+                }
+                page += 1;
+            }
+        }
+        DomainCommand::Remove { org, name } => {
+            let access = by_slug(services, &org).await?;
+            services.delete_domain(&access, &name).await.map_err(|e| match e {
+                ServiceError::NotFound => anyhow::anyhow!("no domain {name} in {org}"),
+                other => fail(other),
+            })?;
+            eprintln!("removed {name}");
+        }
+        DomainCommand::Readiness { name, json } => return readiness(services, &name, json).await,
+        DomainCommand::Transition {
+            name,
+            to,
+            confirm,
+            reason,
+        } => return transition(services, &name, TransitionRequest { to, confirm, reason }).await,
+        DomainCommand::History { name } => {
+            let access = by_domain(services, &name).await?;
+            for t in services.transitions(&access, &name).await.map_err(fail)? {
+                let when = chrono::DateTime::from_timestamp(t.created_at, 0)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default();
+                let overridden = if t.overridden { " (gate overridden)" } else { "" };
+                println!(
+                    "{when}\t{}\t{}{overridden}\t{}\t{}\t{}",
+                    t.from_mode, t.to_mode, t.actor, t.policy_id, t.reason
+                );
+            }
+        }
+        DomainCommand::FixDrift { name } => {
+            let access = by_domain(services, &name).await?;
+            let fix = services
+                .fix_mx_drift(&access, &name, "command line")
+                .await
+                .map_err(fail)?;
+            eprintln!(
+                "added {} to the policy; now publish _mta-sts.{} TXT \"{}\"",
+                fix.added.join(", "),
+                name.trim_end_matches('.').to_ascii_lowercase(),
+                fix.sts_record
+            );
+            println!("{}", fix.policy_id);
+        }
+    }
+    Ok(0)
+}
+
+/// Exit 3 when the domain is not ready for enforce.
+async fn readiness(services: &Services, name: &str, json: bool) -> anyhow::Result<ExitStatus> {
+    let access = by_domain(services, name).await?;
+    let view = services.readiness(&access, name).await.map_err(fail)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&view)?);
+    } else {
+        for i in &view.readiness.items {
+            println!(
+                "{}\t{}\t{}",
+                if i.ok { "ok" } else { "FAIL" },
+                i.code.as_str(),
+                i.detail
+            );
+        }
+        eprintln!("mode: {}; ready for enforce: {}", view.mode, view.readiness.ready);
+        if !view.mx_drift.is_empty() {
+            eprintln!(
+                "MX drift: {} not covered by the enforced policy (fix: portcullis domain fix-drift {})",
+                view.mx_drift.join(", "),
+                view.domain
+            );
+        }
+        if let Some(advice) = &view.max_age_advice {
+            eprintln!("{advice}");
+        }
+    }
+    Ok(if view.readiness.ready { 0 } else { 3 })
+}
+
+/// Exit 4 when the readiness gate refuses the move.
+async fn transition(services: &Services, name: &str, request: TransitionRequest) -> anyhow::Result<ExitStatus> {
+    let access = by_domain(services, name).await?;
+    match services
+        .transition(&access, name, &request, "command line")
+        .await
+        .map_err(fail)?
+    {
+        TransitionOutcome::Done {
+            transition,
+            sts_record,
+            retire_at,
+        } => {
+            println!("{}", transition.policy_id);
+            eprintln!(
+                "{name}: {} → {}; now publish _mta-sts TXT \"{sts_record}\"",
+                transition.from_mode, transition.to_mode
+            );
+            if let Some(t) = retire_at.and_then(|t| chrono::DateTime::from_timestamp(t, 0)) {
+                eprintln!("\"mode: none\" is served until {}, then nothing", t.to_rfc3339());
+            }
+            Ok(0)
+        }
+        TransitionOutcome::Refused(readiness) => {
+            for i in readiness.failing() {
+                eprintln!("FAIL\t{}\t{}", i.code.as_str(), i.detail);
+            }
+            eprintln!("not moved: the readiness gate failed (override with --confirm {name} --reason ...)");
+            Ok(4)
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The periodic jobs a serving process runs beside its listeners.
+
+use crate::ingest::imap::{self, ImapSettings};
+use crate::tls::certs::{self, CertManager};
+use crate::tls::https::CertResolver;
+use crate::Config;
+use portcullis_service::Services;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Changes made by another process (the CLI, a second instance) reach this one within a
+/// minute; changes made here are served at once. A database outage keeps the old snapshot.
+pub(super) fn start_snapshot_refresh(services: &Services) {
+    let services = services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = services.refresh_snapshot().await {
+                tracing::warn!(error = %e, "policy snapshot not refreshed; still serving the previous one");
+            }
+        }
+    });
+}
+
+/// Re-checks every domain's DNS every `monitor_interval_secs` (jittered per domain), looking for
+/// due domains once a minute, a bounded number at a time.
+pub(super) fn start_monitor(config: &Config, services: &Services) {
+    if config.monitor_interval_secs == 0 {
+        tracing::info!("DNS monitor is off (monitor_interval_secs = 0)");
+        return;
+    }
+    let interval = Duration::from_secs(config.monitor_interval_secs.max(60));
+    let concurrency = config.monitor_concurrency.max(1);
+    let services = services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match services.monitor_pass(interval, concurrency, 500).await {
+                Ok(pass) if pass.checked > 0 => tracing::info!(
+                    checked = pass.checked,
+                    status_changes = pass.status_changes,
+                    "DNS monitor pass"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "DNS monitor pass failed"),
+            }
+        }
+    });
+}
+
+/// Evaluates the alert rules and delivers pending alerts every `alert_interval_secs`.
+pub(super) fn start_alerts(config: &Config, services: &Services) {
+    if config.alert_interval_secs == 0 {
+        tracing::info!("alert delivery is off (alert_interval_secs = 0)");
+        return;
+    }
+    let every = Duration::from_secs(config.alert_interval_secs.max(10));
+    let services = services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match services.alert_pass(portcullis_store::now()).await {
+                Ok(pass) if pass.raised + pass.sent + pass.failed > 0 => {
+                    tracing::info!(
+                        raised = pass.raised,
+                        sent = pass.sent,
+                        failed = pass.failed,
+                        "alert pass"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "alert pass failed"),
+            }
+        }
+    });
+}
+
+/// Polls the report mailbox (`PORTCULLIS_IMAP_URL`) every `imap_interval_secs`.
+pub(super) fn start_imap(config: &Config, services: &Services, settings: ImapSettings) {
+    let every = Duration::from_secs(config.imap_interval_secs.max(10));
+    tracing::info!(mailbox = %settings.mailbox(), every_secs = every.as_secs(), "polling the report mailbox over IMAP");
+    imap::spawn_poller(services.clone(), settings, every);
+}
+
+/// Expired sign-in sessions are deleted hourly.
+pub(super) fn start_session_purge(services: &Services) {
+    let services = services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = services.store.purge_expired_sessions().await {
+                tracing::warn!(error = %e, "could not purge expired sessions");
+            }
+        }
+    });
+}
+
+/// Certificates removed from the database (a domain deleted) stop being served within a minute.
+pub(super) fn start_certificate_pruning(services: &Services, resolver: &Arc<CertResolver>) {
+    let (services, resolver) = (services.clone(), resolver.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            certs::prune(&services, &resolver).await;
+        }
+    });
+}
+
+/// Obtains and renews the policy host's certificates by ACME, one pass a minute.
+pub(super) fn start_acme(manager: CertManager) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let report = manager.run_once().await;
+            if !report.issued.is_empty() || !report.failed.is_empty() {
+                tracing::info!(
+                    issued = report.issued.len(),
+                    failed = report.failed.len(),
+                    "certificate pass"
+                );
+            }
+        }
+    });
+}

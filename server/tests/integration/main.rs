@@ -1,0 +1,21 @@
+//! Integration tests, one binary for the crate (one link instead of one per file).
+
+mod acme;
+mod alerts;
+mod api;
+mod common;
+mod crash_safety;
+mod dashboard;
+mod dns;
+mod import_cli;
+mod isolation;
+mod lifecycle;
+mod policy;
+mod policy_pages;
+mod reports_api;
+mod reports_http;
+mod reports_imap;
+mod reports_pages;
+mod reports_smtp;
+mod reports_upload;
+mod startup;
