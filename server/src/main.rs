@@ -1,11 +1,17 @@
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use portcullis_server::cli::{self, Cli, Command};
 use portcullis_server::Config;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     portcullis_server::allocator::tune();
-    let cli = Cli::parse();
+    let matches = Cli::command()
+        .long_about(portcullis_server::config::reference::help())
+        .get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Some(Command::Settings) = cli.command {
+        return ExitCode::from(cli::print_settings());
+    }
     let config = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {

@@ -2,7 +2,8 @@
 //!
 //! PostgreSQL comes from `PORTCULLIS_TEST_POSTGRES_URL` (default: the local server,
 //! `postgres://postgres@127.0.0.1:5432/test`); each test gets its own database, dropped by
-//! [`TestDb::cleanup`].
+//! [`TestDb::cleanup`] or, when a test panics before it gets there, when the `TestDb` is
+//! dropped during unwinding (no database is left behind either way).
 
 use crate::Store;
 use sqlx::{Connection, Executor, PgConnection};
@@ -71,12 +72,35 @@ impl TestDb {
     /// Closes the pool and removes the database.
     pub async fn cleanup(self) {
         self.store.close().await;
-        if let Cleanup::Postgres { admin_url, name } = self.cleanup {
-            if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
-                let _ = admin
+        // Dropping `self` removes the database (see `Drop`).
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Cleanup::Postgres { admin_url, name } = &self.cleanup else {
+            return; // the temporary folder removes itself
+        };
+        let (admin_url, name) = (admin_url.clone(), name.clone());
+        // Drop cannot await, and may run inside a runtime (a test that panicked): a thread of
+        // its own with a small runtime drops the database, FORCE closing what is still open.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&admin_url).await.ok()?;
+                admin
                     .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                    .await;
-            }
+                    .await
+                    .ok()?;
+                admin.close().await.ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(()))) {
+            eprintln!("warning: test database was not dropped");
         }
     }
 }

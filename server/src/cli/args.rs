@@ -1,55 +1,18 @@
-//! The command line's arguments (clap), and the settings list `--help` shows.
+//! The command line's arguments (clap).
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+// `--help`'s long text (every setting) is added at run time from `config::reference`.
 #[derive(Debug, Parser)]
 #[command(
     name = "portcullis",
     version,
-    about = "Hosted MTA-STS policies and TLS-RPT reports for your domains",
-    long_about = "Portcullis hosts MTA-STS policies (RFC 8461), guides DNS, and reads TLS-RPT reports (RFC 8460).\n\n\
-Configuration: built-in defaults, then the TOML file given with --config, then environment variables:\n  \
-PORTCULLIS_DATABASE_URL      sqlite://data/portcullis.db (default) or postgres://user@host/db\n  \
-PORTCULLIS_DATABASE_URL_FILE read the database URL from this file instead\n  \
-PORTCULLIS_HTTP_ADDR         dashboard and API listener (default 127.0.0.1:3000)\n  \
-PORTCULLIS_HTTPS_ADDR        policy host with SNI + ACME (off by default)\n  \
-PORTCULLIS_SMTP_ADDR         TLS-RPT mail receiver (off by default)\n  \
-PORTCULLIS_PUBLIC_HOST       the name mta-sts.<domain> points at\n  \
-PORTCULLIS_DNS_UPSTREAM      ip:port of the DNS resolver to use\n  \
-PORTCULLIS_ACME_DIRECTORY    ACME directory URL\n  \
-PORTCULLIS_ACME_CA_FILE      extra root certificate to trust for ACME\n  \
-PORTCULLIS_REPORT_MAILTO     rua= mailto address (default tlsrpt@<public host>)\n  \
-PORTCULLIS_REPORT_URL        rua= https URL (default https://<public host>/tlsrpt)\n  \
-PORTCULLIS_REPORT_PATH       path senders POST reports to (default /tlsrpt)\n  \
-PORTCULLIS_REPORT_RATE_PER_MINUTE  reports accepted per client address and minute (default 120; 0 = no limit)\n  \
-PORTCULLIS_REPORT_MAX_BYTES  largest report as received (default 10485760)\n  \
-PORTCULLIS_REPORT_MAX_DECOMPRESSED_BYTES  largest report decompressed (default 52428800)\n  \
-PORTCULLIS_SMTP_MAX_MESSAGE_BYTES  largest report mail (default 20971520)\n  \
-PORTCULLIS_SMTP_RECIPIENTS   more addresses the mail receiver accepts (comma-separated)\n  \
-PORTCULLIS_SMTP_HOSTNAME     name the mail receiver greets with (default the public host)\n  \
-PORTCULLIS_SMTP_TLS_CERT_FILE / _KEY_FILE  PEM certificate chain and key for STARTTLS\n  \
-PORTCULLIS_MONITOR_INTERVAL_SECS  seconds between DNS checks of each domain (default 21600; 0 = off)\n  \
-PORTCULLIS_MONITOR_CONCURRENCY    domains checked at once by the monitor (default 8)\n  \
-PORTCULLIS_GATE_MIN_TESTING_DAYS  days in testing before enforce (default 14; 0 = none)\n  \
-PORTCULLIS_GATE_MIN_REPORTS  TLS-RPT reports needed in that window (default 5)\n  \
-PORTCULLIS_GATE_MIN_ORGANIZATIONS  organisations those reports come from (default 2)\n  \
-PORTCULLIS_GATE_MAX_FAILURE_RATE_PERCENT  highest MTA-STS-relevant failure rate (default 0.1)\n  \
-PORTCULLIS_GATE_MAX_CHECK_AGE_HOURS  newest DNS check the gate accepts (default 24)\n  \
-PORTCULLIS_ALERT_SMTP_URL    relay for alert e-mail, e.g. smtp://user:pass@relay:587?tls=required (off by default)\n  \
-PORTCULLIS_ALERT_SMTP_URL_FILE  read that URL from this file instead\n  \
-PORTCULLIS_ALERT_FROM        sender of alert e-mail (default portcullis@<public host>)\n  \
-PORTCULLIS_ALERT_INTERVAL_SECS  seconds between alert passes (default 60; 0 = off)\n  \
-PORTCULLIS_CHECK_HTTPS_PORT  port policy hosts are fetched on (default 443; tests only)\n  \
-PORTCULLIS_CHECK_SMTP_PORT   port MX hosts are probed on (default 25; tests only)\n  \
-PORTCULLIS_CHECK_ALLOW_PRIVATE  let checks connect to private addresses (tests only)\n  \
-PORTCULLIS_CHECK_CA_FILE     extra root certificate the checks trust (tests only)\n  \
-PORTCULLIS_SECURE_COOKIES    true when the dashboard is served over HTTPS\n  \
-PORTCULLIS_SITE_ROOT         folder with the built site assets (found automatically)\n  \
-PORTCULLIS_LOG               log filter (default info)"
+    about = "Hosted MTA-STS policies and TLS-RPT reports for your domains"
 )]
 pub struct Cli {
-    /// TOML configuration file (keys as the variables above, lower case, without the prefix).
+    /// TOML configuration file (keys as the variables above, lower case, without the prefix,
+    /// top-level or in [section] tables).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     #[command(subcommand)]
@@ -62,6 +25,8 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Print every setting (variable, TOML key, default, meaning) as a Markdown table.
+    Settings,
     /// Print the one-time token first-run setup asks for when the dashboard is reachable from
     /// other machines (exits with 1 once an administrator exists).
     SetupToken,

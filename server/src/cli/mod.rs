@@ -27,9 +27,12 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<ExitStatus>
         Application::build(config).await?.run_until_stopped().await?;
         return Ok(0);
     }
+    if let Command::Settings = command {
+        return Ok(print_settings());
+    }
     let services = startup::open(&config).await?;
     match command {
-        Command::Serve => unreachable!("handled above"),
+        Command::Serve | Command::Settings => unreachable!("handled above"),
         Command::Migrate => {
             eprintln!("database is up to date");
             Ok(0)
@@ -44,4 +47,10 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<ExitStatus>
         Command::Imap(ImapCommand::Poll) => reports::imap_poll(&services, &config).await,
         Command::Import { paths, quiet } => reports::import(&services, &paths, quiet).await,
     }
+}
+
+/// `portcullis settings`: needs neither the database nor a valid configuration.
+pub fn print_settings() -> ExitStatus {
+    print!("{}", crate::config::reference::markdown());
+    0
 }

@@ -3,5 +3,6 @@
 mod certs;
 mod dns_checks;
 mod story;
+mod test_databases;
 mod tlsrpt;
 mod tlsrpt_summary;

@@ -1,6 +1,10 @@
 //! Configuration: built-in defaults, then a TOML file (`--config`), then `PORTCULLIS_*`
-//! environment variables. `PORTCULLIS_DATABASE_URL_FILE` reads the URL (which may hold a
-//! password) from a file instead.
+//! environment variables. Keys are flat (`smtp_addr`), and may also be written by section:
+//! `[smtp] addr` in the file, `PORTCULLIS_SMTP__ADDR` in the environment (see `reference`, the
+//! list every setting's documentation is generated from). `PORTCULLIS_DATABASE_URL_FILE` reads
+//! the URL (which may hold a password) from a file instead.
+
+pub mod reference;
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -358,14 +362,24 @@ impl Config {
                 let message = format!("config file {} does not exist", file.display());
                 return Err(Box::new(figment::Error::from(message)));
             }
-            fig = fig.merge(Toml::file(file));
+            fig = fig.merge(Serialized::defaults(flatten_sections(Figment::from(Toml::file(file)))?));
         }
-        fig = fig.merge(Env::prefixed("PORTCULLIS_").ignore(&[
-            "tools",
-            "database_url_file",
-            "alert_smtp_url_file",
-            "imap_password_file",
-        ]));
+        fig = fig.merge(
+            Env::prefixed("PORTCULLIS_")
+                .ignore(&[
+                    "tools",
+                    "database_url_file",
+                    "alert_smtp_url_file",
+                    "imap_password_file",
+                ])
+                .map(|key| {
+                    let key = key.as_str().to_ascii_lowercase();
+                    match key.split_once("__") {
+                        Some((section, rest)) => reference::flat_key(section, rest).unwrap_or(key).into(),
+                        None => key.into(),
+                    }
+                }),
+        );
         let mut config: Config = fig.extract().map_err(Box::new)?;
         if let Some(url) = secret_file("PORTCULLIS_DATABASE_URL_FILE")? {
             config.database_url = url.trim().to_string();
@@ -383,6 +397,31 @@ impl Config {
     pub fn redacted_database_url(&self) -> String {
         portcullis_store::redact(&self.database_url)
     }
+}
+
+/// The file's keys with `[section]` tables turned into flat keys (`[smtp] addr` → `smtp_addr`);
+/// a table that is no section is an error, not silently ignored.
+fn flatten_sections(file: Figment) -> Result<figment::value::Dict, Box<figment::Error>> {
+    use figment::value::{Dict, Value};
+    let top: Dict = file.extract().map_err(Box::new)?;
+    let mut flat = Dict::new();
+    for (key, value) in top {
+        match value {
+            Value::Dict(_, table) => {
+                let Some(_) = reference::flat_key(&key, "") else {
+                    let message = format!("unknown section [{key}] in the configuration file");
+                    return Err(Box::new(figment::Error::from(message)));
+                };
+                for (inner, value) in table {
+                    flat.insert(reference::flat_key(&key, &inner).expect("the section exists"), value);
+                }
+            }
+            other => {
+                flat.insert(key, other);
+            }
+        }
+    }
+    Ok(flat)
 }
 
 /// The contents of the file named by the environment variable `var` (a `_FILE` setting that
@@ -437,6 +476,29 @@ mod tests {
             let c = Config::load(None).map_err(|e| *e)?;
             assert_eq!(c.database_url, "postgres://u:pw@h/db");
             assert!(!format!("{c:?}").contains("pw"), "Debug never prints secrets");
+            Ok(())
+        });
+    }
+
+    #[allow(clippy::result_large_err)]
+    #[test]
+    fn sections_in_the_file_and_the_environment_mean_the_flat_keys() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "p.toml",
+                "log = \"warn\"\n[smtp]\naddr = \"0.0.0.0:2525\"\n[gate]\nmin_reports = 9\nmin_organizations = 3\n",
+            )?;
+            jail.set_env("PORTCULLIS_ALERTS__INTERVAL_SECS", "0");
+            jail.set_env("PORTCULLIS_GATE__MIN_REPORTS", "11");
+            let c = Config::load(Some(Path::new("p.toml"))).map_err(|e| *e)?;
+            assert_eq!(c.smtp_addr.as_deref(), Some("0.0.0.0:2525"));
+            assert_eq!(c.gate_min_organizations, 3);
+            assert_eq!(c.gate_min_reports, 11, "the environment wins over the file");
+            assert_eq!(c.alert_interval_secs, 0);
+            assert_eq!(c.log, "warn");
+            jail.create_file("typo.toml", "[smpt]\naddr = \"0.0.0.0:25\"\n")?;
+            let e = Config::load(Some(Path::new("typo.toml"))).unwrap_err();
+            assert!(e.to_string().contains("[smpt]"), "{e}");
             Ok(())
         });
     }
