@@ -9,7 +9,7 @@ mod domains;
 mod invitations;
 mod lifecycle;
 mod orgs;
-mod policy;
+mod policies;
 mod reports;
 mod session;
 
@@ -19,6 +19,6 @@ pub use domains::*;
 pub use invitations::*;
 pub use lifecycle::*;
 pub use orgs::*;
-pub use policy::*;
+pub use policies::*;
 pub use reports::*;
 pub use session::*;

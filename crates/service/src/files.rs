@@ -7,7 +7,7 @@ use portcullis_domain::tlsrpt::{parse_report_filename, PayloadKind};
 use portcullis_store::OrgAccess;
 
 use crate::mail::report_mail;
-use crate::reports::{Channel, Ingested, ReportInput};
+use crate::reports::ingest::{Channel, Ingested, ReportInput};
 use crate::Services;
 
 /// One report candidate of a file, or why the file (or message) offers none.

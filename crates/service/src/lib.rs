@@ -19,7 +19,6 @@ mod orgs;
 mod password_hash;
 mod policies;
 mod rate_limit;
-mod report_views;
 mod reports;
 mod reverse_dns;
 mod snapshot;
@@ -43,11 +42,11 @@ pub use orgs::{MemberChange, INVITATION_DAYS};
 pub use password_hash::{hash_password, verify_password};
 pub use policies::{policy_error, MxProposal, PolicyState, VERSIONS_SHOWN};
 pub use rate_limit::RateLimiter;
-pub use report_views::{
+pub use reports::ingest::{Channel, IngestConfig, IngestError, Ingested, ReportInput};
+pub use reports::views::{
     ReportOverview, ReportPage, Summary, SummaryQuery, DEFAULT_SUMMARY_DAYS, GROUP_ROWS_SHOWN, MAX_SUMMARY_DAYS,
     REPORTS_PAGE_SIZE,
 };
-pub use reports::{Channel, IngestConfig, IngestError, Ingested, ReportInput};
 pub use reverse_dns::{REVERSE_DNS_BUDGET, REVERSE_DNS_PER_CALL};
 pub use snapshot::PolicySnapshot;
 pub use throttle::Throttle;
@@ -71,7 +70,7 @@ pub struct Services {
     /// Live DNS checks; `None` when no resolver could be configured.
     pub(crate) checker: Option<Checker>,
     pub(crate) dns_config: DnsConfig,
-    pub(crate) ingestion: Arc<reports::Ingestion>,
+    pub(crate) ingestion: Arc<reports::ingest::Ingestion>,
     /// Thresholds of the readiness gate for enforce.
     pub(crate) gate: portcullis_domain::lifecycle::GateConfig,
     /// Alert delivery; `None` when this server sends none.
@@ -91,7 +90,7 @@ impl Services {
             dns: None,
             checker: None,
             dns_config: DnsConfig::default(),
-            ingestion: reports::Ingestion::new(IngestConfig::default()),
+            ingestion: reports::ingest::Ingestion::new(IngestConfig::default()),
             gate: Default::default(),
             alerts: None,
             setup_token_required: false,

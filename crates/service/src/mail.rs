@@ -8,7 +8,7 @@ pub use portcullis_domain::tlsrpt::{mail_subject, report_mail, MailPart, ReportM
 use portcullis_domain::tlsrpt::{parse_report_filename, Budget};
 use portcullis_store::OrgAccess;
 
-use crate::reports::{Channel, IngestError, Ingested, ReportInput};
+use crate::reports::ingest::{Channel, IngestError, Ingested, ReportInput};
 use crate::Services;
 
 /// What a message offers, as inputs for ingestion: one per attachment, with its file name. The

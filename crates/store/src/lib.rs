@@ -12,17 +12,16 @@ mod access;
 mod alerts;
 mod certs;
 mod connect;
-mod dns_checks;
+mod dns;
 mod domains;
 mod error;
 mod invitations;
 mod lifecycle;
 mod orgs;
 mod policies;
+mod reports;
 mod reverse_dns;
 mod sessions;
-mod tlsrpt;
-mod tlsrpt_summary;
 mod tokens;
 mod users;
 mod view_pool;
@@ -36,22 +35,22 @@ pub use access::OrgAccess;
 pub use alerts::{utc_day, AlertChannel, AlertRow, CertWatch, IdWatch, RateWatch};
 pub use certs::{CertDue, CertState, StoredCert};
 pub use connect::{redact, Backend, Store};
-pub use dns_checks::{CheckNotes, DnsCheckRow, DomainEvent, MonitorTarget, CHECKS_KEPT};
+pub use dns::{CheckNotes, DnsCheckRow, DomainEvent, MonitorTarget, CHECKS_KEPT};
 pub use domains::{BulkInsert, DomainPage, DomainQuery, DomainRow};
 pub use error::StoreError;
 pub use invitations::{Invitation, InvitationFor};
 pub use lifecycle::{NewTransition, Transition};
 pub use orgs::{Member, Org, OrgWithRole};
 pub use policies::{PolicyVersion, SaveOutcome, ServedPolicy};
-pub use reverse_dns::{ReverseEntry, ReverseStatus};
-pub use tlsrpt::{
+pub use reports::ingest::{
     FailureRow, IngestOutcome, IngestScope, NewReport, PolicyRow, ReportDetail, ReportRow, ReportSort, ReportTotals,
     StoredShare,
 };
-pub use tlsrpt_summary::{
+pub use reports::views::{
     with_literals, Aggregate, DailyResult, DomainTrend, OverviewData, ReportSummary, SourceName, SummaryGroup,
     SummaryRow, NOT_REPORTED, VIEW_FLOOR_SQL,
 };
+pub use reverse_dns::{ReverseEntry, ReverseStatus};
 pub use tokens::TokenInfo;
 pub use users::User;
 

@@ -1,8 +1,8 @@
 //! Integration tests, one binary for the crate (one link instead of one per file).
 
 mod certs;
-mod dns_checks;
+mod dns;
+mod report_views;
+mod reports;
 mod story;
 mod test_databases;
-mod tlsrpt;
-mod tlsrpt_summary;

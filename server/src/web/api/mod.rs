@@ -7,7 +7,7 @@ mod domains;
 mod error;
 mod lifecycle;
 mod openapi;
-mod policy;
+mod policies;
 mod reports;
 
 pub use error::ApiError;
@@ -42,9 +42,9 @@ pub fn router(state: ServerState) -> Router<ServerState> {
         .route("/openapi.json", get(openapi::document))
         .route("/domains", get(domains::list).post(domains::create))
         .route("/domains/{name}", get(domains::show).delete(domains::remove))
-        .route("/domains/{name}/policy", get(policy::show).put(policy::put))
-        .route("/domains/{name}/policy/versions", get(policy::versions))
-        .route("/domains/{name}/policy/mx", get(policy::from_mx))
+        .route("/domains/{name}/policy", get(policies::show).put(policies::put))
+        .route("/domains/{name}/policy/versions", get(policies::versions))
+        .route("/domains/{name}/policy/mx", get(policies::from_mx))
         .route("/domains/{name}/dns", get(dns::show))
         .route("/domains/{name}/dns/check", axum::routing::post(dns::check))
         .route("/domains/{name}/tlsrpt/summary", get(reports::summary))
