@@ -1,5 +1,6 @@
 //! One check run for a domain: every finding, in the order a user fixes them (DNS records, policy
-//! host, policy fetch, reporting, MX coverage, MX transport, DANE).
+//! host, policy fetch, reporting, MX coverage, MX transport, DANE). The record rules are pure
+//! functions of the DNS answers (`record_rules`); the look-ups and probes are here.
 
 use crate::address_policy::is_public;
 use crate::fetch::{fetch_policy, FetchOutcome, MAX_POLICY_BODY};
@@ -7,11 +8,10 @@ use crate::probe_cache::ProbeCache;
 use crate::settings::CheckSettings;
 use crate::smtp_probe::{probe, ProbeOutcome};
 use crate::tls::{CertVerdict, TlsClient, TlsFacts};
+mod record_rules;
+
 use crate::{Dns, DnsError, MxAnswer};
-use portcullis_domain::dns::{
-    is_sts_record, is_tlsrpt_record, Finding, FindingCode as C, ReportAddresses, RuaUri, Severity, StsRecord,
-    TlsRptRecord, TlsRptRecordError,
-};
+use portcullis_domain::dns::{Finding, FindingCode as C, ReportAddresses, Severity};
 use portcullis_domain::policy::{Mode, Policy, PolicyId};
 use portcullis_domain::DomainName;
 use std::net::{IpAddr, SocketAddr};
@@ -57,7 +57,7 @@ impl std::fmt::Debug for Checker {
     }
 }
 
-fn lookup_failed(subject: &str, e: &DnsError) -> Finding {
+pub(super) fn lookup_failed(subject: &str, e: &DnsError) -> Finding {
     Finding::new(C::LookupFailed, Severity::Error, subject)
         .seen(e.to_string())
         .expected("an answer from the DNS")
@@ -135,95 +135,12 @@ impl Checker {
     async fn sts_record(&self, input: &CheckInput) -> Vec<Finding> {
         let name = format!("_mta-sts.{}", input.domain);
         let (answer, apex) = tokio::join!(self.inner.dns.txt(&name), self.inner.dns.txt(input.domain.as_str()));
-        let mut out = Vec::new();
-        if let Ok(apex) = apex {
-            if let Some(r) = apex.records.iter().find(|r| is_sts_record(r)) {
-                out.push(
-                    Finding::new(C::StsRecordAtApex, Severity::Warning, input.domain.as_str())
-                        .seen(format!("TXT \"{r}\" at {}", input.domain))
-                        .expected(format!("the record at {name}, not at the domain itself"))
-                        .fix(format!("delete it from {} and publish it at {name}", input.domain)),
-                );
-            }
-        }
-        let answer = match answer {
-            Ok(a) => a,
-            Err(e) => {
-                out.insert(0, lookup_failed(&name, &e));
-                return out;
-            }
-        };
-        let expected = input
-            .policy
-            .as_ref()
-            .map(|p| StsRecord::render(&p.id))
-            .unwrap_or_else(|| "v=STSv1; id=<the policy id>".into());
-        if let Some(target) = &answer.via_cname {
-            out.push(
-                Finding::new(C::StsRecordCname, Severity::Ok, &name)
-                    .seen(format!("{name} is a CNAME to {target}; senders follow it"))
-                    .expected("a TXT record, directly or through a CNAME"),
-            );
-        }
-        let candidates: Vec<&String> = answer.records.iter().filter(|r| is_sts_record(r)).collect();
-        let finding = match candidates.as_slice() {
-            [] => {
-                let seen = if answer.records.is_empty() {
-                    "no TXT record".to_string()
-                } else {
-                    format!(
-                        "TXT records that do not start with v=STSv1: {}",
-                        quoted(&answer.records)
-                    )
-                };
-                let severity = if input.policy.is_some() {
-                    Severity::Error
-                } else {
-                    Severity::Warning
-                };
-                Finding::new(C::StsRecordMissing, severity, &name)
-                    .seen(seen)
-                    .expected(&expected)
-                    .fix(format!(
-                        "publish TXT {name} \"{expected}\"; until then senders ignore the policy"
-                    ))
-            }
-            [one] => match StsRecord::parse(one) {
-                Err(e) => Finding::new(C::StsRecordSyntax, Severity::Error, &name)
-                    .seen(format!("\"{one}\": {e}"))
-                    .expected(&expected)
-                    .fix(format!("replace the record with \"{expected}\"")),
-                Ok(record) => {
-                    if !record.unknown_tags.is_empty() {
-                        out.push(
-                            Finding::new(C::StsRecordUnknownTag, Severity::Warning, &name)
-                                .seen(format!("\"{one}\" has {}", record.unknown_tags.join(", ")))
-                                .expected("only v= and id=")
-                                .fix("senders ignore unknown tags; remove them unless you added them on purpose"),
-                        );
-                    }
-                    match &input.policy {
-                        Some(p) if p.id != record.id => Finding::new(C::StsRecordIdMismatch, Severity::Error, &name)
-                            .seen(format!("id={}", record.id))
-                            .expected(format!("id={}", p.id))
-                            .fix(format!(
-                                "update the TXT record to \"{expected}\": senders that saw id={} keep their cached \
-                                 copy of the old policy until the id changes",
-                                record.id
-                            )),
-                        _ => Finding::new(C::StsRecordOk, Severity::Ok, &name)
-                            .seen(format!("\"{one}\""))
-                            .expected(&expected),
-                    }
-                }
-            },
-            many => Finding::new(C::StsRecordMultiple, Severity::Error, &name)
-                .seen(format!("{} records: {}", many.len(), quoted(&answer.records)))
-                .expected(format!("exactly one: \"{expected}\""))
-                .fix("delete all but one; with several v=STSv1 records senders treat the domain as having no policy"),
-        };
-        out.insert(0, finding);
-        out
+        record_rules::sts_findings(
+            &input.domain,
+            input.policy.as_ref(),
+            answer.as_ref(),
+            apex.as_ref().ok(),
+        )
     }
 
     /// This server's addresses, from the configured public host.
@@ -507,64 +424,8 @@ impl Checker {
 
     async fn tlsrpt_record(&self, input: &CheckInput) -> Vec<Finding> {
         let name = format!("_smtp._tls.{}", input.domain);
-        let answer = match self.inner.dns.txt(&name).await {
-            Ok(a) => a,
-            Err(e) => return vec![lookup_failed(&name, &e)],
-        };
-        let ours = input.reports.uris();
-        let expected = if ours.is_empty() {
-            "v=TLSRPTv1; rua=mailto:<your report address>".to_string()
-        } else {
-            TlsRptRecord::render(&ours)
-        };
-        let candidates: Vec<&String> = answer.records.iter().filter(|r| is_tlsrpt_record(r)).collect();
-        let finding = match candidates.as_slice() {
-            [] => Finding::new(C::TlsRptRecordMissing, Severity::Warning, &name)
-                .seen(if answer.records.is_empty() {
-                    "no TXT record".to_string()
-                } else {
-                    format!("TXT records that do not start with v=TLSRPTv1: {}", quoted(&answer.records))
-                })
-                .expected(&expected)
-                .fix(format!(
-                    "publish TXT {name} \"{expected}\" to receive reports of failed deliveries"
-                )),
-            [one] => match TlsRptRecord::parse(one) {
-                Err(e @ (TlsRptRecordError::BadUri(_) | TlsRptRecordError::Scheme(_))) => {
-                    Finding::new(C::TlsRptRuaInvalid, Severity::Error, &name)
-                        .seen(format!("\"{one}\": {e}"))
-                        .expected(&expected)
-                        .fix("use mailto:<local part>@<domain> or https://<host>/<path> addresses")
-                }
-                Err(e) => Finding::new(C::TlsRptRecordSyntax, Severity::Error, &name)
-                    .seen(format!("\"{one}\": {e}"))
-                    .expected(&expected)
-                    .fix(format!("replace the record with \"{expected}\"")),
-                Ok(record) => {
-                    let here = record.rua.iter().any(|uri| points_here(uri, &input.reports));
-                    if ours.is_empty() || here {
-                        Finding::new(C::TlsRptRecordOk, Severity::Ok, &name)
-                            .seen(format!("\"{one}\""))
-                            .expected(&expected)
-                    } else {
-                        Finding::new(C::TlsRptRuaElsewhere, Severity::Warning, &name)
-                            .seen(format!(
-                                "reports go to {}",
-                                record.rua.iter().map(RuaUri::as_uri).collect::<Vec<_>>().join(", ")
-                            ))
-                            .expected(format!("one of {}", ours.join(", ")))
-                            .fix(format!(
-                                "add this server's address to rua (\"{expected}\") to see the reports here"
-                            ))
-                    }
-                }
-            },
-            many => Finding::new(C::TlsRptRecordMultiple, Severity::Error, &name)
-                .seen(format!("{} records: {}", many.len(), quoted(&answer.records)))
-                .expected(format!("exactly one: \"{expected}\""))
-                .fix("merge them into one record (rua takes several addresses, comma-separated); with several, senders send no reports"),
-        };
-        vec![finding]
+        let answer = self.inner.dns.txt(&name).await;
+        record_rules::tlsrpt_findings(&input.domain, &input.reports, answer.as_ref())
     }
 
     async fn mx(&self, input: &CheckInput, policy: Option<&Policy>) -> Vec<Finding> {
@@ -776,24 +637,6 @@ impl Checker {
             }
         }
     }
-}
-
-fn points_here(uri: &RuaUri, ours: &ReportAddresses) -> bool {
-    match uri {
-        RuaUri::Mailto { address } => ours.mailto.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(address)),
-        RuaUri::Https { url, .. } => ours
-            .https
-            .as_deref()
-            .is_some_and(|h| h.trim_end_matches('/') == url.trim_end_matches('/')),
-    }
-}
-
-fn quoted(records: &[String]) -> String {
-    records
-        .iter()
-        .map(|r| format!("\"{r}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn join(addrs: &[IpAddr]) -> String {
