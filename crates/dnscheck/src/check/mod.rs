@@ -3,12 +3,13 @@
 //! functions of the DNS answers (`record_rules`); the look-ups and probes are here.
 
 use crate::address_policy::is_public;
-use crate::fetch::{fetch_policy, FetchOutcome, MAX_POLICY_BODY};
+use crate::fetch::fetch_policy;
 use crate::probe_cache::ProbeCache;
 use crate::settings::CheckSettings;
 use crate::smtp_probe::{probe, ProbeOutcome};
-use crate::tls::{CertVerdict, TlsClient, TlsFacts};
+use crate::tls::TlsClient;
 mod record_rules;
+mod transport_rules;
 
 use crate::{Dns, DnsError, MxAnswer};
 use portcullis_domain::dns::{Finding, FindingCode as C, ReportAddresses, Severity};
@@ -64,7 +65,11 @@ pub(super) fn lookup_failed(subject: &str, e: &DnsError) -> Finding {
         .fix("retry later; if it persists, check the domain's name servers (they may be unreachable or broken)")
 }
 
-fn day(secs: i64) -> String {
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+pub(super) fn day(secs: i64) -> String {
     chrono::DateTime::from_timestamp(secs, 0)
         .map(|d| d.format("%Y-%m-%d").to_string())
         .unwrap_or_default()
@@ -210,214 +215,14 @@ impl Checker {
         if let Some(current) = &input.policy {
             let s = &self.inner.settings;
             let outcome = fetch_policy(&self.inner.tls, &host, &usable, s.connect_timeout, s.io_timeout).await;
-            out.extend(self.fetch_findings(&host, outcome, current, policy));
-        }
-        out
-    }
-
-    fn cert_findings(&self, subject: &str, facts: &TlsFacts, starttls: bool) -> Vec<Finding> {
-        let (name, expired, untrusted, expiring) = if starttls {
-            (
-                C::StartTlsCertName,
-                C::StartTlsCertExpired,
-                C::StartTlsCertUntrusted,
-                C::StartTlsCertExpiring,
-            )
-        } else {
-            (
-                C::PolicyFetchCertName,
-                C::PolicyFetchCertExpired,
-                C::PolicyFetchCertUntrusted,
-                C::PolicyFetchCertExpiring,
-            )
-        };
-        let who = if starttls { "MX" } else { "policy host" };
-        let covers = if facts.names.is_empty() {
-            "no DNS names".to_string()
-        } else {
-            facts.names.join(", ")
-        };
-        let until = facts.not_after.map(day).unwrap_or_default();
-        let mut out = Vec::new();
-        match &facts.verdict {
-            CertVerdict::WrongName => out.push(
-                Finding::new(name, Severity::Error, subject)
-                    .seen(format!("the certificate covers {covers}"))
-                    .expected(format!("a certificate valid for {subject}"))
-                    .fix(if starttls {
-                        format!("install a certificate naming {subject} on the MX, or make the policy's mx pattern match a name the certificate has")
-                    } else {
-                        format!("serve a certificate for {subject} (this server obtains one by ACME once the name points here)")
-                    }),
-            ),
-            CertVerdict::Expired => out.push(
-                Finding::new(expired, Severity::Error, subject)
-                    .seen(format!("the certificate expired on {until}"))
-                    .expected("a current certificate")
-                    .fix(format!("renew the {who}'s certificate; senders refuse expired ones")),
-            ),
-            CertVerdict::Untrusted(why) => out.push(
-                Finding::new(untrusted, Severity::Error, subject)
-                    .seen(format!("the certificate does not chain to a public root: {why}"))
-                    .expected("a certificate from a publicly trusted CA, with its intermediates")
-                    .fix(format!("use a certificate from a public CA on the {who} and send the full chain")),
-            ),
-            CertVerdict::Valid => {
-                if let Some(t) = facts.not_after {
-                    let days = (t - chrono::Utc::now().timestamp()) / 86_400;
-                    if days < self.inner.settings.expiry_warning_days {
-                        out.push(
-                            Finding::new(expiring, Severity::Warning, subject)
-                                .seen(format!("the certificate expires on {until} ({days} days)"))
-                                .expected(format!(
-                                    "at least {} days of validity",
-                                    self.inner.settings.expiry_warning_days
-                                ))
-                                .fix(format!("renew the {who}'s certificate now")),
-                        );
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    fn fetch_findings(
-        &self,
-        host: &str,
-        outcome: FetchOutcome,
-        current: &CurrentPolicy,
-        policy: Option<&Policy>,
-    ) -> Vec<Finding> {
-        let url = format!("https://{host}/.well-known/mta-sts.txt");
-        let response = match outcome {
-            FetchOutcome::Connect(m) => {
-                return vec![Finding::new(C::PolicyFetchConnect, Severity::Error, &url)
-                    .seen(m)
-                    .expected(format!("an HTTPS server on port {}", self.inner.settings.https_port))
-                    .fix("make sure this server's HTTPS listener (or your proxy) is reachable on port 443")]
-            }
-            FetchOutcome::Tls(failure) => {
-                let mut out = failure
-                    .facts
-                    .as_ref()
-                    .map(|f| self.cert_findings(host, f, false))
-                    .unwrap_or_default();
-                if failure.old_version {
-                    out.push(
-                        Finding::new(C::PolicyFetchTlsVersion, Severity::Error, &url)
-                            .seen(failure.message)
-                            .expected("TLS 1.2 or 1.3")
-                            .fix("enable TLS 1.2 or later on the policy host"),
-                    );
-                } else if out.is_empty() {
-                    out.push(
-                        Finding::new(C::PolicyFetchConnect, Severity::Error, &url)
-                            .seen(format!("TLS handshake failed: {}", failure.message))
-                            .expected(format!("a TLS certificate for {host}"))
-                            .fix("make sure the HTTPS listener has a certificate for this name"),
-                    );
-                }
-                return out;
-            }
-            FetchOutcome::Http { tls, message } => {
-                let mut out = self.cert_findings(host, &tls, false);
-                out.push(
-                    Finding::new(C::PolicyFetchConnect, Severity::Error, &url)
-                        .seen(format!("the HTTP request failed: {message}"))
-                        .expected("an HTTP/1.1 answer")
-                        .fix("check the policy host's logs"),
-                );
-                return out;
-            }
-            FetchOutcome::Response(r) => r,
-        };
-        let mut out = self.cert_findings(host, &response.tls, false);
-        let status = response.status;
-        if (300..400).contains(&status) {
-            out.push(
-                Finding::new(C::PolicyFetchRedirect, Severity::Error, &url)
-                    .seen(format!(
-                        "HTTP {status} to {}",
-                        response.location.as_deref().unwrap_or("(no Location)")
-                    ))
-                    .expected("HTTP 200 with the policy; senders never follow redirects")
-                    .fix("serve the policy at this exact URL; remove the redirect (often an HTTPS or www redirect on a proxy)"),
-            );
-            return out;
-        }
-        if status != 200 {
-            out.push(
-                Finding::new(C::PolicyFetchStatus, Severity::Error, &url)
-                    .seen(format!("HTTP {status}"))
-                    .expected("HTTP 200")
-                    .fix("make the policy host serve the policy; if a proxy sits in front, check that it forwards the Host header"),
-            );
-            return out;
-        }
-        let media = response
-            .content_type
-            .as_deref()
-            .and_then(|c| c.split(';').next())
-            .map(|c| c.trim().to_ascii_lowercase());
-        if media.as_deref() != Some("text/plain") {
-            out.push(
-                Finding::new(C::PolicyFetchContentType, Severity::Error, &url)
-                    .seen(format!(
-                        "Content-Type: {}",
-                        response.content_type.as_deref().unwrap_or("(none)")
-                    ))
-                    .expected("Content-Type: text/plain")
-                    .fix("serve the policy as text/plain; senders reject other types"),
-            );
-        }
-        let Some(body) = response.body else {
-            out.push(
-                Finding::new(C::PolicyFetchTooLarge, Severity::Error, &url)
-                    .seen(format!("more than {MAX_POLICY_BODY} bytes"))
-                    .expected(format!("at most {MAX_POLICY_BODY} bytes"))
-                    .fix("serve the policy itself, not another page"),
-            );
-            return out;
-        };
-        let text = String::from_utf8_lossy(&body);
-        match Policy::parse(&text) {
-            Err(e) => out.push(
-                Finding::new(C::PolicyFetchInvalid, Severity::Error, &url)
-                    .seen(format!("{e}"))
-                    .expected("a policy starting \"version: STSv1\"")
-                    .fix("serve the policy text; senders treat an unparseable policy as none"),
-            ),
-            Ok(served) => {
-                if text != current.text {
-                    let what = match policy {
-                        Some(p) if p == &served => "the same policy written differently".to_string(),
-                        Some(p) => {
-                            format!("mode {} / {} MX patterns", served.mode().as_str(), served.mx().len())
-                                + &format!(" instead of mode {} / {}", p.mode().as_str(), p.mx().len())
-                        }
-                        None => "a different policy".into(),
-                    };
-                    out.push(
-                        Finding::new(C::PolicyFetchMismatch, Severity::Error, &url)
-                            .seen(format!("the served policy is {what}"))
-                            .expected(format!("the current policy (id {})", current.id))
-                            .fix("something other than this server answers for the policy host: point it here, or wait a minute after saving"),
-                    );
-                }
-            }
-        }
-        if out.iter().all(|f| f.severity == Severity::Ok) {
-            out.push(
-                Finding::new(C::PolicyFetchOk, Severity::Ok, &url)
-                    .seen(format!(
-                        "HTTP 200, text/plain, {} bytes, {}, certificate valid until {}",
-                        body.len(),
-                        response.tls.version,
-                        response.tls.not_after.map(day).unwrap_or_default()
-                    ))
-                    .expected("what senders require (RFC 8461 §3.3)"),
-            );
+            out.extend(transport_rules::fetch_findings(
+                s,
+                now(),
+                &host,
+                outcome,
+                current,
+                policy,
+            ));
         }
         out
     }
@@ -601,7 +406,7 @@ impl Checker {
             } => {
                 let mut out = facts
                     .as_ref()
-                    .map(|f| self.cert_findings(host, f, true))
+                    .map(|f| transport_rules::cert_findings(&self.inner.settings, now(), host, f, true))
                     .unwrap_or_default();
                 if old_version {
                     out.push(
@@ -621,7 +426,7 @@ impl Checker {
                 out
             }
             ProbeOutcome::Tls { address, facts } => {
-                let mut out = self.cert_findings(host, &facts, true);
+                let mut out = transport_rules::cert_findings(&self.inner.settings, now(), host, &facts, true);
                 if out.iter().all(|f| f.severity == Severity::Ok) {
                     out.push(
                         Finding::new(C::StartTlsOk, Severity::Ok, host)
