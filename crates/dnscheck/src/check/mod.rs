@@ -8,12 +8,13 @@ use crate::probe_cache::ProbeCache;
 use crate::settings::CheckSettings;
 use crate::smtp_probe::{probe, ProbeOutcome};
 use crate::tls::TlsClient;
+mod mx_rules;
 mod record_rules;
 mod transport_rules;
 
-use crate::{Dns, DnsError, MxAnswer};
+use crate::{Dns, DnsError};
 use portcullis_domain::dns::{Finding, FindingCode as C, ReportAddresses, Severity};
-use portcullis_domain::policy::{Mode, Policy, PolicyId};
+use portcullis_domain::policy::{Policy, PolicyId};
 use portcullis_domain::DomainName;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -234,71 +235,8 @@ impl Checker {
     }
 
     async fn mx(&self, input: &CheckInput, policy: Option<&Policy>) -> Vec<Finding> {
-        let domain = input.domain.as_str();
-        let answer = match self.inner.dns.mx(&input.domain).await {
-            Ok(a) => a,
-            Err(e) => return vec![lookup_failed(domain, &e)],
-        };
-        let records = match answer {
-            MxAnswer::Hosts { records } => records,
-            MxAnswer::NullMx => {
-                return vec![Finding::new(C::MxNull, Severity::Warning, domain)
-                    .seen("MX 0 . (null MX)")
-                    .expected("MX records for the hosts that receive mail")
-                    .fix("the domain accepts no mail; MTA-STS protects nothing here, so serve mode none or remove it")]
-            }
-            other => {
-                return vec![Finding::new(C::MxNone, Severity::Error, domain)
-                    .seen(if other == MxAnswer::NoDomain {
-                        "the domain does not exist (NXDOMAIN)"
-                    } else {
-                        "no MX records"
-                    })
-                    .expected("MX records for the hosts that receive mail")
-                    .fix("publish MX records; MTA-STS cannot cover delivery to the domain's A/AAAA address")]
-            }
-        };
-        let hosts: Vec<String> = records.iter().map(|r| r.host.clone()).collect();
-        let enforce = policy.is_some_and(|p| p.mode() == Mode::Enforce);
-        let mut out = Vec::new();
-        if let Some(p) = policy.filter(|p| p.mode() != Mode::None) {
-            for host in &hosts {
-                if host.parse::<IpAddr>().is_ok() {
-                    continue;
-                }
-                let pattern = p.mx().iter().find(|pat| pat.matches(host));
-                out.push(match pattern {
-                    Some(pat) => Finding::new(C::MxCovered, Severity::Ok, host)
-                        .seen(format!("matched by mx: {pat}"))
-                        .expected("a matching mx: pattern"),
-                    None => Finding::new(
-                        C::MxUncovered,
-                        if enforce { Severity::Error } else { Severity::Warning },
-                        host,
-                    )
-                    .seen(format!(
-                        "no pattern matches; the policy lists {}",
-                        p.mx().iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
-                    ))
-                    .expected(format!("a pattern matching {host}"))
-                    .fix(if enforce {
-                        format!("add mx: {host} to the policy now: senders that enforce refuse to deliver to it")
-                    } else {
-                        format!("add mx: {host} to the policy before switching to enforce")
-                    }),
-                });
-            }
-            for pat in p.mx() {
-                if !hosts.iter().any(|h| pat.matches(h)) {
-                    out.push(
-                        Finding::new(C::MxPatternUnused, Severity::Warning, pat.as_str())
-                            .seen(format!("mx: {pat} matches none of {}", hosts.join(", ")))
-                            .expected("every pattern matching a live MX")
-                            .fix("remove the pattern if that host no longer receives mail"),
-                    );
-                }
-            }
-        }
+        let answer = self.inner.dns.mx(&input.domain).await;
+        let (hosts, mut out) = mx_rules::coverage(input.domain.as_str(), answer.as_ref(), policy);
         let per_host = hosts.iter().map(|h| self.mx_host(h, input.fresh));
         for findings in futures_util::future::join_all(per_host).await {
             out.extend(findings);
