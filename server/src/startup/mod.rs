@@ -123,15 +123,8 @@ impl Application {
             imap,
         } = self;
         let root = site_root(&config);
-        let app = AppState {
-            services: services.clone(),
-            flash: Arc::new(FlashStore::default()),
-            secure_cookies: config.secure_cookies,
-        };
         let challenges = Arc::new(HttpChallenges::default());
-        let state = ServerState::new(app, leptos_options(root.clone()))
-            .with_challenges(challenges.clone())
-            .with_report_path(&config.report_path);
+        let state = server_state(&services, &config, root.clone(), challenges.clone());
         let router = build_router(state.clone());
         let grace = Duration::from_secs(config.shutdown_grace_secs);
         let (stop_tx, stopping) = tokio::sync::watch::channel(false);
@@ -224,6 +217,25 @@ impl Application {
         services.store.close().await;
         Ok(())
     }
+}
+
+/// The routers' state as `serve` builds it: the services, a fresh flash store, the built site
+/// at `root`, the ACME answers the certificate manager fills, and the configured report path.
+/// The tests build theirs with it too.
+pub fn server_state(
+    services: &Services,
+    config: &Config,
+    root: PathBuf,
+    challenges: Arc<HttpChallenges>,
+) -> ServerState {
+    let app = AppState {
+        services: services.clone(),
+        flash: Arc::new(FlashStore::default()),
+        secure_cookies: config.secure_cookies,
+    };
+    ServerState::new(app, leptos_options(root))
+        .with_challenges(challenges)
+        .with_report_path(&config.report_path)
 }
 
 async fn bind(addr: &str, setting: Option<&str>) -> anyhow::Result<TcpListener> {

@@ -2,12 +2,11 @@
 
 #![allow(dead_code)]
 
-use app::ssr::{AppState, FlashStore};
 use axum::body::Body;
 use axum::http::{header, Request, Response, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use portcullis_server::{build_router, leptos_options, ServerState};
+use portcullis_server::{build_router, ServerState};
 use portcullis_service::Services;
 use portcullis_store::testing::{Kind, TestDb};
 use portcullis_store::{OrgAccess, User};
@@ -89,15 +88,14 @@ impl TestApp {
         Self::serving(db, services, Default::default())
     }
 
-    /// The router over `services`, as the server builds it.
+    /// The router over `services`, built as `portcullis serve` builds it (default settings).
     fn serving(db: TestDb, services: Services, challenges: Arc<portcullis_server::tls::acme::HttpChallenges>) -> Self {
-        let app = AppState {
-            services: services.clone(),
-            flash: Arc::new(FlashStore::default()),
-            secure_cookies: false,
-        };
-        let state =
-            ServerState::new(app, leptos_options("target/site-does-not-exist".into())).with_challenges(challenges);
+        let state = portcullis_server::startup::server_state(
+            &services,
+            &portcullis_server::Config::default(),
+            "target/site-does-not-exist".into(),
+            challenges,
+        );
         let router = build_router(state.clone());
         Self {
             db,
