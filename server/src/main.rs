@@ -1,5 +1,6 @@
 use clap::{CommandFactory, FromArgMatches};
 use portcullis_server::cli::{self, Cli, Command};
+use portcullis_server::config::ConfigError;
 use portcullis_server::Config;
 use std::process::ExitCode;
 
@@ -14,9 +15,15 @@ fn main() -> ExitCode {
     }
     let config = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,
-        Err(e) => {
+        // A file or value that does not load exits 2; a value that loads but cannot be used
+        // exits 1, as it did when each command checked its own settings.
+        Err(e @ ConfigError::Load(_)) => {
             eprintln!("portcullis: configuration error: {e}");
             return ExitCode::from(2);
+        }
+        Err(e @ ConfigError::Invalid(_)) => {
+            eprintln!("portcullis: {e}");
+            return ExitCode::FAILURE;
         }
     };
     tracing_subscriber::fmt()

@@ -6,6 +6,16 @@
 
 pub mod reference;
 
+/// Why the configuration cannot be used: it does not load (a missing file, a value of the wrong
+/// type, an unknown section), or a value is out of range or names a file that is not usable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("{0}")]
+    Invalid(String),
+}
+
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
@@ -355,12 +365,14 @@ impl Config {
         .map(Some)
     }
 
-    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+    /// Loads and checks every setting once: a configuration that loads is one every command
+    /// and listener can use.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             if !file.exists() {
                 let message = format!("config file {} does not exist", file.display());
-                return Err(Box::new(figment::Error::from(message)));
+                return Err(ConfigError::Load(Box::new(figment::Error::from(message))));
             }
             fig = fig.merge(Serialized::defaults(flatten_sections(Figment::from(Toml::file(file)))?));
         }
@@ -391,7 +403,18 @@ impl Config {
             // Only the line break an editor adds; a password may end in spaces.
             config.imap_password = Some(password.trim_end_matches(['\r', '\n']).to_string());
         }
+        config.validate()?;
         Ok(config)
+    }
+
+    /// Every check the typed settings below make, at once (CA files are read, URLs parsed).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.ingest_config().map_err(ConfigError::Invalid)?;
+        self.listener_limits().map_err(ConfigError::Invalid)?;
+        self.gate_config().map_err(ConfigError::Invalid)?;
+        self.check_settings().map_err(ConfigError::Invalid)?;
+        self.imap_settings().map_err(ConfigError::Invalid)?;
+        Ok(())
     }
 
     pub fn redacted_database_url(&self) -> String {
@@ -455,12 +478,17 @@ fn pem_roots(path: Option<&str>, key: &str) -> Result<Vec<rustls_pki_types::Cert
 mod tests {
     use super::*;
 
+    /// Jail's closures return figment's error: ours is turned into one.
+    fn jailed(e: ConfigError) -> figment::Error {
+        figment::Error::from(e.to_string())
+    }
+
     // figment's Jail fixes the closure's error type.
     #[allow(clippy::result_large_err)]
     #[test]
     fn defaults_need_no_file_and_env_overrides_file() {
         figment::Jail::expect_with(|jail| {
-            let c = Config::load(None).map_err(|e| *e)?;
+            let c = Config::load(None).map_err(jailed)?;
             assert_eq!(c.database_url, "sqlite://data/portcullis.db");
             assert_eq!(c.http_addr, "127.0.0.1:3000");
             jail.create_file(
@@ -468,12 +496,12 @@ mod tests {
                 "http_addr = \"0.0.0.0:8080\"\npublic_host = \"mx.example.net\"",
             )?;
             jail.set_env("PORTCULLIS_HTTP_ADDR", "127.0.0.1:9999");
-            let c = Config::load(Some(Path::new("p.toml"))).map_err(|e| *e)?;
+            let c = Config::load(Some(Path::new("p.toml"))).map_err(jailed)?;
             assert_eq!(c.http_addr, "127.0.0.1:9999");
             assert_eq!(c.public_host.as_deref(), Some("mx.example.net"));
             jail.create_file("db-url", "postgres://u:pw@h/db\n")?;
             jail.set_env("PORTCULLIS_DATABASE_URL_FILE", "db-url");
-            let c = Config::load(None).map_err(|e| *e)?;
+            let c = Config::load(None).map_err(jailed)?;
             assert_eq!(c.database_url, "postgres://u:pw@h/db");
             assert!(!format!("{c:?}").contains("pw"), "Debug never prints secrets");
             Ok(())
@@ -490,7 +518,7 @@ mod tests {
             )?;
             jail.set_env("PORTCULLIS_ALERTS__INTERVAL_SECS", "0");
             jail.set_env("PORTCULLIS_GATE__MIN_REPORTS", "11");
-            let c = Config::load(Some(Path::new("p.toml"))).map_err(|e| *e)?;
+            let c = Config::load(Some(Path::new("p.toml"))).map_err(jailed)?;
             assert_eq!(c.smtp_addr.as_deref(), Some("0.0.0.0:2525"));
             assert_eq!(c.gate_min_organizations, 3);
             assert_eq!(c.gate_min_reports, 11, "the environment wins over the file");
@@ -499,6 +527,22 @@ mod tests {
             jail.create_file("typo.toml", "[smpt]\naddr = \"0.0.0.0:25\"\n")?;
             let e = Config::load(Some(Path::new("typo.toml"))).unwrap_err();
             assert!(e.to_string().contains("[smpt]"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[allow(clippy::result_large_err)]
+    #[test]
+    fn an_out_of_range_value_is_refused_when_the_configuration_loads() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PORTCULLIS_GATE__MAX_CHECK_AGE_HOURS", "0");
+            let e = Config::load(None).unwrap_err();
+            assert!(matches!(e, ConfigError::Invalid(_)), "{e:?}");
+            assert!(e.to_string().contains("gate_max_check_age_hours"), "{e}");
+            jail.set_env("PORTCULLIS_GATE__MAX_CHECK_AGE_HOURS", "24");
+            jail.set_env("PORTCULLIS_CHECK_CA_FILE", "no-such-file.pem");
+            let e = Config::load(None).unwrap_err();
+            assert!(e.to_string().contains("check_ca_file"), "{e}");
             Ok(())
         });
     }
