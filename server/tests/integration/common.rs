@@ -267,20 +267,8 @@ pub fn api(method: &str, path: &str, token: Option<&str>, body: Option<serde_jso
 
 /// One HTTP/1.1 GET over a real connection: (status, headers, body).
 pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    let req = Request::get(path)
-        .header(header::HOST, addr.to_string())
-        .body(http_body_util::Empty::<axum::body::Bytes>::new())
-        .unwrap();
-    let res = sender.send_request(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    (status, headers, body)
+    let req = Request::get(path).header(header::HOST, addr.to_string());
+    send_over_socket(addr, req.body(http_body_util::Full::default()).unwrap()).await
 }
 
 /// One HTTP/1.1 POST over a real connection: (status, headers, body).
@@ -290,11 +278,6 @@ pub async fn http_post(
     content_type: Option<&str>,
     body: Vec<u8>,
 ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(conn);
     let mut req = Request::post(path).header(header::HOST, addr.to_string());
     if let Some(ct) = content_type {
         req = req.header(header::CONTENT_TYPE, ct);
@@ -302,11 +285,34 @@ pub async fn http_post(
     let req = req
         .body(http_body_util::Full::new(axum::body::Bytes::from(body)))
         .unwrap();
+    send_over_socket(addr, req).await
+}
+
+async fn send_over_socket(
+    addr: std::net::SocketAddr,
+    req: Request<http_body_util::Full<axum::body::Bytes>>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
     let res = sender.send_request(req).await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
     let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
     (status, headers, body)
+}
+
+/// Whether something accepts connections on `addr` within 10 s (a server process starting).
+pub async fn accepts_connections(addr: std::net::SocketAddr) -> bool {
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
 }
 
 /// A report fixture from `fixtures/tlsrpt/` (the project's own, written for these tests).

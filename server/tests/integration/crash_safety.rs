@@ -51,16 +51,6 @@ fn start(db: &str, addr: std::net::SocketAddr) -> Child {
         .unwrap()
 }
 
-async fn wait_until_up(addr: std::net::SocketAddr) {
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("server did not start on {addr}");
-}
-
 /// One POST; `None` when the connection failed (the server is gone).
 async fn post(addr: std::net::SocketAddr, body: Vec<u8>) -> Option<StatusCode> {
     let attempt = tokio::spawn(common::http_post(
@@ -107,7 +97,10 @@ async fn every_acknowledged_report_survives_a_kill_exactly_once() {
         probe.local_addr().unwrap()
     };
     let mut server = start(&db, addr);
-    wait_until_up(addr).await;
+    assert!(
+        common::accepts_connections(addr).await,
+        "server did not start on {addr}"
+    );
 
     // Four senders deliver concurrently; the server is killed once 150 reports were acknowledged.
     let acked: Arc<Mutex<HashSet<usize>>> = Arc::default();
@@ -148,7 +141,10 @@ async fn every_acknowledged_report_survives_a_kill_exactly_once() {
 
     // Restarted: every acknowledged report is there, once.
     let mut server = start(&db, addr);
-    wait_until_up(addr).await;
+    assert!(
+        common::accepts_connections(addr).await,
+        "server did not start on {addr}"
+    );
     let stored = stored_ids(&db).await;
     for i in &acked {
         assert_eq!(stored.get(&format!("crash-{i}")), Some(&1), "acknowledged report {i}");

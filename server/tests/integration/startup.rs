@@ -89,14 +89,7 @@ async fn the_binary_stops_on_sigterm_and_exits_zero() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut up = false;
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let up = common::accepts_connections(addr).await;
     if !up {
         let _ = child.kill();
         panic!("the server did not start on {addr}");
