@@ -52,6 +52,15 @@ impl Role {
     }
 }
 
+/// How stored roles are read back (the store's rows decode through it).
+impl TryFrom<String> for Role {
+    type Error = RoleError;
+
+    fn try_from(text: String) -> Result<Self, RoleError> {
+        Role::parse(&text)
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

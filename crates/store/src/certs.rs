@@ -6,10 +6,9 @@
 use crate::{OrgAccess, Store, StoreError};
 use portcullis_domain::DomainName;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 /// A domain with a served policy, and where its certificate stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CertDue {
     pub domain: String,
     pub name: String,
@@ -18,7 +17,7 @@ pub struct CertDue {
     pub next_attempt_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredCert {
     pub name: String,
     pub cert_pem: String,
@@ -27,7 +26,7 @@ pub struct StoredCert {
 }
 
 /// What the dashboard shows about a domain's certificate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct CertState {
     pub name: String,
     pub issued_at: Option<i64>,
@@ -41,43 +40,20 @@ pub struct CertState {
 impl Store {
     /// Every domain with a served policy, with its certificate's expiry and retry state.
     pub async fn cert_candidates(&self) -> Result<Vec<CertDue>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT d.name AS domain, c.not_after, COALESCE(c.failures, 0) AS failures, \
-             COALESCE(c.next_attempt_at, 0) AS next_attempt_at FROM domains d \
-             LEFT JOIN certificates c ON c.domain_id = d.id \
-             WHERE EXISTS (SELECT 1 FROM policy_versions v WHERE v.domain_id = d.id) ORDER BY d.name",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let domain: String = r.try_get("domain")?;
-                Ok(CertDue {
-                    name: format!("mta-sts.{domain}"),
-                    domain,
-                    not_after: r.try_get("not_after")?,
-                    failures: r.try_get("failures")?,
-                    next_attempt_at: r.try_get("next_attempt_at")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        let sql = "SELECT d.name AS domain, 'mta-sts.' || d.name AS name, c.not_after, \
+                   COALESCE(c.failures, 0) AS failures, COALESCE(c.next_attempt_at, 0) AS next_attempt_at \
+                   FROM domains d LEFT JOIN certificates c ON c.domain_id = d.id \
+                   WHERE EXISTS (SELECT 1 FROM policy_versions v WHERE v.domain_id = d.id) ORDER BY d.name";
+        Ok(on_pool!(self, |db| sqlx::query_as(sql).fetch_all(db).await)?)
     }
 
     /// Where the certificate for one of this server's own names stands (`domain` is the name).
     pub async fn host_cert_due(&self, name: &str) -> Result<CertDue, StoreError> {
-        let row = sqlx::query("SELECT not_after, failures, next_attempt_at FROM host_certificates WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
+        let sql = "SELECT name AS domain, name, not_after, failures, next_attempt_at FROM host_certificates \
+                   WHERE name = $1";
+        let row: Option<CertDue> = on_pool!(self, |db| sqlx::query_as(sql).bind(name).fetch_optional(db).await)?;
         Ok(match row {
-            Some(r) => CertDue {
-                domain: name.to_string(),
-                name: name.to_string(),
-                not_after: r.try_get("not_after")?,
-                failures: r.try_get("failures")?,
-                next_attempt_at: r.try_get("next_attempt_at")?,
-            },
+            Some(due) => due,
             None => CertDue {
                 domain: name.to_string(),
                 name: name.to_string(),
@@ -95,20 +71,20 @@ impl Store {
         key_pem: &str,
         not_after: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO host_certificates (name, cert_pem, key_pem, issued_at, not_after, last_error, \
-             last_attempt_at, next_attempt_at, failures) VALUES ($1, $2, $3, $4, $5, NULL, $4, 0, 0) \
-             ON CONFLICT (name) DO UPDATE SET cert_pem = excluded.cert_pem, key_pem = excluded.key_pem, \
-             issued_at = excluded.issued_at, not_after = excluded.not_after, last_error = NULL, \
-             last_attempt_at = excluded.last_attempt_at, next_attempt_at = 0, failures = 0",
-        )
-        .bind(name)
-        .bind(cert_pem)
-        .bind(key_pem)
-        .bind(crate::now())
-        .bind(not_after)
-        .execute(&self.pool)
-        .await?;
+        let sql = "INSERT INTO host_certificates (name, cert_pem, key_pem, issued_at, not_after, last_error, \
+                   last_attempt_at, next_attempt_at, failures) VALUES ($1, $2, $3, $4, $5, NULL, $4, 0, 0) \
+                   ON CONFLICT (name) DO UPDATE SET cert_pem = excluded.cert_pem, key_pem = excluded.key_pem, \
+                   issued_at = excluded.issued_at, not_after = excluded.not_after, last_error = NULL, \
+                   last_attempt_at = excluded.last_attempt_at, next_attempt_at = 0, failures = 0";
+        on_pool!(self, |db| sqlx::query(sql)
+            .bind(name)
+            .bind(cert_pem)
+            .bind(key_pem)
+            .bind(crate::now())
+            .bind(not_after)
+            .execute(db)
+            .await
+            .map(|done| done.rows_affected()))?;
         Ok(())
     }
 
@@ -118,55 +94,37 @@ impl Store {
         error: &str,
         next_attempt_at: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO host_certificates (name, last_error, last_attempt_at, next_attempt_at, failures) \
-             VALUES ($1, $2, $3, $4, 1) \
-             ON CONFLICT (name) DO UPDATE SET last_error = excluded.last_error, \
-             last_attempt_at = excluded.last_attempt_at, next_attempt_at = excluded.next_attempt_at, \
-             failures = host_certificates.failures + 1",
-        )
-        .bind(name)
-        .bind(error)
-        .bind(crate::now())
-        .bind(next_attempt_at)
-        .execute(&self.pool)
-        .await?;
+        let sql = "INSERT INTO host_certificates (name, last_error, last_attempt_at, next_attempt_at, failures) \
+                   VALUES ($1, $2, $3, $4, 1) \
+                   ON CONFLICT (name) DO UPDATE SET last_error = excluded.last_error, \
+                   last_attempt_at = excluded.last_attempt_at, next_attempt_at = excluded.next_attempt_at, \
+                   failures = host_certificates.failures + 1";
+        on_pool!(self, |db| sqlx::query(sql)
+            .bind(name)
+            .bind(error)
+            .bind(crate::now())
+            .bind(next_attempt_at)
+            .execute(db)
+            .await
+            .map(|done| done.rows_affected()))?;
         Ok(())
     }
 
     /// Every issued certificate (the `mta-sts.` ones and this server's own), for the TLS
     /// listener at start-up.
     pub async fn certificates(&self) -> Result<Vec<StoredCert>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT name, cert_pem, key_pem, not_after FROM certificates \
-             WHERE cert_pem IS NOT NULL AND key_pem IS NOT NULL AND not_after IS NOT NULL \
-             UNION ALL SELECT name, cert_pem, key_pem, not_after FROM host_certificates \
-             WHERE cert_pem IS NOT NULL AND key_pem IS NOT NULL AND not_after IS NOT NULL",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(StoredCert {
-                    name: r.try_get("name")?,
-                    cert_pem: r.try_get("cert_pem")?,
-                    key_pem: r.try_get("key_pem")?,
-                    not_after: r.try_get("not_after")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        let sql = "SELECT name, cert_pem, key_pem, not_after FROM certificates \
+                   WHERE cert_pem IS NOT NULL AND key_pem IS NOT NULL AND not_after IS NOT NULL \
+                   UNION ALL SELECT name, cert_pem, key_pem, not_after FROM host_certificates \
+                   WHERE cert_pem IS NOT NULL AND key_pem IS NOT NULL AND not_after IS NOT NULL";
+        Ok(on_pool!(self, |db| sqlx::query_as(sql).fetch_all(db).await)?)
     }
 
     /// Names that have a certificate, for dropping deleted ones from the TLS listener.
     pub async fn certificate_names(&self) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT name FROM certificates WHERE cert_pem IS NOT NULL \
-             UNION ALL SELECT name FROM host_certificates WHERE cert_pem IS NOT NULL",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(|r| r.try_get("name")).collect::<Result<_, _>>()?)
+        let sql = "SELECT name FROM certificates WHERE cert_pem IS NOT NULL \
+                   UNION ALL SELECT name FROM host_certificates WHERE cert_pem IS NOT NULL";
+        Ok(on_pool!(self, |db| sqlx::query_scalar(sql).fetch_all(db).await)?)
     }
 
     pub async fn save_certificate(
@@ -190,88 +148,75 @@ impl Store {
         not_after: i64,
     ) -> Result<(), StoreError> {
         let t = crate::now();
-        sqlx::query(
-            "INSERT INTO certificates (name, domain_id, cert_pem, key_pem, issued_at, not_after, last_error, \
-             last_attempt_at, next_attempt_at, failures) \
-             SELECT $1, id, $2, $3, $4, $5, NULL, $4, 0, 0 FROM domains WHERE name = $6 \
-             ON CONFLICT (name) DO UPDATE SET cert_pem = excluded.cert_pem, key_pem = excluded.key_pem, \
-             issued_at = excluded.issued_at, not_after = excluded.not_after, last_error = NULL, \
-             last_attempt_at = excluded.last_attempt_at, next_attempt_at = 0, failures = 0",
-        )
-        .bind(name)
-        .bind(cert_pem)
-        .bind(key_pem)
-        .bind(t)
-        .bind(not_after)
-        .bind(domain)
-        .execute(&self.pool)
-        .await?;
+        let sql = "INSERT INTO certificates (name, domain_id, cert_pem, key_pem, issued_at, not_after, last_error, \
+                   last_attempt_at, next_attempt_at, failures) \
+                   SELECT $1, id, $2, $3, $4, $5, NULL, $4, 0, 0 FROM domains WHERE name = $6 \
+                   ON CONFLICT (name) DO UPDATE SET cert_pem = excluded.cert_pem, key_pem = excluded.key_pem, \
+                   issued_at = excluded.issued_at, not_after = excluded.not_after, last_error = NULL, \
+                   last_attempt_at = excluded.last_attempt_at, next_attempt_at = 0, failures = 0";
+        on_pool!(self, |db| sqlx::query(sql)
+            .bind(name)
+            .bind(cert_pem)
+            .bind(key_pem)
+            .bind(t)
+            .bind(not_after)
+            .bind(domain)
+            .execute(db)
+            .await
+            .map(|done| done.rows_affected()))?;
         Ok(())
     }
 
     /// Records a failed attempt; the certificate held so far (if any) is kept.
     pub async fn record_cert_failure(&self, domain: &str, error: &str, next_attempt_at: i64) -> Result<(), StoreError> {
         let t = crate::now();
-        sqlx::query(
-            "INSERT INTO certificates (name, domain_id, last_error, last_attempt_at, next_attempt_at, failures) \
-             SELECT $1, id, $2, $3, $4, 1 FROM domains WHERE name = $5 \
-             ON CONFLICT (name) DO UPDATE SET last_error = excluded.last_error, \
-             last_attempt_at = excluded.last_attempt_at, next_attempt_at = excluded.next_attempt_at, \
-             failures = certificates.failures + 1",
-        )
-        .bind(format!("mta-sts.{domain}"))
-        .bind(error)
-        .bind(t)
-        .bind(next_attempt_at)
-        .bind(domain)
-        .execute(&self.pool)
-        .await?;
+        let sql = "INSERT INTO certificates (name, domain_id, last_error, last_attempt_at, next_attempt_at, failures) \
+                   SELECT $1, id, $2, $3, $4, 1 FROM domains WHERE name = $5 \
+                   ON CONFLICT (name) DO UPDATE SET last_error = excluded.last_error, \
+                   last_attempt_at = excluded.last_attempt_at, next_attempt_at = excluded.next_attempt_at, \
+                   failures = certificates.failures + 1";
+        on_pool!(self, |db| sqlx::query(sql)
+            .bind(format!("mta-sts.{domain}"))
+            .bind(error)
+            .bind(t)
+            .bind(next_attempt_at)
+            .bind(domain)
+            .execute(db)
+            .await
+            .map(|done| done.rows_affected()))?;
         Ok(())
     }
 
     /// The certificate state of a domain in the caller's organisation.
     pub async fn cert_state(&self, access: &OrgAccess, domain: &DomainName) -> Result<Option<CertState>, StoreError> {
-        let row = sqlx::query(
-            "SELECT c.name, c.issued_at, c.not_after, c.last_error, c.last_attempt_at, c.next_attempt_at, c.failures \
-             FROM certificates c JOIN domains d ON d.id = c.domain_id WHERE d.org_id = $1 AND d.name = $2",
-        )
-        .bind(access.org_id)
-        .bind(domain.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(CertState {
-                name: r.try_get("name")?,
-                issued_at: r.try_get("issued_at")?,
-                not_after: r.try_get("not_after")?,
-                last_error: r.try_get("last_error")?,
-                last_attempt_at: r.try_get("last_attempt_at")?,
-                next_attempt_at: r.try_get("next_attempt_at")?,
-                failures: r.try_get("failures")?,
-            })
-        })
-        .transpose()
-        .map_err(|e: sqlx::Error| e.into())
+        let sql = "SELECT c.name, c.issued_at, c.not_after, c.last_error, c.last_attempt_at, c.next_attempt_at, \
+                   c.failures FROM certificates c JOIN domains d ON d.id = c.domain_id \
+                   WHERE d.org_id = $1 AND d.name = $2";
+        Ok(on_pool!(self, |db| sqlx::query_as(sql)
+            .bind(access.org_id)
+            .bind(domain.as_str())
+            .fetch_optional(db)
+            .await)?)
     }
 
     pub async fn acme_account(&self, directory: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT credentials FROM acme_accounts WHERE directory = $1")
+        let sql = "SELECT credentials FROM acme_accounts WHERE directory = $1";
+        Ok(on_pool!(self, |db| sqlx::query_scalar(sql)
             .bind(directory)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get("credentials")).transpose()?)
+            .fetch_optional(db)
+            .await)?)
     }
 
     pub async fn save_acme_account(&self, directory: &str, credentials: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO acme_accounts (directory, credentials, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (directory) DO UPDATE SET credentials = excluded.credentials",
-        )
-        .bind(directory)
-        .bind(credentials)
-        .bind(crate::now())
-        .execute(&self.pool)
-        .await?;
+        let sql = "INSERT INTO acme_accounts (directory, credentials, created_at) VALUES ($1, $2, $3) \
+                   ON CONFLICT (directory) DO UPDATE SET credentials = excluded.credentials";
+        on_pool!(self, |db| sqlx::query(sql)
+            .bind(directory)
+            .bind(credentials)
+            .bind(crate::now())
+            .execute(db)
+            .await
+            .map(|done| done.rows_affected()))?;
         Ok(())
     }
 }

@@ -1,27 +1,25 @@
+use crate::pool::{Pool, WriteTx};
 use crate::StoreError;
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::pool::PoolConnectionMetadata;
-use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::pool::{PoolConnectionMetadata, PoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::ConnectOptions;
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
-
-use crate::view_pool::ViewConnections;
 
 /// How long a pooled connection may sit idle before it is checked again before use.
 const STALE_AFTER: Duration = Duration::from_secs(30);
 
-/// Every SQLite connection, the main pool's and the views': how long to wait for a lock, and the
-/// page cache in KiB as `PRAGMA cache_size` takes it (negative: KiB, not pages). 32 MiB, where
-/// the default is 2 MiB: report ingestion writes several indexes at once, and evicting their
-/// pages dominates its cost.
-const SQLITE_BUSY_TIMEOUT: &str = "5000";
+/// SQLite's page cache per connection in KiB, as `PRAGMA cache_size` takes it (negative: KiB,
+/// not pages). 32 MiB, where the default is 2 MiB: report ingestion writes several indexes at
+/// once, and evicting their pages dominates its cost.
 const SQLITE_CACHE_SIZE: &str = "-32768";
+/// SQLite connections map the database file (256 MiB): a view query landing on a connection
+/// that has not read its pages yet reads them in place from the one OS cache.
+const SQLITE_MMAP_SIZE: &str = "268435456";
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -34,39 +32,40 @@ pub enum Backend {
 
 #[derive(Clone)]
 pub struct Store {
-    pub(crate) pool: AnyPool,
-    /// The report views' aggregate reads, on the backend's own driver (see [`ViewPool`]).
-    pub(crate) views: ViewPool,
-    backend: Backend,
-}
-
-/// A second, typed pool for the report views' aggregate reads. Going through sqlx's `Any` layer
-/// costs each row about 1.3 µs more than the native driver, and sqlx's pool pings each
-/// connection it takes back (see [`ViewConnections`]); for a sub-millisecond aggregate both
-/// weigh (measured by `make bench-views`). The views only read, and SQLite's WAL lets these
-/// connections read while the main pool writes.
-#[derive(Clone)]
-pub(crate) enum ViewPool {
-    Sqlite(Arc<ViewConnections<SqliteConnection>>),
-    Postgres(Arc<ViewConnections<PgConnection>>),
-    /// An in-memory SQLite database exists only on the main pool's one connection.
-    Main,
+    pub(crate) pool: Pool,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend).finish()
+        f.debug_struct("Store").field("backend", &self.backend()).finish()
     }
 }
 
 impl Store {
     /// Connects to `sqlite://path` (creating the file and its folder) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres
+        let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // Statements are prepared once and reused; a generic plan for the views' period
+            // ranges would ignore how wide the range is. PostgreSQL plans each run instead.
+            let options = PgConnectOptions::from_str(url)?
+                .options([("plan_cache_mode", "force_custom_plan")])
+                .disable_statement_logging();
+            let pool: PgPoolOptions = pool_options().max_connections(16);
+            Pool::Postgres(pool.connect_with(options).await?)
         } else if url.starts_with("sqlite:") {
-            Backend::Sqlite
+            let url = prepare_sqlite(url)?;
+            // Each in-memory connection would be its own empty database.
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let options = SqliteConnectOptions::from_str(&url)?
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+                // Readers never block the writer.
+                .journal_mode(SqliteJournalMode::Wal)
+                .pragma("cache_size", SQLITE_CACHE_SIZE)
+                .pragma("mmap_size", SQLITE_MMAP_SIZE)
+                .disable_statement_logging();
+            let pool: SqlitePoolOptions = pool_options().max_connections(if in_memory { 1 } else { 8 });
+            Pool::Sqlite(pool.connect_with(options).await?)
         } else {
             return Err(StoreError::Database(sqlx::Error::Configuration(
                 format!(
@@ -76,130 +75,63 @@ impl Store {
                 .into(),
             )));
         };
-        let url = match backend {
-            Backend::Sqlite => prepare_sqlite(url)?,
-            Backend::Postgres => url.to_string(),
-        };
-        let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
-        let mut pool = AnyPoolOptions::new()
-            .acquire_timeout(Duration::from_secs(10))
-            .test_before_acquire(false)
-            .before_acquire(unless_stale);
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        if backend == Backend::Sqlite {
-            // Each in-memory connection would be its own empty database.
-            pool = pool.max_connections(if in_memory { 1 } else { 8 });
-            pool = pool.after_connect(|conn, _| {
-                Box::pin(async move {
-                    (&mut *conn).execute("PRAGMA foreign_keys = ON").await?;
-                    (&mut *conn)
-                        .execute(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT}").as_str())
-                        .await?;
-                    (&mut *conn)
-                        .execute(format!("PRAGMA cache_size = {SQLITE_CACHE_SIZE}").as_str())
-                        .await?;
-                    Ok(())
-                })
-            });
-        } else {
-            pool = pool.max_connections(16);
-            pool = pool.after_connect(|conn, _| plan_each_run(conn));
-        }
-        let pool = pool.connect_with(options).await?;
-        if backend == Backend::Sqlite {
-            // Persistent in the file: readers never block the writer.
-            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
-        }
-        let views = match backend {
-            Backend::Sqlite if in_memory => ViewPool::Main,
-            Backend::Sqlite => ViewPool::Sqlite(sqlite_view_pool(&url)?),
-            Backend::Postgres => ViewPool::Postgres(postgres_view_pool(&url)?),
-        };
-        Ok(Self { pool, views, backend })
+        Ok(Self { pool })
     }
 
     /// A transaction that will write. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`): a deferred transaction that reads first and writes later fails with
     /// "database is locked" when another writer got in between, whatever the busy timeout.
-    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        }
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => WriteTx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => WriteTx::Postgres(pool.begin().await?),
+        })
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        self.pool.backend()
     }
 
     /// Applies pending migrations; an error names the migration that failed.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        match &self.pool {
+            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
     }
 
     /// Liveness: the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        on_pool!(self, |db| sqlx::query("SELECT 1").execute(db).await.map(|_| ()))?;
         Ok(())
     }
 
     pub async fn close(&self) {
-        match &self.views {
-            ViewPool::Sqlite(pool) => pool.close().await,
-            ViewPool::Postgres(pool) => pool.close().await,
-            ViewPool::Main => {}
-        }
-        self.pool.close().await;
+        on_pool!(self, |db| db.close().await)
     }
 }
 
-fn sqlite_view_pool(url: &str) -> Result<Arc<ViewConnections<SqliteConnection>>, StoreError> {
-    let options = SqliteConnectOptions::from_str(url)?
-        .pragma("busy_timeout", SQLITE_BUSY_TIMEOUT)
-        .pragma("cache_size", SQLITE_CACHE_SIZE)
-        // The pool hands out its connections in turn, each with its own page cache, so a view
-        // query often lands on a connection that has not read its pages yet. Mapped, those
-        // pages are read in place from the one OS cache instead of being copied in first.
-        .pragma("mmap_size", "268435456")
-        .disable_statement_logging();
-    Ok(Arc::new(ViewConnections::new(options, 8, STALE_AFTER, |_| {
-        Box::pin(async { Ok(()) })
-    })))
+/// What both pools share: a 10 s wait for a connection, and a check only of connections that
+/// sat idle (see [`unless_stale`]).
+fn pool_options<DB: sqlx::Database>() -> PoolOptions<DB> {
+    PoolOptions::new()
+        .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire(false)
+        .before_acquire(unless_stale)
 }
 
-fn postgres_view_pool(url: &str) -> Result<Arc<ViewConnections<PgConnection>>, StoreError> {
-    let options = PgConnectOptions::from_str(url)?.disable_statement_logging();
-    Ok(Arc::new(ViewConnections::new(options, 8, STALE_AFTER, plan_each_run)))
-}
+type Check<'c> = Pin<Box<dyn Future<Output = Result<bool, sqlx::Error>> + Send + 'c>>;
 
-pub(crate) type Setup<'c, T> = Pin<Box<dyn Future<Output = Result<T, sqlx::Error>> + Send + 'c>>;
-
-/// A ping before every query doubles the round trips of the short view queries. Only a
-/// connection idle for a while is checked (a restarted PostgreSQL leaves those broken); one that
-/// fails the ping is closed and another one is used.
-fn unless_stale<C: sqlx::Connection>(conn: &mut C, meta: PoolConnectionMetadata) -> Setup<'_, bool> {
+/// A ping before every query doubles the round trips of short queries. Only a connection idle
+/// for a while is checked (a restarted PostgreSQL leaves those broken); one that fails the
+/// ping is closed and another one is used.
+fn unless_stale<C: sqlx::Connection>(conn: &mut C, meta: PoolConnectionMetadata) -> Check<'_> {
     Box::pin(async move {
         if meta.idle_for < STALE_AFTER {
             return Ok(true);
         }
         Ok(conn.ping().await.is_ok())
-    })
-}
-
-/// Statements are prepared once and reused; a generic plan for the views' period ranges ignores
-/// how wide the range is. PostgreSQL plans each run for its values instead.
-fn plan_each_run<C>(conn: &mut C) -> Setup<'_, ()>
-where
-    C: Send,
-    for<'e> &'e mut C: Executor<'e>,
-{
-    Box::pin(async move {
-        conn.execute("SET plan_cache_mode = force_custom_plan").await?;
-        Ok(())
     })
 }
 

@@ -5,12 +5,11 @@ use crate::alerts::raise_in;
 use crate::{OrgAccess, Store, StoreError};
 use portcullis_domain::{DomainName, Role};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 /// How many runs per domain are kept.
 pub const CHECKS_KEPT: i64 = 200;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct DnsCheckRow {
     pub checked_at: i64,
     /// ok | warning | error
@@ -21,7 +20,7 @@ pub struct DnsCheckRow {
     pub origin: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct DomainEvent {
     pub kind: String,
     pub old_value: Option<String>,
@@ -43,30 +42,21 @@ pub struct CheckNotes {
 }
 
 /// A domain the monitor should check, with the policy it serves.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct MonitorTarget {
     pub domain: String,
     pub last_checked_at: Option<i64>,
 }
 
-fn row_to_check(r: &sqlx::any::AnyRow) -> Result<DnsCheckRow, sqlx::Error> {
-    Ok(DnsCheckRow {
-        checked_at: r.try_get("checked_at")?,
-        status: r.try_get("status")?,
-        findings: r.try_get("findings")?,
-        origin: r.try_get("origin")?,
-    })
-}
-
 impl Store {
     pub(crate) async fn domain_id_in(&self, access: &OrgAccess, domain: &DomainName) -> Result<i64, StoreError> {
-        Ok(sqlx::query("SELECT id FROM domains WHERE org_id = $1 AND name = $2")
+        let sql = "SELECT id FROM domains WHERE org_id = $1 AND name = $2";
+        let id: Option<i64> = on_pool!(self, |db| sqlx::query_scalar(sql)
             .bind(access.org_id)
             .bind(domain.as_str())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?
-            .try_get("id")?)
+            .fetch_optional(db)
+            .await)?;
+        id.ok_or(StoreError::NotFound)
     }
 
     /// Records a run for a domain of the caller's organisation (any member may ask for a check).
@@ -90,12 +80,9 @@ impl Store {
         check: &DnsCheckRow,
         notes: &CheckNotes,
     ) -> Result<Option<String>, StoreError> {
-        let id: i64 = sqlx::query("SELECT id FROM domains WHERE name = $1")
-            .bind(domain)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?
-            .try_get("id")?;
+        let sql = "SELECT id FROM domains WHERE name = $1";
+        let id: Option<i64> = on_pool!(self, |db| sqlx::query_scalar(sql).bind(domain).fetch_optional(db).await)?;
+        let id = id.ok_or(StoreError::NotFound)?;
         self.insert_check(id, check, notes).await
     }
 
@@ -109,60 +96,59 @@ impl Store {
         notes: &CheckNotes,
     ) -> Result<Option<String>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let previous: Option<String> =
-            sqlx::query("SELECT status FROM dns_checks WHERE domain_id = $1 ORDER BY id DESC LIMIT 1")
+        let last_status = "SELECT status FROM dns_checks WHERE domain_id = $1 ORDER BY id DESC LIMIT 1";
+        let insert =
+            "INSERT INTO dns_checks (domain_id, checked_at, status, findings, origin) VALUES ($1, $2, $3, $4, $5)";
+        let previous: Option<String> = on_tx!(tx, |conn| {
+            let previous = sqlx::query_scalar(last_status)
                 .bind(domain_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|r| r.try_get("status"))
-                .transpose()?;
-        sqlx::query(
-            "INSERT INTO dns_checks (domain_id, checked_at, status, findings, origin) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(domain_id)
-        .bind(check.checked_at)
-        .bind(&check.status)
-        .bind(&check.findings)
-        .bind(&check.origin)
-        .execute(&mut *tx)
-        .await?;
+                .fetch_optional(&mut *conn)
+                .await?;
+            sqlx::query(insert)
+                .bind(domain_id)
+                .bind(check.checked_at)
+                .bind(&check.status)
+                .bind(&check.findings)
+                .bind(&check.origin)
+                .execute(conn)
+                .await?;
+            Ok::<_, sqlx::Error>(previous)
+        })?;
         if previous.as_deref() != Some(check.status.as_str()) {
-            sqlx::query(
-                "INSERT INTO domain_events (domain_id, kind, old_value, new_value, detail, created_at) \
-                 VALUES ($1, 'dns_status', $2, $3, $4, $5)",
-            )
-            .bind(domain_id)
-            .bind(previous.clone())
-            .bind(&check.status)
-            .bind(&notes.status_detail)
-            .bind(check.checked_at)
-            .execute(&mut *tx)
-            .await?;
+            let event = "INSERT INTO domain_events (domain_id, kind, old_value, new_value, detail, created_at) \
+                         VALUES ($1, 'dns_status', $2, $3, $4, $5)";
+            on_tx!(tx, |conn| sqlx::query(event)
+                .bind(domain_id)
+                .bind(previous.clone())
+                .bind(&check.status)
+                .bind(&notes.status_detail)
+                .bind(check.checked_at)
+                .execute(conn)
+                .await
+                .map(|done| done.rows_affected()))?;
             if check.status == "error" {
                 raise_in(&mut tx, domain_id, "dns_error", &notes.status_detail, check.checked_at).await?;
             }
         }
-        let drift: Option<String> = sqlx::query(
-            "SELECT new_value FROM domain_events WHERE domain_id = $1 AND kind = 'mx_drift' ORDER BY id DESC LIMIT 1",
-        )
-        .bind(domain_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|r| r.try_get("new_value"))
-        .transpose()?;
+        let last_drift =
+            "SELECT new_value FROM domain_events WHERE domain_id = $1 AND kind = 'mx_drift' ORDER BY id DESC LIMIT 1";
+        let drift: Option<String> = on_tx!(tx, |conn| sqlx::query_scalar(last_drift)
+            .bind(domain_id)
+            .fetch_optional(conn)
+            .await)?;
         let drift = drift.unwrap_or_default();
         if drift != notes.mx_drift {
-            sqlx::query(
-                "INSERT INTO domain_events (domain_id, kind, old_value, new_value, detail, created_at) \
-                 VALUES ($1, 'mx_drift', $2, $3, $4, $5)",
-            )
-            .bind(domain_id)
-            .bind((!drift.is_empty()).then_some(drift))
-            .bind(&notes.mx_drift)
-            .bind(&notes.drift_detail)
-            .bind(check.checked_at)
-            .execute(&mut *tx)
-            .await?;
+            let event = "INSERT INTO domain_events (domain_id, kind, old_value, new_value, detail, created_at) \
+                         VALUES ($1, 'mx_drift', $2, $3, $4, $5)";
+            on_tx!(tx, |conn| sqlx::query(event)
+                .bind(domain_id)
+                .bind((!drift.is_empty()).then_some(drift))
+                .bind(&notes.mx_drift)
+                .bind(&notes.drift_detail)
+                .bind(check.checked_at)
+                .execute(conn)
+                .await
+                .map(|done| done.rows_affected()))?;
             if !notes.mx_drift.is_empty() {
                 raise_in(&mut tx, domain_id, "mx_drift", &notes.drift_detail, check.checked_at).await?;
             }
@@ -170,14 +156,14 @@ impl Store {
         for (kind, detail) in &notes.alerts {
             raise_in(&mut tx, domain_id, kind, detail, check.checked_at).await?;
         }
-        sqlx::query(
-            "DELETE FROM dns_checks WHERE domain_id = $1 AND id < (SELECT MIN(id) FROM \
-             (SELECT id FROM dns_checks WHERE domain_id = $1 ORDER BY id DESC LIMIT $2) AS kept)",
-        )
-        .bind(domain_id)
-        .bind(CHECKS_KEPT)
-        .execute(&mut *tx)
-        .await?;
+        let prune = "DELETE FROM dns_checks WHERE domain_id = $1 AND id < (SELECT MIN(id) FROM \
+                     (SELECT id FROM dns_checks WHERE domain_id = $1 ORDER BY id DESC LIMIT $2) AS kept)";
+        on_tx!(tx, |conn| sqlx::query(prune)
+            .bind(domain_id)
+            .bind(CHECKS_KEPT)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected()))?;
         tx.commit().await?;
         Ok(previous)
     }
@@ -189,16 +175,14 @@ impl Store {
         domain: &DomainName,
         limit: i64,
     ) -> Result<Vec<DnsCheckRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT c.checked_at, c.status, c.findings, c.origin FROM dns_checks c JOIN domains d ON d.id = c.domain_id \
-             WHERE d.org_id = $1 AND d.name = $2 ORDER BY c.id DESC LIMIT $3",
-        )
-        .bind(access.org_id)
-        .bind(domain.as_str())
-        .bind(limit.clamp(1, CHECKS_KEPT))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(row_to_check).collect::<Result<_, _>>()?)
+        let sql = "SELECT c.checked_at, c.status, c.findings, c.origin FROM dns_checks c \
+                   JOIN domains d ON d.id = c.domain_id WHERE d.org_id = $1 AND d.name = $2 ORDER BY c.id DESC LIMIT $3";
+        Ok(on_pool!(self, |db| sqlx::query_as(sql)
+            .bind(access.org_id)
+            .bind(domain.as_str())
+            .bind(limit.clamp(1, CHECKS_KEPT))
+            .fetch_all(db)
+            .await)?)
     }
 
     /// The domain's events, newest first.
@@ -208,63 +192,35 @@ impl Store {
         domain: &DomainName,
         limit: i64,
     ) -> Result<Vec<DomainEvent>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT e.kind, e.old_value, e.new_value, e.detail, e.created_at FROM domain_events e \
-             JOIN domains d ON d.id = e.domain_id WHERE d.org_id = $1 AND d.name = $2 ORDER BY e.id DESC LIMIT $3",
-        )
-        .bind(access.org_id)
-        .bind(domain.as_str())
-        .bind(limit.clamp(1, 1000))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(DomainEvent {
-                    kind: r.try_get("kind")?,
-                    old_value: r.try_get("old_value")?,
-                    new_value: r.try_get("new_value")?,
-                    detail: r.try_get("detail")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        let sql = "SELECT e.kind, e.old_value, e.new_value, e.detail, e.created_at FROM domain_events e \
+                   JOIN domains d ON d.id = e.domain_id WHERE d.org_id = $1 AND d.name = $2 ORDER BY e.id DESC LIMIT $3";
+        Ok(on_pool!(self, |db| sqlx::query_as(sql)
+            .bind(access.org_id)
+            .bind(domain.as_str())
+            .bind(limit.clamp(1, 1000))
+            .fetch_all(db)
+            .await)?)
     }
 
     /// Domains never checked or last checked before `before`, the least recently checked first.
     pub async fn monitor_due(&self, before: i64, limit: i64) -> Result<Vec<MonitorTarget>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT name, last FROM (SELECT d.name, (SELECT MAX(c.checked_at) FROM dns_checks c \
-             WHERE c.domain_id = d.id) AS last FROM domains d) AS t \
-             WHERE last IS NULL OR last < $1 ORDER BY last IS NOT NULL, last, name LIMIT $2",
-        )
-        .bind(before)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(MonitorTarget {
-                    domain: r.try_get("name")?,
-                    last_checked_at: r.try_get("last")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        let sql = "SELECT name AS domain, last AS last_checked_at FROM (SELECT d.name, (SELECT MAX(c.checked_at) \
+                   FROM dns_checks c WHERE c.domain_id = d.id) AS last FROM domains d) AS t \
+                   WHERE last IS NULL OR last < $1 ORDER BY last IS NOT NULL, last, name LIMIT $2";
+        Ok(on_pool!(self, |db| sqlx::query_as(sql)
+            .bind(before)
+            .bind(limit)
+            .fetch_all(db)
+            .await)?)
     }
 
     /// The policy a domain serves (platform-wide, for the monitor): `(policy id, text)`.
     pub async fn monitor_policy(&self, domain: &str) -> Result<Option<(String, String)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT v.policy_id, v.body FROM policy_versions v JOIN domains d ON d.id = v.domain_id \
-             WHERE d.name = $1 ORDER BY v.id DESC LIMIT 1",
-        )
-        .bind(domain)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(match row {
-            Some(r) => Some((r.try_get("policy_id")?, r.try_get("body")?)),
-            None => None,
-        })
+        let sql = "SELECT v.policy_id, v.body FROM policy_versions v JOIN domains d ON d.id = v.domain_id \
+                   WHERE d.name = $1 ORDER BY v.id DESC LIMIT 1";
+        Ok(on_pool!(self, |db| sqlx::query_as(sql)
+            .bind(domain)
+            .fetch_optional(db)
+            .await)?)
     }
 }

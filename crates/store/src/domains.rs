@@ -1,9 +1,9 @@
 use crate::{now, OrgAccess, Store, StoreError};
 use portcullis_domain::{DomainName, Role};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::QueryBuilder;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct DomainRow {
     pub name: String,
     pub org_slug: String,
@@ -38,18 +38,7 @@ pub enum BulkInsert {
     Duplicate,
 }
 
-fn row_to_domain(r: &sqlx::any::AnyRow) -> Result<DomainRow, sqlx::Error> {
-    Ok(DomainRow {
-        name: r.try_get("name")?,
-        org_slug: r.try_get("slug")?,
-        org_name: r.try_get("org_name")?,
-        created_at: r.try_get("created_at")?,
-        mode: r.try_get("mode")?,
-        dns_status: r.try_get("dns_status")?,
-    })
-}
-
-const DOMAIN_COLUMNS: &str = "d.name, o.slug, o.name AS org_name, d.created_at, \
+const DOMAIN_COLUMNS: &str = "d.name, o.slug AS org_slug, o.name AS org_name, d.created_at, \
      (SELECT v.mode FROM policy_versions v WHERE v.domain_id = d.id ORDER BY v.id DESC LIMIT 1) AS mode, \
      (SELECT c.status FROM dns_checks c WHERE c.domain_id = d.id ORDER BY c.id DESC LIMIT 1) AS dns_status";
 
@@ -58,16 +47,18 @@ impl Store {
     pub async fn add_domain(&self, access: &OrgAccess, name: &DomainName) -> Result<DomainRow, StoreError> {
         access.require(Role::Editor)?;
         let t = now();
-        sqlx::query("INSERT INTO domains (org_id, name, created_at) VALUES ($1, $2, $3)")
+        let sql = "INSERT INTO domains (org_id, name, created_at) VALUES ($1, $2, $3)";
+        on_pool!(self, |db| sqlx::query(sql)
             .bind(access.org_id)
             .bind(name.as_str())
             .bind(t)
-            .execute(&self.pool)
+            .execute(db)
             .await
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Duplicate(_) => StoreError::Duplicate(name.to_string()),
-                other => other,
-            })?;
+            .map(|done| done.rows_affected()))
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Duplicate(_) => StoreError::Duplicate(name.to_string()),
+            other => other,
+        })?;
         Ok(DomainRow {
             name: name.to_string(),
             org_slug: access.slug.clone(),
@@ -87,15 +78,15 @@ impl Store {
         let mut out = Vec::with_capacity(names.len());
         for name in names {
             // ON CONFLICT DO NOTHING keeps the transaction usable on PostgreSQL after a duplicate.
-            let n = sqlx::query(
-                "INSERT INTO domains (org_id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
-            )
-            .bind(access.org_id)
-            .bind(name.as_str())
-            .bind(t)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            let sql =
+                "INSERT INTO domains (org_id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING";
+            let n = on_tx!(tx, |conn| sqlx::query(sql)
+                .bind(access.org_id)
+                .bind(name.as_str())
+                .bind(t)
+                .execute(conn)
+                .await
+                .map(|done| done.rows_affected()))?;
             out.push(if n == 1 {
                 BulkInsert::Added
             } else {
@@ -110,12 +101,11 @@ impl Store {
         let sql = format!(
             "SELECT {DOMAIN_COLUMNS} FROM domains d JOIN orgs o ON o.id = d.org_id WHERE d.org_id = $1 AND d.name = $2"
         );
-        let row = sqlx::query(&sql)
+        Ok(on_pool!(self, |db| sqlx::query_as(&sql)
             .bind(access.org_id)
             .bind(name.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| row_to_domain(&r)).transpose()?)
+            .fetch_optional(db)
+            .await)?)
     }
 
     /// Finds the domain among the organisations the caller may see.
@@ -127,18 +117,19 @@ impl Store {
         if accesses.is_empty() {
             return Ok(None);
         }
-        let ids = placeholders(2, accesses.len());
-        let sql = format!(
-            "SELECT {DOMAIN_COLUMNS} FROM domains d JOIN orgs o ON o.id = d.org_id WHERE d.name = $1 AND d.org_id IN ({ids})"
-        );
-        let mut q = sqlx::query(&sql).bind(name.as_str());
-        for a in accesses {
-            q = q.bind(a.org_id);
-        }
-        let Some(row) = q.fetch_optional(&self.pool).await? else {
+        let select = format!("SELECT {DOMAIN_COLUMNS} FROM domains d JOIN orgs o ON o.id = d.org_id WHERE d.name = ");
+        let found: Option<DomainRow> = on_pool!(self, |db| {
+            let mut query = QueryBuilder::new(&select);
+            query.push_bind(name.as_str()).push(" AND d.org_id IN (");
+            let mut ids = query.separated(", ");
+            for a in accesses {
+                ids.push_bind(a.org_id);
+            }
+            query.push(")").build_query_as().fetch_optional(db).await
+        })?;
+        let Some(domain) = found else {
             return Ok(None);
         };
-        let domain = row_to_domain(&row)?;
         let access = accesses.iter().find(|a| a.slug == domain.org_slug).cloned();
         Ok(access.map(|a| (a, domain)))
     }
@@ -146,12 +137,13 @@ impl Store {
     /// Deletes a domain. Editors and owners only. `NotFound` if it is not in this organisation.
     pub async fn delete_domain(&self, access: &OrgAccess, name: &DomainName) -> Result<(), StoreError> {
         access.require(Role::Editor)?;
-        let n = sqlx::query("DELETE FROM domains WHERE org_id = $1 AND name = $2")
+        let sql = "DELETE FROM domains WHERE org_id = $1 AND name = $2";
+        let n = on_pool!(self, |db| sqlx::query(sql)
             .bind(access.org_id)
             .bind(name.as_str())
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+            .execute(db)
+            .await
+            .map(|done| done.rows_affected()))?;
         if n == 0 {
             return Err(StoreError::NotFound);
         }
@@ -173,48 +165,48 @@ impl Store {
                 .collect();
             format!("%{clean}%")
         });
-        let ids = placeholders(2, accesses.len());
-        let filter = format!("d.org_id IN ({ids}) AND d.name LIKE $1");
-        let count_sql = format!("SELECT COUNT(*) AS n FROM domains d WHERE {filter}");
-        let n_params = accesses.len() + 1;
-        let page_sql = format!(
-            "SELECT {DOMAIN_COLUMNS} FROM domains d JOIN orgs o ON o.id = d.org_id WHERE {filter} \
-             ORDER BY d.name LIMIT ${} OFFSET ${}",
-            n_params + 1,
-            n_params + 2
-        );
         let pattern = pattern.unwrap_or_else(|| "%".into());
-        let mut count = sqlx::query(&count_sql).bind(&pattern);
-        let mut page = sqlx::query(&page_sql).bind(&pattern);
-        for a in accesses {
-            count = count.bind(a.org_id);
-            page = page.bind(a.org_id);
-        }
-        let total: i64 = count.fetch_one(&self.pool).await?.try_get("n")?;
-        let rows = page
-            .bind(query.limit.clamp(1, 500))
-            .bind(query.offset.max(0))
-            .fetch_all(&self.pool)
-            .await?;
-        let rows = rows.iter().map(row_to_domain).collect::<Result<_, _>>()?;
+        let (limit, offset) = (query.limit.clamp(1, 500), query.offset.max(0));
+        let columns = format!("SELECT {DOMAIN_COLUMNS} FROM domains d JOIN orgs o ON o.id = d.org_id");
+        let (total, rows) = on_pool!(self, |db| {
+            let mut count = QueryBuilder::new("SELECT COUNT(*) FROM domains d");
+            push_filter(&mut count, accesses, &pattern);
+            let total: i64 = count.build_query_scalar().fetch_one(db).await?;
+            let mut page = QueryBuilder::new(&columns);
+            push_filter(&mut page, accesses, &pattern);
+            page.push(" ORDER BY d.name LIMIT ")
+                .push_bind(limit)
+                .push(" OFFSET ")
+                .push_bind(offset);
+            let rows: Vec<DomainRow> = page.build_query_as().fetch_all(db).await?;
+            Ok::<_, sqlx::Error>((total, rows))
+        })?;
         Ok(DomainPage { rows, total })
     }
-}
-
-/// `$first, $first+1, …` for `n` values.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Store {
     /// Platform-wide count, for metrics only.
     pub async fn count_domains(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM domains")
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?)
+        let sql = "SELECT COUNT(*) FROM domains";
+        Ok(on_pool!(self, |db| sqlx::query_scalar(sql).fetch_one(db).await)?)
     }
+}
+
+/// The list's filter, the same for its count and its page: names matching `pattern` in the
+/// organisations of `accesses` (never empty).
+fn push_filter<'a, DB: sqlx::Database>(query: &mut QueryBuilder<'a, DB>, accesses: &'a [OrgAccess], pattern: &'a str)
+where
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    query
+        .push(" WHERE d.name LIKE ")
+        .push_bind(pattern)
+        .push(" AND d.org_id IN (");
+    let mut ids = query.separated(", ");
+    for a in accesses {
+        ids.push_bind(a.org_id);
+    }
+    query.push(")");
 }

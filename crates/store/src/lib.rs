@@ -5,8 +5,11 @@
 //! caller's membership (or token). Each such method filters by the access's organisation and
 //! checks its role, so a handler that forgets a check still cannot reach another tenant's rows.
 //!
-//! SQL is written once for both backends through sqlx's `Any` driver: `$n` placeholders (SQLite
-//! understands them too), integer times and flags, and `RETURNING`.
+//! SQL is written once for both backends and run on each one's own sqlx driver (see [`pool`]):
+//! `$n` placeholders (SQLite understands them too), integer times and flags, and `RETURNING`.
+
+#[macro_use]
+mod pool;
 
 mod access;
 mod alerts;
@@ -24,7 +27,6 @@ mod reverse_dns;
 mod sessions;
 mod tokens;
 mod users;
-mod view_pool;
 
 #[cfg(test)]
 mod schema_parity;
@@ -42,13 +44,11 @@ pub use invitations::{Invitation, InvitationFor};
 pub use lifecycle::{NewTransition, Transition};
 pub use orgs::{Member, Org, OrgWithRole};
 pub use policies::{PolicyVersion, SaveOutcome, ServedPolicy};
-pub use reports::ingest::{
-    FailureRow, IngestOutcome, IngestScope, NewReport, PolicyRow, ReportDetail, ReportRow, ReportSort, ReportTotals,
-    StoredShare,
-};
+pub use reports::ingest::{IngestOutcome, IngestScope, NewReport, StoredShare};
+pub use reports::stored::{FailureRow, PolicyRow, ReportDetail, ReportRow, ReportSort, ReportTotals};
+pub use reports::trends::DomainTrend;
 pub use reports::views::{
-    with_literals, Aggregate, DailyResult, DomainTrend, OverviewData, ReportSummary, SourceName, SummaryGroup,
-    SummaryRow, NOT_REPORTED, VIEW_FLOOR_SQL,
+    DailyResult, OverviewData, ReportSummary, SourceName, SummaryGroup, SummaryRow, NOT_REPORTED,
 };
 pub use reverse_dns::{ReverseEntry, ReverseStatus};
 pub use tokens::TokenInfo;

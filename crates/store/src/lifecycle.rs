@@ -4,7 +4,6 @@
 use portcullis_domain::lifecycle::WindowFailure;
 use portcullis_domain::{DomainName, Policy, Role};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use crate::policies::{domain_id_for_write, insert_version};
 use crate::{OrgAccess, PolicyVersion, SaveOutcome, Store, StoreError};
@@ -26,7 +25,7 @@ pub struct NewTransition<'a> {
     pub retire_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Transition {
     pub from_mode: String,
     pub to_mode: String,
@@ -68,26 +67,29 @@ impl Store {
             gate: record.gate.clone(),
             created_at: version.created_at,
         };
-        sqlx::query(
-            "INSERT INTO domain_transitions (domain_id, from_mode, to_mode, policy_id, actor, reason, overridden, gate, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(domain_id)
-        .bind(&transition.from_mode)
-        .bind(&transition.to_mode)
-        .bind(&transition.policy_id)
-        .bind(&transition.actor)
-        .bind(&transition.reason)
-        .bind(i64::from(transition.overridden))
-        .bind(transition.gate.as_deref())
-        .bind(transition.created_at)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE domains SET policy_retire_at = $1 WHERE id = $2")
-            .bind(record.retire_at)
-            .bind(domain_id)
-            .execute(&mut *tx)
-            .await?;
+        let insert = "INSERT INTO domain_transitions (domain_id, from_mode, to_mode, policy_id, actor, reason, \
+                      overridden, gate, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+        let retire = "UPDATE domains SET policy_retire_at = $1 WHERE id = $2";
+        on_tx!(tx, |conn| {
+            sqlx::query(insert)
+                .bind(domain_id)
+                .bind(&transition.from_mode)
+                .bind(&transition.to_mode)
+                .bind(&transition.policy_id)
+                .bind(&transition.actor)
+                .bind(&transition.reason)
+                .bind(i64::from(transition.overridden))
+                .bind(transition.gate.as_deref())
+                .bind(transition.created_at)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(retire)
+                .bind(record.retire_at)
+                .bind(domain_id)
+                .execute(conn)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
         tx.commit().await?;
         Ok((version, transition))
     }
@@ -101,29 +103,13 @@ impl Store {
     ) -> Result<Vec<Transition>, StoreError> {
         access.require(Role::Viewer)?;
         let domain_id = self.domain_id_in(access, domain).await?;
-        let rows = sqlx::query(
-            "SELECT from_mode, to_mode, policy_id, actor, reason, overridden, gate, created_at \
-             FROM domain_transitions WHERE domain_id = $1 ORDER BY id DESC LIMIT $2",
-        )
-        .bind(domain_id)
-        .bind(limit.clamp(1, 1000))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Transition {
-                    from_mode: r.try_get("from_mode")?,
-                    to_mode: r.try_get("to_mode")?,
-                    policy_id: r.try_get("policy_id")?,
-                    actor: r.try_get("actor")?,
-                    reason: r.try_get("reason")?,
-                    overridden: r.try_get::<i64, _>("overridden")? != 0,
-                    gate: r.try_get("gate")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        let sql = "SELECT from_mode, to_mode, policy_id, actor, reason, overridden <> 0 AS overridden, gate, \
+                   created_at FROM domain_transitions WHERE domain_id = $1 ORDER BY id DESC LIMIT $2";
+        Ok(on_pool!(self, |db| sqlx::query_as(sql)
+            .bind(domain_id)
+            .bind(limit.clamp(1, 1000))
+            .fetch_all(db)
+            .await)?)
     }
 
     /// When the domain's current run of `testing` versions began (editing the MX patterns in
@@ -131,34 +117,25 @@ impl Store {
     pub async fn testing_since(&self, access: &OrgAccess, domain: &DomainName) -> Result<Option<i64>, StoreError> {
         access.require(Role::Viewer)?;
         let domain_id = self.domain_id_in(access, domain).await?;
-        let rows = sqlx::query(
-            "SELECT mode, created_at FROM policy_versions WHERE domain_id = $1 ORDER BY id DESC LIMIT 1000",
-        )
-        .bind(domain_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut since = None;
-        for r in &rows {
-            if r.try_get::<String, _>("mode")? != "testing" {
-                break;
-            }
-            since = Some(r.try_get::<i64, _>("created_at")?);
-        }
-        Ok(since)
+        let sql = "SELECT mode, created_at FROM policy_versions WHERE domain_id = $1 ORDER BY id DESC LIMIT 1000";
+        let rows: Vec<(String, i64)> = on_pool!(self, |db| sqlx::query_as(sql).bind(domain_id).fetch_all(db).await)?;
+        Ok(rows
+            .into_iter()
+            .take_while(|(mode, _)| mode == "testing")
+            .last()
+            .map(|(_, created_at)| created_at))
     }
 
     /// When a removed domain's policy stops being served, if it is being removed.
     pub async fn policy_retire_at(&self, access: &OrgAccess, domain: &DomainName) -> Result<Option<i64>, StoreError> {
         access.require(Role::Viewer)?;
-        Ok(
-            sqlx::query("SELECT policy_retire_at FROM domains WHERE org_id = $1 AND name = $2")
-                .bind(access.org_id)
-                .bind(domain.as_str())
-                .fetch_optional(&self.pool)
-                .await?
-                .ok_or(StoreError::NotFound)?
-                .try_get("policy_retire_at")?,
-        )
+        let sql = "SELECT policy_retire_at FROM domains WHERE org_id = $1 AND name = $2";
+        let found: Option<Option<i64>> = on_pool!(self, |db| sqlx::query_scalar(sql)
+            .bind(access.org_id)
+            .bind(domain.as_str())
+            .fetch_optional(db)
+            .await)?;
+        found.ok_or(StoreError::NotFound)
     }
 
     /// The failure details of reports starting in `[from, to)`, summed per day, sending
@@ -172,32 +149,28 @@ impl Store {
     ) -> Result<Vec<WindowFailure>, StoreError> {
         access.require(Role::Viewer)?;
         let domain_id = self.domain_id_in(access, domain).await?;
-        let rows = sqlx::query(
-            "SELECT CAST(f.start_at / 86400 AS BIGINT) AS day, r.organization_name, f.result_type, f.sending_ip, \
-             f.receiving_mx, CAST(SUM(f.failed) AS BIGINT) AS failed FROM tlsrpt_failures f \
-             JOIN tlsrpt_reports r ON r.id = f.report_row \
-             WHERE f.domain_id = $1 AND f.start_at >= $2 AND f.start_at < $3 \
-             GROUP BY day, r.organization_name, f.result_type, f.sending_ip, f.receiving_mx",
-        )
-        .bind(domain_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let day: i64 = r.try_get("day")?;
-            out.push(WindowFailure {
-                day: chrono::DateTime::from_timestamp(day * 86_400, 0)
-                    .map(|t| t.format("%Y-%m-%d").to_string())
-                    .unwrap_or_default(),
-                organization: r.try_get("organization_name")?,
-                result_type: r.try_get("result_type")?,
-                sending_ip: r.try_get("sending_ip")?,
-                receiving_mx: r.try_get("receiving_mx")?,
-                failed: r.try_get("failed")?,
-            });
-        }
+        let sql = "SELECT CAST(f.start_at / 86400 AS BIGINT) AS day, r.organization_name, f.result_type, \
+                   f.sending_ip, f.receiving_mx, CAST(SUM(f.failed) AS BIGINT) AS failed FROM tlsrpt_failures f \
+                   JOIN tlsrpt_reports r ON r.id = f.report_row \
+                   WHERE f.domain_id = $1 AND f.start_at >= $2 AND f.start_at < $3 \
+                   GROUP BY day, r.organization_name, f.result_type, f.sending_ip, f.receiving_mx";
+        let rows: Vec<WindowRow> = on_pool!(self, |db| sqlx::query_as(sql)
+            .bind(domain_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(db)
+            .await)?;
+        let mut out: Vec<WindowFailure> = rows
+            .into_iter()
+            .map(|r| WindowFailure {
+                day: crate::utc_day(r.day * 86_400),
+                organization: r.organization_name,
+                result_type: r.result_type,
+                sending_ip: r.sending_ip,
+                receiving_mx: r.receiving_mx,
+                failed: r.failed,
+            })
+            .collect();
         out.sort_by(|a, b| {
             (&a.day, &a.organization, &a.result_type, &a.sending_ip, &a.receiving_mx).cmp(&(
                 &b.day,
@@ -209,4 +182,15 @@ impl Store {
         });
         Ok(out)
     }
+}
+
+/// A row of [`Store::window_failures`]: `day` is the day number since the epoch.
+#[derive(sqlx::FromRow)]
+struct WindowRow {
+    day: i64,
+    organization_name: String,
+    result_type: String,
+    sending_ip: Option<String>,
+    receiving_mx: Option<String>,
+    failed: i64,
 }

@@ -1,12 +1,12 @@
 //! Policy versions. The newest version of a domain is its served policy; every save that changes
 //! the served text adds a version with a new policy id, in one transaction.
 
+use crate::pool::WriteTx;
 use crate::{now, OrgAccess, Store, StoreError};
 use portcullis_domain::{DomainName, Policy, PolicyId, Role};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct PolicyVersion {
     pub policy_id: String,
     pub mode: String,
@@ -26,7 +26,7 @@ pub enum SaveOutcome {
 }
 
 /// One served policy, for the in-memory snapshot that answers `mta-sts.<name>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ServedPolicy {
     pub domain: String,
     pub policy_id: String,
@@ -34,18 +34,6 @@ pub struct ServedPolicy {
 }
 
 const VERSION_COLUMNS: &str = "v.policy_id, v.mode, v.max_age, v.body, v.author, v.note, v.created_at";
-
-fn row_to_version(r: &sqlx::any::AnyRow) -> Result<PolicyVersion, sqlx::Error> {
-    Ok(PolicyVersion {
-        policy_id: r.try_get("policy_id")?,
-        mode: r.try_get("mode")?,
-        max_age: r.try_get("max_age")?,
-        body: r.try_get("body")?,
-        author: r.try_get("author")?,
-        note: r.try_get("note")?,
-        created_at: r.try_get("created_at")?,
-    })
-}
 
 /// UTC `YYYYMMDDTHHMMSS` for a Unix time: the readable stem of policy ids.
 fn id_stamp(t: i64) -> String {
@@ -72,10 +60,12 @@ impl Store {
         let outcome = insert_version(&mut tx, domain_id, policy, author, note).await?;
         if policy.mode() != portcullis_domain::Mode::None {
             // Publishing a real policy again ends a removal in progress.
-            sqlx::query("UPDATE domains SET policy_retire_at = NULL WHERE id = $1")
+            let sql = "UPDATE domains SET policy_retire_at = NULL WHERE id = $1";
+            on_tx!(tx, |conn| sqlx::query(sql)
                 .bind(domain_id)
-                .execute(&mut *tx)
-                .await?;
+                .execute(conn)
+                .await
+                .map(|done| done.rows_affected()))?;
         }
         tx.commit().await?;
         Ok(outcome)
@@ -92,13 +82,12 @@ impl Store {
             "SELECT {VERSION_COLUMNS} FROM policy_versions v JOIN domains d ON d.id = v.domain_id \
              WHERE d.org_id = $1 AND d.name = $2 ORDER BY v.id DESC LIMIT $3"
         );
-        let rows = sqlx::query(&sql)
+        Ok(on_pool!(self, |db| sqlx::query_as(&sql)
             .bind(access.org_id)
             .bind(domain.as_str())
             .bind(limit.clamp(1, 1000))
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(row_to_version).collect::<Result<_, _>>()?)
+            .fetch_all(db)
+            .await)?)
     }
 
     pub async fn current_policy(
@@ -113,41 +102,28 @@ impl Store {
     /// serves these texts to anyone who asks for `mta-sts.<domain>` anyway.
     pub async fn served_policies(&self) -> Result<Vec<ServedPolicy>, StoreError> {
         // A removed domain's "mode: none" is served until its retire time, then not at all.
-        let rows = sqlx::query(
-            "SELECT d.name, v.policy_id, v.body FROM domains d JOIN policy_versions v \
-             ON v.id = (SELECT MAX(id) FROM policy_versions WHERE domain_id = d.id) \
-             WHERE d.policy_retire_at IS NULL OR d.policy_retire_at > $1",
-        )
-        .bind(now())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ServedPolicy {
-                    domain: r.try_get("name")?,
-                    policy_id: r.try_get("policy_id")?,
-                    body: r.try_get("body")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        let sql = "SELECT d.name AS domain, v.policy_id, v.body FROM domains d JOIN policy_versions v \
+                   ON v.id = (SELECT MAX(id) FROM policy_versions WHERE domain_id = d.id) \
+                   WHERE d.policy_retire_at IS NULL OR d.policy_retire_at > $1";
+        Ok(on_pool!(self, |db| sqlx::query_as(sql)
+            .bind(now())
+            .fetch_all(db)
+            .await)?)
     }
 }
-
-pub(crate) type WriteTx = sqlx::Transaction<'static, sqlx::Any>;
 
 pub(crate) async fn domain_id_for_write(
     tx: &mut WriteTx,
     access: &OrgAccess,
     domain: &DomainName,
 ) -> Result<i64, StoreError> {
-    Ok(sqlx::query("SELECT id FROM domains WHERE org_id = $1 AND name = $2")
+    let sql = "SELECT id FROM domains WHERE org_id = $1 AND name = $2";
+    let id: Option<i64> = on_tx!(tx, |conn| sqlx::query_scalar(sql)
         .bind(access.org_id)
         .bind(domain.as_str())
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or(StoreError::NotFound)?
-        .try_get("id")?)
+        .fetch_optional(conn)
+        .await)?;
+    id.ok_or(StoreError::NotFound)
 }
 
 /// Adds `policy` as the domain's current version unless it would serve the same text.
@@ -161,12 +137,10 @@ pub(crate) async fn insert_version(
     let body = policy.render();
     let sql =
         format!("SELECT {VERSION_COLUMNS} FROM policy_versions v WHERE v.domain_id = $1 ORDER BY v.id DESC LIMIT 1");
-    let current = sqlx::query(&sql)
+    let current: Option<PolicyVersion> = on_tx!(tx, |conn| sqlx::query_as(&sql)
         .bind(domain_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .map(|r| row_to_version(&r))
-        .transpose()?;
+        .fetch_optional(conn)
+        .await)?;
     if let Some(current) = current.as_ref().filter(|c| c.body == body) {
         return Ok(SaveOutcome::Unchanged(current.clone()));
     }
@@ -183,19 +157,19 @@ pub(crate) async fn insert_version(
         note: note.to_string(),
         created_at: t,
     };
-    sqlx::query(
-        "INSERT INTO policy_versions (domain_id, policy_id, mode, max_age, body, author, note, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(domain_id)
-    .bind(&version.policy_id)
-    .bind(&version.mode)
-    .bind(version.max_age)
-    .bind(&version.body)
-    .bind(&version.author)
-    .bind(&version.note)
-    .bind(version.created_at)
-    .execute(&mut **tx)
-    .await?;
+    let insert = "INSERT INTO policy_versions (domain_id, policy_id, mode, max_age, body, author, note, created_at) \
+                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    on_tx!(tx, |conn| sqlx::query(insert)
+        .bind(domain_id)
+        .bind(&version.policy_id)
+        .bind(&version.mode)
+        .bind(version.max_age)
+        .bind(&version.body)
+        .bind(&version.author)
+        .bind(&version.note)
+        .bind(version.created_at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected()))?;
     Ok(SaveOutcome::Saved(version))
 }

@@ -3,7 +3,7 @@
 
 use crate::{Store, StoreError};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,9 +25,12 @@ impl ReverseStatus {
             Self::Error => "error",
         }
     }
+}
 
-    fn parse(s: &str) -> Self {
-        match s {
+/// As stored; anything unknown reads as an error, which is looked up again soon.
+impl From<String> for ReverseStatus {
+    fn from(text: String) -> Self {
+        match text.as_str() {
             "found" => Self::Found,
             "none" => Self::None,
             _ => Self::Error,
@@ -35,12 +38,13 @@ impl ReverseStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct ReverseEntry {
     pub ip: String,
     pub name: Option<String>,
     /// The name resolves back to the address.
     pub confirmed: bool,
+    #[sqlx(try_from = "String")]
     pub status: ReverseStatus,
     pub looked_up_at: i64,
     pub expires_at: i64,
@@ -56,27 +60,19 @@ impl Store {
         let mut found = HashMap::new();
         // Bounded IN lists: SQLite allows 32,766 parameters, PostgreSQL 65,535.
         for chunk in ips.chunks(500) {
-            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!(
-                "SELECT ip, name, confirmed, status, looked_up_at, expires_at FROM reverse_dns \
-                 WHERE expires_at > $1 AND ip IN ({})",
-                marks.join(", ")
-            );
-            let mut query = sqlx::query(&sql).bind(now);
-            for ip in chunk {
-                query = query.bind(ip.as_str());
-            }
-            for r in query.fetch_all(&self.pool).await? {
-                let entry = ReverseEntry {
-                    ip: r.try_get("ip")?,
-                    name: r.try_get("name")?,
-                    confirmed: r.try_get::<i64, _>("confirmed")? != 0,
-                    status: ReverseStatus::parse(&r.try_get::<String, _>("status")?),
-                    looked_up_at: r.try_get("looked_up_at")?,
-                    expires_at: r.try_get("expires_at")?,
-                };
-                found.insert(entry.ip.clone(), entry);
-            }
+            let entries: Vec<ReverseEntry> = on_pool!(self, |db| {
+                let mut query = QueryBuilder::new(
+                    "SELECT ip, name, confirmed <> 0 AS confirmed, status, looked_up_at, expires_at FROM reverse_dns \
+                     WHERE expires_at > ",
+                );
+                query.push_bind(now).push(" AND ip IN (");
+                let mut list = query.separated(", ");
+                for ip in chunk {
+                    list.push_bind(ip.as_str());
+                }
+                query.push(")").build_query_as().fetch_all(db).await
+            })?;
+            found.extend(entries.into_iter().map(|entry| (entry.ip.clone(), entry)));
         }
         Ok(found)
     }
@@ -84,20 +80,20 @@ impl Store {
     /// Saves a look-up's result, replacing what was cached for the address.
     pub async fn save_reverse_dns(&self, entry: &ReverseEntry) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO reverse_dns (ip, name, confirmed, status, looked_up_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ip) DO UPDATE SET name = excluded.name, \
-             confirmed = excluded.confirmed, status = excluded.status, \
-             looked_up_at = excluded.looked_up_at, expires_at = excluded.expires_at",
-        )
-        .bind(entry.ip.as_str())
-        .bind(entry.name.as_deref())
-        .bind(i64::from(entry.confirmed))
-        .bind(entry.status.as_str())
-        .bind(entry.looked_up_at)
-        .bind(entry.expires_at)
-        .execute(&mut *tx)
-        .await?;
+        let sql = "INSERT INTO reverse_dns (ip, name, confirmed, status, looked_up_at, expires_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ip) DO UPDATE SET name = excluded.name, \
+                   confirmed = excluded.confirmed, status = excluded.status, \
+                   looked_up_at = excluded.looked_up_at, expires_at = excluded.expires_at";
+        on_tx!(tx, |conn| sqlx::query(sql)
+            .bind(entry.ip.as_str())
+            .bind(entry.name.as_deref())
+            .bind(i64::from(entry.confirmed))
+            .bind(entry.status.as_str())
+            .bind(entry.looked_up_at)
+            .bind(entry.expires_at)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected()))?;
         tx.commit().await?;
         Ok(())
     }

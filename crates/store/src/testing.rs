@@ -69,6 +69,19 @@ impl TestDb {
         }
     }
 
+    /// Runs SQL as it is, one or more statements (a test's set-up or damage), on the store's
+    /// own pool.
+    pub async fn execute(&self, sql: &str) {
+        let store = &self.store;
+        on_pool!(store, |db| sqlx::raw_sql(sql).execute(db).await.map(|_| ())).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// The one integer a query returns (a count, an id).
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let store = &self.store;
+        on_pool!(store, |db| sqlx::query_scalar(sql).fetch_one(db).await).unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
     /// Closes the pool and removes the database.
     pub async fn cleanup(self) {
         self.store.close().await;

@@ -1,14 +1,14 @@
-use crate::orgs::access_from_row;
+use crate::orgs::AccessRow;
 use crate::{hash_secret, new_secret, now, OrgAccess, Store, StoreError};
 use portcullis_domain::Role;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 /// What the dashboard lists about a token: never the secret, only its first characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct TokenInfo {
     pub id: i64,
     pub name: String,
+    #[sqlx(try_from = "String")]
     pub role: Role,
     pub prefix: String,
     pub created_at: i64,
@@ -33,20 +33,19 @@ impl Store {
         let secret = new_secret(TOKEN_PREFIX);
         let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
         let t = now();
-        let row = sqlx::query(
-            "INSERT INTO api_tokens (org_id, name, role, token_hash, prefix, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(access.org_id)
-        .bind(name)
-        .bind(role.as_str())
-        .bind(hash_secret(&secret))
-        .bind(&prefix)
-        .bind(t)
-        .fetch_one(&self.pool)
-        .await?;
+        let sql = "INSERT INTO api_tokens (org_id, name, role, token_hash, prefix, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+        let id: i64 = on_pool!(self, |db| sqlx::query_scalar(sql)
+            .bind(access.org_id)
+            .bind(name)
+            .bind(role.as_str())
+            .bind(hash_secret(&secret))
+            .bind(&prefix)
+            .bind(t)
+            .fetch_one(db)
+            .await)?;
         let info = TokenInfo {
-            id: row.try_get("id")?,
+            id,
             name: name.to_string(),
             role,
             prefix,
@@ -58,36 +57,23 @@ impl Store {
 
     pub async fn tokens(&self, access: &OrgAccess) -> Result<Vec<TokenInfo>, StoreError> {
         access.require(Role::Owner)?;
-        let rows = sqlx::query(
-            "SELECT id, name, role, prefix, created_at, last_used_at FROM api_tokens WHERE org_id = $1 ORDER BY id",
-        )
-        .bind(access.org_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let role: String = r.try_get("role")?;
-                Ok(TokenInfo {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    role: Role::parse(&role).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                    prefix: r.try_get("prefix")?,
-                    created_at: r.try_get("created_at")?,
-                    last_used_at: r.try_get("last_used_at")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        let sql =
+            "SELECT id, name, role, prefix, created_at, last_used_at FROM api_tokens WHERE org_id = $1 ORDER BY id";
+        Ok(on_pool!(self, |db| sqlx::query_as(sql)
+            .bind(access.org_id)
+            .fetch_all(db)
+            .await)?)
     }
 
     pub async fn revoke_token(&self, access: &OrgAccess, id: i64) -> Result<(), StoreError> {
         access.require(Role::Owner)?;
-        let n = sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND org_id = $2")
+        let sql = "DELETE FROM api_tokens WHERE id = $1 AND org_id = $2";
+        let n = on_pool!(self, |db| sqlx::query(sql)
             .bind(id)
             .bind(access.org_id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+            .execute(db)
+            .await
+            .map(|done| done.rows_affected()))?;
         if n == 0 {
             return Err(StoreError::NotFound);
         }
@@ -97,20 +83,18 @@ impl Store {
     /// The access a bearer token grants, if it exists. Records when it was last used.
     pub async fn access_for_token(&self, secret: &str) -> Result<Option<OrgAccess>, StoreError> {
         let hash = hash_secret(secret);
-        let row = sqlx::query(
-            "SELECT o.id, o.slug, o.name, t.role FROM api_tokens t JOIN orgs o ON o.id = t.org_id \
-             WHERE t.token_hash = $1",
-        )
-        .bind(&hash)
-        .fetch_optional(&self.pool)
-        .await?;
+        let select = "SELECT o.id AS org_id, o.slug, o.name, t.role FROM api_tokens t JOIN orgs o ON o.id = t.org_id \
+                      WHERE t.token_hash = $1";
+        let row: Option<AccessRow> = on_pool!(self, |db| sqlx::query_as(select).bind(&hash).fetch_optional(db).await)?;
         if row.is_some() {
-            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+            let update = "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2";
+            on_pool!(self, |db| sqlx::query(update)
                 .bind(now())
                 .bind(&hash)
-                .execute(&self.pool)
-                .await?;
+                .execute(db)
+                .await
+                .map(|done| done.rows_affected()))?;
         }
-        Ok(row.map(|r| access_from_row(&r)).transpose()?)
+        Ok(row.map(OrgAccess::from))
     }
 }

@@ -142,10 +142,7 @@ impl TestApp {
     /// the test database.
     #[allow(dead_code)]
     pub async fn run_sql(&self, sql: &str) {
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.db.url)
-            .await
-            .unwrap();
-        sqlx::query(sql).execute(&mut conn).await.unwrap();
+        self.db.execute(sql).await;
     }
 
     pub async fn cleanup(self) {

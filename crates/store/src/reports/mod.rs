@@ -1,4 +1,7 @@
-//! TLS-RPT reports: storing them (`ingest`) and reading them back for the views (`views`).
+//! TLS-RPT reports: storing them (`ingest`), reading stored ones back (`stored`), the
+//! aggregates one domain's views show (`views`) and the cross-domain ranking (`trends`).
 
 pub(crate) mod ingest;
+pub(crate) mod stored;
+pub(crate) mod trends;
 pub(crate) mod views;

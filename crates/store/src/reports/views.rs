@@ -3,14 +3,11 @@
 //! success counts) or by sending organisation and day (report summaries, which do).
 
 use portcullis_domain::{DomainName, Role};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sqlx::any::AnyRow;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::FromRow;
 
-use crate::connect::ViewPool;
 use crate::{Backend, OrgAccess, Store, StoreError};
 
 /// The key of failure details that leave the grouped field out.
@@ -78,28 +75,13 @@ pub struct ReportSummary {
     pub groups: Vec<SummaryRow>,
 }
 
-const DAY: i64 = 86_400;
-
-/// See [`Store::tlsrpt_view_floor`].
-pub const VIEW_FLOOR_SQL: &str = "SELECT $1 + $2 + $3";
-
-/// `sql` with its parameters `$1`, `$2`, `$3` written in as integer literals: the text the SQLite
-/// view pool runs (why: see `Store::view_rows`), and so the text the view benchmark hands to the
-/// CLI.
-pub fn with_literals(sql: &str, [a, b, c]: [i64; 3]) -> String {
-    sql.replace("$1", &a.to_string())
-        .replace("$2", &b.to_string())
-        .replace("$3", &c.to_string())
-}
+pub(super) const DAY: i64 = 86_400;
 
 /// Failed sessions per day and result type, one row each.
-macro_rules! daily_results_rows {
-    () => {
-        "SELECT CAST(day_at / 86400 AS BIGINT) AS day, result_type, CAST(SUM(failed) AS BIGINT) AS failed \
-         FROM tlsrpt_failure_days WHERE domain_id = $1 AND day_at >= $2 AND day_at < $3 \
-         GROUP BY day_at, result_type"
-    };
-}
+const DAILY_RESULTS: &str =
+    "SELECT CAST(day_at / 86400 AS BIGINT) AS day, result_type, CAST(SUM(failed) AS BIGINT) AS failed \
+    FROM tlsrpt_failure_days WHERE domain_id = $1 AND day_at >= $2 AND day_at < $3 \
+    GROUP BY day_at, result_type";
 
 /// SQLite's sending-IP groups, one row each. SQLite would group the period's rows in a
 /// temporary B-tree: over a year of a busy domain, most of the page's time. Instead this walks
@@ -107,29 +89,24 @@ macro_rules! daily_results_rows {
 /// period range there, so nothing is sorted and, beyond one entry per IP, no row outside the
 /// period is read. `sums` is materialised so that each IP's sum runs once, not again for the
 /// filter. Details naming no IP come last, as one group.
-macro_rules! sqlite_sending_ip_rows {
-    () => {
-        "WITH RECURSIVE ips(ip) AS (\
-         SELECT (SELECT sending_ip FROM tlsrpt_failures INDEXED BY tlsrpt_failures_ip \
-         WHERE domain_id = $1 AND sending_ip IS NOT NULL ORDER BY sending_ip LIMIT 1) \
-         UNION ALL SELECT (SELECT sending_ip FROM tlsrpt_failures INDEXED BY tlsrpt_failures_ip \
-         WHERE domain_id = $1 AND sending_ip > ips.ip ORDER BY sending_ip LIMIT 1) FROM ips \
-         WHERE ips.ip IS NOT NULL), \
-         sums AS MATERIALIZED (SELECT ip, (SELECT SUM(failed) FROM tlsrpt_failures \
-         INDEXED BY tlsrpt_failures_ip WHERE domain_id = $1 AND sending_ip = ips.ip \
-         AND start_at >= $2 AND start_at < $3) AS failed FROM ips WHERE ip IS NOT NULL) \
-         SELECT ip AS key, CAST(failed AS BIGINT) AS failed FROM sums WHERE failed IS NOT NULL \
-         UNION ALL SELECT NULL, CAST(SUM(failed) AS BIGINT) FROM tlsrpt_failures \
-         INDEXED BY tlsrpt_failures_ip WHERE domain_id = $1 AND sending_ip IS NULL \
-         AND start_at >= $2 AND start_at < $3 HAVING COUNT(*) > 0"
-    };
-}
+const SQLITE_SENDING_IPS: &str = "WITH RECURSIVE ips(ip) AS (\
+    SELECT (SELECT sending_ip FROM tlsrpt_failures INDEXED BY tlsrpt_failures_ip \
+    WHERE domain_id = $1 AND sending_ip IS NOT NULL ORDER BY sending_ip LIMIT 1) \
+    UNION ALL SELECT (SELECT sending_ip FROM tlsrpt_failures INDEXED BY tlsrpt_failures_ip \
+    WHERE domain_id = $1 AND sending_ip > ips.ip ORDER BY sending_ip LIMIT 1) FROM ips \
+    WHERE ips.ip IS NOT NULL), \
+    sums AS MATERIALIZED (SELECT ip, (SELECT SUM(failed) FROM tlsrpt_failures \
+    INDEXED BY tlsrpt_failures_ip WHERE domain_id = $1 AND sending_ip = ips.ip \
+    AND start_at >= $2 AND start_at < $3) AS failed FROM ips WHERE ip IS NOT NULL) \
+    SELECT ip AS key, CAST(failed AS BIGINT) AS failed FROM sums WHERE failed IS NOT NULL \
+    UNION ALL SELECT NULL, CAST(SUM(failed) AS BIGINT) FROM tlsrpt_failures \
+    INDEXED BY tlsrpt_failures_ip WHERE domain_id = $1 AND sending_ip IS NULL \
+    AND start_at >= $2 AND start_at < $3 HAVING COUNT(*) > 0";
 
 /// One aggregate of a domain's reports over `[from, to)`. Each has one SQL text with `$1` the
-/// domain id, `$2` and `$3` the period in Unix seconds; [`Aggregate::sql`] is public so the
-/// view benchmark runs the very same text in the database's own CLI.
+/// domain id, `$2` and `$3` the period in Unix seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Aggregate {
+enum Aggregate {
     /// Session totals, reports and distinct organisations.
     Totals,
     Group(SummaryGroup),
@@ -138,51 +115,14 @@ pub enum Aggregate {
 }
 
 impl Aggregate {
-    pub const ALL: [Aggregate; 7] = [
-        Self::Totals,
-        Self::Group(SummaryGroup::ResultType),
-        Self::Group(SummaryGroup::Organization),
-        Self::Group(SummaryGroup::SendingIp),
-        Self::Group(SummaryGroup::ReceivingMx),
-        Self::Group(SummaryGroup::Day),
-        Self::DailyResults,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Totals => "totals",
-            Self::Group(g) => g.as_str(),
-            Self::DailyResults => "daily_results",
-        }
-    }
-
-    /// On SQLite the aggregates returning hundreds to thousands of rows (sending IPs, daily
-    /// results) come packed into one row, a JSON array of the rows, unpacked in Rust: each row
-    /// sqlx's SQLite driver hands over from its worker thread costs more than SQLite takes to
-    /// sum it. These are the same rows unpacked, which the view benchmark also times in the
-    /// CLI. PostgreSQL takes longer to build the JSON than its driver takes for the rows.
-    pub fn unpacked_sql(self, backend: Backend) -> Option<&'static str> {
-        match (self, backend) {
-            (Self::Group(SummaryGroup::SendingIp), Backend::Sqlite) => Some(sqlite_sending_ip_rows!()),
-            (Self::DailyResults, Backend::Sqlite) => Some(daily_results_rows!()),
-            _ => None,
-        }
-    }
-
     /// Each reads one domain's period range of a covering index or key, so no table row is
     /// visited: the reports' period index (totals, organisations, days), the failure details'
-    /// period index (sending IPs; on SQLite their IP-first index, see `sqlite_sending_ip_rows`), and the key of
+    /// period index (sending IPs; on SQLite their IP-first index, see [`SQLITE_SENDING_IPS`]), and the key of
     /// the daily rollup `tlsrpt_failure_days` (result types, MX, daily results). The rollup
     /// counts whole UTC days, so the period's ends must be UTC midnights, as every caller's are.
-    pub fn sql(self, backend: Backend) -> &'static str {
+    fn sql(self, backend: Backend) -> &'static str {
         match self {
-            Self::Group(SummaryGroup::SendingIp) if backend == Backend::Sqlite => {
-                concat!(
-                    "SELECT json_group_array(json_array(key, failed)) FROM (",
-                    sqlite_sending_ip_rows!(),
-                    ")"
-                )
-            }
+            Self::Group(SummaryGroup::SendingIp) if backend == Backend::Sqlite => SQLITE_SENDING_IPS,
             // SQLite's planner, not knowing how wide the period is (no statistics until the
             // database has been analysed, and none for bound values), prefers the
             // (domain, organisation) index for its order and then reads every report row of the
@@ -221,14 +161,7 @@ impl Aggregate {
                  CAST(SUM(failed) AS BIGINT) AS failed FROM tlsrpt_reports \
                  WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3 GROUP BY day"
             }
-            Self::DailyResults if backend == Backend::Sqlite => {
-                concat!(
-                    "SELECT json_group_array(json_array(day, result_type, failed)) FROM (",
-                    daily_results_rows!(),
-                    ")"
-                )
-            }
-            Self::DailyResults => daily_results_rows!(),
+            Self::DailyResults => DAILY_RESULTS,
         }
     }
 }
@@ -281,7 +214,8 @@ impl Store {
         access.require(Role::Viewer)?;
         let id = self.domain_id_in(access, domain).await?;
         // Independent reads, each on its own pooled connection: run together, they take about
-        // as long as the slowest instead of the sum.
+        // as long as the slowest instead of the sum (on PostgreSQL and a SQLite file; an
+        // in-memory SQLite database has one connection, so they queue).
         let (current, previous, by_result, by_organization, by_sending_ip, by_receiving_mx, by_day, daily_results) = tokio::try_join!(
             self.period_totals(id, from, to),
             self.period_totals(id, previous_from, from),
@@ -317,88 +251,33 @@ impl Store {
         self.period_daily_results(domain_id, from, to).await
     }
 
-    /// Runs `aggregate` as [`Aggregate::sql`] says, rows discarded: what the view benchmark times
-    /// against the database's own CLI. `domain_id` is the row id, as the CLI query needs it.
-    pub async fn tlsrpt_run_aggregate(
+    /// The rows of `aggregate` over `[from, to)`.
+    async fn aggregate<T: PeriodRow>(
         &self,
         aggregate: Aggregate,
         domain_id: i64,
         from: i64,
         to: i64,
-    ) -> Result<usize, StoreError> {
-        let (id, from, to) = (domain_id, from, to);
-        Ok(match aggregate {
-            Aggregate::Totals => self.aggregate::<Totals>(aggregate, id, from, to).await?.len(),
-            Aggregate::Group(SummaryGroup::Organization) => {
-                self.aggregate::<KeyedCounts>(aggregate, id, from, to).await?.len()
-            }
-            Aggregate::Group(SummaryGroup::Day) => self.aggregate::<DayCounts>(aggregate, id, from, to).await?.len(),
-            Aggregate::DailyResults => self.aggregate::<DayResults>(aggregate, id, from, to).await?.len(),
-            Aggregate::Group(_) => self.aggregate::<KeyedFailed>(aggregate, id, from, to).await?.len(),
-        })
-    }
-
-    /// The cheapest query the view pool can run, `SELECT $1 + $2 + $3` (one row, no table): what
-    /// the pool and the driver cost before the database does any work. The view benchmark
-    /// prints it next to the same query in the database's own CLI.
-    pub async fn tlsrpt_view_floor(&self) -> Result<i64, StoreError> {
-        let rows: Vec<(i64,)> = self.view_rows(VIEW_FLOOR_SQL, 1, 2, 3).await?;
-        rows.first().map(|r| r.0).ok_or(StoreError::NotFound)
-    }
-
-    /// The rows of `aggregate` over `[from, to)`, read through the view pool (and unpacked,
-    /// where [`Aggregate::unpacked_sql`] says they come packed).
-    async fn aggregate<T>(&self, aggregate: Aggregate, domain_id: i64, from: i64, to: i64) -> Result<Vec<T>, StoreError>
-    where
-        T: ViewRow + DeserializeOwned,
-    {
+    ) -> Result<Vec<T>, StoreError> {
         debug_assert!(from % DAY == 0 && to % DAY == 0, "periods are whole UTC days");
-        let sql = aggregate.sql(self.backend());
-        if aggregate.unpacked_sql(self.backend()).is_none() {
-            return self.view_rows(sql, domain_id, from, to).await;
-        }
-        let packed: Vec<(String,)> = self.view_rows(sql, domain_id, from, to).await?;
-        let (json,) = packed.first().ok_or(StoreError::NotFound)?;
-        serde_json::from_str(json).map_err(|e| StoreError::Invalid(format!("packed {} rows: {e}", aggregate.name())))
+        self.period_rows(aggregate.sql(self.backend()), domain_id, from, to)
+            .await
     }
 
-    /// A read-only view query with three integer parameters, on the backend's own driver.
-    async fn view_rows<T: ViewRow>(&self, sql: &str, a: i64, b: i64, c: i64) -> Result<Vec<T>, StoreError> {
-        macro_rules! bound {
-            ($pool:expr) => {
-                sqlx::query_as::<_, T>(sql)
-                    .bind(a)
-                    .bind(b)
-                    .bind(c)
-                    .fetch_all($pool)
-                    .await?
-            };
-        }
-        Ok(match &self.views {
-            // The bundled SQLite is built with STAT4: once the database has been analysed, a
-            // statement whose plan depends on a bound value is compiled again whenever its
-            // bindings change, which with bound parameters is every run. Written into the text,
-            // the same values give the planner what it needs, and a view shown again (same
-            // domain, same whole-day period) reuses the compiled statement from the
-            // connection's cache. They are integers formatted here, never user text.
-            ViewPool::Sqlite(pool) => {
-                let mut conn = pool.acquire().await?;
-                let rows = sqlx::query_as::<_, T>(&with_literals(sql, [a, b, c]))
-                    .fetch_all(&mut *conn)
-                    .await?;
-                conn.release();
-                rows
-            }
-            ViewPool::Postgres(pool) => {
-                let mut conn = pool.acquire().await?;
-                let rows = bound!(&mut *conn);
-                conn.release();
-                rows
-            }
-            // In-memory SQLite, read on the main pool: its statement cache serves everything
-            // else, so one-off texts would only crowd it.
-            ViewPool::Main => bound!(&self.pool),
-        })
+    /// A read of `sql` whose parameters are an id (`$1`) and a period (`$2`, `$3`).
+    pub(super) async fn period_rows<T: PeriodRow>(
+        &self,
+        sql: &str,
+        id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<T>, StoreError> {
+        Ok(on_pool!(self, |db| sqlx::query_as(sql)
+            .bind(id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(db)
+            .await)?)
     }
 
     async fn period_totals(&self, domain_id: i64, from: i64, to: i64) -> Result<ReportSummary, StoreError> {
@@ -472,17 +351,11 @@ impl Store {
     }
 }
 
-/// A row of a view query, decodable from each driver's rows: in practice a tuple, read by
-/// column position in the order the SQL selects.
-pub(crate) trait ViewRow:
-    Send + Unpin + for<'r> FromRow<'r, AnyRow> + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow>
-{
-}
+/// A row of a period read, decodable from both backends' rows: a tuple, read by column
+/// position in the order the SQL selects.
+pub(super) trait PeriodRow: Send + Unpin + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> {}
 
-impl<T> ViewRow for T where
-    T: Send + Unpin + for<'r> FromRow<'r, AnyRow> + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow>
-{
-}
+impl<T> PeriodRow for T where T: Send + Unpin + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> {}
 
 /// Successful, failed, reports, organisations.
 type Totals = (i64, i64, i64, i64);
@@ -515,70 +388,4 @@ pub struct DailyResult {
 
 fn day_key(day: i64) -> String {
     crate::utc_day(day * DAY)
-}
-
-/// One domain's reports over a period, for the cross-domain overview.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DomainTrend {
-    pub domain: String,
-    pub successful: i64,
-    pub failed: i64,
-    pub reports: i64,
-    /// Failed sessions per day of the period, oldest first.
-    pub daily_failed: Vec<i64>,
-}
-
-impl Store {
-    /// Every domain of the organisation (with or without reports) over `[from, to)`, ranked by
-    /// failed sessions, most first, then by name.
-    pub async fn tlsrpt_org_trends(
-        &self,
-        access: &OrgAccess,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<DomainTrend>, StoreError> {
-        access.require(Role::Viewer)?;
-        let rows: Vec<(String, i64, i64, i64)> = self
-            .view_rows(
-                "SELECT d.name, CAST(COALESCE(SUM(r.successful), 0) AS BIGINT) AS successful, \
-                 CAST(COALESCE(SUM(r.failed), 0) AS BIGINT) AS failed, COUNT(r.id) AS reports \
-                 FROM domains d LEFT JOIN tlsrpt_reports r ON r.domain_id = d.id AND r.start_at >= $2 AND r.start_at < $3 \
-                 WHERE d.org_id = $1 GROUP BY d.name",
-                access.org_id,
-                from,
-                to,
-            )
-            .await?;
-        let days = ((to - from) / DAY).max(0) as usize;
-        let mut trends: Vec<DomainTrend> = rows
-            .into_iter()
-            .map(|(domain, successful, failed, reports)| DomainTrend {
-                domain,
-                successful,
-                failed,
-                reports,
-                daily_failed: vec![0; days],
-            })
-            .collect();
-        let daily: Vec<(String, i64, i64)> = self
-            .view_rows(
-                "SELECT d.name, CAST(r.start_at / 86400 AS BIGINT) AS day, CAST(SUM(r.failed) AS BIGINT) AS failed \
-                 FROM tlsrpt_reports r JOIN domains d ON d.id = r.domain_id \
-                 WHERE d.org_id = $1 AND r.start_at >= $2 AND r.start_at < $3 GROUP BY d.name, day",
-                access.org_id,
-                from,
-                to,
-            )
-            .await?;
-        let first_day = from.div_euclid(DAY);
-        for (name, day, failed) in daily {
-            if let Some(t) = trends.iter_mut().find(|t| t.domain == name) {
-                if let Some(slot) = t.daily_failed.get_mut((day - first_day) as usize) {
-                    *slot += failed;
-                }
-            }
-        }
-        trends.sort_by(|a, b| b.failed.cmp(&a.failed).then_with(|| a.domain.cmp(&b.domain)));
-        Ok(trends)
-    }
 }

@@ -7,10 +7,7 @@ use chrono::{TimeZone, Utc};
 use portcullis_domain::tlsrpt::{parse_report, Report};
 use portcullis_domain::{DomainName, OrgName};
 use portcullis_store::testing::{Kind, TestDb};
-use portcullis_store::{
-    with_literals, Aggregate, Backend, IngestScope, NewReport, Store, StoreError, SummaryGroup, NOT_REPORTED,
-    VIEW_FLOOR_SQL,
-};
+use portcullis_store::{IngestScope, NewReport, Store, StoreError, SummaryGroup, NOT_REPORTED};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(
@@ -282,7 +279,7 @@ async fn aggregates_on(s: &Store) {
     assert_eq!((beta_own.successful, beta_own.failed), (20, 2));
     assert_eq!(groups(&beta_own), [("certificate-not-trusted", None, 2)]);
 
-    // Daily results travel packed as JSON: a period without failures gives none, and a result
+    // Daily results: a period without failures gives none, and a result
     // type no RFC names, with quotes, a backslash and non-ASCII text, comes back as sent.
     assert_eq!(
         s.tlsrpt_daily_results(&alpha, &domain, day(1), day(3)).await.unwrap(),
@@ -324,22 +321,6 @@ async fn aggregates_sqlite_in_memory() {
     s.migrate().await.unwrap();
     aggregates_on(&s).await;
     s.close().await;
-}
-
-/// The file SQLite store's view pool runs its queries with the parameters written in (the in-memory
-/// one binds them, so the two tests above cover both ways); every parameter must be replaced.
-#[test]
-fn sqlite_view_texts_have_every_parameter_written_in() {
-    assert_eq!(
-        with_literals("a = $1 AND b >= $2 AND b < $3 OR c = $1", [7, -86_400, 0]),
-        "a = 7 AND b >= -86400 AND b < 0 OR c = 7"
-    );
-    assert_eq!(with_literals(VIEW_FLOOR_SQL, [1, 2, 3]), "SELECT 1 + 2 + 3");
-    for aggregate in Aggregate::ALL {
-        let text = with_literals(aggregate.sql(Backend::Sqlite), [42, 1_700_006_400, 1_702_598_400]);
-        assert!(!text.contains('$'), "{}: {text}", aggregate.name());
-        assert!(text.contains("= 42 AND") && text.contains(">= 1700006400 AND") && text.contains("< 1702598400"));
-    }
 }
 
 /// A small deterministic generator for the rollup test.
@@ -451,15 +432,9 @@ async fn rollup_matches_details(kind: Kind) {
         .split(';')
         .find(|statement| statement.contains("INSERT INTO tlsrpt_failure_days"))
         .expect("the migration fills the rollup");
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
-        .await
-        .unwrap();
-    sqlx::raw_sql("DELETE FROM tlsrpt_failure_days")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(rollup_rows(&mut conn).await, 0);
-    sqlx::raw_sql(backfill).execute(&mut conn).await.unwrap();
+    db.execute("DELETE FROM tlsrpt_failure_days").await;
+    assert_eq!(rollup_rows(&db).await, 0);
+    db.execute(backfill).await;
     check(s, &alpha, &domains, &expected, "after the backfill").await;
 
     // A deleted domain's rows go with it; the other domain's stay.
@@ -467,8 +442,7 @@ async fn rollup_matches_details(kind: Kind) {
         .await
         .unwrap();
     let one = expected.keys().filter(|(ix, ..)| *ix == 0).count() as i64;
-    assert_eq!(rollup_rows(&mut conn).await, one);
-    <sqlx::AnyConnection as sqlx::Connection>::close(conn).await.unwrap();
+    assert_eq!(rollup_rows(&db).await, one);
     db.cleanup().await;
 }
 
@@ -526,11 +500,8 @@ async fn check(
     }
 }
 
-async fn rollup_rows(conn: &mut sqlx::AnyConnection) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM tlsrpt_failure_days")
-        .fetch_one(conn)
-        .await
-        .unwrap()
+async fn rollup_rows(db: &TestDb) -> i64 {
+    db.scalar("SELECT COUNT(*) FROM tlsrpt_failure_days").await
 }
 
 #[tokio::test]
