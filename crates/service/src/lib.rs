@@ -5,6 +5,7 @@
 
 mod accounts;
 mod alerts;
+mod certs;
 pub mod charts;
 mod dns;
 mod domains;
@@ -15,6 +16,7 @@ mod invitations;
 mod lifecycle;
 mod low_priority;
 mod mail;
+mod operator;
 mod orgs;
 mod password_hash;
 mod policies;
@@ -28,6 +30,7 @@ pub use accounts::{Login, SESSION_TTL_SECS};
 pub use alerts::{
     AlertPass, AlertSettings, ChannelView, CERT_ALERT_DAYS, FAILURE_RATE_DAYS, RETRY_AFTER_SECS, STALE_ID_HOURS,
 };
+pub use certs::{backoff_secs, is_due, CertHolder, RENEW_BEFORE_SECS};
 pub use dns::{CheckRun, DnsConfig, DnsOverview, MonitorPass, PUBLIC_HOST_PLACEHOLDER};
 pub use domains::{parse_domain, DOMAINS_PAGE_SIZE};
 pub use error::ServiceError;
@@ -38,6 +41,7 @@ pub use lifecycle::{
     DriftFix, ReadinessView, TransitionOutcome, TransitionRequest, STABLE_ENFORCE_DAYS, SUGGESTED_MAX_AGE, UNCONFIGURED,
 };
 pub use mail::{mail_subject, report_mail, MailOutcome, MailPart, ReportMail, MAX_REPORT_ATTACHMENTS};
+pub use operator::Operator;
 pub use orgs::{MemberChange, INVITATION_DAYS};
 pub use password_hash::{hash_password, verify_password};
 pub use policies::{policy_error, MxProposal, PolicyState, VERSIONS_SHOWN};
@@ -59,7 +63,9 @@ use std::sync::Arc;
 /// Shared handle: cheap to clone, one per process.
 #[derive(Clone, Debug)]
 pub struct Services {
-    pub store: Store,
+    /// Private: pages, the API and the workers reach the database only through these
+    /// services (the operator's rights come with the store itself, see [`Operator`]).
+    store: Store,
     throttle: Arc<Throttle>,
     /// Cached "no user exists yet", so the setup redirect costs no query per request.
     needs_setup: Arc<AtomicBool>,
@@ -77,6 +83,28 @@ pub struct Services {
     pub(crate) alerts: Option<alerts::AlertDelivery>,
     /// First-run setup asks for the setup token (the dashboard is reachable from elsewhere).
     pub(crate) setup_token_required: bool,
+}
+
+impl Services {
+    /// Liveness: the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), ServiceError> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// Registered domains, all organisations (for metrics).
+    pub async fn count_domains(&self) -> Result<i64, ServiceError> {
+        Ok(self.store.count_domains().await?)
+    }
+
+    /// Drops expired sign-in sessions; how many went.
+    pub async fn purge_expired_sessions(&self) -> Result<u64, ServiceError> {
+        Ok(self.store.purge_expired_sessions().await?)
+    }
+
+    /// Closes the database connections (at shutdown).
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
 }
 
 impl Services {

@@ -2,7 +2,7 @@
 
 use crate::{ServiceError, Services};
 use portcullis_domain::{Email, OrgName, OrgSlug, Role};
-use portcullis_store::{Invitation, Member, Org, OrgAccess, OrgWithRole, TokenInfo, User};
+use portcullis_store::{Invitation, Member, Org, OrgAccess, OrgWithRole, Store, TokenInfo, User};
 
 /// Days an invitation link stays good.
 pub const INVITATION_DAYS: i64 = 7;
@@ -22,23 +22,7 @@ impl Services {
         if !user.is_admin {
             return Err(ServiceError::Forbidden);
         }
-        self.create_org_as_operator(name, Some(user)).await
-    }
-
-    /// Creates an organisation on behalf of the machine's operator (CLI), optionally with an owner.
-    pub async fn create_org_as_operator(&self, name: &str, owner: Option<&User>) -> Result<Org, ServiceError> {
-        let name = OrgName::parse(name).map_err(|e| ServiceError::invalid("name", e))?;
-        let slug = name.slug().map_err(|e| ServiceError::invalid("name", e))?;
-        self.store
-            .create_org(&name, &slug, owner)
-            .await
-            .map_err(|e| match ServiceError::from(e) {
-                ServiceError::Conflict(_) => ServiceError::invalid(
-                    "name",
-                    format!("an organisation named like this ({slug}) already exists"),
-                ),
-                other => other,
-            })
+        create_org(&self.store, name, Some(user)).await
     }
 
     pub async fn orgs_for(&self, user: &User) -> Result<Vec<OrgWithRole>, ServiceError> {
@@ -152,4 +136,21 @@ fn last_owner_error(access: &OrgAccess, e: portcullis_store::StoreError) -> Serv
         }
         other => other.into(),
     }
+}
+
+/// Creates an organisation, optionally with a first owner: for a platform admin (as owner) or
+/// the machine's operator.
+pub(crate) async fn create_org(store: &Store, name: &str, owner: Option<&User>) -> Result<Org, ServiceError> {
+    let name = OrgName::parse(name).map_err(|e| ServiceError::invalid("name", e))?;
+    let slug = name.slug().map_err(|e| ServiceError::invalid("name", e))?;
+    store
+        .create_org(&name, &slug, owner)
+        .await
+        .map_err(|e| match ServiceError::from(e) {
+            ServiceError::Conflict(_) => ServiceError::invalid(
+                "name",
+                format!("an organisation named like this ({slug}) already exists"),
+            ),
+            other => other,
+        })
 }

@@ -3,7 +3,7 @@
 use super::access::{by_slug, fail};
 use super::{ExitStatus, OrgCommand, TokenCommand, UserCommand};
 use anyhow::Context;
-use portcullis_service::Services;
+use portcullis_service::{Operator, Services};
 
 pub(super) async fn setup_token(services: &Services) -> anyhow::Result<ExitStatus> {
     match services.setup_token().await.map_err(fail)? {
@@ -28,30 +28,27 @@ pub(super) async fn user(services: &Services, command: UserCommand) -> anyhow::R
     Ok(0)
 }
 
-pub(super) async fn org(services: &Services, command: OrgCommand) -> anyhow::Result<ExitStatus> {
+pub(super) async fn org(operator: &Operator, command: OrgCommand) -> anyhow::Result<ExitStatus> {
     match command {
         OrgCommand::Create { name, owner } => {
             let owner = match owner {
                 Some(email) => {
                     let email = portcullis_domain::Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
                     Some(
-                        services
-                            .store
-                            .user_by_email(&email)
-                            .await?
+                        operator
+                            .user(&email)
+                            .await
+                            .map_err(fail)?
                             .with_context(|| format!("no user {email}"))?,
                     )
                 }
                 None => None,
             };
-            let org = services
-                .create_org_as_operator(&name, owner.as_ref())
-                .await
-                .map_err(fail)?;
+            let org = operator.create_org(&name, owner.as_ref()).await.map_err(fail)?;
             println!("{}", org.slug);
         }
         OrgCommand::List => {
-            for org in services.store.all_orgs().await? {
+            for org in operator.orgs().await.map_err(fail)? {
                 println!("{}\t{}", org.slug, org.name);
             }
         }
@@ -59,9 +56,13 @@ pub(super) async fn org(services: &Services, command: OrgCommand) -> anyhow::Res
     Ok(0)
 }
 
-pub(super) async fn token(services: &Services, command: TokenCommand) -> anyhow::Result<ExitStatus> {
+pub(super) async fn token(
+    services: &Services,
+    operator: &Operator,
+    command: TokenCommand,
+) -> anyhow::Result<ExitStatus> {
     let TokenCommand::Create { org, role, name } = command;
-    let access = by_slug(services, &org).await?;
+    let access = by_slug(operator, &org).await?;
     let (secret, _) = services.create_token(&access, &name, &role).await.map_err(fail)?;
     println!("{secret}");
     Ok(0)

@@ -3,12 +3,12 @@
 use super::access::{by_domain, fail};
 use super::{DnsCommand, ExitStatus};
 use portcullis_domain::dns::Status;
-use portcullis_service::Services;
+use portcullis_service::{Operator, Services};
 
-pub(super) async fn run(services: &Services, command: DnsCommand) -> anyhow::Result<ExitStatus> {
+pub(super) async fn run(services: &Services, operator: &Operator, command: DnsCommand) -> anyhow::Result<ExitStatus> {
     match command {
         DnsCommand::Records { domain, zone } => {
-            let access = by_domain(services, &domain).await?;
+            let access = by_domain(operator, &domain).await?;
             let overview = services.dns_overview(&access, &domain).await.map_err(fail)?;
             if zone {
                 print!("{}", overview.zone);
@@ -27,7 +27,7 @@ pub(super) async fn run(services: &Services, command: DnsCommand) -> anyhow::Res
         }
         // Exit 3 when the check found errors.
         DnsCommand::Check { domain, json } => {
-            let access = by_domain(services, &domain).await?;
+            let access = by_domain(operator, &domain).await?;
             let run = services.check_dns(&access, &domain, "cli").await.map_err(fail)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&run)?);

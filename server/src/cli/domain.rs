@@ -3,12 +3,16 @@
 use super::access::{by_domain, by_slug, fail};
 use super::{DomainCommand, ExitStatus};
 use anyhow::bail;
-use portcullis_service::{ServiceError, Services, TransitionOutcome, TransitionRequest, DOMAINS_PAGE_SIZE};
+use portcullis_service::{Operator, ServiceError, Services, TransitionOutcome, TransitionRequest, DOMAINS_PAGE_SIZE};
 
-pub(super) async fn run(services: &Services, command: DomainCommand) -> anyhow::Result<ExitStatus> {
+pub(super) async fn run(
+    services: &Services,
+    operator: &Operator,
+    command: DomainCommand,
+) -> anyhow::Result<ExitStatus> {
     match command {
         DomainCommand::Add { org, names } => {
-            let access = by_slug(services, &org).await?;
+            let access = by_slug(operator, &org).await?;
             let mut failed = false;
             for name in names {
                 match services.add_domain(&access, &name).await {
@@ -25,8 +29,8 @@ pub(super) async fn run(services: &Services, command: DomainCommand) -> anyhow::
         }
         DomainCommand::List { org, search } => {
             let accesses = match org {
-                Some(org) => vec![by_slug(services, &org).await?],
-                None => services.store.operator_accesses().await?,
+                Some(org) => vec![by_slug(operator, &org).await?],
+                None => operator.accesses().await.map_err(fail)?,
             };
             let mut page = 1;
             loop {
@@ -44,22 +48,22 @@ pub(super) async fn run(services: &Services, command: DomainCommand) -> anyhow::
             }
         }
         DomainCommand::Remove { org, name } => {
-            let access = by_slug(services, &org).await?;
+            let access = by_slug(operator, &org).await?;
             services.delete_domain(&access, &name).await.map_err(|e| match e {
                 ServiceError::NotFound => anyhow::anyhow!("no domain {name} in {org}"),
                 other => fail(other),
             })?;
             eprintln!("removed {name}");
         }
-        DomainCommand::Readiness { name, json } => return readiness(services, &name, json).await,
+        DomainCommand::Readiness { name, json } => return readiness(services, operator, &name, json).await,
         DomainCommand::Transition {
             name,
             to,
             confirm,
             reason,
-        } => return transition(services, &name, TransitionRequest { to, confirm, reason }).await,
+        } => return transition(services, operator, &name, TransitionRequest { to, confirm, reason }).await,
         DomainCommand::History { name } => {
-            let access = by_domain(services, &name).await?;
+            let access = by_domain(operator, &name).await?;
             for t in services.transitions(&access, &name).await.map_err(fail)? {
                 let when = chrono::DateTime::from_timestamp(t.created_at, 0)
                     .map(|t| t.to_rfc3339())
@@ -72,7 +76,7 @@ pub(super) async fn run(services: &Services, command: DomainCommand) -> anyhow::
             }
         }
         DomainCommand::FixDrift { name } => {
-            let access = by_domain(services, &name).await?;
+            let access = by_domain(operator, &name).await?;
             let fix = services
                 .fix_mx_drift(&access, &name, "command line")
                 .await
@@ -90,8 +94,8 @@ pub(super) async fn run(services: &Services, command: DomainCommand) -> anyhow::
 }
 
 /// Exit 3 when the domain is not ready for enforce.
-async fn readiness(services: &Services, name: &str, json: bool) -> anyhow::Result<ExitStatus> {
-    let access = by_domain(services, name).await?;
+async fn readiness(services: &Services, operator: &Operator, name: &str, json: bool) -> anyhow::Result<ExitStatus> {
+    let access = by_domain(operator, name).await?;
     let view = services.readiness(&access, name).await.map_err(fail)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&view)?);
@@ -120,8 +124,13 @@ async fn readiness(services: &Services, name: &str, json: bool) -> anyhow::Resul
 }
 
 /// Exit 4 when the readiness gate refuses the move.
-async fn transition(services: &Services, name: &str, request: TransitionRequest) -> anyhow::Result<ExitStatus> {
-    let access = by_domain(services, name).await?;
+async fn transition(
+    services: &Services,
+    operator: &Operator,
+    name: &str,
+    request: TransitionRequest,
+) -> anyhow::Result<ExitStatus> {
+    let access = by_domain(operator, name).await?;
     match services
         .transition(&access, name, &request, "command line")
         .await

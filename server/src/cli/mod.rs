@@ -30,7 +30,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<ExitStatus>
     if let Command::Settings = command {
         return Ok(print_settings());
     }
-    let services = startup::open(&config).await?;
+    let (services, operator) = startup::open_as_operator(&config).await?;
     match command {
         Command::Serve | Command::Settings => unreachable!("handled above"),
         Command::Migrate => {
@@ -39,11 +39,11 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<ExitStatus>
         }
         Command::SetupToken => accounts::setup_token(&services).await,
         Command::User(command) => accounts::user(&services, command).await,
-        Command::Org(command) => accounts::org(&services, command).await,
-        Command::Token(command) => accounts::token(&services, command).await,
-        Command::Domain(command) => domain::run(&services, command).await,
-        Command::Policy(command) => policy::run(&services, command).await,
-        Command::Dns(command) => dns::run(&services, command).await,
+        Command::Org(command) => accounts::org(&operator, command).await,
+        Command::Token(command) => accounts::token(&services, &operator, command).await,
+        Command::Domain(command) => domain::run(&services, &operator, command).await,
+        Command::Policy(command) => policy::run(&services, &operator, command).await,
+        Command::Dns(command) => dns::run(&services, &operator, command).await,
         Command::Imap(ImapCommand::Poll) => reports::imap_poll(&services, &config).await,
         Command::Import { paths, quiet } => reports::import(&services, &paths, quiet).await,
     }

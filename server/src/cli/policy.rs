@@ -4,13 +4,17 @@ use super::access::{by_domain, fail};
 use super::{ExitStatus, PolicyCommand};
 use anyhow::{bail, Context};
 use portcullis_domain::{Mode, Policy, PolicySpec};
-use portcullis_service::Services;
+use portcullis_service::{Operator, Services};
 use portcullis_store::SaveOutcome;
 
-pub(super) async fn run(services: &Services, command: PolicyCommand) -> anyhow::Result<ExitStatus> {
+pub(super) async fn run(
+    services: &Services,
+    operator: &Operator,
+    command: PolicyCommand,
+) -> anyhow::Result<ExitStatus> {
     match command {
         PolicyCommand::Show { domain } => {
-            let access = by_domain(services, &domain).await?;
+            let access = by_domain(operator, &domain).await?;
             let state = services.policy_state(&access, &domain).await.map_err(fail)?;
             let current = state
                 .current
@@ -27,7 +31,7 @@ pub(super) async fn run(services: &Services, command: PolicyCommand) -> anyhow::
             max_age,
             mx,
         } => {
-            let access = by_domain(services, &domain).await?;
+            let access = by_domain(operator, &domain).await?;
             let mode = Mode::parse(&mode).map_err(|e| anyhow::anyhow!("--mode: {e}"))?;
             let spec = PolicySpec { mode, max_age, mx };
             match services
@@ -53,7 +57,7 @@ pub(super) async fn run(services: &Services, command: PolicyCommand) -> anyhow::
             }
         }
         PolicyCommand::Versions { domain } => {
-            let access = by_domain(services, &domain).await?;
+            let access = by_domain(operator, &domain).await?;
             for v in services.policy_versions(&access, &domain).await.map_err(fail)? {
                 let when = chrono::DateTime::from_timestamp(v.created_at, 0)
                     .map(|t| t.to_rfc3339())
@@ -62,7 +66,7 @@ pub(super) async fn run(services: &Services, command: PolicyCommand) -> anyhow::
             }
         }
         PolicyCommand::FromMx { domain } => {
-            let access = by_domain(services, &domain).await?;
+            let access = by_domain(operator, &domain).await?;
             let proposal = services.propose_from_mx(&access, &domain).await.map_err(fail)?;
             if let Some(why) = &proposal.explanation {
                 bail!("{why}");

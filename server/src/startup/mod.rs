@@ -8,7 +8,7 @@ mod services;
 mod workers;
 
 pub use listeners::site_root;
-pub use services::open;
+pub use services::{open, open_as_operator};
 
 use crate::ingest::imap::ImapSettings;
 use crate::ingest::smtp::{self, SmtpSettings};
@@ -214,7 +214,7 @@ impl Application {
             let _ = stop_tx.send(true);
         });
         listener::serve_http(dashboard, None, router, None, limits, stopped(), grace).await;
-        services.store.close().await;
+        services.close().await;
         Ok(())
     }
 }

@@ -3,13 +3,26 @@
 use crate::Config;
 use anyhow::Context;
 use portcullis_dnscheck::{Checker, Dns};
-use portcullis_service::{DnsConfig, Services};
+use portcullis_service::{DnsConfig, Operator, Services};
 use portcullis_store::Store;
 use std::sync::Arc;
 
 /// Connects, migrates, and wires DNS checks and alert delivery as configured. Live DNS that
 /// cannot start is a warning, not a failure: everything else still works.
 pub async fn open(config: &Config) -> anyhow::Result<Services> {
+    assemble(config, open_store(config).await?).await
+}
+
+/// As [`open`], for the command line: also the operator's rights, which come with the store and
+/// which the server never hands to its pages or API.
+pub async fn open_as_operator(config: &Config) -> anyhow::Result<(Services, Operator)> {
+    let store = open_store(config).await?;
+    let operator = Operator::new(store.clone());
+    Ok((assemble(config, store).await?, operator))
+}
+
+/// Connects and applies pending migrations.
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let store = Store::connect(&config.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", config.redacted_database_url()))?;
@@ -17,6 +30,10 @@ pub async fn open(config: &Config) -> anyhow::Result<Services> {
         .migrate()
         .await
         .context("database migration failed; the server was not started")?;
+    Ok(store)
+}
+
+async fn assemble(config: &Config, store: Store) -> anyhow::Result<Services> {
     let ingest = config.ingest_config().map_err(|e| anyhow::anyhow!(e))?;
     let gate = config.gate_config().map_err(|e| anyhow::anyhow!(e))?;
     let services = Services::new(store)

@@ -93,7 +93,7 @@ pub(super) fn start_session_purge(services: &Services) {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            if let Err(e) = services.store.purge_expired_sessions().await {
+            if let Err(e) = services.purge_expired_sessions().await {
                 tracing::warn!(error = %e, "could not purge expired sessions");
             }
         }

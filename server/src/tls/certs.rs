@@ -1,19 +1,16 @@
 //! Keeps a certificate for every `mta-sts.<domain>` that has a policy, and one for the public
-//! host (its `/tlsrpt` and STARTTLS): issues missing ones, renews them 30 days before expiry,
-//! backs off after failures, and waits (saying so) until an `mta-sts.` name resolves to this
-//! server, since the ACME server would otherwise fail the challenge.
+//! host (its `/tlsrpt` and STARTTLS): obtains the ones the service layer says are due (missing,
+//! or 30 days before expiry, after any back-off: `portcullis_service::is_due`), and waits
+//! (saying so) until an `mta-sts.` name resolves to this server, since the ACME server would
+//! otherwise fail the challenge.
 
 use crate::tls::acme::{self, AcmeSettings, HttpChallenges};
 use crate::tls::https::{certified_key, CertResolver};
 use portcullis_dnscheck::Dns;
-use portcullis_service::Services;
+use portcullis_service::{CertHolder as Holder, Services};
 use portcullis_store::CertDue;
 use std::net::IpAddr;
 use std::sync::Arc;
-
-pub const RENEW_BEFORE_SECS: i64 = 30 * 86_400;
-const FIRST_RETRY_SECS: i64 = 600;
-const MAX_RETRY_SECS: i64 = 86_400;
 
 pub struct CertManager {
     pub services: Services,
@@ -25,23 +22,10 @@ pub struct CertManager {
     pub dns: Option<Dns>,
 }
 
-/// Whose certificate a name is: a domain's `mta-sts.` name, or this server's own.
-#[derive(Debug, Clone, Copy)]
-enum Holder {
-    Domain,
-    Host,
-}
-
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RunReport {
     pub issued: Vec<String>,
     pub failed: Vec<(String, String)>,
-}
-
-/// Seconds until the next attempt after `failures` failed ones: 10 min, doubling, at most a day.
-pub fn backoff_secs(failures: i64) -> i64 {
-    let exp = failures.clamp(0, 20) as u32;
-    FIRST_RETRY_SECS.saturating_mul(1i64 << exp).min(MAX_RETRY_SECS)
 }
 
 /// Expiry (Unix seconds) of the first certificate in a PEM chain.
@@ -49,12 +33,6 @@ pub fn not_after(chain_pem: &str) -> Option<i64> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(chain_pem.as_bytes()).ok()?;
     let cert = pem.parse_x509().ok()?;
     Some(cert.validity().not_after.timestamp())
-}
-
-/// Whether a certificate expiring at `not_after` should be (re)issued at `now`.
-pub fn is_due(due: &CertDue, now: i64) -> bool {
-    let expiring = due.not_after.is_none_or(|t| t - now < RENEW_BEFORE_SECS);
-    expiring && due.next_attempt_at <= now
 }
 
 impl CertManager {
@@ -87,18 +65,17 @@ impl CertManager {
     /// One pass over every domain with a policy.
     pub async fn run_once(&self) -> RunReport {
         let mut report = RunReport::default();
-        let due = match self.services.store.cert_candidates().await {
+        let now = portcullis_store::now();
+        let due = match self.services.domain_certificates_due(now).await {
             Ok(d) => d,
             Err(e) => {
                 tracing::error!(error = %e, "certificate check skipped: database unavailable");
                 return report;
             }
         };
-        let now = portcullis_store::now();
-        let due: Vec<CertDue> = due.into_iter().filter(|d| is_due(d, now)).collect();
         let host = match &self.public_host {
-            Some(public) => match self.services.store.host_cert_due(public.trim_end_matches('.')).await {
-                Ok(d) => Some(d).filter(|d| is_due(d, now)),
+            Some(public) => match self.services.host_certificate_due(public, now).await {
+                Ok(d) => d,
                 Err(e) => {
                     tracing::error!(error = %e, "public host certificate check skipped: database unavailable");
                     None
@@ -147,11 +124,7 @@ impl CertManager {
         match acme::issue(account, &d.name, &self.challenges).await {
             Ok((chain, key)) => match (certified_key(&chain, &key), not_after(&chain)) {
                 (Ok(certified), Some(expiry)) => {
-                    let store = &self.services.store;
-                    let saved = match holder {
-                        Holder::Domain => store.save_certificate(&d.domain, &chain, &key, expiry).await,
-                        Holder::Host => store.save_host_certificate(&d.name, &chain, &key, expiry).await,
-                    };
+                    let saved = self.services.certificate_issued(d, holder, &chain, &key, expiry).await;
                     if let Err(e) = saved {
                         tracing::error!(name = %d.name, error = %e, "could not store the certificate");
                     }
@@ -171,7 +144,6 @@ impl CertManager {
     async fn account(&self) -> Result<instant_acme::Account, acme::AcmeError> {
         let stored = self
             .services
-            .store
             .acme_account(&self.settings.directory)
             .await
             .ok()
@@ -180,7 +152,6 @@ impl CertManager {
         if let Some(credentials) = fresh {
             if let Err(e) = self
                 .services
-                .store
                 .save_acme_account(&self.settings.directory, &credentials)
                 .await
             {
@@ -191,13 +162,11 @@ impl CertManager {
     }
 
     async fn fail(&self, d: &CertDue, holder: Holder, why: &str, report: &mut RunReport) {
-        let next = portcullis_store::now() + backoff_secs(d.failures);
         tracing::warn!(name = %d.name, error = %why, "certificate not issued");
-        let store = &self.services.store;
-        let recorded = match holder {
-            Holder::Domain => store.record_cert_failure(&d.domain, why, next).await,
-            Holder::Host => store.record_host_cert_failure(&d.name, why, next).await,
-        };
+        let recorded = self
+            .services
+            .certificate_failed(d, holder, why, portcullis_store::now())
+            .await;
         if let Err(e) = recorded {
             tracing::error!(error = %e, "could not record the certificate failure");
         }
@@ -207,7 +176,7 @@ impl CertManager {
 
 /// Stops presenting certificates of deleted domains; on a database error nothing changes.
 pub async fn prune(services: &Services, resolver: &CertResolver) {
-    match services.store.certificate_names().await {
+    match services.certificate_names().await {
         Ok(names) => resolver.retain(&names),
         Err(e) => tracing::warn!(error = %e, "certificates not pruned: database unavailable"),
     }
@@ -215,7 +184,7 @@ pub async fn prune(services: &Services, resolver: &CertResolver) {
 
 /// Loads every stored certificate into `resolver`; unusable ones are logged and skipped.
 pub async fn load_stored(services: &Services, resolver: &CertResolver) -> usize {
-    let stored = match services.store.certificates().await {
+    let stored = match services.stored_certificates().await {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(error = %e, "could not load certificates");
@@ -237,32 +206,4 @@ pub async fn load_stored(services: &Services, resolver: &CertResolver) -> usize 
 
 fn join(ips: &[IpAddr]) -> String {
     ips.iter().map(|ip| ip.to_string()).collect::<Vec<_>>().join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn due(not_after: Option<i64>, next_attempt_at: i64) -> CertDue {
-        CertDue {
-            domain: "example.com".into(),
-            name: "mta-sts.example.com".into(),
-            not_after,
-            failures: 0,
-            next_attempt_at,
-        }
-    }
-
-    #[test]
-    fn renews_thirty_days_before_expiry_and_respects_back_off() {
-        let now = 1_000_000_000;
-        assert!(is_due(&due(None, 0), now));
-        assert!(!is_due(&due(Some(now + 31 * 86_400), 0), now));
-        assert!(is_due(&due(Some(now + 29 * 86_400), 0), now));
-        assert!(!is_due(&due(None, now + 1), now), "waits for the back-off");
-        assert_eq!(backoff_secs(0), 600);
-        assert_eq!(backoff_secs(1), 1200);
-        assert_eq!(backoff_secs(3), 4800);
-        assert_eq!(backoff_secs(40), 86_400);
-    }
 }

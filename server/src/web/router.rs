@@ -134,7 +134,7 @@ pub fn build_public_router(state: ServerState, acme: bool) -> Router {
 
 /// Liveness that includes the database: 200 only when a trivial query answers.
 async fn health(State(state): State<ServerState>) -> Response {
-    match state.app.services.store.ping().await {
+    match state.app.services.ping().await {
         Ok(()) => (
             StatusCode::OK,
             axum::Json(serde_json::json!({"status": "ok", "database": "ok"})),
@@ -152,9 +152,9 @@ async fn health(State(state): State<ServerState>) -> Response {
 }
 
 async fn metrics(State(state): State<ServerState>) -> Response {
-    let store = &state.app.services.store;
-    let up = store.ping().await.is_ok() as i64;
-    let domains = store.count_domains().await.unwrap_or(-1);
+    let services = &state.app.services;
+    let up = services.ping().await.is_ok() as i64;
+    let domains = services.count_domains().await.unwrap_or(-1);
     let body = state.metrics.render(&[
         ("portcullis_database_up", "1 when the database answers.", up),
         ("portcullis_domains", "Registered domains (all organisations).", domains),

@@ -199,7 +199,7 @@ async fn certificates_come_from_acme_and_policies_are_served_over_tls() {
 
     // State is visible per domain, and nothing is due again until 30 days before expiry.
     let state = app
-        .services
+        .db
         .store
         .cert_state(&org, &"example.test".parse().unwrap())
         .await
@@ -207,7 +207,7 @@ async fn certificates_come_from_acme_and_policies_are_served_over_tls() {
         .unwrap();
     assert!(state.last_error.is_none() && state.not_after.unwrap() > portcullis_store::now() + 30 * 86_400);
     let waiting = app
-        .services
+        .db
         .store
         .cert_state(&org, &"elsewhere.test".parse().unwrap())
         .await

@@ -165,7 +165,7 @@ async fn alerts(kind: Kind) {
     let run = app.services.check_dns(&acme, DOMAIN, "user").await.unwrap();
     assert_eq!(run.status.as_str(), "error");
     let events = app
-        .services
+        .db
         .store
         .domain_events(&acme, &DOMAIN.parse().unwrap(), 10)
         .await

@@ -134,7 +134,8 @@ impl TestApp {
     }
 
     pub async fn org(&self, name: &str, owner: &User) -> OrgAccess {
-        let org = self.services.create_org_as_operator(name, Some(owner)).await.unwrap();
+        let operator = portcullis_service::Operator::new(self.db.store.clone());
+        let org = operator.create_org(name, Some(owner)).await.unwrap();
         self.services.org_access(owner, &org.slug).await.unwrap()
     }
 

@@ -64,7 +64,7 @@ async fn first_start_leads_to_setup_and_setup_happens_once() {
     assert_eq!(location(&res), "/login");
     let res = app.send(anon.form_json("/sfn/setup", &fields)).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert_eq!(app.services.store.user_count().await.unwrap(), 1);
+    assert_eq!(app.db.store.user_count().await.unwrap(), 1);
     app.cleanup().await;
 }
 
@@ -175,7 +175,7 @@ async fn forged_and_cross_origin_posts_change_nothing() {
     req.headers_mut()
         .insert(header::ORIGIN, "https://evil.example".parse().unwrap());
     assert_eq!(app.send(req).await.status(), StatusCode::FORBIDDEN);
-    assert_eq!(app.services.store.count_domains().await.unwrap(), 0);
+    assert_eq!(app.db.store.count_domains().await.unwrap(), 0);
 
     let res = app
         .send(browser.form(
@@ -189,7 +189,7 @@ async fn forged_and_cross_origin_posts_change_nothing() {
         .await;
     assert!(is_redirect(&res));
     assert_eq!(location(&res), "/?org=alpha");
-    assert_eq!(app.services.store.count_domains().await.unwrap(), 1);
+    assert_eq!(app.db.store.count_domains().await.unwrap(), 1);
     app.cleanup().await;
 }
 
@@ -315,11 +315,7 @@ async fn owners_create_tokens_and_members_whose_secrets_are_shown_once() {
     let again = body_text(app.send(web.get("/orgs/alpha")).await).await;
     assert!(!again.contains(&token), "the link is shown once");
     assert!(again.contains("Invited, not joined yet"), "listed as pending");
-    assert_eq!(
-        app.services.store.user_count().await.unwrap(),
-        1,
-        "no account made for her"
-    );
+    assert_eq!(app.db.store.user_count().await.unwrap(), 1, "no account made for her");
 
     // Carol opens the link, signed out: she chooses her own password, joins, and is signed in.
     let anon = Browser::anonymous();
@@ -473,7 +469,7 @@ async fn a_one_time_password_allows_nothing_but_choosing_a_new_one() {
         .create_user_with_one_time_password("new@example.com", false)
         .await
         .unwrap();
-    app.services
+    app.db
         .store
         .set_member(&acme, &new_user, portcullis_domain::Role::Owner)
         .await

@@ -181,7 +181,7 @@ async fn dns_end_to_end(kind: Kind) {
 
     // The status change was recorded, and the list shows the badge.
     let events = app
-        .services
+        .db
         .store
         .domain_events(&org, &portcullis_domain::DomainName::parse("example.com").unwrap(), 10)
         .await

@@ -15,7 +15,7 @@ async fn viewer_of_b_cannot_reach_a(kind: Kind) {
     let admin = app.user("admin@example.com", true).await;
     let a = app.org("Alpha", &alice).await;
     let b = app.org("Beta", &admin).await;
-    app.services
+    app.db
         .store
         .set_member(&b, &bob, portcullis_domain::Role::Viewer)
         .await

@@ -121,7 +121,7 @@ async fn lifecycle(kind: Kind) {
 
     // Make it pass: a clean DNS check, 15 days in testing, 5 reports from 2 senders whose only
     // failures are policy fetches (they refuse nothing).
-    app.services
+    app.db
         .store
         .record_dns_check(
             &alpha,

@@ -312,7 +312,7 @@ async fn mta_sts_hosts_serve_exactly_the_current_policy_and_nothing_else() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
     // With the database gone, policies are still served from memory.
-    app.services.store.close().await;
+    app.db.store.close().await;
     let res = app.send(policy_get("mta-sts.example.com", "GET", path)).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(body_text(res).await, TEXT);

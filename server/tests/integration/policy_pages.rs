@@ -151,7 +151,7 @@ async fn editor_previews_saves_refuses_and_keeps_history_without_javascript() {
 
     // A viewer sees the policy but not the editor.
     let viewer = app.user("viewer@example.com", false).await;
-    app.services
+    app.db
         .store
         .set_member(&org, &viewer, portcullis_domain::Role::Viewer)
         .await

@@ -289,12 +289,12 @@ async fn reports_over_http(kind: Kind) {
 
     // What was acknowledged is stored exactly once; nothing refused left a trace.
     let alpha = DomainName::parse("alpha.example").unwrap();
-    let totals = app.services.store.tlsrpt_totals(&access, &alpha).await.unwrap();
+    let totals = app.db.store.tlsrpt_totals(&access, &alpha).await.unwrap();
     assert_eq!(totals.reports, 6);
     // rfc-shape, no-timezone, mx-host-string, contact-null (0), extras (9 + 1), two-domains.
     assert_eq!(totals.successful, 5326 + 40 + 7 + 9 + 1 + 10);
     assert_eq!(totals.failed, 303 + 1 + 2 + 4 + 1);
-    let listed = app.services.store.tlsrpt_reports(&access, &alpha, 10, 0).await.unwrap();
+    let listed = app.db.store.tlsrpt_reports(&access, &alpha, 10, 0).await.unwrap();
     assert!(listed
         .iter()
         .all(|r| r.channel == "https" && r.submitter.as_deref() == Some("127.0.0.1")));
@@ -357,7 +357,7 @@ async fn a_report_the_store_refuses_for_good_is_not_retried() {
 async fn a_storage_outage_asks_the_sender_to_retry() {
     let (app, _) = app(Kind::Sqlite, 1000).await;
     let addr = app.listen().await;
-    app.services.store.close().await;
+    app.db.store.close().await;
     let (status, headers, body) = http_post(addr, "/tlsrpt", JSON, fixture("good/rfc-shape.json")).await;
     assert_eq!(
         status,

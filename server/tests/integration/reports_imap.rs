@@ -252,7 +252,7 @@ async fn alpha_app(kind: Kind) -> TestApp {
 
 async fn stored_reports(app: &TestApp) -> Vec<(String, String)> {
     let access = app
-        .services
+        .db
         .store
         .operator_access(&portcullis_domain::OrgSlug::parse("alpha").unwrap())
         .await
@@ -260,7 +260,7 @@ async fn stored_reports(app: &TestApp) -> Vec<(String, String)> {
         .unwrap();
     let domain = portcullis_domain::DomainName::parse("alpha.example").unwrap();
     let mut rows: Vec<(String, String)> = app
-        .services
+        .db
         .store
         .tlsrpt_reports(&access, &domain, 100, 0)
         .await
@@ -340,7 +340,7 @@ async fn mailbox_is_polled(kind: Kind) {
             "alpha.example",
         )])
         .await;
-    app.services.store.close().await;
+    app.db.store.close().await;
     let pass = poll_once(&app.services, &settings).await.unwrap();
     assert_eq!(pass.messages.len(), 1);
     assert_eq!(pass.messages[0].2, MessageResult::Deferred);

@@ -221,7 +221,7 @@ async fn reverse_dns(kind: Kind) {
     assert!(page.contains(confirmed), "{page}");
     assert!(!page.contains("renamed.sender.test"), "{page}");
     let cached = app
-        .services
+        .db
         .store
         .reverse_dns_cached(
             &["198.51.100.62".into(), "198.51.100.8".into()],
@@ -330,7 +330,7 @@ async fn list_and_detail(kind: Kind) {
 
     // The detail page and the JSON exactly as the sender wrote it.
     let (rows, _) = app
-        .services
+        .db
         .store
         .tlsrpt_report_page(
             &alpha,

@@ -124,7 +124,7 @@ async fn report_mail_over_starttls_is_stored_once() {
     // The same mail again (a sender's retry) is accepted and counted once.
     mailer.send_raw(&envelope(RECIPIENT), &mail).await.unwrap();
     let alpha = DomainName::parse("alpha.example").unwrap();
-    let store = &r.app.services.store;
+    let store = &r.app.db.store;
     let totals = store.tlsrpt_totals(&r.access, &alpha).await.unwrap();
     assert_eq!((totals.reports, totals.successful, totals.failed), (1, 5326, 303));
     let row = &store.tlsrpt_reports(&r.access, &alpha, 1, 0).await.unwrap()[0];
@@ -195,13 +195,7 @@ async fn wrong_recipients_bad_mail_and_big_mail_are_refused() {
     mailer.send_raw(&envelope(RECIPIENT), &good).await.unwrap();
     let alpha = DomainName::parse("alpha.example").unwrap();
     assert_eq!(
-        r.app
-            .services
-            .store
-            .tlsrpt_totals(&r.access, &alpha)
-            .await
-            .unwrap()
-            .reports,
+        r.app.db.store.tlsrpt_totals(&r.access, &alpha).await.unwrap().reports,
         1
     );
 }
@@ -209,7 +203,7 @@ async fn wrong_recipients_bad_mail_and_big_mail_are_refused() {
 #[tokio::test]
 async fn a_storage_outage_is_a_temporary_failure() {
     let r = receiver(1024 * 1024).await;
-    r.app.services.store.close().await;
+    r.app.db.store.close().await;
     let mail = report_mail(
         &gzip(&fixture("good/rfc-shape.json")),
         "r.json.gz",
@@ -396,7 +390,7 @@ async fn a_message_of_too_many_attachments_is_refused_whole() {
     assert!(err.is_permanent(), "{err}");
     assert!(err.to_string().contains("at most 16"), "{err}");
     let alpha = DomainName::parse("alpha.example").unwrap();
-    let totals = r.app.services.store.tlsrpt_totals(&r.access, &alpha).await.unwrap();
+    let totals = r.app.db.store.tlsrpt_totals(&r.access, &alpha).await.unwrap();
     assert_eq!(totals.reports, 0, "nothing stored from it");
 }
 

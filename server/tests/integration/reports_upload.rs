@@ -92,7 +92,7 @@ async fn uploads(kind: Kind) {
         "{page}"
     );
     assert!(page.contains("not a report (.json, .json.gz, .zip)"), "{page}");
-    let store = &app.services.store;
+    let store = &app.db.store;
     let beta_access = store
         .operator_access(&portcullis_domain::OrgSlug::parse("beta").unwrap())
         .await
@@ -150,11 +150,7 @@ async fn uploads(kind: Kind) {
     let page = body_text(app.send(browser.get("/reports/upload")).await).await;
     assert!(page.contains("Upload refused"), "{page}");
     let viewer = app.user("viewer@alpha.example", false).await;
-    app.services
-        .store
-        .set_member(&alpha, &viewer, Role::Viewer)
-        .await
-        .unwrap();
+    app.db.store.set_member(&alpha, &viewer, Role::Viewer).await.unwrap();
     let viewer_browser = app.browser(&viewer).await;
     let res = app
         .send(multipart(&viewer_browser, &viewer_browser.csrf, "alpha", &files[2..3]))

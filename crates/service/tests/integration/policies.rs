@@ -16,7 +16,7 @@ fn spec(mode: Mode, max_age: u64, mx: &[&str]) -> PolicySpec {
     }
 }
 
-async fn org_with_domain(s: &Services, domain: &str) -> (OrgAccess, OrgAccess) {
+async fn org_with_domain(db: &TestDb, s: &Services, domain: &str) -> (OrgAccess, OrgAccess) {
     let login = s
         .setup_first_admin("owner@example.com", "correct horse battery", "correct horse battery")
         .await
@@ -28,7 +28,7 @@ async fn org_with_domain(s: &Services, domain: &str) -> (OrgAccess, OrgAccess) {
         .create_user_with_one_time_password("viewer@example.com", false)
         .await
         .unwrap();
-    s.store
+    db.store
         .set_member(&owner, &viewer_user, portcullis_domain::Role::Viewer)
         .await
         .unwrap();
@@ -39,7 +39,7 @@ async fn org_with_domain(s: &Services, domain: &str) -> (OrgAccess, OrgAccess) {
 async fn versions_snapshot_and_rights(kind: Kind) {
     let db = TestDb::new(kind).await;
     let s = Services::new(db.store.clone()).await.unwrap();
-    let (owner, viewer) = org_with_domain(&s, "example.com").await;
+    let (owner, viewer) = org_with_domain(&db, &s, "example.com").await;
 
     let state = s.policy_state(&owner, "example.com").await.unwrap();
     assert!(state.current.is_none() && state.policy.is_none());
@@ -191,7 +191,7 @@ async fn generate_from_mx_proposes_patterns_and_flags_what_the_current_policy_mi
         .await
         .unwrap()
         .with_dns(Dns::new(Some(dns_server.addr())).unwrap());
-    let (owner, _) = org_with_domain(&s, "contoso.test").await;
+    let (owner, _) = org_with_domain(&db, &s, "contoso.test").await;
     s.add_domain(&owner, "nullmx.test").await.unwrap();
 
     dns_server

@@ -248,3 +248,53 @@ async fn tokens_never_exceed_their_creator() {
     ));
     db.cleanup().await;
 }
+
+/// The operator (the command line) owns every organisation and finds one by slug or by one of
+/// its domains; a signed-in non-member sees neither.
+#[tokio::test]
+async fn the_operator_acts_as_owner_of_every_organisation() {
+    let (db, s) = services().await;
+    let operator = portcullis_service::Operator::new(db.store.clone());
+    let alpha = operator.create_org("Alpha", None).await.unwrap();
+    let beta = operator.create_org("Beta", None).await.unwrap();
+    assert!(matches!(
+        operator.create_org("alpha", None).await,
+        Err(ServiceError::Invalid { field: "name", .. })
+    ));
+    let slugs: Vec<String> = operator.orgs().await.unwrap().into_iter().map(|o| o.slug).collect();
+    assert_eq!(slugs, [alpha.slug.clone(), beta.slug.clone()]);
+    let accesses = operator.accesses().await.unwrap();
+    assert!(accesses.iter().all(|a| a.role() == Role::Owner) && accesses.len() == 2);
+
+    let beta_access = operator
+        .access(&portcullis_domain::OrgSlug::parse(&beta.slug).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    s.add_domain(&beta_access, "beta.example").await.unwrap();
+    let found = operator
+        .access_for_domain(&portcullis_domain::DomainName::parse("beta.example").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.org_slug(), beta.slug);
+    assert!(operator
+        .access_for_domain(&portcullis_domain::DomainName::parse("nowhere.example").unwrap())
+        .await
+        .unwrap()
+        .is_none());
+
+    let (stranger, _) = s
+        .create_user_with_one_time_password("stranger@example.com", false)
+        .await
+        .unwrap();
+    assert!(s.org_access(&stranger, &beta.slug).await.is_err());
+    assert_eq!(
+        operator
+            .user(&portcullis_domain::Email::parse("stranger@example.com").unwrap())
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(stranger.id)
+    );
+}
