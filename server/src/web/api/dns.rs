@@ -1,10 +1,10 @@
 //! `GET /api/v1/domains/{name}/dns` (records and the latest check) and
 //! `POST /api/v1/domains/{name}/dns/check` (check now).
 
-use super::auth::TokenAccess;
+use super::auth::TokenDomain;
 use super::ApiError;
 use crate::ServerState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use portcullis_domain::dns::{DnsRecord, FindingCode, Status};
@@ -41,31 +41,18 @@ fn dns_json(domain: &str, records: &[DnsRecord], zone: &str, run: Option<&CheckR
 
 pub async fn show(
     State(state): State<ServerState>,
-    TokenAccess(access): TokenAccess,
-    Path(name): Path<String>,
+    TokenDomain { access, name }: TokenDomain,
 ) -> Result<Response, ApiError> {
-    let o = state
-        .app
-        .services
-        .dns_overview(&access, &name)
-        .await
-        .map_err(super::domain_not_found(&name))?;
+    let o = state.app.services.dns_overview(&access, &name).await?;
     Ok(Json(dns_json(&o.domain, &o.records, &o.zone, o.latest.as_ref())).into_response())
 }
 
 pub async fn check(
     State(state): State<ServerState>,
-    TokenAccess(access): TokenAccess,
-    Path(name): Path<String>,
+    TokenDomain { access, name }: TokenDomain,
 ) -> Result<Response, ApiError> {
     let services = &state.app.services;
-    let run = services
-        .check_dns(&access, &name, "api")
-        .await
-        .map_err(super::domain_not_found(&name))?;
-    let o = services
-        .dns_overview(&access, &name)
-        .await
-        .map_err(super::domain_not_found(&name))?;
+    let run = services.check_dns(&access, &name, "api").await?;
+    let o = services.dns_overview(&access, &name).await?;
     Ok(Json(dns_json(&o.domain, &o.records, &o.zone, Some(&run))).into_response())
 }

@@ -1,8 +1,8 @@
-use super::auth::TokenAccess;
+use super::auth::{TokenAccess, TokenDomain};
 use super::ApiError;
 use crate::ServerState;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -81,28 +81,16 @@ pub async fn create(
 
 pub async fn show(
     State(state): State<ServerState>,
-    TokenAccess(access): TokenAccess,
-    Path(name): Path<String>,
+    TokenDomain { access, name }: TokenDomain,
 ) -> Result<Response, ApiError> {
-    let row = state
-        .app
-        .services
-        .domain_in(&access, &name)
-        .await
-        .map_err(super::domain_not_found(&name))?;
+    let row = state.app.services.domain_in(&access, &name).await?;
     Ok(Json(DomainJson::from(row)).into_response())
 }
 
 pub async fn remove(
     State(state): State<ServerState>,
-    TokenAccess(access): TokenAccess,
-    Path(name): Path<String>,
+    TokenDomain { access, name }: TokenDomain,
 ) -> Result<Response, ApiError> {
-    state
-        .app
-        .services
-        .delete_domain(&access, &name)
-        .await
-        .map_err(super::domain_not_found(&name))?;
+    state.app.services.delete_domain(&access, &name).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

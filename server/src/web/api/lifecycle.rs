@@ -2,11 +2,11 @@
 //! `GET /api/v1/domains/{name}/history`: the readiness gate, mode changes, and their record;
 //! `POST /api/v1/domains/{name}/mx-drift/fix`: the one-click fix for MX drift in enforce.
 
-use super::auth::TokenAccess;
+use super::auth::TokenDomain;
 use super::ApiError;
 use crate::ServerState;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -39,15 +39,9 @@ fn transition_json(t: &Transition) -> Value {
 
 pub async fn readiness(
     State(state): State<ServerState>,
-    TokenAccess(access): TokenAccess,
-    Path(name): Path<String>,
+    TokenDomain { access, name }: TokenDomain,
 ) -> Result<Response, ApiError> {
-    let view = state
-        .app
-        .services
-        .readiness(&access, &name)
-        .await
-        .map_err(super::domain_not_found(&name))?;
+    let view = state.app.services.readiness(&access, &name).await?;
     let mut body = items_json(&view.readiness);
     body["domain"] = json!(view.domain);
     body["mode"] = json!(view.mode);
@@ -63,18 +57,12 @@ pub async fn readiness(
 
 pub async fn transition(
     State(state): State<ServerState>,
-    TokenAccess(access): TokenAccess,
-    Path(name): Path<String>,
+    TokenDomain { access, name }: TokenDomain,
     body: Result<Json<TransitionRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(request) = body?;
     let actor = format!("API token ({})", access.org_slug());
-    let outcome = state
-        .app
-        .services
-        .transition(&access, &name, &request, &actor)
-        .await
-        .map_err(super::domain_not_found(&name))?;
+    let outcome = state.app.services.transition(&access, &name, &request, &actor).await?;
     Ok(match outcome {
         TransitionOutcome::Refused(readiness) => {
             let mut body = items_json(&readiness);
@@ -100,31 +88,19 @@ pub async fn transition(
 
 pub async fn history(
     State(state): State<ServerState>,
-    TokenAccess(access): TokenAccess,
-    Path(name): Path<String>,
+    TokenDomain { access, name }: TokenDomain,
 ) -> Result<Response, ApiError> {
-    let list = state
-        .app
-        .services
-        .transitions(&access, &name)
-        .await
-        .map_err(super::domain_not_found(&name))?;
+    let list = state.app.services.transitions(&access, &name).await?;
     Ok(Json(json!({"transitions": list.iter().map(transition_json).collect::<Vec<_>>()})).into_response())
 }
 
 /// Adds every live MX the enforced policy misses; answers the new id and the record to publish.
 pub async fn fix_drift(
     State(state): State<ServerState>,
-    TokenAccess(access): TokenAccess,
-    Path(name): Path<String>,
+    TokenDomain { access, name }: TokenDomain,
 ) -> Result<Response, ApiError> {
     let actor = format!("API token ({})", access.org_slug());
-    let fix = state
-        .app
-        .services
-        .fix_mx_drift(&access, &name, &actor)
-        .await
-        .map_err(super::domain_not_found(&name))?;
+    let fix = state.app.services.fix_mx_drift(&access, &name, &actor).await?;
     Ok(Json(json!({
         "added": fix.added,
         "policy_id": fix.policy_id,

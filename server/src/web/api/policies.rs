@@ -1,10 +1,10 @@
 //! `GET|PUT /api/v1/domains/{name}/policy`, `GET …/policy/versions`, `GET …/policy/mx`.
 
-use super::auth::TokenAccess;
+use super::auth::TokenDomain;
 use super::ApiError;
 use crate::ServerState;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use portcullis_domain::{Policy, PolicySpec};
@@ -48,15 +48,9 @@ fn policy_json(domain: &str, v: &PolicyVersion) -> Value {
 
 pub async fn show(
     State(state): State<ServerState>,
-    TokenAccess(access): TokenAccess,
-    Path(name): Path<String>,
+    TokenDomain { access, name }: TokenDomain,
 ) -> Result<Response, ApiError> {
-    let policy = state
-        .app
-        .services
-        .policy_state(&access, &name)
-        .await
-        .map_err(super::domain_not_found(&name))?;
+    let policy = state.app.services.policy_state(&access, &name).await?;
     let current = policy.current.ok_or_else(|| {
         ApiError::NotFound(format!(
             "{} has no policy yet; PUT one to start serving it",
@@ -68,18 +62,12 @@ pub async fn show(
 
 pub async fn put(
     State(state): State<ServerState>,
-    TokenAccess(access): TokenAccess,
-    Path(name): Path<String>,
+    TokenDomain { access, name }: TokenDomain,
     body: Result<Json<PolicySpec>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(spec) = body?;
     let author = format!("API token ({})", access.org_slug());
-    let outcome = state
-        .app
-        .services
-        .save_policy(&access, &name, &spec, &author)
-        .await
-        .map_err(super::domain_not_found(&name))?;
+    let outcome = state.app.services.save_policy(&access, &name, &spec, &author).await?;
     let domain = portcullis_domain::DomainName::parse(&name).map_err(|_| ApiError::Internal)?;
     let (changed, version) = match outcome {
         SaveOutcome::Saved(v) => (true, v),
@@ -92,28 +80,16 @@ pub async fn put(
 
 pub async fn versions(
     State(state): State<ServerState>,
-    TokenAccess(access): TokenAccess,
-    Path(name): Path<String>,
+    TokenDomain { access, name }: TokenDomain,
 ) -> Result<Response, ApiError> {
-    let versions = state
-        .app
-        .services
-        .policy_versions(&access, &name)
-        .await
-        .map_err(super::domain_not_found(&name))?;
+    let versions = state.app.services.policy_versions(&access, &name).await?;
     Ok(Json(json!({"versions": versions.iter().map(version_json).collect::<Vec<_>>()})).into_response())
 }
 
 pub async fn from_mx(
     State(state): State<ServerState>,
-    TokenAccess(access): TokenAccess,
-    Path(name): Path<String>,
+    TokenDomain { access, name }: TokenDomain,
 ) -> Result<Response, ApiError> {
-    let proposal = state
-        .app
-        .services
-        .propose_from_mx(&access, &name)
-        .await
-        .map_err(super::domain_not_found(&name))?;
+    let proposal = state.app.services.propose_from_mx(&access, &name).await?;
     Ok(Json(proposal).into_response())
 }

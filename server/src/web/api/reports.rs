@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use super::auth::TokenAccess;
+use super::auth::TokenDomain;
 use super::ApiError;
 use crate::ServerState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -15,8 +15,7 @@ use serde_json::json;
 
 pub async fn summary(
     State(state): State<ServerState>,
-    TokenAccess(access): TokenAccess,
-    Path(name): Path<String>,
+    TokenDomain { access, name }: TokenDomain,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let query = SummaryQuery {
@@ -29,12 +28,7 @@ pub async fn summary(
         Some("csv") => true,
         Some(other) => return Err(ApiError::Unprocessable(format!("format: {other:?} is not json or csv"))),
     };
-    let summary = state
-        .app
-        .services
-        .report_summary(&access, &name, &query)
-        .await
-        .map_err(super::domain_not_found(&name))?;
+    let summary = state.app.services.report_summary(&access, &name, &query).await?;
     if csv {
         let group = summary.group_by.map(|g| g.as_str()).unwrap_or("total");
         let filename = format!("{name}-tlsrpt-{group}-{}-{}.csv", summary.from, summary.to);
