@@ -1,6 +1,8 @@
 //! One check run for a domain: every finding, in the order a user fixes them (DNS records, policy
-//! host, policy fetch, reporting, MX coverage, MX transport, DANE). The record rules are pure
-//! functions of the DNS answers (`record_rules`); the look-ups and probes are here.
+//! host, policy fetch, reporting, MX coverage, MX transport, DANE). The look-ups and probes are
+//! here; the rules that turn what they found into findings are pure functions, one module per
+//! area: `record_rules` (the TXT records), `policy_host_rules` (where `mta-sts.` points), `mx_host_rules` (each MX host and its STARTTLS),
+//! `transport_rules` (certificates, the policy fetch), `mx_rules` (MX coverage).
 
 use crate::address_policy::is_public;
 use crate::fetch::fetch_policy;
@@ -8,7 +10,9 @@ use crate::probe_cache::ProbeCache;
 use crate::settings::CheckSettings;
 use crate::smtp_probe::{probe, ProbeOutcome};
 use crate::tls::TlsClient;
+mod mx_host_rules;
 mod mx_rules;
+mod policy_host_rules;
 mod record_rules;
 mod transport_rules;
 
@@ -64,6 +68,22 @@ pub(super) fn lookup_failed(subject: &str, e: &DnsError) -> Finding {
         .seen(e.to_string())
         .expected("an answer from the DNS")
         .fix("retry later; if it persists, check the domain's name servers (they may be unreachable or broken)")
+}
+
+/// The addresses a check may connect to on `port`: public ones, or any when tests allow private.
+pub(super) fn usable(settings: &CheckSettings, addrs: &[IpAddr], port: u16) -> Vec<SocketAddr> {
+    addrs
+        .iter()
+        .filter(|a| settings.allow_private || is_public(**a))
+        .map(|a| SocketAddr::new(*a, port))
+        .collect()
+}
+
+pub(super) fn join(addrs: &[IpAddr]) -> String {
+    if addrs.is_empty() {
+        return "no address".into();
+    }
+    addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
 }
 
 fn now() -> i64 {
@@ -157,64 +177,20 @@ impl Checker {
         }
     }
 
-    fn allowed(&self, ip: IpAddr) -> bool {
-        self.inner.settings.allow_private || is_public(ip)
-    }
-
     async fn policy_host(&self, input: &CheckInput, policy: Option<&Policy>) -> Vec<Finding> {
         let host = format!("mta-sts.{}", input.domain);
-        let target = input.public_host.as_deref().unwrap_or("this server's public host name");
         let addrs = match self.inner.dns.addresses(&host).await {
             Ok(a) => a,
             Err(e) => return vec![lookup_failed(&host, &e)],
         };
-        if addrs.is_empty() {
-            return vec![Finding::new(C::PolicyHostMissing, Severity::Error, &host)
-                .seen(format!("{host} does not resolve"))
-                .expected(format!("a CNAME to {target}"))
-                .fix(format!(
-                    "publish {host} CNAME {target}; senders cannot fetch the policy without it"
-                ))];
-        }
-        let mut out = Vec::new();
-        let shown = addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ");
-        if let Some(public) = &input.public_host {
-            let ours = self.our_addresses(public).await;
-            if !addrs.iter().any(|a| ours.contains(a)) {
-                out.push(
-                    Finding::new(C::PolicyHostElsewhere, Severity::Error, &host)
-                        .seen(format!("{host} resolves to {shown}"))
-                        .expected(format!("{public} ({})", join(&ours)))
-                        .fix(format!(
-                            "point {host} at {public} (CNAME); otherwise senders fetch a policy this server does \
-                             not control"
-                        )),
-                );
-            }
-        }
-        let usable: Vec<SocketAddr> = addrs
-            .iter()
-            .filter(|a| self.allowed(**a))
-            .map(|a| SocketAddr::new(*a, self.inner.settings.https_port))
-            .collect();
-        if usable.is_empty() {
-            out.push(
-                Finding::new(C::PolicyHostPrivate, Severity::Error, &host)
-                    .seen(format!("{host} resolves to {shown}"))
-                    .expected("a public address")
-                    .fix("senders on the internet cannot reach a private address; point the name at the public host"),
-            );
-            return out;
-        }
-        if out.is_empty() {
-            out.push(
-                Finding::new(C::PolicyHostOk, Severity::Ok, &host)
-                    .seen(format!("{host} resolves to {shown}"))
-                    .expected(format!("this server ({target})")),
-            );
-        }
-        if let Some(current) = &input.policy {
-            let s = &self.inner.settings;
+        let ours = match &input.public_host {
+            Some(public) if !addrs.is_empty() => self.our_addresses(public).await,
+            _ => Vec::new(),
+        };
+        let s = &self.inner.settings;
+        let mut out = policy_host_rules::policy_host_findings(s, &host, input.public_host.as_deref(), &addrs, &ours);
+        let usable = usable(s, &addrs, s.https_port);
+        if let (Some(current), false) = (&input.policy, usable.is_empty()) {
             let outcome = fetch_policy(&self.inner.tls, &host, &usable, s.connect_timeout, s.io_timeout).await;
             out.extend(transport_rules::fetch_findings(
                 s,
@@ -246,145 +222,42 @@ impl Checker {
 
     async fn mx_host(&self, host: &str, fresh: bool) -> Vec<Finding> {
         if host.parse::<IpAddr>().is_ok() {
-            return vec![Finding::new(C::MxIpAddress, Severity::Error, host)
-                .seen(format!("MX {host}"))
-                .expected("a host name")
-                .fix("MX records must name a host; an address can be neither matched by a policy nor verified by certificate")];
+            return vec![mx_host_rules::mx_is_address(host)];
         }
         let dns = &self.inner.dns;
         let tlsa_name = format!("_25._tcp.{host}");
-        let (cname, addrs, tlsa) = tokio::join!(dns.cname(host), dns.addresses(host), dns.tlsa_count(&tlsa_name));
-        let mut out = Vec::new();
-        if let Ok(Some(target)) = cname {
-            out.push(
-                Finding::new(C::MxCname, Severity::Warning, host)
-                    .seen(format!("{host} is a CNAME to {target}"))
-                    .expected("an MX naming the host itself (RFC 2181 §10.3)")
-                    .fix(format!(
-                        "point the MX at {target} directly; some senders check the certificate against the alias"
-                    )),
-            );
-        }
-        let addrs = match addrs {
-            Ok(a) => a,
-            Err(e) => {
-                out.push(lookup_failed(host, &e));
-                return out;
-            }
+        let (cname, addresses, tlsa) = tokio::join!(dns.cname(host), dns.addresses(host), dns.tlsa_count(&tlsa_name));
+        let s = &self.inner.settings;
+        let usable = addresses
+            .as_ref()
+            .map(|a| usable(s, a, s.smtp_port))
+            .unwrap_or_default();
+        let probe = match usable.is_empty() {
+            true => None,
+            false => Some(self.starttls(host, &usable, fresh).await),
         };
-        if addrs.is_empty() {
-            out.push(
-                Finding::new(C::MxNoAddress, Severity::Error, host)
-                    .seen(format!("{host} has no A or AAAA record"))
-                    .expected("the address of the mail server")
-                    .fix("publish its address or remove the MX record"),
-            );
-        } else {
-            let usable: Vec<SocketAddr> = addrs
-                .iter()
-                .filter(|a| self.allowed(**a))
-                .map(|a| SocketAddr::new(*a, self.inner.settings.smtp_port))
-                .collect();
-            if usable.is_empty() {
-                out.push(
-                    Finding::new(C::MxPrivateAddress, Severity::Warning, host)
-                        .seen(format!("{host} resolves to {}", join(&addrs)))
-                        .expected("a public address")
-                        .fix("senders on the internet cannot reach it; publish the public address"),
-                );
-            } else {
-                out.extend(self.starttls(host, &usable, fresh).await);
-            }
-        }
-        match tlsa {
-            Ok(n) if n > 0 => out.push(
-                Finding::new(C::DaneTlsaPresent, Severity::Ok, host)
-                    .seen(format!("{n} TLSA record(s) at _25._tcp.{host}"))
-                    .expected("DANE is optional; senders that support it use it before MTA-STS"),
-            ),
-            Ok(_) => out.push(
-                Finding::new(C::DaneTlsaAbsent, Severity::Ok, host)
-                    .seen(format!("no TLSA record at _25._tcp.{host}"))
-                    .expected("DANE is optional (it needs DNSSEC)"),
-            ),
-            Err(_) => {}
-        }
-        out
+        let facts = mx_host_rules::MxHostFacts {
+            cname: cname.ok().flatten(),
+            addresses,
+            tlsa: tlsa.ok(),
+            probe,
+        };
+        mx_host_rules::mx_host_findings(s, now(), host, facts)
     }
 
-    async fn starttls(&self, host: &str, addrs: &[SocketAddr], fresh: bool) -> Vec<Finding> {
+    /// The STARTTLS probe, shared by every domain that names this MX within the probe's lifetime.
+    async fn starttls(&self, host: &str, addrs: &[SocketAddr], fresh: bool) -> ProbeOutcome {
         let inner = &self.inner;
         if fresh {
             inner.probes.forget(host);
         }
         let slot = inner.probes.slot(host, inner.settings.probe_ttl);
-        let outcome = slot
-            .get_or_init(|| async {
-                let _permit = inner.probe_slots.acquire().await;
-                let s = &inner.settings;
-                probe(&inner.tls, host, addrs, &s.helo_name, s.connect_timeout, s.io_timeout).await
-            })
-            .await
-            .clone();
-        let port = inner.settings.smtp_port;
-        match outcome {
-            ProbeOutcome::Connect(m) => vec![Finding::new(C::StartTlsConnect, Severity::Error, host)
-                .seen(m)
-                .expected(format!("an SMTP server on port {port}"))
-                .fix("check that the MX accepts connections on port 25 from the internet")],
-            ProbeOutcome::NoStartTls { address } => vec![Finding::new(C::StartTlsNotOffered, Severity::Error, host)
-                .seen(format!("{address} answers EHLO without STARTTLS"))
-                .expected("STARTTLS in the EHLO reply")
-                .fix("enable STARTTLS with a certificate for this host; in enforce mode senders cannot deliver without it")],
-            ProbeOutcome::Handshake {
-                address,
-                old_version,
-                message,
-                facts,
-            } => {
-                let mut out = facts
-                    .as_ref()
-                    .map(|f| transport_rules::cert_findings(&self.inner.settings, now(), host, f, true))
-                    .unwrap_or_default();
-                if old_version {
-                    out.push(
-                        Finding::new(C::StartTlsTlsVersion, Severity::Error, host)
-                            .seen(format!("{address}: {message}"))
-                            .expected("TLS 1.2 or 1.3")
-                            .fix("enable TLS 1.2 or later on the MX"),
-                    );
-                } else if out.is_empty() {
-                    out.push(
-                        Finding::new(C::StartTlsHandshake, Severity::Error, host)
-                            .seen(format!("{address}: {message}"))
-                            .expected("a TLS handshake after STARTTLS")
-                            .fix("check the MX's TLS configuration and certificate"),
-                    );
-                }
-                out
-            }
-            ProbeOutcome::Tls { address, facts } => {
-                let mut out = transport_rules::cert_findings(&self.inner.settings, now(), host, &facts, true);
-                if out.iter().all(|f| f.severity == Severity::Ok) {
-                    out.push(
-                        Finding::new(C::StartTlsOk, Severity::Ok, host)
-                            .seen(format!(
-                                "{address}: STARTTLS, {}, certificate valid for {host} until {}",
-                                facts.version,
-                                facts.not_after.map(day).unwrap_or_default()
-                            ))
-                            .expected("STARTTLS with a certificate valid for the MX name"),
-                    );
-                }
-                out
-            }
-        }
+        slot.get_or_init(|| async {
+            let _permit = inner.probe_slots.acquire().await;
+            let s = &inner.settings;
+            probe(&inner.tls, host, addrs, &s.helo_name, s.connect_timeout, s.io_timeout).await
+        })
+        .await
+        .clone()
     }
-}
-
-fn join(addrs: &[IpAddr]) -> String {
-    if addrs.is_empty() {
-        return "no address".into();
-    }
-    addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
 }
