@@ -1,6 +1,11 @@
 //! What pages receive from server functions: plain, serializable views of the data.
 
 use portcullis_domain::{BulkReport, Role};
+// The read models the services return, shown as they are (one declaration, in the domain crate).
+pub use portcullis_domain::models::{
+    CertState, DailyResult, DomainEvent, DomainRow, FailureRow, Invitation, Member, OrgWithRole, PolicyRow,
+    PolicyVersion, ReportRow, ReportSummary, SummaryRow, TokenInfo, Transition,
+};
 use serde::{Deserialize, Serialize};
 
 /// Who is looking, and the anti-forgery token every form must carry.
@@ -18,30 +23,22 @@ pub struct Viewer {
     pub email: String,
     pub is_admin: bool,
     pub must_change_password: bool,
-    pub orgs: Vec<OrgSummary>,
+    pub orgs: Vec<OrgWithRole>,
 }
 
 impl Viewer {
-    pub fn org(&self, slug: &str) -> Option<&OrgSummary> {
+    pub fn org(&self, slug: &str) -> Option<&OrgWithRole> {
         self.orgs.iter().find(|o| o.slug == slug)
     }
 
     /// Organisations where the viewer may add domains.
-    pub fn editable_orgs(&self) -> Vec<OrgSummary> {
+    pub fn editable_orgs(&self) -> Vec<OrgWithRole> {
         self.orgs
             .iter()
             .filter(|o| o.role.allows(Role::Editor))
             .cloned()
             .collect()
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrgSummary {
-    pub slug: String,
-    pub name: String,
-    pub role: Role,
-    pub domain_count: i64,
 }
 
 /// One-time messages shown on the next page a user sees (the no-JavaScript way to report the
@@ -70,20 +67,7 @@ pub struct ReportsView {
     pub reports: i64,
     pub successful: i64,
     pub failed: i64,
-    pub recent: Vec<ReportSummary>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReportSummary {
-    pub id: i64,
-    pub organization: String,
-    pub report_id: String,
-    pub start_at: i64,
-    pub end_at: i64,
-    pub successful: i64,
-    pub failed: i64,
-    pub channel: String,
-    pub received_at: i64,
+    pub recent: Vec<ReportRow>,
 }
 
 /// The cross-domain overview: domains ranked by failed sessions, with a daily trend each.
@@ -111,7 +95,7 @@ pub struct TrendRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportListView {
     pub domain: String,
-    pub reports: Vec<ReportSummary>,
+    pub reports: Vec<ReportRow>,
     pub total: i64,
     pub page: i64,
     pub pages: i64,
@@ -123,35 +107,10 @@ pub struct ReportListView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportDetailView {
     pub domain: String,
-    pub summary: ReportSummary,
-    pub contact_info: Option<String>,
-    pub submitter: Option<String>,
-    pub policies: Vec<ReportPolicyView>,
+    pub report: ReportRow,
+    pub policies: Vec<PolicyRow>,
     /// The JSON as the sender wrote it, indented for reading.
     pub json: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReportPolicyView {
-    pub policy_type: String,
-    pub policy_domain: Option<String>,
-    pub policy_string: Vec<String>,
-    pub mx_hosts: Vec<String>,
-    pub successful: i64,
-    pub failed: i64,
-    pub failures: Vec<ReportFailureView>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReportFailureView {
-    pub result_type: String,
-    pub sending_ip: Option<String>,
-    pub receiving_mx: Option<String>,
-    pub receiving_helo: Option<String>,
-    pub receiving_ip: Option<String>,
-    pub failed: i64,
-    pub reason_code: Option<String>,
-    pub additional_info: Option<String>,
 }
 
 /// The report overview of a domain for one period.
@@ -165,23 +124,16 @@ pub struct ReportOverviewView {
     pub current: PeriodTotals,
     pub previous: PeriodTotals,
     pub by_category: Vec<ResultCategoryView>,
-    pub by_organization: Vec<GroupView>,
+    pub by_organization: Vec<SummaryRow>,
     /// The sending IPs with the most failures (the page shows the first 100; exports hold all).
-    pub by_sending_ip: Vec<GroupView>,
+    pub by_sending_ip: Vec<SummaryRow>,
     /// How many sending IPs the period has in all.
     pub sending_ips: usize,
-    pub by_receiving_mx: Vec<GroupView>,
-    pub by_day: Vec<GroupView>,
+    pub by_receiving_mx: Vec<SummaryRow>,
+    pub by_day: Vec<SummaryRow>,
     /// Failed sessions per day and result type, for the table under the stacked chart.
-    pub daily_results: Vec<DailyResultView>,
+    pub daily_results: Vec<DailyResult>,
     pub charts: OverviewCharts,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DailyResultView {
-    pub day: String,
-    pub result_type: String,
-    pub failed: i64,
 }
 
 /// Server-rendered SVG charts (inline markup), each over the same numbers as a table.
@@ -203,21 +155,23 @@ pub struct PeriodTotals {
     pub organizations: i64,
 }
 
+impl From<&ReportSummary> for PeriodTotals {
+    fn from(s: &ReportSummary) -> Self {
+        Self {
+            successful: s.successful,
+            failed: s.failed,
+            reports: s.reports,
+            organizations: s.organizations,
+        }
+    }
+}
+
 impl PeriodTotals {
     /// Failed sessions as a share of all, when there were any.
     pub fn failure_rate(&self) -> Option<f64> {
         let total = self.successful + self.failed;
         (total > 0).then(|| self.failed as f64 / total as f64)
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupView {
-    pub key: String,
-    pub successful: Option<i64>,
-    pub failed: i64,
-    /// Sending IPs: the PTR name, and whether it resolves back to the address.
-    pub reverse_dns: Option<(String, bool)>,
 }
 
 /// Failures of one category (negotiation, MTA-STS, DANE), each result type explained.
@@ -262,22 +216,8 @@ pub enum UploadOutcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DomainSummary {
-    pub name: String,
-    /// The Unicode spelling, for IDNs.
-    pub unicode: Option<String>,
-    pub org_slug: String,
-    pub org_name: String,
-    pub created_at: i64,
-    /// Mode of the served policy; `None` until one is saved.
-    pub mode: Option<String>,
-    /// Latest DNS check status (ok, warning, error); `None` until checked.
-    pub dns_status: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainListing {
-    pub rows: Vec<DomainSummary>,
+    pub rows: Vec<DomainRow>,
     pub total: i64,
     pub page: i64,
     pub page_size: i64,
@@ -291,46 +231,19 @@ impl DomainListing {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainDetail {
-    pub domain: DomainSummary,
+    pub domain: DomainRow,
     pub role: Role,
     /// In enforce: live MX hosts the policy does not cover (from the latest check).
     pub mx_drift: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberView {
-    pub user_id: i64,
-    pub email: String,
-    pub role: Role,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenView {
-    pub id: i64,
-    pub name: String,
-    pub role: Role,
-    pub prefix: String,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgDetail {
-    pub org: OrgSummary,
-    pub members: Vec<MemberView>,
+    pub org: OrgWithRole,
+    pub members: Vec<Member>,
     /// Only owners see tokens and pending invitations.
-    pub tokens: Option<Vec<TokenView>>,
-    pub invitations: Option<Vec<InvitationRow>>,
-}
-
-/// A pending invitation in the organisation's member list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvitationRow {
-    pub id: i64,
-    pub email: String,
-    pub role: Role,
-    pub invited_by: String,
-    pub expires_at: i64,
+    pub tokens: Option<Vec<TokenInfo>>,
+    pub invitations: Option<Vec<Invitation>>,
 }
 
 /// What an invitation link shows its recipient.
@@ -391,44 +304,23 @@ mod tests {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PolicyVersionView {
-    pub policy_id: String,
-    pub mode: String,
-    pub max_age: i64,
-    /// The exact served text (CRLF line ends).
-    pub body: String,
-    pub author: String,
-    pub note: String,
-    pub created_at: i64,
-}
-
 /// A domain's policy: what is served now, its warnings and its history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyOverview {
-    pub domain: DomainSummary,
+    pub domain: DomainRow,
     pub role: Role,
     /// Newest first; the first is the served one.
-    pub versions: Vec<PolicyVersionView>,
+    pub versions: Vec<PolicyVersion>,
     /// (code, message) for the served policy.
     pub warnings: Vec<(String, String)>,
     /// The served policy as editor fields.
     pub draft: Option<portcullis_domain::policy::PolicyDraft>,
     /// The `mta-sts.<domain>` certificate, once Portcullis has tried to obtain one.
-    pub certificate: Option<CertView>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CertView {
-    pub issued_at: Option<i64>,
-    pub not_after: Option<i64>,
-    pub last_error: Option<String>,
-    pub last_attempt_at: Option<i64>,
-    pub next_attempt_at: i64,
+    pub certificate: Option<CertState>,
 }
 
 impl PolicyOverview {
-    pub fn current(&self) -> Option<&PolicyVersionView> {
+    pub fn current(&self) -> Option<&PolicyVersion> {
         self.versions.first()
     }
 }
@@ -471,17 +363,7 @@ pub struct DnsView {
     pub origin: Option<String>,
     pub findings: Vec<portcullis_domain::dns::Finding>,
     pub can_check: bool,
-    pub events: Vec<EventView>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EventView {
-    /// `dns_status` or `mx_drift`.
-    pub kind: String,
-    pub created_at: i64,
-    pub old_value: Option<String>,
-    pub new_value: String,
-    pub detail: String,
+    pub events: Vec<DomainEvent>,
 }
 
 /// A domain's mode, the readiness gate for enforce with the replay behind it, and its history.
@@ -503,23 +385,12 @@ pub struct LifecycleView {
     pub retire_at: Option<i64>,
     /// The latest DNS check's time, and whether it saw the current id after the last change.
     pub sts_seen: Option<(i64, bool)>,
-    pub transitions: Vec<TransitionView>,
+    pub transitions: Vec<Transition>,
     /// In enforce: live MX hosts the policy does not cover.
     pub mx_drift: Vec<String>,
     pub max_age: Option<u64>,
     /// Set once enforce has been stable long enough for a longer max_age.
     pub max_age_advice: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TransitionView {
-    pub from_mode: String,
-    pub to_mode: String,
-    pub policy_id: String,
-    pub actor: String,
-    pub reason: String,
-    pub overridden: bool,
-    pub created_at: i64,
 }
 
 /// An organisation's alert settings page.

@@ -1,13 +1,14 @@
 //! Server-only plumbing for server functions and pages: shared state, the per-request info the
 //! server's middleware resolved (user, session, anti-forgery token), cookies and error mapping.
 
-use crate::dto::{DomainSummary, Flash, OrgSummary};
+use crate::dto::Flash;
 use crate::AppError;
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
+use portcullis_domain::models::User;
+use portcullis_service::OrgAccess;
 use portcullis_service::{ServiceError, Services};
-use portcullis_store::{DomainRow, OrgAccess, OrgWithRole, User};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -168,14 +169,14 @@ pub fn service_error(e: ServiceError) -> AppError {
 
 pub fn flash(st: &AppState, req: &RequestInfo, f: Flash) {
     if let Some(session) = &req.session {
-        st.flash.push(&portcullis_store::hash_secret(session), f);
+        st.flash.push(&portcullis_service::hash_secret(session), f);
     }
 }
 
 pub fn take_flash(st: &AppState, req: &RequestInfo) -> Vec<Flash> {
     req.session
         .as_ref()
-        .map(|s| st.flash.take(&portcullis_store::hash_secret(s)))
+        .map(|s| st.flash.take(&portcullis_service::hash_secret(s)))
         .unwrap_or_default()
 }
 
@@ -243,58 +244,7 @@ pub fn go(path: &str) {
     leptos_axum::redirect(path);
 }
 
-/// A stored report as the report tables show it.
-pub fn report_summary(r: portcullis_store::ReportRow) -> crate::dto::ReportSummary {
-    crate::dto::ReportSummary {
-        id: r.id,
-        organization: r.organization_name,
-        report_id: r.report_id,
-        start_at: r.start_at,
-        end_at: r.end_at,
-        successful: r.successful,
-        failed: r.failed,
-        channel: r.channel,
-        received_at: r.received_at,
-    }
-}
-
-pub fn org_summary(o: OrgWithRole) -> OrgSummary {
-    OrgSummary {
-        slug: o.slug,
-        name: o.name,
-        role: o.role,
-        domain_count: o.domain_count,
-    }
-}
-
-pub fn domain_summary(d: DomainRow) -> DomainSummary {
-    let unicode = portcullis_domain::DomainName::parse(&d.name)
-        .ok()
-        .and_then(|n| n.unicode());
-    DomainSummary {
-        name: d.name,
-        unicode,
-        org_slug: d.org_slug,
-        org_name: d.org_name,
-        created_at: d.created_at,
-        mode: d.mode,
-        dns_status: d.dns_status,
-    }
-}
-
 /// The user's access to an organisation, mapped to a user-facing error.
 pub async fn org_access(st: &AppState, user: &User, slug: &str) -> Result<OrgAccess, AppError> {
     st.services.org_access(user, slug).await.map_err(service_error)
-}
-
-pub fn version_view(v: portcullis_store::PolicyVersion) -> crate::dto::PolicyVersionView {
-    crate::dto::PolicyVersionView {
-        policy_id: v.policy_id,
-        mode: v.mode,
-        max_age: v.max_age,
-        body: v.body,
-        author: v.author,
-        note: v.note,
-        created_at: v.created_at,
-    }
 }

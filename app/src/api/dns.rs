@@ -6,7 +6,6 @@ use leptos::prelude::*;
 
 #[server(prefix = "/sfn", endpoint = "get_dns")]
 pub async fn get_dns(name: String) -> Result<DnsView, AppError> {
-    use crate::dto::EventView;
     use crate::ssr::*;
     use portcullis_domain::dns::Status;
     let (st, _req, user) = require_user()?;
@@ -31,17 +30,7 @@ pub async fn get_dns(name: String) -> Result<DnsView, AppError> {
         origin,
         findings,
         can_check: o.can_check,
-        events: o
-            .events
-            .into_iter()
-            .map(|e| EventView {
-                kind: e.kind,
-                created_at: e.created_at,
-                old_value: e.old_value,
-                new_value: e.new_value,
-                detail: e.detail,
-            })
-            .collect(),
+        events: o.events,
     })
 }
 

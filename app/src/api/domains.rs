@@ -18,7 +18,7 @@ pub async fn list_domains(
         .await
         .map_err(service_error)?;
     Ok(DomainListing {
-        rows: found.rows.into_iter().map(domain_summary).collect(),
+        rows: found.rows,
         total: found.total,
         page,
         page_size: portcullis_service::DOMAINS_PAGE_SIZE,
@@ -32,7 +32,7 @@ pub async fn get_domain(name: String) -> Result<DomainDetail, AppError> {
     let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
     let mx_drift = st.services.mx_drift(&access, &row.name).await.map_err(service_error)?;
     Ok(DomainDetail {
-        domain: domain_summary(row),
+        domain: row,
         role: access.role(),
         mx_drift,
     })

@@ -6,7 +6,6 @@ use leptos::prelude::*;
 
 #[server(prefix = "/sfn", endpoint = "get_lifecycle")]
 pub async fn get_lifecycle(name: String) -> Result<LifecycleView, AppError> {
-    use crate::dto::TransitionView;
     use crate::ssr::*;
     let (st, _req, user) = require_user()?;
     let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
@@ -38,18 +37,7 @@ pub async fn get_lifecycle(name: String) -> Result<LifecycleView, AppError> {
         mx_drift: view.mx_drift,
         max_age: view.max_age,
         max_age_advice: view.max_age_advice,
-        transitions: transitions
-            .into_iter()
-            .map(|t| TransitionView {
-                from_mode: t.from_mode,
-                to_mode: t.to_mode,
-                policy_id: t.policy_id,
-                actor: t.actor,
-                reason: t.reason,
-                overridden: t.overridden,
-                created_at: t.created_at,
-            })
-            .collect(),
+        transitions,
     })
 }
 

@@ -4,46 +4,19 @@ use leptos::prelude::*;
 
 #[server(prefix = "/sfn", endpoint = "get_org")]
 pub async fn get_org(slug: String) -> Result<OrgDetail, AppError> {
-    use crate::dto::{MemberView, OrgSummary, TokenView};
+    use crate::dto::OrgWithRole;
     use crate::ssr::*;
     use portcullis_domain::Role;
     let (st, _req, user) = require_user()?;
     let access = org_access(&st, &user, &slug).await?;
     let members = st.services.members(&access).await.map_err(service_error)?;
-    let tokens = if access.role().allows(Role::Owner) {
-        let tokens = st.services.tokens(&access).await.map_err(service_error)?;
-        Some(
-            tokens
-                .into_iter()
-                .map(|t| TokenView {
-                    id: t.id,
-                    name: t.name,
-                    role: t.role,
-                    prefix: t.prefix,
-                    created_at: t.created_at,
-                    last_used_at: t.last_used_at,
-                })
-                .collect(),
+    let (tokens, invitations) = if access.role().allows(Role::Owner) {
+        (
+            Some(st.services.tokens(&access).await.map_err(service_error)?),
+            Some(st.services.invitations(&access).await.map_err(service_error)?),
         )
     } else {
-        None
-    };
-    let invitations = if access.role().allows(Role::Owner) {
-        let pending = st.services.invitations(&access).await.map_err(service_error)?;
-        Some(
-            pending
-                .into_iter()
-                .map(|i| crate::dto::InvitationRow {
-                    id: i.id,
-                    email: i.email,
-                    role: i.role,
-                    invited_by: i.invited_by,
-                    expires_at: i.expires_at,
-                })
-                .collect(),
-        )
-    } else {
-        None
+        (None, None)
     };
     let domain_count = st
         .services
@@ -52,20 +25,13 @@ pub async fn get_org(slug: String) -> Result<OrgDetail, AppError> {
         .map_err(service_error)?
         .total;
     Ok(OrgDetail {
-        org: OrgSummary {
+        org: OrgWithRole {
             slug: access.org_slug().into(),
             name: access.org_name().into(),
             role: access.role(),
             domain_count,
         },
-        members: members
-            .into_iter()
-            .map(|m| MemberView {
-                user_id: m.user_id,
-                email: m.email,
-                role: m.role,
-            })
-            .collect(),
+        members,
         tokens,
         invitations,
     })

@@ -1,6 +1,6 @@
 //! Server functions for a domain's MTA-STS policy: overview, one version, proposal from MX, save.
 
-use crate::dto::{urlencode, MxProposalView, PolicyOverview, PolicyVersionView};
+use crate::dto::{urlencode, MxProposalView, PolicyOverview, PolicyVersion};
 use crate::AppError;
 use leptos::prelude::*;
 use portcullis_domain::policy::PolicyDraft;
@@ -19,14 +19,7 @@ pub async fn get_policy(name: String) -> Result<PolicyOverview, AppError> {
         .services
         .cert_state(&access, &state.domain)
         .await
-        .map_err(service_error)?
-        .map(|c| crate::dto::CertView {
-            issued_at: c.issued_at,
-            not_after: c.not_after,
-            last_error: c.last_error,
-            last_attempt_at: c.last_attempt_at,
-            next_attempt_at: c.next_attempt_at,
-        });
+        .map_err(service_error)?;
     Ok(PolicyOverview {
         certificate,
         warnings: state
@@ -35,27 +28,22 @@ pub async fn get_policy(name: String) -> Result<PolicyOverview, AppError> {
             .map(|w| (w.code().to_string(), w.message().to_string()))
             .collect(),
         draft: state.policy.as_ref().map(PolicyDraft::from_policy),
-        domain: domain_summary(row),
+        domain: row,
         role: access.role(),
-        versions: versions.into_iter().map(version_view).collect(),
+        versions,
     })
 }
 
 /// One version and the one before it, for the diff.
 #[server(prefix = "/sfn", endpoint = "get_policy_version")]
-pub async fn get_policy_version(
-    name: String,
-    id: String,
-) -> Result<(PolicyVersionView, Option<PolicyVersionView>), AppError> {
+pub async fn get_policy_version(name: String, id: String) -> Result<(PolicyVersion, Option<PolicyVersion>), AppError> {
     use crate::ssr::*;
     let (st, _req, user) = require_user()?;
     let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
-    let (v, prev) = st
-        .services
+    st.services
         .policy_version(&access, &row.name, &id)
         .await
-        .map_err(service_error)?;
-    Ok((version_view(v), prev.map(version_view)))
+        .map_err(service_error)
 }
 
 #[server(prefix = "/sfn", endpoint = "propose_policy")]
@@ -98,7 +86,7 @@ pub async fn save_policy(
 ) -> Result<(), AppError> {
     use crate::dto::Flash;
     use crate::ssr::*;
-    use portcullis_store::SaveOutcome;
+    use portcullis_domain::models::SaveOutcome;
     let (st, req, user) = guard(&csrf)?;
     let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
     let draft = PolicyDraft { mode, max_age, mx };

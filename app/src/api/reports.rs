@@ -22,7 +22,7 @@ pub async fn get_reports(name: String) -> Result<ReportsView, AppError> {
         reports: totals.reports,
         successful: totals.successful,
         failed: totals.failed,
-        recent: recent.into_iter().map(report_summary).collect(),
+        recent,
     })
 }
 
@@ -33,7 +33,7 @@ pub async fn get_report_overview(
     to: Option<String>,
     days: Option<i64>,
 ) -> Result<crate::dto::ReportOverviewView, AppError> {
-    use crate::dto::{GroupView, PeriodTotals, ReportOverviewView, ResultCategoryView, ResultView};
+    use crate::dto::{PeriodTotals, ReportOverviewView, ResultCategoryView, ResultView};
     use crate::ssr::*;
     use portcullis_domain::tlsrpt::ResultType;
     let (st, _req, user) = require_user()?;
@@ -43,22 +43,6 @@ pub async fn get_report_overview(
         .report_overview(&access, &row.name, from, to, days)
         .await
         .map_err(service_error)?;
-    let totals = |s: &portcullis_store::ReportSummary| PeriodTotals {
-        successful: s.successful,
-        failed: s.failed,
-        reports: s.reports,
-        organizations: s.organizations,
-    };
-    let groups = |rows: Vec<portcullis_store::SummaryRow>| {
-        rows.into_iter()
-            .map(|g| GroupView {
-                key: g.key,
-                successful: g.successful,
-                failed: g.failed,
-                reverse_dns: g.reverse_dns.map(|n| (n.name, n.confirmed)),
-            })
-            .collect::<Vec<_>>()
-    };
     let mut by_category: Vec<(portcullis_domain::tlsrpt::ResultCategory, ResultCategoryView)> = Vec::new();
     for g in o.by_result.clone() {
         let t = ResultType::parse(&g.key);
@@ -85,8 +69,7 @@ pub async fn get_report_overview(
         }
     }
     by_category.sort_by_key(|(c, _)| *c);
-    let failures =
-        |rows: &[portcullis_store::SummaryRow]| rows.iter().map(|g| (g.key.clone(), g.failed)).collect::<Vec<_>>();
+    let failures = |rows: &[crate::dto::SummaryRow]| rows.iter().map(|g| (g.key.clone(), g.failed)).collect::<Vec<_>>();
     let charts = {
         use portcullis_service::charts::{daily_sessions, failure_bars, stacked_failures};
         let day_keys: Vec<String> = o.by_day.iter().map(|g| g.key.clone()).collect();
@@ -127,28 +110,19 @@ pub async fn get_report_overview(
         from: first,
         to: o.summary.to.clone(),
         days,
-        current: totals(&o.summary.summary),
-        previous: totals(&o.previous),
+        current: PeriodTotals::from(&o.summary.summary),
+        previous: PeriodTotals::from(&o.previous),
         by_category: by_category.into_iter().map(|(_, v)| v).collect(),
-        by_organization: groups(o.by_organization),
+        by_organization: o.by_organization,
         sending_ips: o.by_sending_ip.len(),
-        by_sending_ip: groups(
-            o.by_sending_ip
-                .into_iter()
-                .take(portcullis_service::GROUP_ROWS_SHOWN)
-                .collect(),
-        ),
-        by_receiving_mx: groups(o.by_receiving_mx),
-        by_day: groups(o.by_day),
-        daily_results: o
-            .daily_results
+        by_sending_ip: o
+            .by_sending_ip
             .into_iter()
-            .map(|d| crate::dto::DailyResultView {
-                day: d.day,
-                result_type: d.result_type,
-                failed: d.failed,
-            })
+            .take(portcullis_service::GROUP_ROWS_SHOWN)
             .collect(),
+        by_receiving_mx: o.by_receiving_mx,
+        by_day: o.by_day,
+        daily_results: o.daily_results,
         charts,
     })
 }
@@ -170,7 +144,7 @@ pub async fn get_report_list(
         .map_err(service_error)?;
     Ok(crate::dto::ReportListView {
         domain: row.name,
-        reports: p.reports.into_iter().map(report_summary).collect(),
+        reports: p.reports,
         total: p.total,
         page: p.page,
         pages: p.pages,
@@ -181,7 +155,7 @@ pub async fn get_report_list(
 
 #[server(prefix = "/sfn", endpoint = "get_report_detail")]
 pub async fn get_report_detail(name: String, id: i64) -> Result<crate::dto::ReportDetailView, AppError> {
-    use crate::dto::{ReportDetailView, ReportFailureView, ReportPolicyView};
+    use crate::dto::ReportDetailView;
     use crate::ssr::*;
     let (st, _req, user) = require_user()?;
     let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
@@ -195,39 +169,10 @@ pub async fn get_report_detail(name: String, id: i64) -> Result<crate::dto::Repo
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or_else(|| String::from_utf8_lossy(&raw).into_owned());
-    let contact_info = detail.report.contact_info.clone();
-    let submitter = detail.report.submitter.clone();
     Ok(ReportDetailView {
         domain: row.name,
-        summary: report_summary(detail.report),
-        contact_info,
-        submitter,
-        policies: detail
-            .policies
-            .into_iter()
-            .map(|p| ReportPolicyView {
-                policy_type: p.policy_type,
-                policy_domain: p.policy_domain,
-                policy_string: p.policy_string,
-                mx_hosts: p.mx_hosts,
-                successful: p.successful,
-                failed: p.failed,
-                failures: p
-                    .failures
-                    .into_iter()
-                    .map(|f| ReportFailureView {
-                        result_type: f.result_type,
-                        sending_ip: f.sending_ip,
-                        receiving_mx: f.receiving_mx,
-                        receiving_helo: f.receiving_helo,
-                        receiving_ip: f.receiving_ip,
-                        failed: f.failed,
-                        reason_code: f.reason_code,
-                        additional_info: f.additional_info,
-                    })
-                    .collect(),
-            })
-            .collect(),
+        report: detail.report,
+        policies: detail.policies,
         json,
     })
 }

@@ -16,14 +16,7 @@ pub async fn load_page() -> Result<PageCtx, AppError> {
             email: u.email.clone(),
             is_admin: u.is_admin,
             must_change_password: u.must_change_password,
-            orgs: st
-                .services
-                .orgs_for(u)
-                .await
-                .map_err(service_error)?
-                .into_iter()
-                .map(org_summary)
-                .collect(),
+            orgs: st.services.orgs_for(u).await.map_err(service_error)?,
         }),
         None => None,
     };

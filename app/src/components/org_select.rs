@@ -1,9 +1,9 @@
-use crate::dto::OrgSummary;
+use crate::dto::OrgWithRole;
 use leptos::prelude::*;
 
 /// The organisation a form acts for (`name="org"`), labelled, with `selected` preselected.
 #[component]
-pub fn OrgSelect(orgs: Vec<OrgSummary>, selected: Option<String>) -> impl IntoView {
+pub fn OrgSelect(orgs: Vec<OrgWithRole>, selected: Option<String>) -> impl IntoView {
     view! {
         <label for="org">"Organisation"</label>
         <select id="org" name="org">

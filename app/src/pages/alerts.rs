@@ -1,8 +1,8 @@
 //! `/orgs/:slug/alerts`: where an organisation's alerts go (e-mail, webhook, Slack), a test
 //! send per channel, and the latest alerts. Plain forms: everything works without JavaScript.
 
-use crate::api::{get_alerts, load_page, AddAlertChannel, DeleteAlertChannel, TestAlertChannel};
-use crate::components::{form_error, ErrorPanel, Layout, Loading};
+use crate::api::{get_alerts, AddAlertChannel, DeleteAlertChannel, TestAlertChannel};
+use crate::components::{form_error, page_frame, Crumbs, ErrorPanel};
 use crate::dto::{format_time, AlertsView};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -15,25 +15,19 @@ pub fn AlertsPage() -> impl IntoView {
     let error = form_error::<AddAlertChannel>()
         .or_else(form_error::<DeleteAlertChannel>)
         .or_else(form_error::<TestAlertChannel>);
-    view! {
-        <Suspense fallback=Loading>
-            {Suspend::new(async move {
-                let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
-                let view = get_alerts(slug.clone()).await;
-                view! {
-                    <Layout ctx=ctx.clone() title=format!("Alerts · {slug}") current_org=slug.clone()>
-                        <nav class="crumbs" aria-label="Breadcrumb"><a href=format!("/orgs/{slug}")>{slug.clone()}</a>" / "</nav>
-                        <h1>"Alerts"</h1>
-                        {error.clone().map(|e| view! { <ErrorPanel error=e/> })}
-                        {match view {
-                            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                            Ok(v) => view! { <Alerts v=v csrf=ctx.csrf.clone()/> }.into_any(),
-                        }}
-                    </Layout>
-                }.into_any()
-            })}
-        </Suspense>
-    }
+    page_frame(format!("Alerts · {slug}"), Some(slug.clone()), move |ctx| async move {
+        let view = get_alerts(slug.clone()).await;
+        view! {
+            <Crumbs trail=vec![(format!("/orgs/{slug}"), slug.clone())]/>
+            <h1>"Alerts"</h1>
+            {error.clone().map(|e| view! { <ErrorPanel error=e/> })}
+            {match view {
+                Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                Ok(v) => view! { <Alerts v=v csrf=ctx.csrf.clone()/> }.into_any(),
+            }}
+        }
+        .into_any()
+    })
 }
 
 #[component]

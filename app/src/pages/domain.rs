@@ -1,7 +1,7 @@
 use super::domain_dns::DnsSection;
 use super::domain_reports::ReportsSection;
-use crate::api::{get_dns, get_domain, get_policy, get_reports, load_page, CheckDnsNow, DeleteDomain};
-use crate::components::{form_error, DnsStatusBadge, ErrorPanel, Layout, Loading, ModeBadge, MxDriftBanner};
+use crate::api::{get_dns, get_domain, get_policy, get_reports, CheckDnsNow, DeleteDomain};
+use crate::components::{form_error, page_frame, Crumbs, DnsStatusBadge, ErrorPanel, ModeBadge, MxDriftBanner};
 use crate::dto::{format_time, PolicyOverview};
 use crate::islands::DeleteDomainButton;
 use leptos::prelude::*;
@@ -14,86 +14,72 @@ pub fn DomainPage() -> impl IntoView {
     let name = use_params_map().get_untracked().get("name").unwrap_or_default();
     let delete_error = form_error::<DeleteDomain>();
     let check_error = form_error::<CheckDnsNow>();
-    view! {
-        <Suspense fallback=Loading>
-            {Suspend::new(async move {
-                let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
-                let detail = get_domain(name.clone()).await;
-                let policy = get_policy(name.clone()).await.ok();
-                let dns = get_dns(name.clone()).await.ok();
-                let reports = get_reports(name.clone()).await.ok();
-                let title = name.clone();
-                view! {
-                    <Layout ctx=ctx.clone() title=title>
-                        {match detail {
-                            Err(e) => view! { <h1>{name.clone()}</h1><ErrorPanel error=e/> }.into_any(),
-                            Ok(d) => {
-                                let can_edit = d.role.allows(Role::Editor);
-                                view! {
-                                    <nav class="crumbs" aria-label="Breadcrumb"><a href=format!("/?org={}", d.domain.org_slug)>{d.domain.org_name.clone()}</a>" / "</nav>
-                                    <h1>{d.domain.name.clone()}</h1>
-                                    {d.domain.unicode.clone().map(|u| view! { <p class="muted">"Unicode: " {u}</p> })}
-                                    {delete_error.clone().map(|e| view! { <ErrorPanel error=e/> })}
-                                    {check_error.clone().map(|e| view! { <ErrorPanel error=e/> })}
-                                    <MxDriftBanner domain=d.domain.name.clone() hosts=d.mx_drift.clone() csrf=ctx.csrf.clone() can_fix=can_edit/>
-                                    <dl class="facts">
-                                        <dt>"Organisation"</dt><dd>{d.domain.org_name.clone()}</dd>
-                                        <dt>"MTA-STS mode"</dt><dd><ModeBadge mode=d.domain.mode.clone()/></dd>
-                                        <dt>"DNS"</dt><dd><a href="#dns"><DnsStatusBadge status=dns.as_ref().map_or(portcullis_domain::dns::Status::NeverChecked, |v| v.status)/></a></dd>
-                                        <dt>"Added"</dt><dd>{format_time(d.domain.created_at)}</dd>
-                                        <dt>"Your role"</dt><dd>{d.role.to_string()}</dd>
-                                    </dl>
-                                    {policy.clone().map(|o| view! { <PolicySection o=o can_edit=can_edit/> })}
-                                    {dns.clone().map(|v| view! { <DnsSection v=v csrf=ctx.csrf.clone()/> })}
-                                    {reports.clone().map(|v| view! { <ReportsSection v=v org=d.domain.org_slug.clone()/> })}
-                                    {can_edit.then(|| view! {
-                                        <section class="card danger-zone">
-                                            <h2>"Delete"</h2>
-                                            <p>"Portcullis stops managing this domain. Nothing changes in your DNS."</p>
-                                            <DeleteDomainButton csrf=ctx.csrf.clone() name=d.domain.name.clone()/>
-                                        </section>
-                                    })}
-                                }.into_any()
-                            }
-                        }}
-                    </Layout>
-                }.into_any()
-            })}
-        </Suspense>
-    }
+    page_frame(name.clone(), None, move |ctx| async move {
+        let detail = get_domain(name.clone()).await;
+        let policy = get_policy(name.clone()).await.ok();
+        let dns = get_dns(name.clone()).await.ok();
+        let reports = get_reports(name.clone()).await.ok();
+        view! {
+            {match detail {
+                Err(e) => view! { <h1>{name.clone()}</h1><ErrorPanel error=e/> }.into_any(),
+                Ok(d) => {
+                    let can_edit = d.role.allows(Role::Editor);
+                    view! {
+                        <Crumbs trail=vec![(format!("/?org={}", d.domain.org_slug), d.domain.org_name.clone())]/>
+                        <h1>{d.domain.name.clone()}</h1>
+                        {d.domain.unicode().map(|u| view! { <p class="muted">"Unicode: " {u}</p> })}
+                        {delete_error.clone().map(|e| view! { <ErrorPanel error=e/> })}
+                        {check_error.clone().map(|e| view! { <ErrorPanel error=e/> })}
+                        <MxDriftBanner domain=d.domain.name.clone() hosts=d.mx_drift.clone() csrf=ctx.csrf.clone() can_fix=can_edit/>
+                        <dl class="facts">
+                            <dt>"Organisation"</dt><dd>{d.domain.org_name.clone()}</dd>
+                            <dt>"MTA-STS mode"</dt><dd><ModeBadge mode=d.domain.mode.clone()/></dd>
+                            <dt>"DNS"</dt><dd><a href="#dns"><DnsStatusBadge status=dns.as_ref().map_or(portcullis_domain::dns::Status::NeverChecked, |v| v.status)/></a></dd>
+                            <dt>"Added"</dt><dd>{format_time(d.domain.created_at)}</dd>
+                            <dt>"Your role"</dt><dd>{d.role.to_string()}</dd>
+                        </dl>
+                        {policy.clone().map(|o| view! { <PolicySection o=o can_edit=can_edit/> })}
+                        {dns.clone().map(|v| view! { <DnsSection v=v csrf=ctx.csrf.clone()/> })}
+                        {reports.clone().map(|v| view! { <ReportsSection v=v org=d.domain.org_slug.clone()/> })}
+                        {can_edit.then(|| view! {
+                            <section class="card danger-zone">
+                                <h2>"Delete"</h2>
+                                <p>"Portcullis stops managing this domain. Nothing changes in your DNS."</p>
+                                <DeleteDomainButton csrf=ctx.csrf.clone() name=d.domain.name.clone()/>
+                            </section>
+                        })}
+                    }.into_any()
+                }
+            }}
+        }.into_any()
+    })
 }
 
 /// Confirmation page for deleting, used when JavaScript is off (the island shows a dialog).
 #[component]
 pub fn DeleteDomainPage() -> impl IntoView {
     let name = use_params_map().get_untracked().get("name").unwrap_or_default();
-    view! {
-        <Suspense fallback=Loading>
-            {Suspend::new(async move {
-                let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
-                let detail = get_domain(name.clone()).await;
-                view! {
-                    <Layout ctx=ctx.clone() title=format!("Delete {name}")>
-                        {match detail {
-                            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                            Ok(d) => view! {
-                                <section class="card narrow danger-zone">
-                                    <h1>{format!("Delete {}?", d.domain.name)}</h1>
-                                    <p>"Portcullis stops managing this domain. Nothing changes in your DNS."</p>
-                                    <form method="post" action=DeleteDomain::PATH class="actions">
-                                        <input type="hidden" name="csrf" value=ctx.csrf.clone()/>
-                                        <input type="hidden" name="name" value=d.domain.name.clone()/>
-                                        <a class="button" href=format!("/domains/{}", d.domain.name)>"Cancel"</a>
-                                        <button type="submit" class="danger">{format!("Delete {}", d.domain.name)}</button>
-                                    </form>
-                                </section>
-                            }.into_any(),
-                        }}
-                    </Layout>
-                }.into_any()
-            })}
-        </Suspense>
-    }
+    page_frame(format!("Delete {name}"), None, move |ctx| async move {
+        let detail = get_domain(name.clone()).await;
+        view! {
+            {match detail {
+                Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                Ok(d) => view! {
+                    <section class="card narrow danger-zone">
+                        <h1>{format!("Delete {}?", d.domain.name)}</h1>
+                        <p>"Portcullis stops managing this domain. Nothing changes in your DNS."</p>
+                        <form method="post" action=DeleteDomain::PATH class="actions">
+                            <input type="hidden" name="csrf" value=ctx.csrf.clone()/>
+                            <input type="hidden" name="name" value=d.domain.name.clone()/>
+                            <a class="button" href=format!("/domains/{}", d.domain.name)>"Cancel"</a>
+                            <button type="submit" class="danger">{format!("Delete {}", d.domain.name)}</button>
+                        </form>
+                    </section>
+                }.into_any(),
+            }}
+        }
+        .into_any()
+    })
 }
 
 /// The served policy, its warnings and its history, with the way to edit it.
@@ -160,9 +146,9 @@ fn PolicySection(o: PolicyOverview, can_edit: bool) -> impl IntoView {
     }.into_any()
 }
 
-fn certificate_text(c: Option<&crate::dto::CertView>) -> String {
+fn certificate_text(c: Option<&crate::dto::CertState>) -> String {
     match c {
-        Some(crate::dto::CertView {
+        Some(crate::dto::CertState {
             not_after: Some(until),
             issued_at,
             ..

@@ -36,7 +36,7 @@ pub fn ReportsSection(v: ReportsView, org: String) -> impl IntoView {
                             {v.recent.into_iter().map(|r| view! {
                                 <tr>
                                     <td>{format_time(r.start_at)}</td>
-                                    <td>{r.organization}<br/><span class="muted">{r.report_id}</span></td>
+                                    <td>{r.organization_name}<br/><span class="muted">{r.report_id}</span></td>
                                     <td class="num">{r.successful}</td>
                                     <td class="num">{if r.failed > 0 { view! { <span class="badge error">{r.failed}</span> }.into_any() } else { view! { <span>"0"</span> }.into_any() }}</td>
                                     <td>{format_time(r.received_at)}<br/><span class="muted">{format!("via {}", r.channel)}</span></td>

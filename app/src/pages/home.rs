@@ -1,5 +1,5 @@
-use crate::api::{list_domains, load_page, AddDomain};
-use crate::components::{form_error, DnsStatusBadge, ErrorPanel, Layout, Loading, ModeBadge, Pagination};
+use crate::api::{list_domains, AddDomain};
+use crate::components::{form_error, page_frame, DnsStatusBadge, ErrorPanel, ModeBadge, Pagination};
 use crate::dto::{format_time, urlencode, DomainListing, PageCtx};
 use crate::islands::AddDomainForm;
 use leptos::prelude::*;
@@ -13,19 +13,13 @@ pub fn HomePage() -> impl IntoView {
     let search = query.get("q").filter(|s| !s.trim().is_empty());
     let page = query.get("page").and_then(|p| p.parse::<i64>().ok());
     let add_error = form_error::<AddDomain>().map(|e| e.to_string());
-    view! {
-        <Suspense fallback=Loading>
-            {Suspend::new(async move {
-                let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
-                let listing = list_domains(org.clone(), search.clone(), page).await;
-                view! {
-                    <Layout ctx=ctx.clone() title="Domains".into() current_org=org.clone().unwrap_or_default()>
-                        {domains_view(ctx, org, search, add_error, listing)}
-                    </Layout>
-                }.into_any()
-            })}
-        </Suspense>
-    }
+    page_frame("Domains".to_string(), org.clone(), move |ctx| async move {
+        let listing = list_domains(org.clone(), search.clone(), page).await;
+        view! {
+            {domains_view(ctx, org, search, add_error, listing)}
+        }
+        .into_any()
+    })
 }
 
 fn domains_view(
@@ -110,7 +104,7 @@ fn domains_view(
                             <tbody>
                                 {l.rows.into_iter().map(|d| view! {
                                     <tr>
-                                        <td><a href=format!("/domains/{}", d.name)>{d.name.clone()}</a>{d.unicode.map(|u| view! { <span class="muted">{format!(" ({u})")}</span> })}</td>
+                                        <td><a href=format!("/domains/{}", d.name)>{d.name.clone()}</a>{d.unicode().map(|u| view! { <span class="muted">{format!(" ({u})")}</span> })}</td>
                                         <td><a href=format!("/?org={}", d.org_slug)>{d.org_name}</a></td>
                                         <td><ModeBadge mode=d.mode.clone()/></td>
                                         <td><DnsStatusBadge status=d.dns_status.as_deref().map_or(portcullis_domain::dns::Status::NeverChecked, portcullis_domain::dns::Status::parse)/></td>

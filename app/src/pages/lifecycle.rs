@@ -2,8 +2,8 @@
 //! "what would break" replay, the confirmed transitions (enforce, rollback, removal), the DNS
 //! change each one needs, and the history. Plain forms: everything works without JavaScript.
 
-use crate::api::{get_lifecycle, load_page, FixMxDrift, TransitionDomain};
-use crate::components::{form_error, ErrorPanel, Layout, Loading, ModeBadge, MxDriftBanner};
+use crate::api::{get_lifecycle, FixMxDrift, TransitionDomain};
+use crate::components::{form_error, page_frame, Crumbs, ErrorPanel, ModeBadge, MxDriftBanner};
 use crate::dto::{format_time, LifecycleView};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -14,25 +14,19 @@ use portcullis_domain::Role;
 pub fn LifecyclePage() -> impl IntoView {
     let name = use_params_map().get_untracked().get("name").unwrap_or_default();
     let error = form_error::<TransitionDomain>().or_else(form_error::<FixMxDrift>);
-    view! {
-        <Suspense fallback=Loading>
-            {Suspend::new(async move {
-                let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
-                let view = get_lifecycle(name.clone()).await;
-                view! {
-                    <Layout ctx=ctx.clone() title=format!("Mode · {name}")>
-                        <nav class="crumbs" aria-label="Breadcrumb"><a href=format!("/domains/{name}")>{name.clone()}</a>" / "</nav>
-                        <h1>"Testing, enforce and removal"</h1>
-                        {error.clone().map(|e| view! { <ErrorPanel error=e/> })}
-                        {match view {
-                            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                            Ok(v) => view! { <Lifecycle v=v csrf=ctx.csrf.clone()/> }.into_any(),
-                        }}
-                    </Layout>
-                }.into_any()
-            })}
-        </Suspense>
-    }
+    page_frame(format!("Mode · {name}"), None, move |ctx| async move {
+        let view = get_lifecycle(name.clone()).await;
+        view! {
+            <Crumbs trail=vec![(format!("/domains/{name}"), name.clone())]/>
+            <h1>"Testing, enforce and removal"</h1>
+            {error.clone().map(|e| view! { <ErrorPanel error=e/> })}
+            {match view {
+                Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                Ok(v) => view! { <Lifecycle v=v csrf=ctx.csrf.clone()/> }.into_any(),
+            }}
+        }
+        .into_any()
+    })
 }
 
 #[component]

@@ -1,7 +1,7 @@
 //! The policy editor page (with "generate from MX") and one version with its diff.
 
-use crate::api::{get_policy, get_policy_version, load_page, propose_policy, SavePolicy};
-use crate::components::{form_error, ErrorPanel, Layout, Loading, ModeBadge, PolicyDiff};
+use crate::api::{get_policy, get_policy_version, propose_policy, SavePolicy};
+use crate::components::{form_error, page_frame, Crumbs, ErrorPanel, ModeBadge, PolicyDiff};
 use crate::dto::{format_time, MxProposalView};
 use crate::islands::PolicyEditor;
 use crate::AppError;
@@ -33,60 +33,57 @@ pub fn PolicyEditPage() -> impl IntoView {
         .get("error")
         .map(|m| (query.get("error_field").unwrap_or_else(|| "mx".into()), m));
     let save_error = form_error::<SavePolicy>();
-    view! {
-        <Suspense fallback=Loading>
-            {Suspend::new(async move {
-                let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
-                let overview = get_policy(name.clone()).await;
-                let proposal = if generate { Some(propose_policy(name.clone()).await) } else { None };
-                view! {
-                    <Layout ctx=ctx.clone() title=format!("Policy for {name}")>
-                        {match overview {
-                            Err(e) => view! { <h1>{name.clone()}</h1><ErrorPanel error=e/> }.into_any(),
-                            Ok(o) if !o.role.allows(Role::Editor) => view! {
-                                <h1>{format!("Policy for {}", o.domain.name)}</h1>
-                                <ErrorPanel error=AppError::Forbidden/>
-                            }.into_any(),
-                            Ok(o) => {
-                                let proposed = proposal.as_ref().and_then(|p| p.as_ref().ok()).filter(|p| !p.patterns.is_empty());
-                                let mut draft = from_url.clone().or_else(|| o.draft.clone()).unwrap_or_else(first_draft);
-                                if let Some(p) = proposed.filter(|_| from_url.is_none()) {
-                                    draft.mx = p.patterns.iter().map(|(pat, _)| pat.as_str()).collect::<Vec<_>>().join("\n");
-                                }
-                                let error = url_error.clone().or_else(|| save_error.clone().map(|e| match e {
-                                    AppError::Invalid { field, message } => (field, message),
-                                    other => ("mx".into(), other.to_string()),
-                                }));
-                                let d = o.domain.name.clone();
-                                view! {
-                                    <nav class="crumbs" aria-label="Breadcrumb"><a href=format!("/domains/{d}")>{d.clone()}</a>" / "</nav>
-                                    <h1>{format!("Policy for {d}")}</h1>
-                                    <p>"Served now: " <ModeBadge mode=o.current().map(|c| c.mode.clone())/>
-                                        {o.current().map(|c| view! { <span class="muted">{format!(" id {}", c.policy_id)}</span> })}</p>
-                                    <section class="card">
-                                        <h2>"Generate from MX"</h2>
-                                        <p>"Look up the domain's live MX records and propose patterns that cover them."</p>
-                                        <form method="get" action=format!("/domains/{d}/policy")>
-                                            <input type="hidden" name="from_mx" value="1"/>
-                                            <button type="submit">"Look up MX records"</button>
-                                        </form>
-                                        {proposal.map(|p| match p {
-                                            Ok(p) => view! { <Proposal p=p/> }.into_any(),
-                                            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                                        })}
-                                    </section>
-                                    <section class="card">
-                                        <h2>"Edit"</h2>
-                                        <PolicyEditor csrf=ctx.csrf.clone() domain=d.clone() current=o.current().map(|c| c.body.clone()) draft=draft error=error/>
-                                    </section>
-                                }.into_any()
-                            }
-                        }}
-                    </Layout>
-                }.into_any()
-            })}
-        </Suspense>
-    }
+    page_frame(format!("Policy for {name}"), None, move |ctx| async move {
+        let overview = get_policy(name.clone()).await;
+        let proposal = if generate {
+            Some(propose_policy(name.clone()).await)
+        } else {
+            None
+        };
+        view! {
+            {match overview {
+                Err(e) => view! { <h1>{name.clone()}</h1><ErrorPanel error=e/> }.into_any(),
+                Ok(o) if !o.role.allows(Role::Editor) => view! {
+                    <h1>{format!("Policy for {}", o.domain.name)}</h1>
+                    <ErrorPanel error=AppError::Forbidden/>
+                }.into_any(),
+                Ok(o) => {
+                    let proposed = proposal.as_ref().and_then(|p| p.as_ref().ok()).filter(|p| !p.patterns.is_empty());
+                    let mut draft = from_url.clone().or_else(|| o.draft.clone()).unwrap_or_else(first_draft);
+                    if let Some(p) = proposed.filter(|_| from_url.is_none()) {
+                        draft.mx = p.patterns.iter().map(|(pat, _)| pat.as_str()).collect::<Vec<_>>().join("\n");
+                    }
+                    let error = url_error.clone().or_else(|| save_error.clone().map(|e| match e {
+                        AppError::Invalid { field, message } => (field, message),
+                        other => ("mx".into(), other.to_string()),
+                    }));
+                    let d = o.domain.name.clone();
+                    view! {
+                        <Crumbs trail=vec![(format!("/domains/{d}"), d.clone())]/>
+                        <h1>{format!("Policy for {d}")}</h1>
+                        <p>"Served now: " <ModeBadge mode=o.current().map(|c| c.mode.clone())/>
+                            {o.current().map(|c| view! { <span class="muted">{format!(" id {}", c.policy_id)}</span> })}</p>
+                        <section class="card">
+                            <h2>"Generate from MX"</h2>
+                            <p>"Look up the domain's live MX records and propose patterns that cover them."</p>
+                            <form method="get" action=format!("/domains/{d}/policy")>
+                                <input type="hidden" name="from_mx" value="1"/>
+                                <button type="submit">"Look up MX records"</button>
+                            </form>
+                            {proposal.map(|p| match p {
+                                Ok(p) => view! { <Proposal p=p/> }.into_any(),
+                                Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                            })}
+                        </section>
+                        <section class="card">
+                            <h2>"Edit"</h2>
+                            <PolicyEditor csrf=ctx.csrf.clone() domain=d.clone() current=o.current().map(|c| c.body.clone()) draft=draft error=error/>
+                        </section>
+                    }.into_any()
+                }
+            }}
+        }.into_any()
+    })
 }
 
 #[component]
@@ -132,33 +129,26 @@ pub fn PolicyVersionPage() -> impl IntoView {
     let params = use_params_map().get_untracked();
     let name = params.get("name").unwrap_or_default();
     let id = params.get("id").unwrap_or_default();
-    view! {
-        <Suspense fallback=Loading>
-            {Suspend::new(async move {
-                let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
-                let found = get_policy_version(name.clone(), id.clone()).await;
-                view! {
-                    <Layout ctx=ctx.clone() title=format!("Policy {id} for {name}")>
-                        <nav class="crumbs" aria-label="Breadcrumb"><a href=format!("/domains/{name}")>{name.clone()}</a>" / "</nav>
-                        <h1>{format!("Policy version {id}")}</h1>
-                        {match found {
-                            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                            Ok((v, prev)) => view! {
-                                <dl class="facts">
-                                    <dt>"Mode"</dt><dd><ModeBadge mode=Some(v.mode.clone())/></dd>
-                                    <dt>"Saved"</dt><dd>{format_time(v.created_at)}</dd>
-                                    <dt>"By"</dt><dd>{v.author.clone()}</dd>
-                                    <dt>"Change"</dt><dd>{v.note.clone()}</dd>
-                                </dl>
-                                <h2>"Served text"</h2>
-                                <pre class="policy-text">{v.body.clone()}</pre>
-                                <h2>{match &prev { Some(p) => format!("Changes since {}", p.policy_id), None => "First version".to_string() }}</h2>
-                                <PolicyDiff lines=diff_lines(prev.as_ref().map(|p| p.body.as_str()).unwrap_or(""), &v.body)/>
-                            }.into_any(),
-                        }}
-                    </Layout>
-                }.into_any()
-            })}
-        </Suspense>
-    }
+    page_frame(format!("Policy {id} for {name}"), None, move |_| async move {
+        let found = get_policy_version(name.clone(), id.clone()).await;
+        view! {
+            <Crumbs trail=vec![(format!("/domains/{name}"), name.clone())]/>
+            <h1>{format!("Policy version {id}")}</h1>
+            {match found {
+                Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                Ok((v, prev)) => view! {
+                    <dl class="facts">
+                        <dt>"Mode"</dt><dd><ModeBadge mode=Some(v.mode.clone())/></dd>
+                        <dt>"Saved"</dt><dd>{format_time(v.created_at)}</dd>
+                        <dt>"By"</dt><dd>{v.author.clone()}</dd>
+                        <dt>"Change"</dt><dd>{v.note.clone()}</dd>
+                    </dl>
+                    <h2>"Served text"</h2>
+                    <pre class="policy-text">{v.body.clone()}</pre>
+                    <h2>{match &prev { Some(p) => format!("Changes since {}", p.policy_id), None => "First version".to_string() }}</h2>
+                    <PolicyDiff lines=diff_lines(prev.as_ref().map(|p| p.body.as_str()).unwrap_or(""), &v.body)/>
+                }.into_any(),
+            }}
+        }.into_any()
+    })
 }

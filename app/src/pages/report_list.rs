@@ -1,5 +1,5 @@
-use crate::api::{get_report_detail, get_report_list, load_page};
-use crate::components::{ErrorPanel, Layout, Loading};
+use crate::api::{get_report_detail, get_report_list};
+use crate::components::{page_frame, Crumbs, ErrorPanel};
 use crate::dto::{format_time, ReportDetailView, ReportListView};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -20,24 +20,17 @@ pub fn ReportListPage() -> impl IntoView {
     let sort = query.get("sort");
     let dir = query.get("dir");
     let page = query.get("page").and_then(|p| p.parse::<i64>().ok());
-    view! {
-        <Suspense fallback=Loading>
-            {Suspend::new(async move {
-                let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
-                let list = get_report_list(name.clone(), sort.clone(), dir.clone(), page).await;
-                view! {
-                    <Layout ctx=ctx.clone() title=format!("Report list · {name}")>
-                        <nav class="crumbs" aria-label="Breadcrumb"><a href=format!("/domains/{name}")>{name.clone()}</a>" / "<a href=format!("/domains/{name}/reports")>"Reports"</a>" / "</nav>
-                        <h1>"All reports"</h1>
-                        {match list {
-                            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                            Ok(l) => view! { <ReportTable l=l/> }.into_any(),
-                        }}
-                    </Layout>
-                }.into_any()
-            })}
-        </Suspense>
-    }
+    page_frame(format!("Report list · {name}"), None, move |_| async move {
+        let list = get_report_list(name.clone(), sort.clone(), dir.clone(), page).await;
+        view! {
+            <Crumbs trail=vec![(format!("/domains/{name}"), name.clone()), (format!("/domains/{name}/reports"), "Reports".into())]/>
+            <h1>"All reports"</h1>
+            {match list {
+                Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                Ok(l) => view! { <ReportTable l=l/> }.into_any(),
+            }}
+        }.into_any()
+    })
 }
 
 #[component]
@@ -81,7 +74,7 @@ fn ReportTable(l: ReportListView) -> impl IntoView {
                         view! {
                             <tr>
                                 <td><a href=href>{format_time(r.start_at)}</a></td>
-                                <td>{r.organization}<br/><span class="muted">{r.report_id}</span></td>
+                                <td>{r.organization_name}<br/><span class="muted">{r.report_id}</span></td>
                                 <td class="num">{r.successful}</td>
                                 <td class="num">{r.failed}</td>
                                 <td>{format_time(r.received_at)}<br/><span class="muted">{format!("via {}", r.channel)}</span></td>
@@ -104,38 +97,31 @@ pub fn ReportDetailPage() -> impl IntoView {
     let params = use_params_map().get_untracked();
     let name = params.get("name").unwrap_or_default();
     let id = params.get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or(0);
-    view! {
-        <Suspense fallback=Loading>
-            {Suspend::new(async move {
-                let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
-                let detail = get_report_detail(name.clone(), id).await;
-                view! {
-                    <Layout ctx=ctx.clone() title=format!("Report · {name}")>
-                        <nav class="crumbs" aria-label="Breadcrumb"><a href=format!("/domains/{name}")>{name.clone()}</a>" / "<a href=format!("/domains/{name}/reports/list")>"All reports"</a>" / "</nav>
-                        {match detail {
-                            Err(e) => view! { <h1>"Report"</h1><ErrorPanel error=e/> }.into_any(),
-                            Ok(d) => view! { <Detail d=d/> }.into_any(),
-                        }}
-                    </Layout>
-                }.into_any()
-            })}
-        </Suspense>
-    }
+    page_frame(format!("Report · {name}"), None, move |_| async move {
+        let detail = get_report_detail(name.clone(), id).await;
+        view! {
+            <Crumbs trail=vec![(format!("/domains/{name}"), name.clone()), (format!("/domains/{name}/reports/list"), "All reports".into())]/>
+            {match detail {
+                Err(e) => view! { <h1>"Report"</h1><ErrorPanel error=e/> }.into_any(),
+                Ok(d) => view! { <Detail d=d/> }.into_any(),
+            }}
+        }.into_any()
+    })
 }
 
 #[component]
 fn Detail(d: ReportDetailView) -> impl IntoView {
-    let s = d.summary;
+    let s = d.report;
     let download = format!("/domains/{}/reports/{}/report.json", d.domain, s.id);
     view! {
-        <h1>{format!("Report from {}", s.organization)}</h1>
+        <h1>{format!("Report from {}", s.organization_name)}</h1>
         <dl class="facts" data-testid="report-facts">
             <dt>"Report id"</dt><dd>{s.report_id}</dd>
             <dt>"Period"</dt><dd>{format!("{} – {}", format_time(s.start_at), format_time(s.end_at))}</dd>
             <dt>"Successful sessions"</dt><dd>{s.successful}</dd>
             <dt>"Failed sessions"</dt><dd>{s.failed}</dd>
-            <dt>"Contact"</dt><dd>{d.contact_info.unwrap_or_else(|| "–".into())}</dd>
-            <dt>"Received"</dt><dd>{format!("{} via {}{}", format_time(s.received_at), s.channel, d.submitter.map(|x| format!(" ({x})")).unwrap_or_default())}</dd>
+            <dt>"Contact"</dt><dd>{s.contact_info.clone().unwrap_or_else(|| "–".into())}</dd>
+            <dt>"Received"</dt><dd>{format!("{} via {}{}", format_time(s.received_at), s.channel, s.submitter.clone().map(|x| format!(" ({x})")).unwrap_or_default())}</dd>
         </dl>
         {d.policies.into_iter().enumerate().map(|(i, p)| view! {
             <section class="card" data-testid="report-policy">

@@ -1,6 +1,6 @@
-use crate::api::{get_report_overview, load_page};
-use crate::components::{ErrorPanel, Layout, Loading};
-use crate::dto::{GroupView, PeriodTotals, ReportOverviewView};
+use crate::api::get_report_overview;
+use crate::components::{page_frame, Crumbs, ErrorPanel};
+use crate::dto::{PeriodTotals, ReportOverviewView, SummaryRow};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -22,24 +22,24 @@ pub fn ReportsPage() -> impl IntoView {
     } else {
         days
     };
-    view! {
-        <Suspense fallback=Loading>
-            {Suspend::new(async move {
-                let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
-                let overview = get_report_overview(name.clone(), from.clone(), to.clone(), if from.is_some() { None } else { days }).await;
-                view! {
-                    <Layout ctx=ctx.clone() title=format!("Reports · {name}")>
-                        <nav class="crumbs" aria-label="Breadcrumb"><a href=format!("/domains/{name}")>{name.clone()}</a>" / "</nav>
-                        <h1>"TLS-RPT reports"</h1>
-                        {match overview {
-                            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                            Ok(o) => view! { <Overview o=o days=days.filter(|_| from.is_none())/> }.into_any(),
-                        }}
-                    </Layout>
-                }.into_any()
-            })}
-        </Suspense>
-    }
+    page_frame(format!("Reports · {name}"), None, move |_| async move {
+        let overview = get_report_overview(
+            name.clone(),
+            from.clone(),
+            to.clone(),
+            if from.is_some() { None } else { days },
+        )
+        .await;
+        view! {
+            <Crumbs trail=vec![(format!("/domains/{name}"), name.clone())]/>
+            <h1>"TLS-RPT reports"</h1>
+            {match overview {
+                Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                Ok(o) => view! { <Overview o=o days=days.filter(|_| from.is_none())/> }.into_any(),
+            }}
+        }
+        .into_any()
+    })
 }
 
 #[component]
@@ -170,7 +170,7 @@ fn GroupTable(
     title: &'static str,
     testid: &'static str,
     key_label: &'static str,
-    rows: Vec<GroupView>,
+    rows: Vec<SummaryRow>,
     csv: String,
     chart: Option<String>,
 ) -> impl IntoView {
@@ -208,7 +208,7 @@ fn GroupTable(
 
 /// Failures by sending MTA address, with each address's reverse DNS (looked up once, cached).
 #[component]
-fn SendingIps(rows: Vec<GroupView>, total: usize, csv: String) -> impl IntoView {
+fn SendingIps(rows: Vec<SummaryRow>, total: usize, csv: String) -> impl IntoView {
     let hidden = total.saturating_sub(rows.len());
     view! {
         <section class="card" data-testid="by-sending-ip">
@@ -227,7 +227,7 @@ fn SendingIps(rows: Vec<GroupView>, total: usize, csv: String) -> impl IntoView 
                             {rows.into_iter().map(|r| { let key = r.key.clone(); view! {
                                 <tr data-key=key>
                                     <td><code>{r.key}</code></td>
-                                    <td>{match r.reverse_dns {
+                                    <td>{match r.reverse_dns.map(|n| (n.name, n.confirmed)) {
                                         Some((name, true)) => { let attr = name.clone(); view! { <span data-ptr=attr>{name}</span> }.into_any() }
                                         Some((name, false)) => { let attr = name.clone(); view! {
                                             <span data-ptr=attr>{name}</span>" "

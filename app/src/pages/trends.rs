@@ -1,5 +1,5 @@
-use crate::api::{get_trends, load_page};
-use crate::components::{ErrorPanel, Layout, Loading};
+use crate::api::get_trends;
+use crate::components::{page_frame, ErrorPanel};
 use crate::dto::TrendsView;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -11,23 +11,17 @@ pub fn TrendsPage() -> impl IntoView {
     let query = use_query_map().get_untracked();
     let org = query.get("org").filter(|o| !o.is_empty());
     let days = query.get("days").and_then(|d| d.parse::<i64>().ok());
-    view! {
-        <Suspense fallback=Loading>
-            {Suspend::new(async move {
-                let ctx = match load_page().await { Ok(c) => c, Err(e) => return view! { <ErrorPanel error=e/> }.into_any() };
-                let trends = get_trends(org.clone(), days).await;
-                view! {
-                    <Layout ctx=ctx.clone() title="Reports overview".into() current_org=org.clone().unwrap_or_default()>
-                        <h1>"Reports overview"</h1>
-                        {match trends {
-                            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                            Ok(t) => view! { <Trends t=t/> }.into_any(),
-                        }}
-                    </Layout>
-                }.into_any()
-            })}
-        </Suspense>
-    }
+    page_frame("Reports overview".to_string(), org.clone(), move |_| async move {
+        let trends = get_trends(org.clone(), days).await;
+        view! {
+            <h1>"Reports overview"</h1>
+            {match trends {
+                Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                Ok(t) => view! { <Trends t=t/> }.into_any(),
+            }}
+        }
+        .into_any()
+    })
 }
 
 #[component]

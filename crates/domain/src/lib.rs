@@ -10,6 +10,7 @@ mod domain_name;
 mod email;
 pub mod lifecycle;
 mod local_path;
+pub mod models;
 mod org;
 mod password;
 pub mod policy;

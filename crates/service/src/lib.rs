@@ -54,6 +54,9 @@ pub use reports::views::{
 pub use reverse_dns::{REVERSE_DNS_BUDGET, REVERSE_DNS_PER_CALL};
 pub use snapshot::PolicySnapshot;
 pub use throttle::Throttle;
+// Proof of access to one organisation, which only these services hand out; and the hash under
+// which secrets (sessions, tokens) are kept, for callers that key their own state by session.
+pub use portcullis_store::{hash_secret, OrgAccess};
 
 use portcullis_dnscheck::{Checker, Dns};
 use portcullis_store::Store;

@@ -1,40 +1,11 @@
 //! Alerts and where they go: raised alerts (at most one per domain, kind and UTC day, which is
 //! the digest), each organisation's channels, and what the alert pass reads platform-wide.
 
+use portcullis_domain::models::{AlertChannel, AlertRow};
 use portcullis_domain::Role;
-use serde::{Deserialize, Serialize};
 
 use crate::pool::WriteTx;
 use crate::{OrgAccess, Store, StoreError};
-
-/// A raised alert.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct AlertRow {
-    pub id: i64,
-    pub domain: String,
-    /// `dns_error`, `mx_drift`, `cert_expiring`, `renewal_failed`, `failure_rate`, `dns_id_stale`.
-    pub kind: String,
-    pub detail: String,
-    pub created_at: i64,
-}
-
-/// One of an organisation's alert destinations.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct AlertChannel {
-    pub id: i64,
-    pub org_id: i64,
-    /// `email`, `webhook` or `slack`.
-    pub kind: String,
-    /// An e-mail address or a URL.
-    pub target: String,
-    pub created_by: String,
-    pub created_at: i64,
-    /// The last alert sent to it.
-    pub sent_through: i64,
-    pub last_sent_at: Option<i64>,
-    pub last_error: Option<String>,
-    pub last_error_at: Option<i64>,
-}
 
 /// A domain's certificate state, for the certificate rules of the alert pass.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -4,8 +4,8 @@
 //! them goes through [`Store::cert_state`], which is scoped like every other domain read.
 
 use crate::{OrgAccess, Store, StoreError};
+use portcullis_domain::models::CertState;
 use portcullis_domain::DomainName;
-use serde::{Deserialize, Serialize};
 
 /// A domain with a served policy, and where its certificate stands.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -23,18 +23,6 @@ pub struct StoredCert {
     pub cert_pem: String,
     pub key_pem: String,
     pub not_after: i64,
-}
-
-/// What the dashboard shows about a domain's certificate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct CertState {
-    pub name: String,
-    pub issued_at: Option<i64>,
-    pub not_after: Option<i64>,
-    pub last_error: Option<String>,
-    pub last_attempt_at: Option<i64>,
-    pub next_attempt_at: i64,
-    pub failures: i64,
 }
 
 impl Store {

@@ -3,31 +3,11 @@
 
 use crate::alerts::raise_in;
 use crate::{OrgAccess, Store, StoreError};
+use portcullis_domain::models::{DnsCheckRow, DomainEvent};
 use portcullis_domain::{DomainName, Role};
-use serde::{Deserialize, Serialize};
 
 /// How many runs per domain are kept.
 pub const CHECKS_KEPT: i64 = 200;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct DnsCheckRow {
-    pub checked_at: i64,
-    /// ok | warning | error
-    pub status: String,
-    /// The findings as JSON (an array).
-    pub findings: String,
-    /// Who asked: monitor, user, api, cli.
-    pub origin: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct DomainEvent {
-    pub kind: String,
-    pub old_value: Option<String>,
-    pub new_value: String,
-    pub detail: String,
-    pub created_at: i64,
-}
 
 /// What a check run means beyond its status, worked out by the caller.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

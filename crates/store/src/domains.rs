@@ -1,19 +1,7 @@
 use crate::{now, OrgAccess, Store, StoreError};
+use portcullis_domain::models::{DomainPage, DomainRow};
 use portcullis_domain::{DomainName, Role};
-use serde::{Deserialize, Serialize};
 use sqlx::QueryBuilder;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct DomainRow {
-    pub name: String,
-    pub org_slug: String,
-    pub org_name: String,
-    pub created_at: i64,
-    /// Mode of the served policy; `None` until a policy is saved.
-    pub mode: Option<String>,
-    /// Status of the latest DNS check (ok, warning, error); `None` until checked.
-    pub dns_status: Option<String>,
-}
 
 /// A page of the domains list across the organisations the caller may see.
 #[derive(Debug, Clone, Default)]
@@ -22,12 +10,6 @@ pub struct DomainQuery {
     pub search: Option<String>,
     pub offset: i64,
     pub limit: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DomainPage {
-    pub rows: Vec<DomainRow>,
-    pub total: i64,
 }
 
 /// Outcome of one name in a bulk insert.

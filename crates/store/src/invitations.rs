@@ -3,32 +3,8 @@
 //! password of a new account). Owners cannot create accounts for others or link existing ones.
 
 use crate::{hash_secret, now, OrgAccess, Store, StoreError, User};
+use portcullis_domain::models::{Invitation, InvitationFor};
 use portcullis_domain::{Email, Role};
-use serde::{Deserialize, Serialize};
-
-/// A pending invitation, as its organisation's owners see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct Invitation {
-    pub id: i64,
-    pub email: String,
-    #[sqlx(try_from = "String")]
-    pub role: Role,
-    pub invited_by: String,
-    pub created_at: i64,
-    pub expires_at: i64,
-}
-
-/// An invitation found by its link, as its recipient sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct InvitationFor {
-    pub org_name: String,
-    pub org_slug: String,
-    pub email: String,
-    #[sqlx(try_from = "String")]
-    pub role: Role,
-    pub invited_by: String,
-    pub expires_at: i64,
-}
 
 impl Store {
     /// Invites `email` as `role`, valid until `expires_at`; an earlier pending invitation of the

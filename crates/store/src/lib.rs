@@ -34,25 +34,20 @@ mod schema_parity;
 pub mod testing;
 
 pub use access::OrgAccess;
-pub use alerts::{utc_day, AlertChannel, AlertRow, CertWatch, IdWatch, RateWatch};
-pub use certs::{CertDue, CertState, StoredCert};
+// The read models are the domain crate's; re-exported because every store method returns them.
+pub use alerts::{utc_day, CertWatch, IdWatch, RateWatch};
+pub use certs::{CertDue, StoredCert};
 pub use connect::{redact, Backend, Store};
-pub use dns::{CheckNotes, DnsCheckRow, DomainEvent, MonitorTarget, CHECKS_KEPT};
-pub use domains::{BulkInsert, DomainPage, DomainQuery, DomainRow};
+pub use dns::{CheckNotes, MonitorTarget, CHECKS_KEPT};
+pub use domains::{BulkInsert, DomainQuery};
 pub use error::StoreError;
-pub use invitations::{Invitation, InvitationFor};
-pub use lifecycle::{NewTransition, Transition};
-pub use orgs::{Member, Org, OrgWithRole};
-pub use policies::{PolicyVersion, SaveOutcome, ServedPolicy};
+pub use lifecycle::NewTransition;
+pub use policies::ServedPolicy;
+pub use portcullis_domain::models::*;
 pub use reports::ingest::{IngestOutcome, IngestScope, NewReport, StoredShare};
-pub use reports::stored::{FailureRow, PolicyRow, ReportDetail, ReportRow, ReportSort, ReportTotals};
-pub use reports::trends::DomainTrend;
-pub use reports::views::{
-    DailyResult, OverviewData, ReportSummary, SourceName, SummaryGroup, SummaryRow, NOT_REPORTED,
-};
+pub use reports::stored::ReportSort;
+pub use reports::views::NOT_REPORTED;
 pub use reverse_dns::{ReverseEntry, ReverseStatus};
-pub use tokens::TokenInfo;
-pub use users::User;
 
 /// Current time as Unix seconds; one helper so tests and rows agree on the clock.
 pub fn now() -> i64 {

@@ -2,8 +2,8 @@
 //! when, why and the policy id it produced; and what the readiness gate reads of the store.
 
 use portcullis_domain::lifecycle::WindowFailure;
+use portcullis_domain::models::Transition;
 use portcullis_domain::{DomainName, Policy, Role};
-use serde::{Deserialize, Serialize};
 
 use crate::policies::{domain_id_for_write, insert_version};
 use crate::{OrgAccess, PolicyVersion, SaveOutcome, Store, StoreError};
@@ -23,18 +23,6 @@ pub struct NewTransition<'a> {
     pub gate: Option<String>,
     /// Removal: serve the new policy until then, then stop.
     pub retire_at: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct Transition {
-    pub from_mode: String,
-    pub to_mode: String,
-    pub policy_id: String,
-    pub actor: String,
-    pub reason: String,
-    pub overridden: bool,
-    pub gate: Option<String>,
-    pub created_at: i64,
 }
 
 impl Store {

@@ -1,31 +1,7 @@
 use crate::pool::WriteTx;
 use crate::{now, OrgAccess, Store, StoreError, User};
+use portcullis_domain::models::{Member, Org, OrgWithRole};
 use portcullis_domain::{OrgName, OrgSlug, Role};
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct Org {
-    pub id: i64,
-    pub slug: String,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct OrgWithRole {
-    pub slug: String,
-    pub name: String,
-    #[sqlx(try_from = "String")]
-    pub role: Role,
-    pub domain_count: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct Member {
-    pub user_id: i64,
-    pub email: String,
-    #[sqlx(try_from = "String")]
-    pub role: Role,
-}
 
 /// An organisation and a role, as read for an [`OrgAccess`]. Private: a public `FromRow` on
 /// `OrgAccess` itself would let any crate holding a row make one.

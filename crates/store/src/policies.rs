@@ -3,27 +3,8 @@
 
 use crate::pool::WriteTx;
 use crate::{now, OrgAccess, Store, StoreError};
+use portcullis_domain::models::{PolicyVersion, SaveOutcome};
 use portcullis_domain::{DomainName, Policy, PolicyId, Role};
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct PolicyVersion {
-    pub policy_id: String,
-    pub mode: String,
-    pub max_age: i64,
-    /// The exact served text.
-    pub body: String,
-    pub author: String,
-    pub note: String,
-    pub created_at: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaveOutcome {
-    Saved(PolicyVersion),
-    /// The served text would not change, so no version (and no new id) was made.
-    Unchanged(PolicyVersion),
-}
 
 /// One served policy, for the in-memory snapshot that answers `mta-sts.<name>`.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -1,19 +1,7 @@
 use crate::orgs::AccessRow;
 use crate::{hash_secret, new_secret, now, OrgAccess, Store, StoreError};
+use portcullis_domain::models::TokenInfo;
 use portcullis_domain::Role;
-use serde::{Deserialize, Serialize};
-
-/// What the dashboard lists about a token: never the secret, only its first characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct TokenInfo {
-    pub id: i64,
-    pub name: String,
-    #[sqlx(try_from = "String")]
-    pub role: Role,
-    pub prefix: String,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
-}
 
 pub const TOKEN_PREFIX: &str = "pc_";
 

@@ -1,14 +1,6 @@
 use crate::{now, Store, StoreError};
+use portcullis_domain::models::User;
 use portcullis_domain::Email;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct User {
-    pub id: i64,
-    pub email: String,
-    pub is_admin: bool,
-    pub must_change_password: bool,
-}
 
 /// A user's columns as [`User`] reads them: the flags are stored as integers on both backends.
 pub(crate) const USER_COLUMNS: &str =

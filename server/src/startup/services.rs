@@ -2,7 +2,7 @@
 
 use crate::Config;
 use anyhow::Context;
-use portcullis_dnscheck::{Checker, Dns};
+use portcullis_dnscheck::{CheckSettings, Checker, Dns};
 use portcullis_service::{DnsConfig, Operator, Services};
 use portcullis_store::Store;
 use std::sync::Arc;
@@ -36,13 +36,15 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
 async fn assemble(config: &Config, store: Store) -> anyhow::Result<Services> {
     let ingest = config.ingest_config().map_err(|e| anyhow::anyhow!(e))?;
     let gate = config.gate_config().map_err(|e| anyhow::anyhow!(e))?;
+    // Read once: the alert mailer trusts the same extra roots as the checks.
+    let checks = config.check_settings().map_err(|e| anyhow::anyhow!(e))?;
     let services = Services::new(store)
         .await
         .map_err(|e| anyhow::anyhow!("cannot read the database: {e}"))?
         .with_ingest_config(ingest)
         .with_gate_config(gate)
         .with_setup_token_required(!dashboard_is_loopback_only(config));
-    let services = with_alerts(config, services)?;
+    let services = with_alerts(config, &checks, services)?;
     let dns = match Dns::new(config.dns_upstream) {
         Ok(dns) => dns,
         Err(e) => {
@@ -50,8 +52,7 @@ async fn assemble(config: &Config, store: Store) -> anyhow::Result<Services> {
             return Ok(services);
         }
     };
-    let settings = config.check_settings().map_err(|e| anyhow::anyhow!(e))?;
-    let checker = Checker::new(dns.clone(), settings).map_err(|e| anyhow::anyhow!("DNS checks: {e}"))?;
+    let checker = Checker::new(dns.clone(), checks).map_err(|e| anyhow::anyhow!("DNS checks: {e}"))?;
     let dns_config = DnsConfig {
         public_host: config.public_host.clone(),
         reports: config.report_addresses(),
@@ -60,7 +61,7 @@ async fn assemble(config: &Config, store: Store) -> anyhow::Result<Services> {
 }
 
 /// Alert delivery: webhooks always, e-mail when an SMTP relay is configured.
-fn with_alerts(config: &Config, services: Services) -> anyhow::Result<Services> {
+fn with_alerts(config: &Config, checks: &CheckSettings, services: Services) -> anyhow::Result<Services> {
     let from = config.alert_from.clone().unwrap_or_else(|| {
         format!(
             "portcullis@{}",
@@ -75,7 +76,7 @@ fn with_alerts(config: &Config, services: Services) -> anyhow::Result<Services> 
         smtp_url: config.alert_smtp_url.clone(),
         from,
         allow_private: config.check_allow_private,
-        extra_roots: config.check_settings().map_err(|e| anyhow::anyhow!(e))?.extra_roots,
+        extra_roots: checks.extra_roots.clone(),
         timeout: std::time::Duration::from_secs(15),
     };
     let notifier = portcullis_notify::Notifier::new(settings).map_err(|e| anyhow::anyhow!("{e}"))?;

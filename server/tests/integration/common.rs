@@ -55,21 +55,21 @@ impl TestApp {
         Self::serving(db, services, Default::default())
     }
 
-    /// Serves the router on a loopback socket, as `portcullis serve` does (client addresses
-    /// included), until the test ends.
+    /// Serves these services on a loopback socket, started as `portcullis serve` starts
+    /// (`Application`, its listener and limits, client addresses included), until the test ends.
+    /// The periodic workers stay off, so only the test changes the database.
     pub async fn listen(&self) -> std::net::SocketAddr {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        // The server's own listener, with its default limits.
-        tokio::spawn(portcullis_server::listener::serve_http(
-            listener,
-            None,
-            self.router.clone(),
-            None,
-            portcullis_server::listener::ListenerLimits::default(),
-            std::future::pending(),
-            std::time::Duration::from_secs(1),
-        ));
+        let config = portcullis_server::Config {
+            http_addr: "127.0.0.1:0".into(),
+            monitor_interval_secs: 0,
+            alert_interval_secs: 0,
+            ..portcullis_server::Config::default()
+        };
+        let app = portcullis_server::Application::with_services(config, self.services.clone())
+            .await
+            .unwrap();
+        let addr = app.dashboard_addr();
+        tokio::spawn(app.run_until(std::future::pending()));
         addr
     }
 

@@ -1,6 +1,7 @@
 //! The tenant-scoped reads of stored reports: the list, one report with its policies and
 //! failure details, its raw JSON, and totals.
 
+use portcullis_domain::models::{FailureRow, PolicyRow, ReportDetail, ReportRow, ReportTotals};
 use std::collections::HashMap;
 
 use portcullis_domain::DomainName;
@@ -51,61 +52,6 @@ impl ReportSort {
             Self::Successful => "r.successful",
         }
     }
-}
-
-/// One stored report, as listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct ReportRow {
-    pub id: i64,
-    pub domain: String,
-    pub organization_name: String,
-    pub report_id: String,
-    pub contact_info: Option<String>,
-    pub start_at: i64,
-    pub end_at: i64,
-    pub successful: i64,
-    pub failed: i64,
-    pub channel: String,
-    pub submitter: Option<String>,
-    pub received_at: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PolicyRow {
-    pub policy_type: String,
-    pub policy_domain: Option<String>,
-    pub policy_string: Vec<String>,
-    pub mx_hosts: Vec<String>,
-    pub successful: i64,
-    pub failed: i64,
-    pub failures: Vec<FailureRow>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct FailureRow {
-    pub result_type: String,
-    pub sending_ip: Option<String>,
-    pub receiving_mx: Option<String>,
-    pub receiving_helo: Option<String>,
-    pub receiving_ip: Option<String>,
-    pub failed: i64,
-    pub reason_code: Option<String>,
-    pub additional_info: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReportDetail {
-    pub report: ReportRow,
-    pub policies: Vec<PolicyRow>,
-}
-
-/// Totals over a domain's stored reports.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct ReportTotals {
-    pub reports: i64,
-    pub successful: i64,
-    pub failed: i64,
-    pub failure_rows: i64,
 }
 
 const REPORT_COLUMNS: &str = "r.id, d.name AS domain, r.organization_name, r.report_id, r.contact_info, \

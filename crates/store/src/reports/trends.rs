@@ -1,22 +1,11 @@
 //! The cross-domain overview: every domain of an organisation over a period, ranked by failed
 //! sessions, with its failures per day.
 
+use portcullis_domain::models::DomainTrend;
 use portcullis_domain::Role;
-use serde::{Deserialize, Serialize};
 
 use super::views::DAY;
 use crate::{OrgAccess, Store, StoreError};
-
-/// One domain's reports over a period, for the cross-domain overview.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DomainTrend {
-    pub domain: String,
-    pub successful: i64,
-    pub failed: i64,
-    pub reports: i64,
-    /// Failed sessions per day of the period, oldest first.
-    pub daily_failed: Vec<i64>,
-}
 
 impl Store {
     /// Every domain of the organisation (with or without reports) over `[from, to)`, ranked by

@@ -2,8 +2,8 @@
 //! and groups by result type, sending IP or receiving MX (failure details, which carry no
 //! success counts) or by sending organisation and day (report summaries, which do).
 
+use portcullis_domain::models::{DailyResult, OverviewData, ReportSummary, SummaryGroup, SummaryRow};
 use portcullis_domain::{DomainName, Role};
-use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::FromRow;
@@ -12,68 +12,6 @@ use crate::{Backend, OrgAccess, Store, StoreError};
 
 /// The key of failure details that leave the grouped field out.
 pub const NOT_REPORTED: &str = "(not reported)";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SummaryGroup {
-    ResultType,
-    Organization,
-    SendingIp,
-    ReceivingMx,
-    Day,
-}
-
-impl SummaryGroup {
-    pub const ALL: [SummaryGroup; 5] = [
-        Self::ResultType,
-        Self::Organization,
-        Self::SendingIp,
-        Self::ReceivingMx,
-        Self::Day,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ResultType => "result_type",
-            Self::Organization => "organization",
-            Self::SendingIp => "sending_ip",
-            Self::ReceivingMx => "receiving_mx",
-            Self::Day => "day",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|g| g.as_str() == text)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SummaryRow {
-    pub key: String,
-    /// `None` where failure details are grouped: they do not break successes down.
-    pub successful: Option<i64>,
-    pub failed: i64,
-    /// Sending IPs only: the address's reverse DNS, where known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reverse_dns: Option<SourceName>,
-}
-
-/// A sending address's PTR name, and whether that name resolves back to the address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SourceName {
-    pub name: String,
-    pub confirmed: bool,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReportSummary {
-    pub successful: i64,
-    pub failed: i64,
-    /// Reports in the period, and the distinct organisations that sent them.
-    pub reports: i64,
-    pub organizations: i64,
-    pub groups: Vec<SummaryRow>,
-}
 
 pub(super) const DAY: i64 = 86_400;
 
@@ -164,21 +102,6 @@ impl Aggregate {
             Self::DailyResults => DAILY_RESULTS,
         }
     }
-}
-
-/// Everything the report overview page shows of one period, read in one go.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OverviewData {
-    /// Totals of the period (no groups).
-    pub current: ReportSummary,
-    /// Totals of the period just before, for comparison.
-    pub previous: ReportSummary,
-    pub by_result: Vec<SummaryRow>,
-    pub by_organization: Vec<SummaryRow>,
-    pub by_sending_ip: Vec<SummaryRow>,
-    pub by_receiving_mx: Vec<SummaryRow>,
-    pub by_day: Vec<SummaryRow>,
-    pub daily_results: Vec<DailyResult>,
 }
 
 impl Store {
@@ -375,15 +298,6 @@ fn group_row(key: Option<String>, successful: Option<i64>, failed: i64) -> Summa
         failed,
         reverse_dns: None,
     }
-}
-
-/// Failed sessions per day and result type: one row per (day, result type) that has failures.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DailyResult {
-    /// `YYYY-MM-DD` (UTC).
-    pub day: String,
-    pub result_type: String,
-    pub failed: i64,
 }
 
 fn day_key(day: i64) -> String {
