@@ -37,12 +37,14 @@ test-e2e: build
 
 lint: setup
 	@$(ENV) cargo fmt --all -- --check
+	@$(ENV) leptosfmt --quiet --check app/src
 	@$(ENV) cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
 	@# The browser half: app's islands as the hydrate build compiles them (host target).
 	@$(ENV) cargo clippy -p app --no-default-features --features hydrate -- -D warnings
 
-fmt:
-	@cargo fmt --all
+fmt: setup
+	@$(ENV) leptosfmt --quiet app/src
+	@$(ENV) cargo fmt --all
 
 bundle-size: build
 	@$(ENV) scripts/bundle-size.sh

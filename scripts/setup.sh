@@ -46,6 +46,8 @@ cargo_install() { # name version binary [extra cargo-install flags]
 
 # --locked: its newest dependencies need a newer rustc than Debian's 1.96.
 cargo_install cargo-leptos 0.3.11 cargo-leptos --locked
+# The view! blocks' formatter (make fmt; make lint checks it).
+cargo_install leptosfmt 0.1.33 leptosfmt --locked
 # wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly.
 wb_version=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$here/Cargo.lock")
 cargo_install wasm-bindgen-cli "$wb_version" wasm-bindgen

@@ -12,15 +12,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang="en">
             <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <meta name="color-scheme" content="light dark"/>
-                <link rel="icon" href="data:,"/>
-                <HydrationScripts options islands=true/>
-                <MetaTags/>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="data:," />
+                <HydrationScripts options islands=true />
+                <MetaTags />
             </head>
             <body>
-                <App/>
+                <App />
             </body>
         </html>
     }
@@ -32,29 +32,31 @@ pub fn App() -> impl IntoView {
     // Async rendering: each page is sent complete, so it reads the same without JavaScript.
     let ssr = SsrMode::Async;
     view! {
-        <Stylesheet id="leptos" href="/pkg/portcullis.css"/>
-        <Title formatter=|t: String| if t.is_empty() { "Portcullis".to_string() } else { format!("{t} · Portcullis") }/>
+        <Stylesheet id="leptos" href="/pkg/portcullis.css" />
+        <Title formatter=|t: String| {
+            if t.is_empty() { "Portcullis".to_string() } else { format!("{t} · Portcullis") }
+        } />
         <Router>
             <Routes fallback=NotFoundPage>
-                <Route path=path!("/") view=HomePage ssr=ssr.clone()/>
-                <Route path=path!("/setup") view=SetupPage ssr=ssr.clone()/>
-                <Route path=path!("/login") view=LoginPage ssr=ssr.clone()/>
-                <Route path=path!("/account") view=AccountPage ssr=ssr.clone()/>
-                <Route path=path!("/invite/:token") view=InvitePage ssr=ssr.clone()/>
-                <Route path=path!("/domains/import") view=ImportPage ssr=ssr.clone()/>
-                <Route path=path!("/reports") view=TrendsPage ssr=ssr.clone()/>
-                <Route path=path!("/reports/upload") view=UploadReportsPage ssr=ssr.clone()/>
-                <Route path=path!("/domains/:name") view=DomainPage ssr=ssr.clone()/>
-                <Route path=path!("/domains/:name/delete") view=DeleteDomainPage ssr=ssr.clone()/>
-                <Route path=path!("/domains/:name/reports") view=ReportsPage ssr=ssr.clone()/>
-                <Route path=path!("/domains/:name/reports/list") view=ReportListPage ssr=ssr.clone()/>
-                <Route path=path!("/domains/:name/reports/:id") view=ReportDetailPage ssr=ssr.clone()/>
-                <Route path=path!("/domains/:name/policy") view=PolicyEditPage ssr=ssr.clone()/>
-                <Route path=path!("/domains/:name/lifecycle") view=LifecyclePage ssr=ssr.clone()/>
-                <Route path=path!("/domains/:name/policy/versions/:id") view=PolicyVersionPage ssr=ssr.clone()/>
-                <Route path=path!("/orgs") view=OrgsPage ssr=ssr.clone()/>
-                <Route path=path!("/orgs/:slug") view=OrgPage ssr=ssr.clone()/>
-                <Route path=path!("/orgs/:slug/alerts") view=AlertsPage ssr=ssr.clone()/>
+                <Route path=path!("/") view=HomePage ssr=ssr.clone() />
+                <Route path=path!("/setup") view=SetupPage ssr=ssr.clone() />
+                <Route path=path!("/login") view=LoginPage ssr=ssr.clone() />
+                <Route path=path!("/account") view=AccountPage ssr=ssr.clone() />
+                <Route path=path!("/invite/:token") view=InvitePage ssr=ssr.clone() />
+                <Route path=path!("/domains/import") view=ImportPage ssr=ssr.clone() />
+                <Route path=path!("/reports") view=TrendsPage ssr=ssr.clone() />
+                <Route path=path!("/reports/upload") view=UploadReportsPage ssr=ssr.clone() />
+                <Route path=path!("/domains/:name") view=DomainPage ssr=ssr.clone() />
+                <Route path=path!("/domains/:name/delete") view=DeleteDomainPage ssr=ssr.clone() />
+                <Route path=path!("/domains/:name/reports") view=ReportsPage ssr=ssr.clone() />
+                <Route path=path!("/domains/:name/reports/list") view=ReportListPage ssr=ssr.clone() />
+                <Route path=path!("/domains/:name/reports/:id") view=ReportDetailPage ssr=ssr.clone() />
+                <Route path=path!("/domains/:name/policy") view=PolicyEditPage ssr=ssr.clone() />
+                <Route path=path!("/domains/:name/lifecycle") view=LifecyclePage ssr=ssr.clone() />
+                <Route path=path!("/domains/:name/policy/versions/:id") view=PolicyVersionPage ssr=ssr.clone() />
+                <Route path=path!("/orgs") view=OrgsPage ssr=ssr.clone() />
+                <Route path=path!("/orgs/:slug") view=OrgPage ssr=ssr.clone() />
+                <Route path=path!("/orgs/:slug/alerts") view=AlertsPage ssr=ssr.clone() />
             </Routes>
         </Router>
     }

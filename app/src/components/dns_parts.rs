@@ -10,7 +10,11 @@ pub fn DnsStatusBadge(status: Status) -> impl IntoView {
         Status::Error => "badge error",
         Status::NeverChecked => "badge",
     };
-    view! { <span class=class data-testid="dns-status" data-status=status.as_str()>{status.label()}</span> }
+    view! {
+        <span class=class data-testid="dns-status" data-status=status.as_str()>
+            {status.label()}
+        </span>
+    }
 }
 
 /// A finding's severity, as a short word in a badge.

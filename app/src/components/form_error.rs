@@ -15,7 +15,11 @@ pub fn form_error<S: ServerFn>() -> Option<AppError> {
 /// A field's error, or nothing, placed right under the field and announced to screen readers.
 #[component]
 pub fn FieldError(id: &'static str, error: Option<String>) -> impl IntoView {
-    view! { <p id=id class="field-error" role="alert">{error}</p> }
+    view! {
+        <p id=id class="field-error" role="alert">
+            {error}
+        </p>
+    }
 }
 
 /// An error not tied to one field (or the page failing to load).
@@ -33,12 +37,23 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
         <div class="panel error" role="alert">
             <strong>{error.to_string()}</strong>
             {hint.map(|h| view! { <p>{h}</p> })}
-            {matches!(error, AppError::Unauthenticated).then(|| view! { <p><a href="/login">"Sign in"</a></p> })}
+            {matches!(error, AppError::Unauthenticated)
+                .then(|| {
+                    view! {
+                        <p>
+                            <a href="/login">"Sign in"</a>
+                        </p>
+                    }
+                })}
         </div>
     }
 }
 
 #[component]
 pub fn Loading() -> impl IntoView {
-    view! { <p class="loading" aria-busy="true">"Loading…"</p> }
+    view! {
+        <p class="loading" aria-busy="true">
+            "Loading…"
+        </p>
+    }
 }

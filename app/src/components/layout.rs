@@ -14,17 +14,35 @@ pub fn Layout(
     children: Children,
 ) -> impl IntoView {
     let header_right = ctx.viewer.clone().map(|v| {
-        let current = current_org.as_ref().and_then(|s| v.org(s)).map(|o| o.name.clone()).unwrap_or_else(|| "All organisations".into());
+        let current = current_org
+            .as_ref()
+            .and_then(|s| v.org(s))
+            .map(|o| o.name.clone())
+            .unwrap_or_else(|| "All organisations".into());
         let orgs = v.orgs.clone();
         view! {
             <details class="switcher">
                 <summary aria-label="Switch organisation">{current}</summary>
                 <ul role="list">
-                    <li><a href="/">"All organisations"</a></li>
-                    {orgs.into_iter().map(|o| view! {
-                        <li><a href=format!("/?org={}", o.slug)>{o.name}<span class="muted">{format!(" · {}", o.role)}</span></a></li>
-                    }).collect_view()}
-                    <li class="sep"><a href="/orgs">"Manage organisations…"</a></li>
+                    <li>
+                        <a href="/">"All organisations"</a>
+                    </li>
+                    {orgs
+                        .into_iter()
+                        .map(|o| {
+                            view! {
+                                <li>
+                                    <a href=format!(
+                                        "/?org={}",
+                                        o.slug,
+                                    )>{o.name}<span class="muted">{format!(" · {}", o.role)}</span></a>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                    <li class="sep">
+                        <a href="/orgs">"Manage organisations…"</a>
+                    </li>
                 </ul>
             </details>
             <nav class="main-nav" aria-label="Main">
@@ -35,24 +53,31 @@ pub fn Layout(
                 <a href="/orgs">"Organisations"</a>
             </nav>
             <div class="account">
-                <a href="/account" class="muted">{v.email.clone()}</a>
+                <a href="/account" class="muted">
+                    {v.email.clone()}
+                </a>
                 <form method="post" action=Logout::PATH class="inline">
-                    <input type="hidden" name="csrf" value=ctx.csrf.clone()/>
-                    <button type="submit" class="link">"Sign out"</button>
+                    <input type="hidden" name="csrf" value=ctx.csrf.clone() />
+                    <button type="submit" class="link">
+                        "Sign out"
+                    </button>
                 </form>
             </div>
         }
     });
     view! {
-        <Title text=title/>
+        <Title text=title />
         <header class="site">
             <a href="/" class="brand" aria-label="Portcullis home">
-                <span class="logo" aria-hidden="true">"▦"</span>" Portcullis"
+                <span class="logo" aria-hidden="true">
+                    "▦"
+                </span>
+                " Portcullis"
             </a>
             {header_right}
         </header>
         <main id="main">
-            <FlashMessages flash=ctx.flash.clone()/>
+            <FlashMessages flash=ctx.flash.clone() />
             {children()}
         </main>
     }

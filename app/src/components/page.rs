@@ -19,10 +19,15 @@ where
             {Suspend::new(async move {
                 let ctx = match load_page().await {
                     Ok(c) => c,
-                    Err(e) => return view! { <ErrorPanel error=e/> }.into_any(),
+                    Err(e) => return view! { <ErrorPanel error=e /> }.into_any(),
                 };
                 let body = content(ctx.clone()).await;
-                view! { <Layout ctx=ctx title=title current_org=current_org.unwrap_or_default()>{body}</Layout> }.into_any()
+                view! {
+                    <Layout ctx=ctx title=title current_org=current_org.unwrap_or_default()>
+                        {body}
+                    </Layout>
+                }
+                    .into_any()
             })}
         </Suspense>
     }
@@ -33,7 +38,15 @@ where
 pub fn Crumbs(trail: Vec<(String, String)>) -> impl IntoView {
     view! {
         <nav class="crumbs" aria-label="Breadcrumb">
-            {trail.into_iter().map(|(href, label)| view! { <a href=href>{label}</a>" / " }).collect_view()}
+            {trail
+                .into_iter()
+                .map(|(href, label)| {
+                    view! {
+                        <a href=href>{label}</a>
+                        " / "
+                    }
+                })
+                .collect_view()}
         </nav>
     }
 }

@@ -7,9 +7,23 @@ pub fn Pagination(page: i64, pages: i64, base: String) -> impl IntoView {
     (pages > 1).then(|| {
         view! {
             <nav class="pagination" aria-label="Pages">
-                {(page > 1).then(|| view! { <a rel="prev" href=link(page - 1)>"← Previous"</a> })}
+                {(page > 1)
+                    .then(|| {
+                        view! {
+                            <a rel="prev" href=link(page - 1)>
+                                "← Previous"
+                            </a>
+                        }
+                    })}
                 <span>{format!("Page {page} of {pages}")}</span>
-                {(page < pages).then(|| view! { <a rel="next" href=link(page + 1)>"Next →"</a> })}
+                {(page < pages)
+                    .then(|| {
+                        view! {
+                            <a rel="next" href=link(page + 1)>
+                                "Next →"
+                            </a>
+                        }
+                    })}
             </nav>
         }
     })

@@ -20,14 +20,17 @@ pub fn ModeBadge(mode: Option<String>) -> impl IntoView {
 pub fn PolicyDiff(lines: Vec<DiffLine>) -> impl IntoView {
     view! {
         <pre class="policy-text diff" data-testid="policy-diff">
-            {lines.into_iter().map(|l| {
-                let (class, mark) = match l.kind {
-                    DiffKind::Added => ("diff-added", "+ "),
-                    DiffKind::Removed => ("diff-removed", "- "),
-                    DiffKind::Same => ("diff-same", "  "),
-                };
-                view! { <span class=class>{format!("{mark}{}\n", l.text)}</span> }
-            }).collect_view()}
+            {lines
+                .into_iter()
+                .map(|l| {
+                    let (class, mark) = match l.kind {
+                        DiffKind::Added => ("diff-added", "+ "),
+                        DiffKind::Removed => ("diff-removed", "- "),
+                        DiffKind::Same => ("diff-same", "  "),
+                    };
+                    view! { <span class=class>{format!("{mark}{}\n", l.text)}</span> }
+                })
+                .collect_view()}
         </pre>
     }
 }

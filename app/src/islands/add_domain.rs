@@ -43,14 +43,21 @@ pub fn AddDomainForm(
     };
     view! {
         <form method="post" action=AddDomain::PATH class="row" on:submit=on_submit>
-            <input type="hidden" name="csrf" value=csrf/>
+            <input type="hidden" name="csrf" value=csrf />
             <div>
                 <label for="add-org">"Organisation"</label>
                 <select id="add-org" name="org">
-                    {orgs.into_iter().map(|(slug, name)| {
-                        let is_selected = slug == selected;
-                        view! { <option value=slug selected=is_selected>{name}</option> }
-                    }).collect_view()}
+                    {orgs
+                        .into_iter()
+                        .map(|(slug, name)| {
+                            let is_selected = slug == selected;
+                            view! {
+                                <option value=slug selected=is_selected>
+                                    {name}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
             </div>
             <div class="grow">
@@ -70,12 +77,24 @@ pub fn AddDomainForm(
                         set_touched.set(true);
                     }
                 />
-                <p id="add-name-error" class="field-error" role="alert">{shown_error}</p>
+                <p id="add-name-error" class="field-error" role="alert">
+                    {shown_error}
+                </p>
                 <p id="add-name-canonical" class="hint">
-                    {move || canonical().map(|n| view! { "Will be added as " <code>{n}</code> })}
+                    {move || {
+                        canonical()
+                            .map(|n| {
+                                view! {
+                                    "Will be added as "
+                                    <code>{n}</code>
+                                }
+                            })
+                    }}
                 </p>
             </div>
-            <button type="submit" class="primary">"Add domain"</button>
+            <button type="submit" class="primary">
+                "Add domain"
+            </button>
         </form>
     }
 }

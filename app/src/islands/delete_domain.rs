@@ -20,16 +20,22 @@ pub fn DeleteDomainButton(csrf: String, name: String) -> impl IntoView {
         }
     };
     view! {
-        <a class="button danger" href=format!("/domains/{name}/delete") on:click=open>"Delete domain…"</a>
+        <a class="button danger" href=format!("/domains/{name}/delete") on:click=open>
+            "Delete domain…"
+        </a>
         <dialog node_ref=dialog class="confirm" aria-labelledby="confirm-title">
             <form method="post" action=DeleteDomain::PATH>
                 <h2 id="confirm-title">{format!("Delete {name}?")}</h2>
                 <p>"Portcullis stops managing this domain. Nothing changes in your DNS."</p>
-                <input type="hidden" name="csrf" value=csrf/>
-                <input type="hidden" name="name" value=name.clone()/>
+                <input type="hidden" name="csrf" value=csrf />
+                <input type="hidden" name="name" value=name.clone() />
                 <div class="actions">
-                    <button type="button" on:click=close>"Cancel"</button>
-                    <button type="submit" class="danger">{format!("Delete {name}")}</button>
+                    <button type="button" on:click=close>
+                        "Cancel"
+                    </button>
+                    <button type="submit" class="danger">
+                        {format!("Delete {name}")}
+                    </button>
                 </div>
             </form>
         </dialog>

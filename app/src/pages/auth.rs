@@ -25,26 +25,67 @@ pub fn SetupPage() -> impl IntoView {
             <section class="card narrow">
                 <h1>"Welcome to Portcullis"</h1>
                 <p>"Create the first administrator. This page is shown once, while no account exists."</p>
-                {other.map(|e| view! { <ErrorPanel error=e/> })}
+                {other.map(|e| view! { <ErrorPanel error=e /> })}
                 <form method="post" action=Setup::PATH class="stack">
-                    <input type="hidden" name="csrf" value=ctx.csrf.clone()/>
-                    {token_required.then(|| view! {
-                        <label for="token">"Setup token"</label>
-                        <input id="token" name="token" type="text" autocomplete="off" spellcheck="false" required aria-describedby="token-hint token-error"/>
-                        <p id="token-hint" class="hint">"This dashboard can be reached from other machines, so setup needs the token the server printed in its log when it started. "<code>"portcullis setup-token"</code>" prints it again."</p>
-                        <FieldError id="token-error" error=field(&err, "token")/>
-                    })}
+                    <input type="hidden" name="csrf" value=ctx.csrf.clone() />
+                    {token_required
+                        .then(|| {
+                            view! {
+                                <label for="token">"Setup token"</label>
+                                <input
+                                    id="token"
+                                    name="token"
+                                    type="text"
+                                    autocomplete="off"
+                                    spellcheck="false"
+                                    required
+                                    aria-describedby="token-hint token-error"
+                                />
+                                <p id="token-hint" class="hint">
+                                    "This dashboard can be reached from other machines, so setup needs the token the server printed in its log when it started. "
+                                    <code>"portcullis setup-token"</code>
+                                    " prints it again."
+                                </p>
+                                <FieldError id="token-error" error=field(&err, "token") />
+                            }
+                        })}
                     <label for="email">"E-mail"</label>
-                    <input id="email" name="email" type="email" autocomplete="username" required aria-describedby="email-error"/>
-                    <FieldError id="email-error" error=field(&err, "email")/>
+                    <input
+                        id="email"
+                        name="email"
+                        type="email"
+                        autocomplete="username"
+                        required
+                        aria-describedby="email-error"
+                    />
+                    <FieldError id="email-error" error=field(&err, "email") />
                     <label for="password">"Password"</label>
-                    <input id="password" name="password" type="password" autocomplete="new-password" minlength="12" required aria-describedby="password-error password-hint"/>
-                    <p id="password-hint" class="hint">"At least 12 characters. A passphrase is easiest."</p>
-                    <FieldError id="password-error" error=field(&err, "password")/>
+                    <input
+                        id="password"
+                        name="password"
+                        type="password"
+                        autocomplete="new-password"
+                        minlength="12"
+                        required
+                        aria-describedby="password-error password-hint"
+                    />
+                    <p id="password-hint" class="hint">
+                        "At least 12 characters. A passphrase is easiest."
+                    </p>
+                    <FieldError id="password-error" error=field(&err, "password") />
                     <label for="confirm">"Repeat the password"</label>
-                    <input id="confirm" name="confirm" type="password" autocomplete="new-password" required aria-describedby="confirm-error"/>
-                    <FieldError id="confirm-error" error=field(&err, "confirm")/>
-                    <button type="submit" class="primary">"Create administrator"</button>
+                    <input
+                        id="confirm"
+                        name="confirm"
+                        type="password"
+                        autocomplete="new-password"
+                        required
+                        aria-describedby="confirm-error"
+                    />
+                    <FieldError id="confirm-error" error=field(&err, "confirm") />
+                    <button type="submit" class="primary">
+                        "Create administrator"
+                    </button>
                 </form>
             </section>
         }.into_any()
@@ -62,20 +103,37 @@ pub fn LoginPage() -> impl IntoView {
         view! {
             <section class="card narrow">
                 <h1>"Sign in"</h1>
-                {signed_out.then(|| view! { <div class="panel ok" role="status">"You are signed out."</div> })}
-                {other.map(|e| view! { <ErrorPanel error=e/> })}
+                {signed_out
+                    .then(|| {
+                        view! {
+                            <div class="panel ok" role="status">
+                                "You are signed out."
+                            </div>
+                        }
+                    })}
+                {other.map(|e| view! { <ErrorPanel error=e /> })}
                 <form method="post" action=Login::PATH class="stack">
-                    <input type="hidden" name="csrf" value=ctx.csrf.clone()/>
-                    <input type="hidden" name="next" value=next.clone()/>
+                    <input type="hidden" name="csrf" value=ctx.csrf.clone() />
+                    <input type="hidden" name="next" value=next.clone() />
                     <label for="email">"E-mail"</label>
-                    <input id="email" name="email" type="email" autocomplete="username" required/>
+                    <input id="email" name="email" type="email" autocomplete="username" required />
                     <label for="password">"Password"</label>
-                    <input id="password" name="password" type="password" autocomplete="current-password" required aria-describedby="password-error"/>
-                    <FieldError id="password-error" error=field(&err, "password")/>
-                    <button type="submit" class="primary">"Sign in"</button>
+                    <input
+                        id="password"
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                        aria-describedby="password-error"
+                    />
+                    <FieldError id="password-error" error=field(&err, "password") />
+                    <button type="submit" class="primary">
+                        "Sign in"
+                    </button>
                 </form>
             </section>
-        }.into_any()
+        }
+        .into_any()
     })
 }
 
@@ -90,23 +148,55 @@ pub fn AccountPage() -> impl IntoView {
             <section class="card narrow">
                 <h1>"Your account"</h1>
                 <p>"Signed in as " <strong>{email}</strong></p>
-                {must.then(|| view! { <div class="panel warn" role="status">"You signed in with a one-time password. Choose your own password to continue."</div> })}
-                {other.map(|e| view! { <ErrorPanel error=e/> })}
+                {must
+                    .then(|| {
+                        view! {
+                            <div class="panel warn" role="status">
+                                "You signed in with a one-time password. Choose your own password to continue."
+                            </div>
+                        }
+                    })}
+                {other.map(|e| view! { <ErrorPanel error=e /> })}
                 <h2>"Change password"</h2>
                 <form method="post" action=ChangePassword::PATH class="stack">
-                    <input type="hidden" name="csrf" value=ctx.csrf.clone()/>
+                    <input type="hidden" name="csrf" value=ctx.csrf.clone() />
                     <label for="current">"Current password"</label>
-                    <input id="current" name="current" type="password" autocomplete="current-password" required aria-describedby="current-error"/>
-                    <FieldError id="current-error" error=field(&err, "current")/>
+                    <input
+                        id="current"
+                        name="current"
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                        aria-describedby="current-error"
+                    />
+                    <FieldError id="current-error" error=field(&err, "current") />
                     <label for="password">"New password"</label>
-                    <input id="password" name="password" type="password" autocomplete="new-password" minlength="12" required aria-describedby="password-error"/>
-                    <FieldError id="password-error" error=field(&err, "password")/>
+                    <input
+                        id="password"
+                        name="password"
+                        type="password"
+                        autocomplete="new-password"
+                        minlength="12"
+                        required
+                        aria-describedby="password-error"
+                    />
+                    <FieldError id="password-error" error=field(&err, "password") />
                     <label for="confirm">"Repeat the new password"</label>
-                    <input id="confirm" name="confirm" type="password" autocomplete="new-password" required aria-describedby="confirm-error"/>
-                    <FieldError id="confirm-error" error=field(&err, "confirm")/>
-                    <button type="submit" class="primary">"Change password"</button>
+                    <input
+                        id="confirm"
+                        name="confirm"
+                        type="password"
+                        autocomplete="new-password"
+                        required
+                        aria-describedby="confirm-error"
+                    />
+                    <FieldError id="confirm-error" error=field(&err, "confirm") />
+                    <button type="submit" class="primary">
+                        "Change password"
+                    </button>
                 </form>
             </section>
-        }.into_any()
+        }
+        .into_any()
     })
 }

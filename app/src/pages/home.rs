@@ -15,10 +15,7 @@ pub fn HomePage() -> impl IntoView {
     let add_error = form_error::<AddDomain>().map(|e| e.to_string());
     page_frame("Domains".to_string(), org.clone(), move |ctx| async move {
         let listing = list_domains(org.clone(), search.clone(), page).await;
-        view! {
-            {domains_view(ctx, org, search, add_error, listing)}
-        }
-        .into_any()
+        view! { {domains_view(ctx, org, search, add_error, listing)} }.into_any()
     })
 }
 
@@ -36,17 +33,28 @@ fn domains_view(
         .map(|o| format!("Domains of {}", o.name))
         .unwrap_or_else(|| "Domains".into());
     if viewer.orgs.is_empty() {
-        return Some(view! {
-            <h1>{heading}</h1>
-            <section class="empty">
-                <h2>"You are not in an organisation yet"</h2>
-                {if viewer.is_admin {
-                    view! { <p>"Domains live in organisations (one per client, for an MSP). " <a class="button primary" href="/orgs">"Create your first organisation"</a></p> }.into_any()
-                } else {
-                    view! { <p>"Ask an owner of your organisation to add you as a member."</p> }.into_any()
-                }}
-            </section>
-        }.into_any());
+        return Some(
+            view! {
+                <h1>{heading}</h1>
+                <section class="empty">
+                    <h2>"You are not in an organisation yet"</h2>
+                    {if viewer.is_admin {
+                        view! {
+                            <p>
+                                "Domains live in organisations (one per client, for an MSP). "
+                                <a class="button primary" href="/orgs">
+                                    "Create your first organisation"
+                                </a>
+                            </p>
+                        }
+                            .into_any()
+                    } else {
+                        view! { <p>"Ask an owner of your organisation to add you as a member."</p> }.into_any()
+                    }}
+                </section>
+            }
+            .into_any(),
+        );
     }
     let editable: Vec<(String, String)> = viewer.editable_orgs().into_iter().map(|o| (o.slug, o.name)).collect();
     let selected = org
@@ -68,54 +76,120 @@ fn domains_view(
         <div class="page-head">
             <h1>{heading}</h1>
             <form method="get" action="/" class="search" role="search">
-                {org.clone().map(|o| view! { <input type="hidden" name="org" value=o/> })}
-                <label for="q" class="visually-hidden">"Search domains"</label>
-                <input id="q" name="q" type="search" placeholder="Search by name" value=search.clone().unwrap_or_default()/>
+                {org.clone().map(|o| view! { <input type="hidden" name="org" value=o /> })}
+                <label for="q" class="visually-hidden">
+                    "Search domains"
+                </label>
+                <input
+                    id="q"
+                    name="q"
+                    type="search"
+                    placeholder="Search by name"
+                    value=search.clone().unwrap_or_default()
+                />
                 <button type="submit">"Search"</button>
             </form>
         </div>
-        {(!editable.is_empty()).then(|| view! {
-            <section class="card">
-                <h2>"Add a domain"</h2>
-                <AddDomainForm csrf=ctx.csrf.clone() orgs=editable.clone() selected=selected error=add_error/>
-                <p class="hint">"Many at once? " <a href="/domains/import">"Bulk add a list or CSV"</a></p>
-            </section>
-        })}
+        {(!editable.is_empty())
+            .then(|| {
+                view! {
+                    <section class="card">
+                        <h2>"Add a domain"</h2>
+                        <AddDomainForm csrf=ctx.csrf.clone() orgs=editable.clone() selected=selected error=add_error />
+                        <p class="hint">"Many at once? " <a href="/domains/import">"Bulk add a list or CSV"</a></p>
+                    </section>
+                }
+            })}
         {match listing {
-            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-            Ok(l) if l.rows.is_empty() => match &search {
-                Some(q) => view! { <section class="empty"><p>"No domain matches “" {q.clone()} "”. " <a href=org.as_ref().map(|o| format!("/?org={o}")).unwrap_or_else(|| "/".into())>"Clear the search"</a></p></section> }.into_any(),
-                None => view! { <section class="empty"><h2>"No domains yet"</h2><p>"Add your first domain above, or bulk add a list. Portcullis then helps you publish its MTA-STS policy and read its TLS reports."</p></section> }.into_any(),
-            },
+            Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+            Ok(l) if l.rows.is_empty() => {
+                match &search {
+                    Some(q) => {
+                        view! {
+                            <section class="empty">
+                                <p>
+                                    "No domain matches “" {q.clone()} "”. "
+                                    <a href=org
+                                        .as_ref()
+                                        .map(|o| format!("/?org={o}"))
+                                        .unwrap_or_else(|| "/".into())>"Clear the search"</a>
+                                </p>
+                            </section>
+                        }
+                            .into_any()
+                    }
+                    None => {
+                        view! {
+                            <section class="empty">
+                                <h2>"No domains yet"</h2>
+                                <p>
+                                    "Add your first domain above, or bulk add a list. Portcullis then helps you publish its MTA-STS policy and read its TLS reports."
+                                </p>
+                            </section>
+                        }
+                            .into_any()
+                    }
+                }
+            }
             Ok(l) => {
                 let pages = l.pages();
                 let page = l.page;
                 view! {
-                    <p class="muted" data-testid="domain-count">{format!("{} domain{}", l.total, if l.total == 1 { "" } else { "s" })}</p>
+                    <p class="muted" data-testid="domain-count">
+                        {format!("{} domain{}", l.total, if l.total == 1 { "" } else { "s" })}
+                    </p>
                     <div class="table-wrap">
                         <table class="domains">
-                            <thead><tr>
-                                <th scope="col">"Domain"</th>
-                                <th scope="col">"Organisation"</th>
-                                <th scope="col">"Mode"</th>
-                                <th scope="col">"Status"</th>
-                                <th scope="col">"Added"</th>
-                            </tr></thead>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Domain"</th>
+                                    <th scope="col">"Organisation"</th>
+                                    <th scope="col">"Mode"</th>
+                                    <th scope="col">"Status"</th>
+                                    <th scope="col">"Added"</th>
+                                </tr>
+                            </thead>
                             <tbody>
-                                {l.rows.into_iter().map(|d| view! {
-                                    <tr>
-                                        <td><a href=format!("/domains/{}", d.name)>{d.name.clone()}</a>{d.unicode().map(|u| view! { <span class="muted">{format!(" ({u})")}</span> })}</td>
-                                        <td><a href=format!("/?org={}", d.org_slug)>{d.org_name}</a></td>
-                                        <td><ModeBadge mode=d.mode.clone()/></td>
-                                        <td><DnsStatusBadge status=d.dns_status.as_deref().map_or(portcullis_domain::dns::Status::NeverChecked, portcullis_domain::dns::Status::parse)/></td>
-                                        <td class="muted">{format_time(d.created_at)}</td>
-                                    </tr>
-                                }).collect_view()}
+                                {l
+                                    .rows
+                                    .into_iter()
+                                    .map(|d| {
+                                        view! {
+                                            <tr>
+                                                <td>
+                                                    <a href=format!("/domains/{}", d.name)>{d.name.clone()}</a>
+                                                    {d
+                                                        .unicode()
+                                                        .map(|u| {
+                                                            view! { <span class="muted">{format!(" ({u})")}</span> }
+                                                        })}
+                                                </td>
+                                                <td>
+                                                    <a href=format!("/?org={}", d.org_slug)>{d.org_name}</a>
+                                                </td>
+                                                <td>
+                                                    <ModeBadge mode=d.mode.clone() />
+                                                </td>
+                                                <td>
+                                                    <DnsStatusBadge status=d
+                                                        .dns_status
+                                                        .as_deref()
+                                                        .map_or(
+                                                            portcullis_domain::dns::Status::NeverChecked,
+                                                            portcullis_domain::dns::Status::parse,
+                                                        ) />
+                                                </td>
+                                                <td class="muted">{format_time(d.created_at)}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
                             </tbody>
                         </table>
                     </div>
-                    <Pagination page pages base/>
-                }.into_any()
+                    <Pagination page pages base />
+                }
+                    .into_any()
             }
         }}
     }.into_any())

@@ -16,23 +16,42 @@ pub fn ImportPage() -> impl IntoView {
         let other = err.clone().filter(|e| e.for_field("text").is_none());
         view! {
             <h1>"Bulk add domains"</h1>
-            {other.map(|e| view! { <ErrorPanel error=e/> })}
+            {other.map(|e| view! { <ErrorPanel error=e /> })}
             {if editable.is_empty() {
-                view! { <section class="empty"><p>"You need the editor or owner role in an organisation to add domains."</p></section> }.into_any()
+                view! {
+                    <section class="empty">
+                        <p>"You need the editor or owner role in an organisation to add domains."</p>
+                    </section>
+                }
+                    .into_any()
             } else {
                 view! {
                     <section class="card">
                         <form method="post" action=BulkAddDomains::PATH class="stack">
-                            <input type="hidden" name="csrf" value=ctx.csrf.clone()/>
-                            <OrgSelect orgs=editable selected=org.clone()/>
+                            <input type="hidden" name="csrf" value=ctx.csrf.clone() />
+                            <OrgSelect orgs=editable selected=org.clone() />
                             <label for="text">"Domains, one per line (or a CSV whose first column holds them)"</label>
-                            <textarea id="text" name="text" rows="12" required aria-describedby="text-hint text-error" placeholder="example.com\nexample.org\nbücher.example"></textarea>
-                            <p id="text-hint" class="hint">{format!("Up to {MAX_BULK_LINES} lines. Empty lines and lines starting with # are skipped. Every line is reported as added, duplicate or invalid; nothing is half-applied.")}</p>
-                            <FieldError id="text-error" error=text_error/>
-                            <button type="submit" class="primary">"Add domains"</button>
+                            <textarea
+                                id="text"
+                                name="text"
+                                rows="12"
+                                required
+                                aria-describedby="text-hint text-error"
+                                placeholder="example.com\nexample.org\nbücher.example"
+                            ></textarea>
+                            <p id="text-hint" class="hint">
+                                {format!(
+                                    "Up to {MAX_BULK_LINES} lines. Empty lines and lines starting with # are skipped. Every line is reported as added, duplicate or invalid; nothing is half-applied.",
+                                )}
+                            </p>
+                            <FieldError id="text-error" error=text_error />
+                            <button type="submit" class="primary">
+                                "Add domains"
+                            </button>
                         </form>
                     </section>
-                }.into_any()
+                }
+                    .into_any()
             }}
         }.into_any()
     })

@@ -8,7 +8,7 @@ pub fn NotFoundPage() -> impl IntoView {
         res.set_status(axum::http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Not found"/>
+        <Title text="Not found" />
         <main id="main" class="narrow">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address. " <a href="/">"Go to your domains"</a></p>

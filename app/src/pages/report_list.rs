@@ -23,13 +23,17 @@ pub fn ReportListPage() -> impl IntoView {
     page_frame(format!("Report list · {name}"), None, move |_| async move {
         let list = get_report_list(name.clone(), sort.clone(), dir.clone(), page).await;
         view! {
-            <Crumbs trail=vec![(format!("/domains/{name}"), name.clone()), (format!("/domains/{name}/reports"), "Reports".into())]/>
+            <Crumbs trail=vec![
+                (format!("/domains/{name}"), name.clone()),
+                (format!("/domains/{name}/reports"), "Reports".into()),
+            ] />
             <h1>"All reports"</h1>
             {match list {
-                Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                Ok(l) => view! { <ReportTable l=l/> }.into_any(),
+                Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                Ok(l) => view! { <ReportTable l=l /> }.into_any(),
             }}
-        }.into_any()
+        }
+        .into_any()
     })
 }
 
@@ -46,7 +50,12 @@ fn ReportTable(l: ReportListView) -> impl IntoView {
         }
     };
     if l.total == 0 {
-        return view! { <section class="card empty" data-testid="report-list-empty"><p>"No reports for this domain yet."</p></section> }.into_any();
+        return view! {
+            <section class="card empty" data-testid="report-list-empty">
+                <p>"No reports for this domain yet."</p>
+            </section>
+        }
+        .into_any();
     }
     let (sort, desc, page, pages) = (l.sort.clone(), l.descending, l.page, l.pages);
     let domain = l.domain.clone();
@@ -54,41 +63,70 @@ fn ReportTable(l: ReportListView) -> impl IntoView {
         <section class="card">
             <p class="muted">{format!("{} reports · page {} of {}", l.total, page, pages)}</p>
             <table class="compact" data-testid="report-list">
-                <thead><tr>
-                    {COLUMNS.into_iter().map(|(key, label, num)| {
-                        let active = sort == key;
-                        // A second click on the sorted column reverses it.
-                        let next_desc = if active { !desc } else { true };
-                        let marker = if active { if desc { " ↓" } else { " ↑" } } else { "" };
-                        let aria = active.then_some(if desc { "descending" } else { "ascending" });
-                        view! {
-                            <th scope="col" class:num=num aria-sort=aria>
-                                <a href=link(key, next_desc, 1)>{label}{marker}</a>
-                            </th>
-                        }
-                    }).collect_view()}
-                </tr></thead>
+                <thead>
+                    <tr>
+                        {COLUMNS
+                            .into_iter()
+                            .map(|(key, label, num)| {
+                                let active = sort == key;
+                                let next_desc = if active { !desc } else { true };
+                                let marker = if active { if desc { " ↓" } else { " ↑" } } else { "" };
+                                let aria = active.then_some(if desc { "descending" } else { "ascending" });
+                                // A second click on the sorted column reverses it.
+                                view! {
+                                    <th scope="col" class:num=num aria-sort=aria>
+                                        <a href=link(key, next_desc, 1)>{label}{marker}</a>
+                                    </th>
+                                }
+                            })
+                            .collect_view()}
+                    </tr>
+                </thead>
                 <tbody>
-                    {l.reports.into_iter().map(|r| {
-                        let href = format!("/domains/{domain}/reports/{}", r.id);
-                        view! {
-                            <tr>
-                                <td><a href=href>{format_time(r.start_at)}</a></td>
-                                <td>{r.organization_name}<br/><span class="muted">{r.report_id}</span></td>
-                                <td class="num">{r.successful}</td>
-                                <td class="num">{r.failed}</td>
-                                <td>{format_time(r.received_at)}<br/><span class="muted">{format!("via {}", r.channel)}</span></td>
-                            </tr>
-                        }
-                    }).collect_view()}
+                    {l
+                        .reports
+                        .into_iter()
+                        .map(|r| {
+                            let href = format!("/domains/{domain}/reports/{}", r.id);
+                            view! {
+                                <tr>
+                                    <td>
+                                        <a href=href>{format_time(r.start_at)}</a>
+                                    </td>
+                                    <td>{r.organization_name}<br /><span class="muted">{r.report_id}</span></td>
+                                    <td class="num">{r.successful}</td>
+                                    <td class="num">{r.failed}</td>
+                                    <td>
+                                        {format_time(r.received_at)}<br />
+                                        <span class="muted">{format!("via {}", r.channel)}</span>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
             <nav class="pager" aria-label="Pages">
-                {(page > 1).then(|| view! { <a href=link(&sort, desc, page - 1) rel="prev">"← Newer"</a> })}
-                {(page < pages).then(|| view! { <a href=link(&sort, desc, page + 1) rel="next">"Older →"</a> })}
+                {(page > 1)
+                    .then(|| {
+                        view! {
+                            <a href=link(&sort, desc, page - 1) rel="prev">
+                                "← Newer"
+                            </a>
+                        }
+                    })}
+                {(page < pages)
+                    .then(|| {
+                        view! {
+                            <a href=link(&sort, desc, page + 1) rel="next">
+                                "Older →"
+                            </a>
+                        }
+                    })}
             </nav>
         </section>
-    }.into_any()
+    }
+    .into_any()
 }
 
 /// One report as readable tables, with its JSON (shown and downloadable).
@@ -100,12 +138,22 @@ pub fn ReportDetailPage() -> impl IntoView {
     page_frame(format!("Report · {name}"), None, move |_| async move {
         let detail = get_report_detail(name.clone(), id).await;
         view! {
-            <Crumbs trail=vec![(format!("/domains/{name}"), name.clone()), (format!("/domains/{name}/reports/list"), "All reports".into())]/>
+            <Crumbs trail=vec![
+                (format!("/domains/{name}"), name.clone()),
+                (format!("/domains/{name}/reports/list"), "All reports".into()),
+            ] />
             {match detail {
-                Err(e) => view! { <h1>"Report"</h1><ErrorPanel error=e/> }.into_any(),
-                Ok(d) => view! { <Detail d=d/> }.into_any(),
+                Err(e) => {
+                    view! {
+                        <h1>"Report"</h1>
+                        <ErrorPanel error=e />
+                    }
+                        .into_any()
+                }
+                Ok(d) => view! { <Detail d=d /> }.into_any(),
             }}
-        }.into_any()
+        }
+        .into_any()
     })
 }
 
@@ -116,52 +164,127 @@ fn Detail(d: ReportDetailView) -> impl IntoView {
     view! {
         <h1>{format!("Report from {}", s.organization_name)}</h1>
         <dl class="facts" data-testid="report-facts">
-            <dt>"Report id"</dt><dd>{s.report_id}</dd>
-            <dt>"Period"</dt><dd>{format!("{} – {}", format_time(s.start_at), format_time(s.end_at))}</dd>
-            <dt>"Successful sessions"</dt><dd>{s.successful}</dd>
-            <dt>"Failed sessions"</dt><dd>{s.failed}</dd>
-            <dt>"Contact"</dt><dd>{s.contact_info.clone().unwrap_or_else(|| "–".into())}</dd>
-            <dt>"Received"</dt><dd>{format!("{} via {}{}", format_time(s.received_at), s.channel, s.submitter.clone().map(|x| format!(" ({x})")).unwrap_or_default())}</dd>
+            <dt>"Report id"</dt>
+            <dd>{s.report_id}</dd>
+            <dt>"Period"</dt>
+            <dd>{format!("{} – {}", format_time(s.start_at), format_time(s.end_at))}</dd>
+            <dt>"Successful sessions"</dt>
+            <dd>{s.successful}</dd>
+            <dt>"Failed sessions"</dt>
+            <dd>{s.failed}</dd>
+            <dt>"Contact"</dt>
+            <dd>{s.contact_info.clone().unwrap_or_else(|| "–".into())}</dd>
+            <dt>"Received"</dt>
+            <dd>
+                {format!(
+                    "{} via {}{}",
+                    format_time(s.received_at),
+                    s.channel,
+                    s.submitter.clone().map(|x| format!(" ({x})")).unwrap_or_default(),
+                )}
+            </dd>
         </dl>
-        {d.policies.into_iter().enumerate().map(|(i, p)| view! {
-            <section class="card" data-testid="report-policy">
-                <h2>{format!("Policy {}: {}{}", i + 1, p.policy_type, p.policy_domain.map(|x| format!(" for {x}")).unwrap_or_default())}</h2>
-                <dl class="facts">
-                    <dt>"Successful"</dt><dd>{p.successful}</dd>
-                    <dt>"Failed"</dt><dd>{p.failed}</dd>
-                    <dt>"MX hosts"</dt><dd>{if p.mx_hosts.is_empty() { "–".to_string() } else { p.mx_hosts.join(", ") }}</dd>
-                </dl>
-                {(!p.policy_string.is_empty()).then(|| view! { <pre class="policy-text">{p.policy_string.join("\n")}</pre> })}
-                {if p.failures.is_empty() {
-                    view! { <p class="ok-note">"No failure details."</p> }.into_any()
-                } else {
-                    view! {
-                        <table class="compact">
-                            <thead><tr>
-                                <th scope="col">"Result"</th><th scope="col" class="num">"Sessions"</th><th scope="col">"Sending MTA"</th>
-                                <th scope="col">"Receiving MX"</th><th scope="col">"Receiving IP"</th><th scope="col">"Reason"</th>
-                            </tr></thead>
-                            <tbody>
-                                {p.failures.into_iter().map(|f| view! {
-                                    <tr>
-                                        <td><code>{f.result_type}</code></td>
-                                        <td class="num">{f.failed}</td>
-                                        <td>{f.sending_ip.unwrap_or_else(|| "–".into())}</td>
-                                        <td>{f.receiving_mx.unwrap_or_else(|| "–".into())}{f.receiving_helo.map(|h| view! { <br/><span class="muted">{format!("HELO {h}")}</span> })}</td>
-                                        <td>{f.receiving_ip.unwrap_or_else(|| "–".into())}</td>
-                                        <td>{f.reason_code.unwrap_or_else(|| "–".into())}{f.additional_info.map(|a| view! { <br/><span class="muted">{a}</span> })}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any()
-                }}
-            </section>
-        }).collect_view()}
+        {d
+            .policies
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                view! {
+                    <section class="card" data-testid="report-policy">
+                        <h2>
+                            {format!(
+                                "Policy {}: {}{}",
+                                i + 1,
+                                p.policy_type,
+                                p.policy_domain.map(|x| format!(" for {x}")).unwrap_or_default(),
+                            )}
+                        </h2>
+                        <dl class="facts">
+                            <dt>"Successful"</dt>
+                            <dd>{p.successful}</dd>
+                            <dt>"Failed"</dt>
+                            <dd>{p.failed}</dd>
+                            <dt>"MX hosts"</dt>
+                            <dd>{if p.mx_hosts.is_empty() { "–".to_string() } else { p.mx_hosts.join(", ") }}</dd>
+                        </dl>
+                        {(!p.policy_string.is_empty())
+                            .then(|| view! { <pre class="policy-text">{p.policy_string.join("\n")}</pre> })}
+                        {if p.failures.is_empty() {
+                            view! { <p class="ok-note">"No failure details."</p> }.into_any()
+                        } else {
+                            view! {
+                                <table class="compact">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Result"</th>
+                                            <th scope="col" class="num">
+                                                "Sessions"
+                                            </th>
+                                            <th scope="col">"Sending MTA"</th>
+                                            <th scope="col">"Receiving MX"</th>
+                                            <th scope="col">"Receiving IP"</th>
+                                            <th scope="col">"Reason"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {p
+                                            .failures
+                                            .into_iter()
+                                            .map(|f| {
+                                                view! {
+                                                    <tr>
+                                                        <td>
+                                                            <code>{f.result_type}</code>
+                                                        </td>
+                                                        <td class="num">{f.failed}</td>
+                                                        <td>{f.sending_ip.unwrap_or_else(|| "–".into())}</td>
+                                                        <td>
+                                                            {f.receiving_mx.unwrap_or_else(|| "–".into())}
+                                                            {f
+                                                                .receiving_helo
+                                                                .map(|h| {
+                                                                    view! {
+                                                                        <br />
+                                                                        <span class="muted">{format!("HELO {h}")}</span>
+                                                                    }
+                                                                })}
+                                                        </td>
+                                                        <td>{f.receiving_ip.unwrap_or_else(|| "–".into())}</td>
+                                                        <td>
+                                                            {f.reason_code.unwrap_or_else(|| "–".into())}
+                                                            {f
+                                                                .additional_info
+                                                                .map(|a| {
+                                                                    view! {
+                                                                        <br />
+                                                                        <span class="muted">{a}</span>
+                                                                    }
+                                                                })}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }}
+                    </section>
+                }
+            })
+            .collect_view()}
         <section class="card">
             <h2>"The report as sent"</h2>
-            <p><a href=download download>"Download JSON"</a></p>
-            <details><summary>"Show JSON"</summary><pre data-testid="report-json">{d.json}</pre></details>
+            <p>
+                <a href=download download>
+                    "Download JSON"
+                </a>
+            </p>
+            <details>
+                <summary>"Show JSON"</summary>
+                <pre data-testid="report-json">{d.json}</pre>
+            </details>
         </section>
     }
 }

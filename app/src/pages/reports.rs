@@ -31,11 +31,11 @@ pub fn ReportsPage() -> impl IntoView {
         )
         .await;
         view! {
-            <Crumbs trail=vec![(format!("/domains/{name}"), name.clone())]/>
+            <Crumbs trail=vec![(format!("/domains/{name}"), name.clone())] />
             <h1>"TLS-RPT reports"</h1>
             {match overview {
-                Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                Ok(o) => view! { <Overview o=o days=days.filter(|_| from.is_none())/> }.into_any(),
+                Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                Ok(o) => view! { <Overview o=o days=days.filter(|_| from.is_none()) /> }.into_any(),
             }}
         }
         .into_any()
@@ -55,69 +55,180 @@ fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
         <section class="card" data-testid="report-period">
             <form method="get" action=base.clone() class="row" aria-label="Period">
                 <div role="group" aria-label="Preset periods" class="presets">
-                    {PRESETS.into_iter().map(|n| {
-                        let current = days == Some(n);
-                        view! { <a href=format!("{base}?days={n}") class:current=current aria-current=current.then_some("page")>{format!("Last {n} days")}</a> }
-                    }).collect_view()}
+                    {PRESETS
+                        .into_iter()
+                        .map(|n| {
+                            let current = days == Some(n);
+                            view! {
+                                <a
+                                    href=format!("{base}?days={n}")
+                                    class:current=current
+                                    aria-current=current.then_some("page")
+                                >
+                                    {format!("Last {n} days")}
+                                </a>
+                            }
+                        })
+                        .collect_view()}
                 </div>
-                <div><label for="from">"From"</label><input id="from" name="from" type="date" value=o.from.clone() required/></div>
-                <div><label for="to">"To"</label><input id="to" name="to" type="date" value=o.to.clone() required/></div>
+                <div>
+                    <label for="from">"From"</label>
+                    <input id="from" name="from" type="date" value=o.from.clone() required />
+                </div>
+                <div>
+                    <label for="to">"To"</label>
+                    <input id="to" name="to" type="date" value=o.to.clone() required />
+                </div>
                 <button type="submit">"Show"</button>
             </form>
-            <p class="muted">{format!("{} to {} (UTC, {} days), compared with the {} days before.", o.from, o.to, o.days, o.days)}</p>
-            <p><a href=format!("/domains/{}/reports/list", o.domain)>"All reports, one by one"</a></p>
+            <p class="muted">
+                {format!("{} to {} (UTC, {} days), compared with the {} days before.", o.from, o.to, o.days, o.days)}
+            </p>
+            <p>
+                <a href=format!("/domains/{}/reports/list", o.domain)>"All reports, one by one"</a>
+            </p>
         </section>
-        <Totals current=o.current previous=o.previous/>
+        <Totals current=o.current previous=o.previous />
         {if o.current.reports == 0 {
             view! {
                 <section class="card empty" data-testid="reports-none">
-                    <p>"No reports for this period. Senders report once a day for the previous day; check the "<code>"_smtp._tls"</code>" record in the "<a href=format!("/domains/{}#dns", o.domain)>"DNS section"</a>", or "<a href=format!("/reports/upload?org={}", o.org_slug)>"upload reports"</a>" you received elsewhere."</p>
+                    <p>
+                        "No reports for this period. Senders report once a day for the previous day; check the "
+                        <code>"_smtp._tls"</code>" record in the "
+                        <a href=format!("/domains/{}#dns", o.domain)>"DNS section"</a>", or "
+                        <a href=format!("/reports/upload?org={}", o.org_slug)>"upload reports"</a>
+                        " you received elsewhere."
+                    </p>
                 </section>
-            }.into_any()
+            }
+                .into_any()
         } else {
             view! {
                 <section class="card" data-testid="daily-chart">
                     <h2>"Sessions over time"</h2>
-                    <Chart svg=o.charts.daily.clone()/>
+                    <Chart svg=o.charts.daily.clone() />
                     <p class="muted">"The per-day numbers are in the table at the end of the page."</p>
                 </section>
                 <section class="card" data-testid="by-result">
                     <h2>"Failures by result"</h2>
-                    {(o.current.failed > 0).then(|| view! { <Chart svg=o.charts.by_result.clone()/> })}
+                    {(o.current.failed > 0).then(|| view! { <Chart svg=o.charts.by_result.clone() /> })}
                     {if o.by_category.is_empty() {
                         view! { <p class="ok-note">"No failed sessions in this period."</p> }.into_any()
                     } else {
-                        o.by_category.into_iter().map(|c| view! {
-                            <h3>{format!("{} · {} failed", c.label, c.failed)}</h3>
-                            <table class="compact">
-                                <thead><tr><th scope="col">"Result"</th><th scope="col" class="num">"Failed sessions"</th><th scope="col">"What it means"</th><th scope="col">"Fix"</th></tr></thead>
-                                <tbody>
-                                    {c.results.into_iter().map(|r| { let key = r.result_type.clone(); view! {
-                                        <tr data-result=key><td><code>{r.result_type}</code></td><td class="num">{r.failed}</td><td>{r.meaning}</td><td>{r.fix}</td></tr>
-                                    }}).collect_view()}
-                                </tbody>
-                            </table>
-                        }).collect_view().into_any()
+                        o.by_category
+                            .into_iter()
+                            .map(|c| {
+                                view! {
+                                    <h3>{format!("{} · {} failed", c.label, c.failed)}</h3>
+                                    <table class="compact">
+                                        <thead>
+                                            <tr>
+                                                <th scope="col">"Result"</th>
+                                                <th scope="col" class="num">
+                                                    "Failed sessions"
+                                                </th>
+                                                <th scope="col">"What it means"</th>
+                                                <th scope="col">"Fix"</th>
+                                            </tr>
+                                        </thead>
+                                        <tbody>
+                                            {c
+                                                .results
+                                                .into_iter()
+                                                .map(|r| {
+                                                    let key = r.result_type.clone();
+                                                    view! {
+                                                        <tr data-result=key>
+                                                            <td>
+                                                                <code>{r.result_type}</code>
+                                                            </td>
+                                                            <td class="num">{r.failed}</td>
+                                                            <td>{r.meaning}</td>
+                                                            <td>{r.fix}</td>
+                                                        </tr>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </tbody>
+                                    </table>
+                                }
+                            })
+                            .collect_view()
+                            .into_any()
                     }}
-                    {(o.current.failed > 0).then(|| view! {
-                        <Chart svg=o.charts.daily_results.clone()/>
-                        <table class="compact" data-testid="daily-results">
-                            <caption>"Failed sessions per day and result (days with failures)"</caption>
-                            <thead><tr><th scope="col">"Day (UTC)"</th><th scope="col">"Result"</th><th scope="col" class="num">"Failed"</th></tr></thead>
-                            <tbody>
-                                {o.daily_results.clone().into_iter().map(|d| view! {
-                                    <tr><td>{d.day}</td><td><code>{d.result_type}</code></td><td class="num">{d.failed}</td></tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    })}
-                    <p><a href=export("result_type") download>"Download CSV"</a>" · "<a href=export("result_type").replace("export.csv", "export.json") download>"JSON"</a></p>
+                    {(o.current.failed > 0)
+                        .then(|| {
+                            view! {
+                                <Chart svg=o.charts.daily_results.clone() />
+                                <table class="compact" data-testid="daily-results">
+                                    <caption>"Failed sessions per day and result (days with failures)"</caption>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Day (UTC)"</th>
+                                            <th scope="col">"Result"</th>
+                                            <th scope="col" class="num">
+                                                "Failed"
+                                            </th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {o
+                                            .daily_results
+                                            .clone()
+                                            .into_iter()
+                                            .map(|d| {
+                                                view! {
+                                                    <tr>
+                                                        <td>{d.day}</td>
+                                                        <td>
+                                                            <code>{d.result_type}</code>
+                                                        </td>
+                                                        <td class="num">{d.failed}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                        })}
+                    <p>
+                        <a href=export("result_type") download>
+                            "Download CSV"
+                        </a>
+                        " · "
+                        <a href=export("result_type").replace("export.csv", "export.json") download>
+                            "JSON"
+                        </a>
+                    </p>
                 </section>
-                <GroupTable title="By sending organisation" testid="by-organization" key_label="Organisation" rows=o.by_organization csv=export("organization") chart=(o.current.failed > 0).then(|| o.charts.by_organization.clone())/>
-                <SendingIps rows=o.by_sending_ip total=o.sending_ips csv=export("sending_ip")/>
-                <GroupTable title="Failures by receiving MX" testid="by-receiving-mx" key_label="Receiving MX" rows=o.by_receiving_mx csv=export("receiving_mx") chart=(o.current.failed > 0).then(|| o.charts.by_receiving_mx.clone())/>
-                <GroupTable title="Per day" testid="by-day" key_label="Day (UTC)" rows=o.by_day csv=export("day") chart=None/>
-            }.into_any()
+                <GroupTable
+                    title="By sending organisation"
+                    testid="by-organization"
+                    key_label="Organisation"
+                    rows=o.by_organization
+                    csv=export("organization")
+                    chart=(o.current.failed > 0).then(|| o.charts.by_organization.clone())
+                />
+                <SendingIps rows=o.by_sending_ip total=o.sending_ips csv=export("sending_ip") />
+                <GroupTable
+                    title="Failures by receiving MX"
+                    testid="by-receiving-mx"
+                    key_label="Receiving MX"
+                    rows=o.by_receiving_mx
+                    csv=export("receiving_mx")
+                    chart=(o.current.failed > 0).then(|| o.charts.by_receiving_mx.clone())
+                />
+                <GroupTable
+                    title="Per day"
+                    testid="by-day"
+                    key_label="Day (UTC)"
+                    rows=o.by_day
+                    csv=export("day")
+                    chart=None
+                />
+            }
+                .into_any()
         }}
     }
 }
@@ -146,13 +257,59 @@ fn Totals(current: PeriodTotals, previous: PeriodTotals) -> impl IntoView {
         <section class="card" data-testid="report-totals">
             <h2>"Summary"</h2>
             <table class="compact">
-                <thead><tr><th scope="col"></th><th scope="col" class="num">"This period"</th><th scope="col" class="num">"Period before"</th><th scope="col" class="num">"Change"</th></tr></thead>
+                <thead>
+                    <tr>
+                        <th scope="col"></th>
+                        <th scope="col" class="num">
+                            "This period"
+                        </th>
+                        <th scope="col" class="num">
+                            "Period before"
+                        </th>
+                        <th scope="col" class="num">
+                            "Change"
+                        </th>
+                    </tr>
+                </thead>
                 <tbody>
-                    <tr><th scope="row">"Successful sessions"</th><td class="num" data-testid="total-successful">{current.successful}</td><td class="num">{previous.successful}</td><td class="num">{change(current.successful, previous.successful)}</td></tr>
-                    <tr><th scope="row">"Failed sessions"</th><td class="num" data-testid="total-failed">{current.failed}</td><td class="num">{previous.failed}</td><td class="num">{change(current.failed, previous.failed)}</td></tr>
-                    <tr><th scope="row">"Failure rate"</th><td class="num" data-testid="failure-rate">{percent(current.failure_rate())}</td><td class="num">{percent(previous.failure_rate())}</td><td class="num">{rate_change}</td></tr>
-                    <tr><th scope="row">"Reports"</th><td class="num" data-testid="total-reports">{current.reports}</td><td class="num">{previous.reports}</td><td class="num">{change(current.reports, previous.reports)}</td></tr>
-                    <tr><th scope="row">"Reporting organisations"</th><td class="num">{current.organizations}</td><td class="num">{previous.organizations}</td><td class="num">{change(current.organizations, previous.organizations)}</td></tr>
+                    <tr>
+                        <th scope="row">"Successful sessions"</th>
+                        <td class="num" data-testid="total-successful">
+                            {current.successful}
+                        </td>
+                        <td class="num">{previous.successful}</td>
+                        <td class="num">{change(current.successful, previous.successful)}</td>
+                    </tr>
+                    <tr>
+                        <th scope="row">"Failed sessions"</th>
+                        <td class="num" data-testid="total-failed">
+                            {current.failed}
+                        </td>
+                        <td class="num">{previous.failed}</td>
+                        <td class="num">{change(current.failed, previous.failed)}</td>
+                    </tr>
+                    <tr>
+                        <th scope="row">"Failure rate"</th>
+                        <td class="num" data-testid="failure-rate">
+                            {percent(current.failure_rate())}
+                        </td>
+                        <td class="num">{percent(previous.failure_rate())}</td>
+                        <td class="num">{rate_change}</td>
+                    </tr>
+                    <tr>
+                        <th scope="row">"Reports"</th>
+                        <td class="num" data-testid="total-reports">
+                            {current.reports}
+                        </td>
+                        <td class="num">{previous.reports}</td>
+                        <td class="num">{change(current.reports, previous.reports)}</td>
+                    </tr>
+                    <tr>
+                        <th scope="row">"Reporting organisations"</th>
+                        <td class="num">{current.organizations}</td>
+                        <td class="num">{previous.organizations}</td>
+                        <td class="num">{change(current.organizations, previous.organizations)}</td>
+                    </tr>
                 </tbody>
             </table>
         </section>
@@ -178,30 +335,57 @@ fn GroupTable(
     view! {
         <section class="card" data-testid=testid>
             <h2>{title}</h2>
-            {chart.map(|svg| view! { <Chart svg=svg/> })}
+            {chart.map(|svg| view! { <Chart svg=svg /> })}
             {if rows.is_empty() {
                 view! { <p class="ok-note">"No failures in this period."</p> }.into_any()
             } else {
                 view! {
                     <table class="compact">
-                        <thead><tr>
-                            <th scope="col">{key_label}</th>
-                            {with_successful.then(|| view! { <th scope="col" class="num">"Successful"</th> })}
-                            <th scope="col" class="num">"Failed"</th>
-                        </tr></thead>
+                        <thead>
+                            <tr>
+                                <th scope="col">{key_label}</th>
+                                {with_successful
+                                    .then(|| {
+                                        view! {
+                                            <th scope="col" class="num">
+                                                "Successful"
+                                            </th>
+                                        }
+                                    })}
+                                <th scope="col" class="num">
+                                    "Failed"
+                                </th>
+                            </tr>
+                        </thead>
                         <tbody>
-                            {rows.into_iter().map(|r| { let key = r.key.clone(); view! {
-                                <tr data-key=key>
-                                    <td>{r.key}</td>
-                                    {with_successful.then(|| view! { <td class="num">{r.successful.unwrap_or(0)}</td> })}
-                                    <td class="num">{r.failed}</td>
-                                </tr>
-                            }}).collect_view()}
+                            {rows
+                                .into_iter()
+                                .map(|r| {
+                                    let key = r.key.clone();
+                                    view! {
+                                        <tr data-key=key>
+                                            <td>{r.key}</td>
+                                            {with_successful
+                                                .then(|| view! { <td class="num">{r.successful.unwrap_or(0)}</td> })}
+                                            <td class="num">{r.failed}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
                         </tbody>
                     </table>
-                }.into_any()
+                }
+                    .into_any()
             }}
-            <p><a href=csv.clone() download>"Download CSV"</a>" · "<a href=csv.replace("export.csv", "export.json") download>"JSON"</a></p>
+            <p>
+                <a href=csv.clone() download>
+                    "Download CSV"
+                </a>
+                " · "
+                <a href=csv.replace("export.csv", "export.json") download>
+                    "JSON"
+                </a>
+            </p>
         </section>
     }
 }
@@ -218,33 +402,78 @@ fn SendingIps(rows: Vec<SummaryRow>, total: usize, csv: String) -> impl IntoView
             } else {
                 view! {
                     <table class="compact">
-                        <thead><tr>
-                            <th scope="col">"Sending MTA"</th>
-                            <th scope="col">"Reverse DNS"</th>
-                            <th scope="col" class="num">"Failed"</th>
-                        </tr></thead>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Sending MTA"</th>
+                                <th scope="col">"Reverse DNS"</th>
+                                <th scope="col" class="num">
+                                    "Failed"
+                                </th>
+                            </tr>
+                        </thead>
                         <tbody>
-                            {rows.into_iter().map(|r| { let key = r.key.clone(); view! {
-                                <tr data-key=key>
-                                    <td><code>{r.key}</code></td>
-                                    <td>{match r.reverse_dns.map(|n| (n.name, n.confirmed)) {
-                                        Some((name, true)) => { let attr = name.clone(); view! { <span data-ptr=attr>{name}</span> }.into_any() }
-                                        Some((name, false)) => { let attr = name.clone(); view! {
-                                            <span data-ptr=attr>{name}</span>" "
-                                            <span class="muted" title="This name does not resolve back to the address: it is only what the address's owner claims.">"(not confirmed)"</span>
-                                        }.into_any() }
-                                        None => view! { <span class="muted">"–"</span> }.into_any(),
-                                    }}</td>
-                                    <td class="num">{r.failed}</td>
-                                </tr>
-                            }}).collect_view()}
+                            {rows
+                                .into_iter()
+                                .map(|r| {
+                                    let key = r.key.clone();
+                                    view! {
+                                        <tr data-key=key>
+                                            <td>
+                                                <code>{r.key}</code>
+                                            </td>
+                                            <td>
+                                                {match r.reverse_dns.map(|n| (n.name, n.confirmed)) {
+                                                    Some((name, true)) => {
+                                                        let attr = name.clone();
+                                                        view! { <span data-ptr=attr>{name}</span> }.into_any()
+                                                    }
+                                                    Some((name, false)) => {
+                                                        let attr = name.clone();
+                                                        view! {
+                                                            <span data-ptr=attr>{name}</span>
+                                                            " "
+                                                            <span
+                                                                class="muted"
+                                                                title="This name does not resolve back to the address: it is only what the address's owner claims."
+                                                            >
+                                                                "(not confirmed)"
+                                                            </span>
+                                                        }
+                                                            .into_any()
+                                                    }
+                                                    None => view! { <span class="muted">"–"</span> }.into_any(),
+                                                }}
+                                            </td>
+                                            <td class="num">{r.failed}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
                         </tbody>
                     </table>
-                    {(hidden > 0).then(|| view! { <p class="muted">{format!("{hidden} more addresses with fewer failures are in the download.")}</p> })}
-                }.into_any()
+                    {(hidden > 0)
+                        .then(|| {
+                            view! {
+                                <p class="muted">
+                                    {format!("{hidden} more addresses with fewer failures are in the download.")}
+                                </p>
+                            }
+                        })}
+                }
+                    .into_any()
             }}
-            <p class="muted">"Reverse DNS is looked up once per address and kept for 30 days (a week when there is none)."</p>
-            <p><a href=csv.clone() download>"Download CSV"</a>" · "<a href=csv.replace("export.csv", "export.json") download>"JSON"</a></p>
+            <p class="muted">
+                "Reverse DNS is looked up once per address and kept for 30 days (a week when there is none)."
+            </p>
+            <p>
+                <a href=csv.clone() download>
+                    "Download CSV"
+                </a>
+                " · "
+                <a href=csv.replace("export.csv", "export.json") download>
+                    "JSON"
+                </a>
+            </p>
         </section>
     }
 }

@@ -16,8 +16,8 @@ pub fn TrendsPage() -> impl IntoView {
         view! {
             <h1>"Reports overview"</h1>
             {match trends {
-                Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                Ok(t) => view! { <Trends t=t/> }.into_any(),
+                Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                Ok(t) => view! { <Trends t=t /> }.into_any(),
             }}
         }
         .into_any()
@@ -30,43 +30,87 @@ fn Trends(t: TrendsView) -> impl IntoView {
     view! {
         <section class="card">
             <nav class="presets" aria-label="Period">
-                {[7, 30, 90].into_iter().map(|n| {
-                    let current = t.days == n;
-                    view! { <a href=format!("/reports?days={n}{org_param}") class:current=current aria-current=current.then_some("page")>{format!("Last {n} days")}</a> }
-                }).collect_view()}
+                {[7, 30, 90]
+                    .into_iter()
+                    .map(|n| {
+                        let current = t.days == n;
+                        view! {
+                            <a
+                                href=format!("/reports?days={n}{org_param}")
+                                class:current=current
+                                aria-current=current.then_some("page")
+                            >
+                                {format!("Last {n} days")}
+                            </a>
+                        }
+                    })
+                    .collect_view()}
             </nav>
             <p class="muted">{format!("{} to {} (UTC). Domains with the most failed sessions first.", t.from, t.to)}</p>
             {if t.rows.is_empty() {
-                view! { <p class="empty" data-testid="trends-empty">"No domains yet."</p> }.into_any()
+                view! {
+                    <p class="empty" data-testid="trends-empty">
+                        "No domains yet."
+                    </p>
+                }
+                    .into_any()
             } else {
                 let days = t.days;
                 view! {
                     <table class="compact" data-testid="trends">
-                        <thead><tr>
-                            <th scope="col">"Domain"</th><th scope="col">"Organisation"</th>
-                            <th scope="col" class="num">"Failed"</th><th scope="col" class="num">"Failure rate"</th>
-                            <th scope="col" class="num">"Reports"</th><th scope="col">"Failed per day"</th>
-                        </tr></thead>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Domain"</th>
+                                <th scope="col">"Organisation"</th>
+                                <th scope="col" class="num">
+                                    "Failed"
+                                </th>
+                                <th scope="col" class="num">
+                                    "Failure rate"
+                                </th>
+                                <th scope="col" class="num">
+                                    "Reports"
+                                </th>
+                                <th scope="col">"Failed per day"</th>
+                            </tr>
+                        </thead>
                         <tbody>
-                            {t.rows.into_iter().map(|r| {
-                                let total = r.successful + r.failed;
-                                let rate = if total > 0 { format!("{:.2} %", r.failed as f64 * 100.0 / total as f64) } else { "–".into() };
-                                let href = format!("/domains/{}/reports?days={days}", r.domain);
-                                let key = r.domain.clone();
-                                view! {
-                                    <tr data-domain=key>
-                                        <td><a href=href>{r.domain.clone()}</a></td>
-                                        <td>{r.org_name}</td>
-                                        <td class="num">{if r.failed > 0 { view! { <span class="badge error">{r.failed}</span> }.into_any() } else { view! { <span>"0"</span> }.into_any() }}</td>
-                                        <td class="num">{rate}</td>
-                                        <td class="num">{r.reports}</td>
-                                        <td inner_html=sparkline(&r.domain, &r.daily_failed)></td>
-                                    </tr>
-                                }
-                            }).collect_view()}
+                            {t
+                                .rows
+                                .into_iter()
+                                .map(|r| {
+                                    let total = r.successful + r.failed;
+                                    let rate = if total > 0 {
+                                        format!("{:.2} %", r.failed as f64 * 100.0 / total as f64)
+                                    } else {
+                                        "–".into()
+                                    };
+                                    let href = format!("/domains/{}/reports?days={days}", r.domain);
+                                    let key = r.domain.clone();
+                                    view! {
+                                        <tr data-domain=key>
+                                            <td>
+                                                <a href=href>{r.domain.clone()}</a>
+                                            </td>
+                                            <td>{r.org_name}</td>
+                                            <td class="num">
+                                                {if r.failed > 0 {
+                                                    view! { <span class="badge error">{r.failed}</span> }.into_any()
+                                                } else {
+                                                    view! { <span>"0"</span> }.into_any()
+                                                }}
+                                            </td>
+                                            <td class="num">{rate}</td>
+                                            <td class="num">{r.reports}</td>
+                                            <td inner_html=sparkline(&r.domain, &r.daily_failed)></td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
                         </tbody>
                     </table>
-                }.into_any()
+                }
+                    .into_any()
             }}
         </section>
     }
