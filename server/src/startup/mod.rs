@@ -5,6 +5,7 @@
 
 mod listeners;
 mod services;
+mod supervisor;
 mod workers;
 
 pub use listeners::site_root;
@@ -126,6 +127,7 @@ impl Application {
         let challenges = Arc::new(HttpChallenges::default());
         let state = server_state(&services, &config, root.clone(), challenges.clone());
         let router = build_router(state.clone());
+        let sup = supervisor::Supervisor::new(state.metrics.clone());
         let grace = Duration::from_secs(config.shutdown_grace_secs);
         let (stop_tx, stopping) = tokio::sync::watch::channel(false);
         let stopped = move || {
@@ -154,7 +156,7 @@ impl Application {
                 limits.clone(),
                 stopped(),
             ));
-            workers::start_certificate_pruning(&services, &resolver);
+            workers::start_certificate_pruning(&sup, &services, &resolver);
         }
         match config.acme_directory.as_deref() {
             Some(dir) => {
@@ -163,18 +165,21 @@ impl Application {
                         "acme_directory is set without https_addr: certificates are obtained but not served"
                     );
                 }
-                workers::start_acme(CertManager {
-                    services: services.clone(),
-                    resolver: resolver.clone(),
-                    challenges: challenges.clone(),
-                    settings: AcmeSettings {
-                        directory: directory_url(dir),
-                        contact: config.acme_contact.clone(),
-                        ca_file: config.acme_ca_file.clone().map(PathBuf::from),
+                workers::start_acme(
+                    &sup,
+                    CertManager {
+                        services: services.clone(),
+                        resolver: resolver.clone(),
+                        challenges: challenges.clone(),
+                        settings: AcmeSettings {
+                            directory: directory_url(dir),
+                            contact: config.acme_contact.clone(),
+                            ca_file: config.acme_ca_file.clone().map(PathBuf::from),
+                        },
+                        public_host: config.public_host.clone(),
+                        dns: services.dns.clone(),
                     },
-                    public_host: config.public_host.clone(),
-                    dns: services.dns.clone(),
-                });
+                );
             }
             None if config.https_addr.is_some() => {
                 tracing::warn!("https_addr is set without acme_directory: no certificates will be obtained")
@@ -189,13 +194,13 @@ impl Application {
             Ok(n) => tracing::info!(policies = n, "serving MTA-STS policies"),
             Err(e) => tracing::error!(error = %e, "could not load the served policies"),
         }
-        workers::start_snapshot_refresh(&services);
-        workers::start_monitor(&config, &services);
-        workers::start_alerts(&config, &services);
+        workers::start_snapshot_refresh(&sup, &services);
+        workers::start_monitor(&sup, &config, &services);
+        workers::start_alerts(&sup, &config, &services);
         if let Some(settings) = imap {
-            workers::start_imap(&config, &services, settings);
+            workers::start_imap(&sup, &config, &services, settings);
         }
-        workers::start_session_purge(&services);
+        workers::start_session_purge(&sup, &services);
         if let Some(listener) = public_http {
             tracing::info!(addr = %local_addr(&listener), "public HTTP edge is listening (ACME answers, policies, report POSTs)");
             tokio::spawn(listener::serve_http(

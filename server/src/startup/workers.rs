@@ -1,5 +1,6 @@
-//! The periodic jobs a serving process runs beside its listeners.
+//! The periodic jobs a serving process runs beside its listeners, each under the supervisor.
 
+use super::supervisor::Supervisor;
 use crate::ingest::imap::{self, ImapSettings};
 use crate::tls::certs::{self, CertManager};
 use crate::tls::https::CertResolver;
@@ -8,15 +9,13 @@ use portcullis_service::Services;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Changes made by another process (the CLI, a second instance) reach this one within a
-/// minute; changes made here are served at once. A database outage keeps the old snapshot.
-pub(super) fn start_snapshot_refresh(services: &Services) {
+/// Changes made by another process (the CLI, a second instance) reach this one within
+/// 30 seconds; changes made here are served at once. A database outage keeps the old snapshot.
+pub(super) fn start_snapshot_refresh(sup: &Supervisor, services: &Services) {
     let services = services.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(30));
-        tick.tick().await;
-        loop {
-            tick.tick().await;
+    sup.periodic("policy_snapshot", Duration::from_secs(30), move || {
+        let services = services.clone();
+        async move {
             if let Err(e) = services.refresh_snapshot().await {
                 tracing::warn!(error = %e, "policy snapshot not refreshed; still serving the previous one");
             }
@@ -26,7 +25,7 @@ pub(super) fn start_snapshot_refresh(services: &Services) {
 
 /// Re-checks every domain's DNS every `monitor_interval_secs` (jittered per domain), looking for
 /// due domains once a minute, a bounded number at a time.
-pub(super) fn start_monitor(config: &Config, services: &Services) {
+pub(super) fn start_monitor(sup: &Supervisor, config: &Config, services: &Services) {
     if config.monitor_interval_secs == 0 {
         tracing::info!("DNS monitor is off (monitor_interval_secs = 0)");
         return;
@@ -34,10 +33,9 @@ pub(super) fn start_monitor(config: &Config, services: &Services) {
     let interval = Duration::from_secs(config.monitor_interval_secs.max(60));
     let concurrency = config.monitor_concurrency.max(1);
     let services = services.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
+    sup.periodic("dns_monitor", Duration::from_secs(60), move || {
+        let services = services.clone();
+        async move {
             match services.monitor_pass(interval, concurrency, 500).await {
                 Ok(pass) if pass.checked > 0 => tracing::info!(
                     checked = pass.checked,
@@ -52,17 +50,16 @@ pub(super) fn start_monitor(config: &Config, services: &Services) {
 }
 
 /// Evaluates the alert rules and delivers pending alerts every `alert_interval_secs`.
-pub(super) fn start_alerts(config: &Config, services: &Services) {
+pub(super) fn start_alerts(sup: &Supervisor, config: &Config, services: &Services) {
     if config.alert_interval_secs == 0 {
         tracing::info!("alert delivery is off (alert_interval_secs = 0)");
         return;
     }
     let every = Duration::from_secs(config.alert_interval_secs.max(10));
     let services = services.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tick.tick().await;
+    sup.periodic("alerts", every, move || {
+        let services = services.clone();
+        async move {
             match services.alert_pass(portcullis_store::now()).await {
                 Ok(pass) if pass.raised + pass.sent + pass.failed > 0 => {
                     tracing::info!(
@@ -80,19 +77,22 @@ pub(super) fn start_alerts(config: &Config, services: &Services) {
 }
 
 /// Polls the report mailbox (`PORTCULLIS_IMAP_URL`) every `imap_interval_secs`.
-pub(super) fn start_imap(config: &Config, services: &Services, settings: ImapSettings) {
+pub(super) fn start_imap(sup: &Supervisor, config: &Config, services: &Services, settings: ImapSettings) {
     let every = Duration::from_secs(config.imap_interval_secs.max(10));
     tracing::info!(mailbox = %settings.mailbox(), every_secs = every.as_secs(), "polling the report mailbox over IMAP");
-    imap::spawn_poller(services.clone(), settings, every);
+    let (services, settings) = (services.clone(), Arc::new(settings));
+    sup.periodic("imap", every, move || {
+        let (services, settings) = (services.clone(), settings.clone());
+        async move { imap::logged_pass(&services, &settings).await }
+    });
 }
 
 /// Expired sign-in sessions are deleted hourly.
-pub(super) fn start_session_purge(services: &Services) {
+pub(super) fn start_session_purge(sup: &Supervisor, services: &Services) {
     let services = services.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
+    sup.periodic("session_purge", Duration::from_secs(3600), move || {
+        let services = services.clone();
+        async move {
             if let Err(e) = services.purge_expired_sessions().await {
                 tracing::warn!(error = %e, "could not purge expired sessions");
             }
@@ -101,23 +101,20 @@ pub(super) fn start_session_purge(services: &Services) {
 }
 
 /// Certificates removed from the database (a domain deleted) stop being served within a minute.
-pub(super) fn start_certificate_pruning(services: &Services, resolver: &Arc<CertResolver>) {
+pub(super) fn start_certificate_pruning(sup: &Supervisor, services: &Services, resolver: &Arc<CertResolver>) {
     let (services, resolver) = (services.clone(), resolver.clone());
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            certs::prune(&services, &resolver).await;
-        }
+    sup.periodic("certificate_pruning", Duration::from_secs(60), move || {
+        let (services, resolver) = (services.clone(), resolver.clone());
+        async move { certs::prune(&services, &resolver).await }
     });
 }
 
 /// Obtains and renews the policy host's certificates by ACME, one pass a minute.
-pub(super) fn start_acme(manager: CertManager) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
+pub(super) fn start_acme(sup: &Supervisor, manager: CertManager) {
+    let manager = Arc::new(manager);
+    sup.periodic("acme", Duration::from_secs(60), move || {
+        let manager = manager.clone();
+        async move {
             let report = manager.run_once().await;
             if !report.issued.is_empty() || !report.failed.is_empty() {
                 tracing::info!(

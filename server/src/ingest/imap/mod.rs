@@ -163,26 +163,19 @@ async fn poll_session(
     Ok(summary)
 }
 
-/// Polls every `every` until the process ends, logging each pass that found mail or failed.
-pub fn spawn_poller(services: Services, settings: ImapSettings, every: Duration) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            match poll_once(&services, &settings).await {
-                Ok(pass) if !pass.messages.is_empty() => tracing::info!(
-                    mailbox = %settings.mailbox(),
-                    stored = pass.count(|r| matches!(r, MessageResult::Stored { .. })),
-                    failed = pass.count(|r| matches!(r, MessageResult::Failed(_))),
-                    deferred = pass.count(|r| *r == MessageResult::Deferred),
-                    "IMAP pass"
-                ),
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(mailbox = %settings.mailbox(), error = %e, "IMAP pass failed; retrying at the next interval")
-                }
-            }
+/// One pass, logged when it found mail or failed (a failed pass is retried at the next interval).
+pub async fn logged_pass(services: &Services, settings: &ImapSettings) {
+    match poll_once(services, settings).await {
+        Ok(pass) if !pass.messages.is_empty() => tracing::info!(
+            mailbox = %settings.mailbox(),
+            stored = pass.count(|r| matches!(r, MessageResult::Stored { .. })),
+            failed = pass.count(|r| matches!(r, MessageResult::Failed(_))),
+            deferred = pass.count(|r| *r == MessageResult::Deferred),
+            "IMAP pass"
+        ),
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(mailbox = %settings.mailbox(), error = %e, "IMAP pass failed; retrying at the next interval")
         }
-    });
+    }
 }
