@@ -13,6 +13,7 @@ mod error;
 mod files;
 mod intake_memory;
 mod invitations;
+mod jobs;
 mod lifecycle;
 mod low_priority;
 mod mail;
@@ -86,6 +87,8 @@ pub struct Services {
     pub(crate) alerts: Option<alerts::AlertDelivery>,
     /// First-run setup asks for the setup token (the dashboard is reachable from elsewhere).
     pub(crate) setup_token_required: bool,
+    /// This process among the instances sharing the database (the holder of its job leases).
+    pub(crate) instance: Arc<str>,
 }
 
 impl Services {
@@ -125,6 +128,7 @@ impl Services {
             gate: Default::default(),
             alerts: None,
             setup_token_required: false,
+            instance: jobs::new_instance_id().into(),
         })
     }
 

@@ -19,6 +19,7 @@ mod dns;
 mod domains;
 mod error;
 mod invitations;
+mod leases;
 mod lifecycle;
 mod orgs;
 mod policies;

@@ -219,6 +219,9 @@ impl Application {
             let _ = stop_tx.send(true);
         });
         listener::serve_http(dashboard, None, router, None, limits, stopped(), grace).await;
+        if let Err(e) = services.release_jobs().await {
+            tracing::warn!(error = %e, "could not hand the periodic jobs over; another instance takes them when the leases expire");
+        }
         services.close().await;
         Ok(())
     }

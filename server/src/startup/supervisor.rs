@@ -4,6 +4,7 @@
 //! longer than that. Nothing a worker does is lost with it: every pass works from the database.
 
 use crate::web::metrics::Metrics;
+use portcullis_service::Services;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -72,6 +73,32 @@ impl Supervisor {
                 loop {
                     tick.tick().await;
                     pass().await;
+                }
+            }
+        });
+    }
+}
+
+impl Supervisor {
+    /// As [`Supervisor::periodic`], run by one instance at a time among those sharing the
+    /// database: the holder of the job's lease, renewed every pass for twice the interval plus
+    /// five minutes (a pass may run long). When the holder stops, another instance takes the job
+    /// over once that has passed, or at once after a clean stop (which releases the leases).
+    pub fn periodic_once<F, Fut>(&self, name: &'static str, every: Duration, services: &Services, pass: F)
+    where
+        F: Fn(Services) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let ttl = every * 2 + Duration::from_secs(300);
+        let services = services.clone();
+        let pass = Arc::new(pass);
+        self.periodic(name, every, move || {
+            let (services, pass) = (services.clone(), pass.clone());
+            async move {
+                match services.lease_job(name, ttl).await {
+                    Ok(true) => pass(services).await,
+                    Ok(false) => tracing::debug!(job = name, "another instance runs this job"),
+                    Err(e) => tracing::warn!(job = name, error = %e, "cannot take the job's lease; skipping this pass"),
                 }
             }
         });

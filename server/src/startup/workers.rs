@@ -1,4 +1,7 @@
 //! The periodic jobs a serving process runs beside its listeners, each under the supervisor.
+//! Jobs that act on shared state (ACME, the DNS monitor, alerts, IMAP, purges) run once across
+//! the instances sharing the database; the policy snapshot and certificate pruning keep this
+//! process's own copies current, so every instance runs them.
 
 use super::supervisor::Supervisor;
 use crate::ingest::imap::{self, ImapSettings};
@@ -32,10 +35,11 @@ pub(super) fn start_monitor(sup: &Supervisor, config: &Config, services: &Servic
     }
     let interval = Duration::from_secs(config.monitor_interval_secs.max(60));
     let concurrency = config.monitor_concurrency.max(1);
-    let services = services.clone();
-    sup.periodic("dns_monitor", Duration::from_secs(60), move || {
-        let services = services.clone();
-        async move {
+    sup.periodic_once(
+        "dns_monitor",
+        Duration::from_secs(60),
+        services,
+        move |services| async move {
             match services.monitor_pass(interval, concurrency, 500).await {
                 Ok(pass) if pass.checked > 0 => tracing::info!(
                     checked = pass.checked,
@@ -45,8 +49,8 @@ pub(super) fn start_monitor(sup: &Supervisor, config: &Config, services: &Servic
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "DNS monitor pass failed"),
             }
-        }
-    });
+        },
+    );
 }
 
 /// Evaluates the alert rules and delivers pending alerts every `alert_interval_secs`.
@@ -56,22 +60,18 @@ pub(super) fn start_alerts(sup: &Supervisor, config: &Config, services: &Service
         return;
     }
     let every = Duration::from_secs(config.alert_interval_secs.max(10));
-    let services = services.clone();
-    sup.periodic("alerts", every, move || {
-        let services = services.clone();
-        async move {
-            match services.alert_pass(portcullis_store::now()).await {
-                Ok(pass) if pass.raised + pass.sent + pass.failed > 0 => {
-                    tracing::info!(
-                        raised = pass.raised,
-                        sent = pass.sent,
-                        failed = pass.failed,
-                        "alert pass"
-                    )
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "alert pass failed"),
+    sup.periodic_once("alerts", every, services, move |services| async move {
+        match services.alert_pass(portcullis_store::now()).await {
+            Ok(pass) if pass.raised + pass.sent + pass.failed > 0 => {
+                tracing::info!(
+                    raised = pass.raised,
+                    sent = pass.sent,
+                    failed = pass.failed,
+                    "alert pass"
+                )
             }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "alert pass failed"),
         }
     });
 }
@@ -80,24 +80,25 @@ pub(super) fn start_alerts(sup: &Supervisor, config: &Config, services: &Service
 pub(super) fn start_imap(sup: &Supervisor, config: &Config, services: &Services, settings: ImapSettings) {
     let every = Duration::from_secs(config.imap_interval_secs.max(10));
     tracing::info!(mailbox = %settings.mailbox(), every_secs = every.as_secs(), "polling the report mailbox over IMAP");
-    let (services, settings) = (services.clone(), Arc::new(settings));
-    sup.periodic("imap", every, move || {
-        let (services, settings) = (services.clone(), settings.clone());
+    let settings = Arc::new(settings);
+    sup.periodic_once("imap", every, services, move |services| {
+        let settings = settings.clone();
         async move { imap::logged_pass(&services, &settings).await }
     });
 }
 
 /// Expired sign-in sessions are deleted hourly.
 pub(super) fn start_session_purge(sup: &Supervisor, services: &Services) {
-    let services = services.clone();
-    sup.periodic("session_purge", Duration::from_secs(3600), move || {
-        let services = services.clone();
-        async move {
+    sup.periodic_once(
+        "session_purge",
+        Duration::from_secs(3600),
+        services,
+        move |services| async move {
             if let Err(e) = services.purge_expired_sessions().await {
                 tracing::warn!(error = %e, "could not purge expired sessions");
             }
-        }
-    });
+        },
+    );
 }
 
 /// Certificates removed from the database (a domain deleted) stop being served within a minute.
@@ -111,8 +112,9 @@ pub(super) fn start_certificate_pruning(sup: &Supervisor, services: &Services, r
 
 /// Obtains and renews the policy host's certificates by ACME, one pass a minute.
 pub(super) fn start_acme(sup: &Supervisor, manager: CertManager) {
+    let services = manager.services.clone();
     let manager = Arc::new(manager);
-    sup.periodic("acme", Duration::from_secs(60), move || {
+    sup.periodic_once("acme", Duration::from_secs(60), &services, move |_| {
         let manager = manager.clone();
         async move {
             let report = manager.run_once().await;

@@ -2,6 +2,7 @@
 
 mod certs;
 mod dns;
+mod leases;
 mod report_views;
 mod reports;
 mod story;
