@@ -65,6 +65,7 @@ impl Services {
                     .await?
             }
         }
+        self.announce(portcullis_store::Change::Certificates).await;
         Ok(())
     }
 

@@ -139,6 +139,7 @@ impl Services {
         }
         self.store.delete_domain(access, &name).await?;
         self.snapshot.remove(name.as_str());
+        self.announce(portcullis_store::Change::Policies).await;
         Ok(())
     }
 }

@@ -6,6 +6,7 @@
 mod accounts;
 mod alerts;
 mod certs;
+mod changes;
 pub mod charts;
 mod dns;
 mod domains;

@@ -159,6 +159,7 @@ impl Services {
         })?;
         if let SaveOutcome::Saved(v) = &outcome {
             self.snapshot.set(state.domain.as_str(), &v.body);
+            self.announce(portcullis_store::Change::Policies).await;
             tracing::info!(domain = %state.domain, policy_id = %v.policy_id, %author, "policy saved");
         }
         Ok(outcome)

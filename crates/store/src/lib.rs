@@ -14,6 +14,7 @@ mod pool;
 mod access;
 mod alerts;
 mod certs;
+mod changes;
 mod connect;
 mod dns;
 mod domains;
@@ -38,6 +39,7 @@ pub use access::OrgAccess;
 // The read models are the domain crate's; re-exported because every store method returns them.
 pub use alerts::{utc_day, CertWatch, IdWatch, RateWatch};
 pub use certs::{CertDue, StoredCert};
+pub use changes::{Change, ChangeListener};
 pub use connect::{redact, Backend, Store};
 pub use dns::{CheckNotes, MonitorTarget, CHECKS_KEPT};
 pub use domains::{BulkInsert, DomainQuery};

@@ -156,7 +156,7 @@ impl Application {
                 limits.clone(),
                 stopped(),
             ));
-            workers::start_certificate_pruning(&sup, &services, &resolver);
+            workers::start_certificate_sync(&sup, &services, &resolver);
         }
         match config.acme_directory.as_deref() {
             Some(dir) => {
@@ -195,6 +195,7 @@ impl Application {
             Err(e) => tracing::error!(error = %e, "could not load the served policies"),
         }
         workers::start_snapshot_refresh(&sup, &services);
+        workers::start_change_follower(&sup, &services, &resolver);
         workers::start_monitor(&sup, &config, &services);
         workers::start_alerts(&sup, &config, &services);
         if let Some(settings) = imap {

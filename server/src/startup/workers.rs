@@ -1,6 +1,6 @@
 //! The periodic jobs a serving process runs beside its listeners, each under the supervisor.
 //! Jobs that act on shared state (ACME, the DNS monitor, alerts, IMAP, purges) run once across
-//! the instances sharing the database; the policy snapshot and certificate pruning keep this
+//! the instances sharing the database; the policy snapshot and the certificate sync keep this
 //! process's own copies current, so every instance runs them.
 
 use super::supervisor::Supervisor;
@@ -101,12 +101,39 @@ pub(super) fn start_session_purge(sup: &Supervisor, services: &Services) {
     );
 }
 
-/// Certificates removed from the database (a domain deleted) stop being served within a minute.
-pub(super) fn start_certificate_pruning(sup: &Supervisor, services: &Services, resolver: &Arc<CertResolver>) {
+/// The served certificates follow the database every minute: new and renewed ones (issued by
+/// this or another instance) are loaded, those of deleted domains dropped.
+pub(super) fn start_certificate_sync(sup: &Supervisor, services: &Services, resolver: &Arc<CertResolver>) {
     let (services, resolver) = (services.clone(), resolver.clone());
-    sup.periodic("certificate_pruning", Duration::from_secs(60), move || {
+    sup.periodic("certificate_sync", Duration::from_secs(60), move || {
         let (services, resolver) = (services.clone(), resolver.clone());
-        async move { certs::prune(&services, &resolver).await }
+        async move { sync_certificates(&services, &resolver).await }
+    });
+}
+
+async fn sync_certificates(services: &Services, resolver: &CertResolver) {
+    certs::load_stored(services, resolver).await;
+    certs::prune(services, resolver).await;
+}
+
+/// With PostgreSQL, follows what other instances announce: a saved policy is served here within
+/// moments, and certificates they obtain are loaded at once (the periodic reloads stay as the
+/// fallback).
+pub(super) fn start_change_follower(sup: &Supervisor, services: &Services, resolver: &Arc<CertResolver>) {
+    if !services.follows_changes() {
+        return;
+    }
+    let (services, resolver) = (services.clone(), resolver.clone());
+    sup.spawn("change_follower", move || {
+        let (services, resolver) = (services.clone(), resolver.clone());
+        async move {
+            services
+                .follow_changes(|| {
+                    let (services, resolver) = (services.clone(), resolver.clone());
+                    async move { sync_certificates(&services, &resolver).await }
+                })
+                .await
+        }
     });
 }
 

@@ -245,6 +245,7 @@ impl Services {
             SaveOutcome::Saved(v) | SaveOutcome::Unchanged(v) => v,
         };
         self.snapshot.set(domain.as_str(), &version.body);
+        self.announce(portcullis_store::Change::Policies).await;
         tracing::info!(%domain, policy_id = %version.policy_id, added = %drift.join(","), %actor, "MX drift fixed");
         Ok(DriftFix {
             added: drift,

@@ -157,6 +157,7 @@ impl Services {
             )
             .await?;
         self.snapshot.set(domain.as_str(), &version.body);
+        self.announce(portcullis_store::Change::Policies).await;
         tracing::info!(%domain, from, to = %policy.mode(), policy_id = %version.policy_id, %actor, overridden, "policy mode changed");
         Ok(TransitionOutcome::Done {
             sts_record: format!("v=STSv1; id={}", version.policy_id),

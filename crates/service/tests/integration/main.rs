@@ -1,4 +1,5 @@
 //! Integration tests, one binary for the crate (one link instead of one per file).
 
+mod instances;
 mod policies;
 mod services;
