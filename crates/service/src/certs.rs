@@ -106,6 +106,40 @@ impl Services {
     }
 }
 
+/// How long an http-01 answer is kept: an order gives up after 90 seconds of polling.
+const CHALLENGE_TTL_SECS: i64 = 600;
+
+/// Longest http-01 token served (ACME tokens are about 43 base64url characters).
+const MAX_TOKEN_LEN: usize = 128;
+
+impl Services {
+    /// Keeps an http-01 answer where every instance can serve it.
+    pub async fn put_acme_challenge(&self, token: &str, key_authorization: &str) -> Result<(), ServiceError> {
+        Ok(self
+            .store
+            .put_acme_challenge(token, key_authorization, CHALLENGE_TTL_SECS)
+            .await?)
+    }
+
+    /// The answer for `token` (taken from a request path): `None` when unknown, expired or not a
+    /// plausible token.
+    pub async fn acme_challenge(&self, token: &str) -> Result<Option<String>, ServiceError> {
+        let plausible = !token.is_empty()
+            && token.len() <= MAX_TOKEN_LEN
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !plausible {
+            return Ok(None);
+        }
+        Ok(self.store.acme_challenge(token).await?)
+    }
+
+    pub async fn delete_acme_challenge(&self, token: &str) -> Result<(), ServiceError> {
+        Ok(self.store.delete_acme_challenge(token).await?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

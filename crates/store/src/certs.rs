@@ -3,7 +3,7 @@
 //! These are platform-level rows (the policy host serves every tenant); what a tenant may see of
 //! them goes through [`Store::cert_state`], which is scoped like every other domain read.
 
-use crate::{OrgAccess, Store, StoreError};
+use crate::{now, OrgAccess, Store, StoreError};
 use portcullis_domain::models::CertState;
 use portcullis_domain::DomainName;
 
@@ -202,6 +202,57 @@ impl Store {
             .bind(directory)
             .bind(credentials)
             .bind(crate::now())
+            .execute(db)
+            .await
+            .map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Keeps an ACME http-01 answer for `ttl_secs`, for any instance to serve.
+    pub async fn put_acme_challenge(
+        &self,
+        token: &str,
+        key_authorization: &str,
+        ttl_secs: i64,
+    ) -> Result<(), StoreError> {
+        let t = now();
+        let sql = "INSERT INTO acme_challenges (token, key_authorization, expires_at) VALUES ($1, $2, $3) \
+                   ON CONFLICT (token) DO UPDATE SET key_authorization = excluded.key_authorization, \
+                   expires_at = excluded.expires_at";
+        on_pool!(self, |db| sqlx::query(sql)
+            .bind(token)
+            .bind(key_authorization)
+            .bind(t + ttl_secs)
+            .execute(db)
+            .await
+            .map(|done| done.rows_affected()))?;
+        // Answers of orders that ended without cleaning up (a crash) go with the next one.
+        let sql = "DELETE FROM acme_challenges WHERE expires_at <= $1";
+        on_pool!(self, |db| sqlx::query(sql)
+            .bind(t)
+            .execute(db)
+            .await
+            .map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
+    /// The unexpired answer for `token`.
+    pub async fn acme_challenge(&self, token: &str) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT key_authorization FROM acme_challenges WHERE token = $1 AND expires_at > $2";
+        let row: Option<(String,)> = on_pool!(self, |db| sqlx::query_as(sql)
+            .bind(token)
+            .bind(now())
+            .fetch_optional(db)
+            .await)?;
+        Ok(row.map(|(answer,)| answer))
+    }
+
+    pub async fn delete_acme_challenge(&self, token: &str) -> Result<(), StoreError> {
+        let sql = "DELETE FROM acme_challenges WHERE token = $1";
+        on_pool!(self, |db| sqlx::query(sql)
+            .bind(token)
             .execute(db)
             .await
             .map(|done| done.rows_affected()))?;

@@ -124,7 +124,7 @@ impl Application {
             imap,
         } = self;
         let root = site_root(&config);
-        let challenges = Arc::new(HttpChallenges::default());
+        let challenges = Arc::new(HttpChallenges::shared(services.clone()));
         let state = server_state(&services, &config, root.clone(), challenges.clone());
         let router = build_router(state.clone());
         let sup = supervisor::Supervisor::new(state.metrics.clone());

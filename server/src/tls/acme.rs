@@ -5,6 +5,7 @@ use instant_acme::{
     Account, AccountCredentials, AuthorizationStatus, ChallengeType, Identifier, NewAccount, NewOrder, OrderStatus,
     RetryPolicy,
 };
+use portcullis_service::Services;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::RwLock;
@@ -44,30 +45,72 @@ impl From<instant_acme::Error> for AcmeError {
     }
 }
 
-/// Pending http-01 answers: token → key authorization.
-#[derive(Debug, Default)]
+/// Pending http-01 answers: token → key authorization. Kept in this instance's memory and, once
+/// shared, in the database too, so that whichever instance the CA's validation request reaches
+/// can answer it.
+#[derive(Default)]
 pub struct HttpChallenges {
     pending: RwLock<HashMap<String, String>>,
+    shared: Option<Services>,
+}
+
+impl std::fmt::Debug for HttpChallenges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpChallenges")
+            .field("shared", &self.shared.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl HttpChallenges {
-    pub fn answer(&self, token: &str) -> Option<String> {
-        self.pending
+    /// Answers shared through the database behind `services`.
+    pub fn shared(services: Services) -> Self {
+        Self {
+            pending: RwLock::default(),
+            shared: Some(services),
+        }
+    }
+
+    pub async fn answer(&self, token: &str) -> Option<String> {
+        let mine = self
+            .pending
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(token)
-            .cloned()
+            .cloned();
+        if mine.is_some() {
+            return mine;
+        }
+        let services = self.shared.as_ref()?;
+        match services.acme_challenge(token).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the shared ACME answers");
+                None
+            }
+        }
     }
 
-    pub fn set(&self, token: &str, key_authorization: &str) {
+    /// A store failure only means other instances cannot answer: this one still can.
+    pub async fn set(&self, token: &str, key_authorization: &str) {
         self.pending
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(token.to_string(), key_authorization.to_string());
+        if let Some(services) = &self.shared {
+            if let Err(e) = services.put_acme_challenge(token, key_authorization).await {
+                tracing::warn!(error = %e, "ACME answer not shared; only this instance can answer the validation");
+            }
+        }
     }
 
-    fn clear(&self, token: &str) {
+    async fn clear(&self, token: &str) {
         self.pending.write().unwrap_or_else(|e| e.into_inner()).remove(token);
+        if let Some(services) = &self.shared {
+            if let Err(e) = services.delete_acme_challenge(token).await {
+                tracing::warn!(error = %e, "ACME answer not removed from the database; it expires on its own");
+            }
+        }
     }
 }
 
@@ -120,7 +163,9 @@ pub async fn issue(account: &Account, name: &str, challenges: &HttpChallenges) -
                 name: name.to_string(),
                 detail: "the server offers no http-01 challenge".into(),
             })?;
-        challenges.set(&challenge.token, challenge.key_authorization().as_str());
+        challenges
+            .set(&challenge.token, challenge.key_authorization().as_str())
+            .await;
         tokens.push(challenge.token.clone());
         challenge.set_ready().await?;
     }
@@ -129,7 +174,7 @@ pub async fn issue(account: &Account, name: &str, challenges: &HttpChallenges) -
         .timeout(Duration::from_secs(90));
     let status = order.poll_ready(&retry).await;
     for t in &tokens {
-        challenges.clear(t);
+        challenges.clear(t).await;
     }
     let status = status?;
     if status != OrderStatus::Ready {

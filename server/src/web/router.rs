@@ -176,7 +176,7 @@ async fn acme_challenge(
     State(state): State<ServerState>,
     axum::extract::Path(token): axum::extract::Path<String>,
 ) -> Response {
-    match state.challenges.answer(&token) {
+    match state.challenges.answer(&token).await {
         Some(answer) => ([(header::CONTENT_TYPE, "application/octet-stream")], answer).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }

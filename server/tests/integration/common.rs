@@ -30,29 +30,19 @@ impl TestApp {
 
     /// With live DNS pointed at a test server.
     pub async fn with_dns(kind: Kind, dns: Option<portcullis_dnscheck::Dns>) -> Self {
-        Self::with_dns_and_challenges(kind, dns, Default::default()).await
-    }
-
-    /// Also sharing ACME challenge answers with a certificate manager.
-    #[allow(dead_code)]
-    pub async fn with_dns_and_challenges(
-        kind: Kind,
-        dns: Option<portcullis_dnscheck::Dns>,
-        challenges: Arc<portcullis_server::tls::acme::HttpChallenges>,
-    ) -> Self {
         let db = TestDb::new(kind).await;
         let mut services = Services::new(db.store.clone()).await.unwrap();
         if let Some(dns) = dns {
             services = services.with_dns(dns);
         }
-        Self::serving(db, services, challenges)
+        Self::serving(db, services)
     }
 
     /// With services adjusted by `configure` (ingestion limits, say).
     pub async fn configured(kind: Kind, configure: impl FnOnce(Services) -> Services) -> Self {
         let db = TestDb::new(kind).await;
         let services = configure(Services::new(db.store.clone()).await.unwrap());
-        Self::serving(db, services, Default::default())
+        Self::serving(db, services)
     }
 
     /// Serves these services on a loopback socket, started as `portcullis serve` starts
@@ -85,11 +75,13 @@ impl TestApp {
             .unwrap()
             .with_dns(checker.dns().clone())
             .with_checker(checker, config);
-        Self::serving(db, services, Default::default())
+        Self::serving(db, services)
     }
 
-    /// The router over `services`, built as `portcullis serve` builds it (default settings).
-    fn serving(db: TestDb, services: Services, challenges: Arc<portcullis_server::tls::acme::HttpChallenges>) -> Self {
+    /// The router over `services`, built as `portcullis serve` builds it (default settings, ACME
+    /// answers shared through the database).
+    fn serving(db: TestDb, services: Services) -> Self {
+        let challenges = Arc::new(portcullis_server::tls::acme::HttpChallenges::shared(services.clone()));
         let state = portcullis_server::startup::server_state(
             &services,
             &portcullis_server::Config::default(),

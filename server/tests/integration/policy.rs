@@ -355,7 +355,7 @@ async fn the_public_edge_serves_policies_reports_and_acme_answers_only() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    app.state.challenges.set("tok", "tok.key");
+    app.state.challenges.set("tok", "tok.key").await;
     let res = send(policy_get(
         "mta-sts.example.com",
         "GET",
