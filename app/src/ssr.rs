@@ -9,9 +9,6 @@ use leptos_axum::ResponseOptions;
 use portcullis_domain::models::User;
 use portcullis_service::OrgAccess;
 use portcullis_service::{ServiceError, Services};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 pub const SESSION_COOKIE: &str = "portcullis_session";
 pub const CSRF_COOKIE: &str = "portcullis_csrf";
@@ -20,7 +17,6 @@ pub const CSRF_COOKIE: &str = "portcullis_csrf";
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub services: Services,
-    pub flash: Arc<FlashStore>,
     /// Add `Secure` to cookies (when the dashboard is served over HTTPS).
     pub secure_cookies: bool,
 }
@@ -37,33 +33,6 @@ pub struct RequestInfo {
     /// Cookies get `Secure`: the request came over TLS (directly, or through a proxy that says
     /// so), or the operator set `secure_cookies`.
     pub secure: bool,
-}
-
-/// One-time messages per session, kept in memory for a few minutes.
-#[derive(Debug, Default)]
-pub struct FlashStore {
-    inner: Mutex<HashMap<String, (Instant, Vec<Flash>)>>,
-}
-
-const FLASH_TTL: Duration = Duration::from_secs(600);
-
-impl FlashStore {
-    pub fn push(&self, key: &str, flash: Flash) {
-        let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, (at, _)| at.elapsed() < FLASH_TTL);
-        map.entry(key.to_string())
-            .or_insert_with(|| (Instant::now(), Vec::new()))
-            .1
-            .push(flash);
-    }
-
-    pub fn take(&self, key: &str) -> Vec<Flash> {
-        let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(key)
-            .filter(|(at, _)| at.elapsed() < FLASH_TTL)
-            .map(|(_, f)| f)
-            .unwrap_or_default()
-    }
 }
 
 pub fn state() -> Result<AppState, AppError> {
@@ -167,17 +136,25 @@ pub fn service_error(e: ServiceError) -> AppError {
     })
 }
 
-pub fn flash(st: &AppState, req: &RequestInfo, f: Flash) {
+/// Keeps a one-time message for the session's next page (in the database, so whichever instance
+/// serves that page shows it). Not kept is logged, not an error: the action itself succeeded.
+pub async fn flash(st: &AppState, req: &RequestInfo, f: Flash) {
     if let Some(session) = &req.session {
-        st.flash.push(&portcullis_service::hash_secret(session), f);
+        if let Err(e) = st.services.push_flash(session, &f).await {
+            tracing::warn!(error = ?e, "a one-time message could not be kept");
+        }
     }
 }
 
-pub fn take_flash(st: &AppState, req: &RequestInfo) -> Vec<Flash> {
-    req.session
-        .as_ref()
-        .map(|s| st.flash.take(&portcullis_service::hash_secret(s)))
-        .unwrap_or_default()
+/// The session's waiting one-time messages; each is shown once.
+pub async fn take_flash(st: &AppState, req: &RequestInfo) -> Vec<Flash> {
+    let Some(session) = &req.session else {
+        return Vec::new();
+    };
+    st.services.take_flashes(session).await.unwrap_or_else(|e| {
+        tracing::warn!(error = ?e, "one-time messages could not be read");
+        Vec::new()
+    })
 }
 
 /// One place for cookie attributes: always `HttpOnly` and `Path=/`; `Secure` when configured.

@@ -63,7 +63,8 @@ pub async fn add_alert_channel(csrf: String, org: String, kind: String, target: 
             "Alerts now also go to {} ({}). Send a test to make sure they arrive.",
             channel.target, channel.kind
         )),
-    );
+    )
+    .await;
     go(&format!("/orgs/{}/alerts", access.org_slug()));
     Ok(())
 }
@@ -78,7 +79,7 @@ pub async fn delete_alert_channel(csrf: String, org: String, id: i64) -> Result<
         .delete_alert_channel(&access, id)
         .await
         .map_err(service_error)?;
-    flash(&st, &req, Flash::Notice("Alert channel removed.".into()));
+    flash(&st, &req, Flash::Notice("Alert channel removed.".into())).await;
     go(&format!("/orgs/{}/alerts", access.org_slug()));
     Ok(())
 }
@@ -98,7 +99,8 @@ pub async fn test_alert_channel(csrf: String, org: String, id: i64) -> Result<()
         &st,
         &req,
         Flash::Notice(format!("Test message delivered to {}.", channel.target)),
-    );
+    )
+    .await;
     go(&format!("/orgs/{}/alerts", access.org_slug()));
     Ok(())
 }

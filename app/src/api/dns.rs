@@ -50,7 +50,8 @@ pub async fn check_dns_now(csrf: String, name: String) -> Result<(), AppError> {
         &st,
         &req,
         Flash::Notice(format!("Checked {}: {}.", row.name, run.status.label())),
-    );
+    )
+    .await;
     go(&format!("/domains/{}#dns", row.name));
     Ok(())
 }

@@ -49,7 +49,8 @@ pub async fn add_domain(csrf: String, org: String, name: String) -> Result<(), A
         &st,
         &req,
         Flash::Notice(format!("Added {} to {}.", row.name, row.org_name)),
-    );
+    )
+    .await;
     go(&format!("/?org={}", access.org_slug()));
     Ok(())
 }
@@ -66,7 +67,7 @@ pub async fn bulk_add_domains(csrf: String, org: String, text: String) -> Result
         .bulk_add_domains(&access, &text)
         .await
         .map_err(service_error)?;
-    flash(&st, &req, Flash::Bulk(report));
+    flash(&st, &req, Flash::Bulk(report)).await;
     go(&format!("/domains/import?org={}", access.org_slug()));
     Ok(())
 }
@@ -81,7 +82,7 @@ pub async fn delete_domain(csrf: String, name: String) -> Result<(), AppError> {
         .delete_domain(&access, &row.name)
         .await
         .map_err(service_error)?;
-    flash(&st, &req, Flash::Notice(format!("Deleted {}.", row.name)));
+    flash(&st, &req, Flash::Notice(format!("Deleted {}.", row.name))).await;
     go("/");
     Ok(())
 }

@@ -33,7 +33,7 @@ pub async fn accept_invitation(csrf: String, token: String) -> Result<(), AppErr
         .accept_invitation(&token, &user)
         .await
         .map_err(service_error)?;
-    flash(&st, &req, Flash::Notice("Welcome: you are a member now.".into()));
+    flash(&st, &req, Flash::Notice("Welcome: you are a member now.".into())).await;
     go(&format!("/orgs/{slug}"));
     Ok(())
 }

@@ -79,7 +79,8 @@ pub async fn transition_domain(
                     "{} moved from {} to {} (policy id {}). Now publish _mta-sts.{} TXT \"{}\" and check the DNS.",
                     row.name, transition.from_mode, transition.to_mode, transition.policy_id, row.name, sts_record
                 )),
-            );
+            )
+            .await;
             go(&format!("/domains/{}/lifecycle", row.name));
             Ok(())
         }
@@ -109,7 +110,7 @@ pub async fn fix_mx_drift(csrf: String, name: String) -> Result<(), AppError> {
             row.name,
             fix.sts_record
         )),
-    );
+    ).await;
     go(&format!("/domains/{}/lifecycle", row.name));
     Ok(())
 }

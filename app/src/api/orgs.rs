@@ -47,7 +47,8 @@ pub async fn create_org(csrf: String, name: String) -> Result<(), AppError> {
         &st,
         &req,
         Flash::Notice(format!("Created {}. Add its domains next.", org.name)),
-    );
+    )
+    .await;
     go(&format!("/?org={}", org.slug));
     Ok(())
 }
@@ -73,7 +74,7 @@ pub async fn add_member(csrf: String, org: String, email: String, role: String) 
             expires_at: invitation.expires_at,
         },
     };
-    flash(&st, &req, message);
+    flash(&st, &req, message).await;
     go(&format!("/orgs/{}", access.org_slug()));
     Ok(())
 }
@@ -92,7 +93,8 @@ pub async fn revoke_invitation(csrf: String, org: String, id: i64) -> Result<(),
         &st,
         &req,
         Flash::Notice("Invitation withdrawn: its link no longer works.".into()),
-    );
+    )
+    .await;
     go(&format!("/orgs/{}", access.org_slug()));
     Ok(())
 }
@@ -107,7 +109,7 @@ pub async fn remove_member(csrf: String, org: String, user_id: i64) -> Result<()
         .remove_member(&access, user_id)
         .await
         .map_err(service_error)?;
-    flash(&st, &req, Flash::Notice("Member removed.".into()));
+    flash(&st, &req, Flash::Notice("Member removed.".into())).await;
     go(&format!("/orgs/{}", access.org_slug()));
     Ok(())
 }
@@ -130,7 +132,8 @@ pub async fn create_token(csrf: String, org: String, name: String, role: String)
             name: info.name,
             secret,
         },
-    );
+    )
+    .await;
     go(&format!("/orgs/{}", access.org_slug()));
     Ok(())
 }
@@ -142,7 +145,7 @@ pub async fn revoke_token(csrf: String, org: String, id: i64) -> Result<(), AppE
     let (st, req, user) = guard(&csrf)?;
     let access = org_access(&st, &user, &org).await?;
     st.services.revoke_token(&access, id).await.map_err(service_error)?;
-    flash(&st, &req, Flash::Notice("Token revoked.".into()));
+    flash(&st, &req, Flash::Notice("Token revoked.".into())).await;
     go(&format!("/orgs/{}", access.org_slug()));
     Ok(())
 }

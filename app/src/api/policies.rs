@@ -134,7 +134,7 @@ pub async fn save_policy(
             v.policy_id
         ),
     };
-    flash(&st, &req, Flash::Notice(message));
+    flash(&st, &req, Flash::Notice(message)).await;
     go(&format!("/domains/{}", row.name));
     Ok(())
 }

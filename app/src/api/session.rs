@@ -20,7 +20,7 @@ pub async fn load_page() -> Result<PageCtx, AppError> {
         }),
         None => None,
     };
-    let flash = take_flash(&st, &req);
+    let flash = take_flash(&st, &req).await;
     Ok(PageCtx {
         csrf: req.csrf,
         viewer,

@@ -104,19 +104,17 @@ impl Services {
         let address_key = format!("address:{client}");
         // Each attempt is counted before the password is checked, in the same step as the
         // check: parallel attempts cannot all pass a limit they have not yet reached.
-        self.throttle
-            .attempt(&account_key, MAX_FAILURES_PER_ACCOUNT)
-            .map_err(|retry_after_secs| ServiceError::Throttled { retry_after_secs })?;
-        if let Err(retry_after_secs) = self.throttle.attempt(&address_key, MAX_FAILURES_PER_ADDRESS) {
-            self.throttle.forgive(&account_key);
-            return Err(ServiceError::Throttled { retry_after_secs });
+        self.throttle_attempt(&account_key, MAX_FAILURES_PER_ACCOUNT).await?;
+        if let Err(e) = self.throttle_attempt(&address_key, MAX_FAILURES_PER_ADDRESS).await {
+            self.forgive_attempt(&account_key).await;
+            return Err(e);
         }
         let found = match self.store.user_credentials(&email).await {
             Ok(found) => found,
             Err(e) => {
                 // Not the user's fault: the attempt does not count.
-                self.throttle.forgive(&account_key);
-                self.throttle.forgive(&address_key);
+                self.forgive_attempt(&account_key).await;
+                self.forgive_attempt(&address_key).await;
                 return Err(e.into());
             }
         };
@@ -128,8 +126,8 @@ impl Services {
         let ok = verify_password_async(&hash, password).await;
         match user {
             Some(user) if ok => {
-                self.throttle.reset(&account_key);
-                self.throttle.forgive(&address_key);
+                self.reset_attempts(&account_key).await;
+                self.forgive_attempt(&address_key).await;
                 tracing::info!(user = %user.email, "signed in");
                 self.start_session(user).await
             }

@@ -12,6 +12,7 @@ mod dns;
 mod domains;
 mod error;
 mod files;
+mod flash;
 mod intake_memory;
 mod invitations;
 mod jobs;
@@ -55,7 +56,6 @@ pub use reports::views::{
 };
 pub use reverse_dns::{REVERSE_DNS_BUDGET, REVERSE_DNS_PER_CALL};
 pub use snapshot::PolicySnapshot;
-pub use throttle::Throttle;
 // Proof of access to one organisation, which only these services hand out; and the hash under
 // which secrets (sessions, tokens) are kept, for callers that key their own state by session.
 pub use portcullis_store::{hash_secret, OrgAccess};
@@ -71,7 +71,6 @@ pub struct Services {
     /// Private: pages, the API and the workers reach the database only through these
     /// services (the operator's rights come with the store itself, see [`Operator`]).
     store: Store,
-    throttle: Arc<Throttle>,
     /// Cached "no user exists yet", so the setup redirect costs no query per request.
     needs_setup: Arc<AtomicBool>,
     /// Served policies, answered without the database.
@@ -103,9 +102,11 @@ impl Services {
         Ok(self.store.count_domains().await?)
     }
 
-    /// Drops expired sign-in sessions; how many went.
-    pub async fn purge_expired_sessions(&self) -> Result<u64, ServiceError> {
-        Ok(self.store.purge_expired_sessions().await?)
+    /// Drops expired sign-in sessions, attempt counters whose window is over and one-time
+    /// messages nobody came back for; how many rows went.
+    pub async fn purge_expired(&self) -> Result<u64, ServiceError> {
+        let counters = self.store.purge_counters(throttle::WINDOW_SECS).await?;
+        Ok(self.store.purge_expired_sessions().await? + counters + self.store.purge_flashes().await?)
     }
 
     /// Closes the database connections (at shutdown).
@@ -119,7 +120,6 @@ impl Services {
         let needs_setup = store.user_count().await? == 0;
         Ok(Self {
             store,
-            throttle: Arc::new(Throttle::default()),
             needs_setup: Arc::new(AtomicBool::new(needs_setup)),
             snapshot: Arc::default(),
             dns: None,

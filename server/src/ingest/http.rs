@@ -35,7 +35,7 @@ pub async fn receive(State(state): State<ServerState>, req: Request<Body>) -> Re
         .map(|ci| crate::listener::client_key(ci.0.ip()))
         .unwrap_or_else(|| "local".into());
     let services = &state.app.services;
-    if let Err(wait) = services.report_rate_check(&client) {
+    if let Err(wait) = services.report_rate_check(&client).await {
         let mut res = error(
             StatusCode::TOO_MANY_REQUESTS,
             "rate-limited",

@@ -34,7 +34,7 @@ pub async fn upload(State(state): State<ServerState>, req: Request<Body>) -> Res
     let per_file = state.app.services.ingest_config().limits.max_compressed;
     let upload = match read_upload(req, &state, per_file).await {
         Ok(upload) => upload,
-        Err(message) => return back(&state, &info, "", Flash::Notice(message)),
+        Err(message) => return back(&state, &info, "", Flash::Notice(message)).await,
     };
     if !app::ssr::csrf_matches(&info, &upload.csrf) {
         return (
@@ -45,7 +45,7 @@ pub async fn upload(State(state): State<ServerState>, req: Request<Body>) -> Res
     }
     let access = match state.app.services.org_access(&user, &upload.org).await {
         Ok(access) => access,
-        Err(e) => return back(&state, &info, "", Flash::Notice(format!("Upload refused: {e}."))),
+        Err(e) => return back(&state, &info, "", Flash::Notice(format!("Upload refused: {e}."))).await,
     };
     if upload.files.is_empty() {
         return back(
@@ -53,7 +53,8 @@ pub async fn upload(State(state): State<ServerState>, req: Request<Body>) -> Res
             &info,
             &upload.org,
             Flash::Notice("No file was chosen: pick one or more report files.".into()),
-        );
+        )
+        .await;
     }
     let mut items: Vec<FileItem> = Vec::new();
     for (name, bytes) in upload.files {
@@ -85,11 +86,11 @@ pub async fn upload(State(state): State<ServerState>, req: Request<Body>) -> Res
         };
         report.lines.push(UploadLine { file, outcome, detail });
     }
-    back(&state, &info, access.org_slug(), Flash::Uploaded(report))
+    back(&state, &info, access.org_slug(), Flash::Uploaded(report)).await
 }
 
-fn back(state: &ServerState, info: &RequestInfo, org: &str, flash: Flash) -> Response {
-    app::ssr::flash(&state.app, info, flash);
+async fn back(state: &ServerState, info: &RequestInfo, org: &str, flash: Flash) -> Response {
+    app::ssr::flash(&state.app, info, flash).await;
     let target = if org.is_empty() {
         "/reports/upload".to_string()
     } else {

@@ -19,7 +19,7 @@ use crate::tls::certs::{self, CertManager};
 use crate::tls::https::{self, CertResolver};
 use crate::{build_public_router, build_router, leptos_options, Config, ServerState};
 use anyhow::Context;
-use app::ssr::{AppState, FlashStore};
+use app::ssr::AppState;
 use portcullis_service::Services;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -239,7 +239,6 @@ pub fn server_state(
 ) -> ServerState {
     let app = AppState {
         services: services.clone(),
-        flash: Arc::new(FlashStore::default()),
         secure_cookies: config.secure_cookies,
     };
     ServerState::new(app, leptos_options(root))

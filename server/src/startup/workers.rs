@@ -87,15 +87,15 @@ pub(super) fn start_imap(sup: &Supervisor, config: &Config, services: &Services,
     });
 }
 
-/// Expired sign-in sessions are deleted hourly.
+/// Expired sign-in sessions, attempt counters and one-time messages are deleted hourly.
 pub(super) fn start_session_purge(sup: &Supervisor, services: &Services) {
     sup.periodic_once(
         "session_purge",
         Duration::from_secs(3600),
         services,
         move |services| async move {
-            if let Err(e) = services.purge_expired_sessions().await {
-                tracing::warn!(error = %e, "could not purge expired sessions");
+            if let Err(e) = services.purge_expired().await {
+                tracing::warn!(error = %e, "could not purge expired sessions, counters and messages");
             }
         },
     );

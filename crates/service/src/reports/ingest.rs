@@ -241,9 +241,27 @@ impl Services {
         &self.ingestion.config
     }
 
-    /// `Err(seconds to wait)` when `client` sent more reports this minute than allowed.
-    pub fn report_rate_check(&self, client: &str) -> Result<(), u64> {
-        self.ingestion.limiter.check(client)
+    /// `Err(seconds to wait)` when `client` sent more reports this minute than allowed, counted
+    /// across every instance on the database. This process's own bucket answers first, so a
+    /// flood is refused without a query; what passes it is counted in the database. When the
+    /// database cannot count, the report goes on (storing it will say whether to retry).
+    pub async fn report_rate_check(&self, client: &str) -> Result<(), u64> {
+        self.ingestion.limiter.check(client)?;
+        let per_minute = self.ingestion.config.per_client_per_minute;
+        if per_minute == 0 {
+            return Ok(());
+        }
+        match self
+            .store
+            .count_attempt(&format!("report:{client}"), i64::from(per_minute), 60)
+            .await
+        {
+            Ok(counted) => counted,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not count a report against its sender's rate");
+                Ok(())
+            }
+        }
     }
 
     /// Room for `bytes` of a payload being received, or `None` when the receivers together hold

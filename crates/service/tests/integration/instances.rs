@@ -104,3 +104,94 @@ async fn on_sqlite_there_is_nothing_to_follow() {
         .unwrap();
     db.cleanup().await;
 }
+
+/// A redirect may land on the other instance: the one-time message (here carrying a secret) is
+/// there, shown once, and unreadable to another session.
+#[tokio::test]
+async fn one_time_messages_survive_a_redirect_to_the_other_instance() {
+    let db = TestDb::new(Kind::Postgres).await;
+    let a = Services::new(db.store.clone()).await.unwrap();
+    let b = Services::new(Store::connect(&db.url).await.unwrap()).await.unwrap();
+    let secret = "pct_0123456789abcdef".to_string();
+    a.push_flash("session-1", &("token created", secret.clone()))
+        .await
+        .unwrap();
+    a.push_flash("session-1", &("second", String::new())).await.unwrap();
+    assert!(
+        b.take_flashes::<(String, String)>("session-2")
+            .await
+            .unwrap()
+            .is_empty(),
+        "another session has none"
+    );
+    let shown: Vec<(String, String)> = b.take_flashes("session-1").await.unwrap();
+    assert_eq!(shown[0], ("token created".to_string(), secret.clone()));
+    assert_eq!(shown.len(), 2, "in order, both");
+    assert!(
+        a.take_flashes::<(String, String)>("session-1")
+            .await
+            .unwrap()
+            .is_empty(),
+        "once"
+    );
+    // What the database holds does not show the secret.
+    a.push_flash("session-1", &secret).await.unwrap();
+    let held = db
+        .scalar("SELECT count(*) FROM flash_messages WHERE sealed LIKE '%' || '30313233' || '%'")
+        .await;
+    assert_eq!(held, 0, "the secret is not stored readable (not even as hex)");
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM flash_messages WHERE sealed LIKE '%pct_%'")
+            .await,
+        0
+    );
+    db.cleanup().await;
+}
+
+/// Sign-in attempts count across instances: spreading guesses over them buys nothing.
+#[tokio::test]
+async fn sign_in_throttles_count_across_instances() {
+    let db = TestDb::new(Kind::Postgres).await;
+    let a = Services::new(db.store.clone()).await.unwrap();
+    let b = Services::new(Store::connect(&db.url).await.unwrap()).await.unwrap();
+    a.setup_first_admin("owner@example.com", "correct horse battery", "correct horse battery")
+        .await
+        .unwrap();
+    for (i, instance) in [&a, &b, &a, &b, &a].into_iter().enumerate() {
+        let refused = instance
+            .login("owner@example.com", "wrong", &format!("10.0.0.{i}"))
+            .await;
+        assert!(matches!(refused, Err(portcullis_service::ServiceError::Invalid { .. })));
+    }
+    let locked = b.login("owner@example.com", "correct horse battery", "10.0.0.9").await;
+    assert!(
+        matches!(locked, Err(portcullis_service::ServiceError::Throttled { retry_after_secs }) if retry_after_secs > 0),
+        "the account is locked on every instance"
+    );
+    db.cleanup().await;
+}
+
+/// A sender's report allowance is one across the instances, not one per instance.
+#[tokio::test]
+async fn report_rate_limits_count_across_instances() {
+    let db = TestDb::new(Kind::Postgres).await;
+    let config = || portcullis_service::IngestConfig {
+        per_client_per_minute: 2,
+        ..Default::default()
+    };
+    let a = Services::new(db.store.clone())
+        .await
+        .unwrap()
+        .with_ingest_config(config());
+    let b = Services::new(Store::connect(&db.url).await.unwrap())
+        .await
+        .unwrap()
+        .with_ingest_config(config());
+    assert_eq!(a.report_rate_check("192.0.2.1").await, Ok(()));
+    assert_eq!(b.report_rate_check("192.0.2.1").await, Ok(()));
+    let wait = b.report_rate_check("192.0.2.1").await.unwrap_err();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert!(a.report_rate_check("192.0.2.1").await.is_err(), "on either instance");
+    assert_eq!(a.report_rate_check("192.0.2.2").await, Ok(()), "per sender");
+    db.cleanup().await;
+}

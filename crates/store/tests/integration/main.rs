@@ -5,5 +5,6 @@ mod dns;
 mod leases;
 mod report_views;
 mod reports;
+mod shared_state;
 mod story;
 mod test_databases;
