@@ -13,6 +13,8 @@ apt_pkgs=()
 [ -x /usr/bin/pebble ] || apt_pkgs+=(pebble)
 # A real IMAP server for the IMAP polling tests (run privately on loopback; never started as a service).
 [ -x /usr/sbin/dovecot ] || apt_pkgs+=(dovecot-imapd)
+# The load balancer of the cluster test (several instances on one database).
+[ -x /usr/sbin/haproxy ] || apt_pkgs+=(haproxy)
 if [ "$PORTCULLIS_WASM_ROUTE" = debian ]; then
   [ -x /usr/bin/rustc ] || apt_pkgs+=(rustc-web)
   [ -x /usr/bin/cargo ] || apt_pkgs+=(cargo-web)

@@ -7,9 +7,8 @@ use portcullis_dnscheck::{CheckInput, Checker, CurrentPolicy};
 use portcullis_domain::dns::FindingCode;
 use portcullis_domain::dns::{publish_records, zone_snippet, DnsRecord, Finding, ReportAddresses, Severity, Status};
 use portcullis_domain::{DomainName, PolicyId};
-use portcullis_store::{now, CheckNotes, DnsCheckRow, DomainEvent, OrgAccess, StoreError};
+use portcullis_store::{now, CheckNotes, DnsCheckRow, DomainEvent, OrgAccess};
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
 
 /// What users point their records at.
 #[derive(Debug, Clone, Default)]
@@ -43,13 +42,6 @@ pub struct DnsOverview {
     pub events: Vec<DomainEvent>,
     /// False when this server cannot run checks (no resolver).
     pub can_check: bool,
-}
-
-/// One monitor pass.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct MonitorPass {
-    pub checked: usize,
-    pub status_changes: usize,
 }
 
 fn run_of(row: DnsCheckRow) -> CheckRun {
@@ -126,19 +118,6 @@ fn notes_for(status: Status, findings: &[Finding]) -> CheckNotes {
         mx_drift: drift.join(", "),
         drift_detail,
         alerts,
-    }
-}
-
-/// A stable spread of `0..window` seconds per domain, so that checks of many domains added at
-/// once do not all fall due in the same minute again.
-fn jitter(domain: &str, window: u64) -> u64 {
-    let h = domain
-        .bytes()
-        .fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
-    if window == 0 {
-        0
-    } else {
-        h % window
     }
 }
 
@@ -230,13 +209,13 @@ impl Services {
         Ok(run_of(row))
     }
 
-    fn checker(&self) -> Result<&Checker, ServiceError> {
+    pub(crate) fn checker(&self) -> Result<&Checker, ServiceError> {
         self.checker.as_ref().ok_or_else(|| {
             ServiceError::Unavailable("DNS checks are unavailable: no DNS resolver is configured".into())
         })
     }
 
-    fn check_input(&self, domain: DomainName, policy: Option<CurrentPolicy>, fresh: bool) -> CheckInput {
+    pub(crate) fn check_input(&self, domain: DomainName, policy: Option<CurrentPolicy>, fresh: bool) -> CheckInput {
         CheckInput {
             domain,
             policy,
@@ -246,7 +225,11 @@ impl Services {
         }
     }
 
-    fn row_for(&self, findings: &[Finding], origin: &str) -> Result<(DnsCheckRow, CheckNotes), ServiceError> {
+    pub(crate) fn row_for(
+        &self,
+        findings: &[Finding],
+        origin: &str,
+    ) -> Result<(DnsCheckRow, CheckNotes), ServiceError> {
         let status = Status::of(findings);
         let json = serde_json::to_string(findings).map_err(|_| ServiceError::Internal)?;
         Ok((
@@ -258,79 +241,6 @@ impl Services {
             },
             notes_for(status, findings),
         ))
-    }
-
-    /// Checks every domain whose last check is older than `interval` (minus a per-domain jitter
-    /// of up to a tenth of it), at most `limit` per pass and `concurrency` at a time.
-    pub async fn monitor_pass(
-        &self,
-        interval: Duration,
-        concurrency: usize,
-        limit: i64,
-    ) -> Result<MonitorPass, ServiceError> {
-        let checker = self.checker()?.clone();
-        let interval = interval.as_secs();
-        let window = interval / 10;
-        let t = now();
-        let due = self.store.monitor_due(t - (interval - window) as i64, limit).await?;
-        let due: Vec<String> = due
-            .into_iter()
-            .filter(|d| match d.last_checked_at {
-                None => true,
-                Some(last) => last + (interval - jitter(&d.domain, window)) as i64 <= t,
-            })
-            .map(|d| d.domain)
-            .collect();
-        let semaphore = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
-        let mut tasks = tokio::task::JoinSet::new();
-        for domain in due {
-            let (services, checker, semaphore) = (self.clone(), checker.clone(), semaphore.clone());
-            tasks.spawn(async move {
-                let _permit = semaphore.acquire().await.ok()?;
-                services.monitor_one(&checker, &domain).await
-            });
-        }
-        let mut pass = MonitorPass::default();
-        while let Some(done) = tasks.join_next().await {
-            if let Ok(Some(changed)) = done {
-                pass.checked += 1;
-                pass.status_changes += changed as usize;
-            }
-        }
-        Ok(pass)
-    }
-
-    /// One monitored domain: `Some(status changed)` when the run was stored.
-    async fn monitor_one(&self, checker: &Checker, raw: &str) -> Option<bool> {
-        let domain = DomainName::parse(raw).ok()?;
-        let policy = match self.store.monitor_policy(raw).await {
-            Ok(p) => p.and_then(|(id, text)| {
-                Some(CurrentPolicy {
-                    id: PolicyId::new(&id).ok()?,
-                    text,
-                })
-            }),
-            Err(e) => {
-                tracing::warn!(domain = raw, error = %e, "monitor could not read the policy");
-                return None;
-            }
-        };
-        let findings = checker.check(&self.check_input(domain, policy, false)).await;
-        let (row, notes) = self.row_for(&findings, "monitor").ok()?;
-        match self.store.monitor_record(raw, &row, &notes).await {
-            Ok(previous) => {
-                let changed = previous.as_deref() != Some(row.status.as_str());
-                if changed {
-                    tracing::info!(domain = raw, from = ?previous, to = %row.status, "DNS status changed");
-                }
-                Some(changed)
-            }
-            Err(StoreError::NotFound) => None,
-            Err(e) => {
-                tracing::warn!(domain = raw, error = %e, "monitor could not store a check");
-                None
-            }
-        }
     }
 
     /// The domain's check history, newest first.
@@ -347,19 +257,5 @@ impl Services {
             .into_iter()
             .map(run_of)
             .collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jitter_is_stable_and_bounded() {
-        assert_eq!(jitter("example.com", 2160), jitter("example.com", 2160));
-        assert!(jitter("example.com", 2160) < 2160);
-        assert_eq!(jitter("example.com", 0), 0);
-        let spread: std::collections::HashSet<u64> = (0..100).map(|i| jitter(&format!("d{i}.example"), 2160)).collect();
-        assert!(spread.len() > 50, "domains spread over the window");
     }
 }

@@ -19,6 +19,7 @@ mod jobs;
 mod lifecycle;
 mod low_priority;
 mod mail;
+mod monitor;
 mod operator;
 mod orgs;
 mod password_hash;
@@ -34,7 +35,7 @@ pub use alerts::{
     AlertPass, AlertSettings, ChannelView, CERT_ALERT_DAYS, FAILURE_RATE_DAYS, RETRY_AFTER_SECS, STALE_ID_HOURS,
 };
 pub use certs::{backoff_secs, is_due, CertHolder, RENEW_BEFORE_SECS};
-pub use dns::{CheckRun, DnsConfig, DnsOverview, MonitorPass, PUBLIC_HOST_PLACEHOLDER};
+pub use dns::{CheckRun, DnsConfig, DnsOverview, PUBLIC_HOST_PLACEHOLDER};
 pub use domains::{parse_domain, DOMAINS_PAGE_SIZE};
 pub use error::ServiceError;
 pub use files::{file_items, FileItem};
@@ -44,6 +45,7 @@ pub use lifecycle::{
     DriftFix, ReadinessView, TransitionOutcome, TransitionRequest, STABLE_ENFORCE_DAYS, SUGGESTED_MAX_AGE, UNCONFIGURED,
 };
 pub use mail::{mail_subject, report_mail, MailOutcome, MailPart, ReportMail, MAX_REPORT_ATTACHMENTS};
+pub use monitor::MonitorPass;
 pub use operator::Operator;
 pub use orgs::{MemberChange, INVITATION_DAYS};
 pub use password_hash::{hash_password, verify_password};

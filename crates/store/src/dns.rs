@@ -21,13 +21,6 @@ pub struct CheckNotes {
     pub alerts: Vec<(String, String)>,
 }
 
-/// A domain the monitor should check, with the policy it serves.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct MonitorTarget {
-    pub domain: String,
-    pub last_checked_at: Option<i64>,
-}
-
 impl Store {
     pub(crate) async fn domain_id_in(&self, access: &OrgAccess, domain: &DomainName) -> Result<i64, StoreError> {
         let sql = "SELECT id FROM domains WHERE org_id = $1 AND name = $2";
@@ -179,28 +172,6 @@ impl Store {
             .bind(domain.as_str())
             .bind(limit.clamp(1, 1000))
             .fetch_all(db)
-            .await)?)
-    }
-
-    /// Domains never checked or last checked before `before`, the least recently checked first.
-    pub async fn monitor_due(&self, before: i64, limit: i64) -> Result<Vec<MonitorTarget>, StoreError> {
-        let sql = "SELECT name AS domain, last AS last_checked_at FROM (SELECT d.name, (SELECT MAX(c.checked_at) \
-                   FROM dns_checks c WHERE c.domain_id = d.id) AS last FROM domains d) AS t \
-                   WHERE last IS NULL OR last < $1 ORDER BY last IS NOT NULL, last, name LIMIT $2";
-        Ok(on_pool!(self, |db| sqlx::query_as(sql)
-            .bind(before)
-            .bind(limit)
-            .fetch_all(db)
-            .await)?)
-    }
-
-    /// The policy a domain serves (platform-wide, for the monitor): `(policy id, text)`.
-    pub async fn monitor_policy(&self, domain: &str) -> Result<Option<(String, String)>, StoreError> {
-        let sql = "SELECT v.policy_id, v.body FROM policy_versions v JOIN domains d ON d.id = v.domain_id \
-                   WHERE d.name = $1 ORDER BY v.id DESC LIMIT 1";
-        Ok(on_pool!(self, |db| sqlx::query_as(sql)
-            .bind(domain)
-            .fetch_optional(db)
             .await)?)
     }
 }

@@ -24,7 +24,8 @@ impl Store {
         Ok(changed == 1)
     }
 
-    /// Gives up `holder`'s leases (a clean stop), so another instance takes the jobs at once.
+    /// Gives up `holder`'s leases and monitor claims (a clean stop), so another instance takes
+    /// the jobs and the unchecked domains at once.
     pub async fn release_leases(&self, holder: &str) -> Result<(), StoreError> {
         let sql = "DELETE FROM job_leases WHERE holder = $1";
         on_pool!(self, |db| sqlx::query(sql)
@@ -32,6 +33,6 @@ impl Store {
             .execute(db)
             .await
             .map(|done| done.rows_affected()))?;
-        Ok(())
+        self.release_monitor_claims(holder).await
     }
 }

@@ -39,7 +39,7 @@ pub const SETTINGS: &[Setting] = settings![
     "public_http_addr", "off", "the public edge over HTTP (e.g. `0.0.0.0:80`): ACME answers, policies, report POSTs only";
     "public_host", "–", "the name `mta-sts.<domain>` points at, and the host of this server's report addresses";
     "dns_upstream", "the system's resolver", "`ip:port` of the resolver for live look-ups and checks";
-    "shutdown_grace_secs", "", "on SIGTERM or Ctrl-C: listeners stop accepting and open connections get this long to finish";
+    "shutdown_grace_secs", "", "on SIGTERM or Ctrl-C: listeners stop accepting and open connections (HTTP requests, SMTP messages under way) get this long to finish";
     "secure_cookies", "", "`true` when users reach the dashboard over HTTPS";
     "site_root", "found next to the binary", "folder with the built `pkg/` assets (also `LEPTOS_SITE_ROOT`)";
     "log", "", "log filter, e.g. `info` or `portcullis=debug,info`";
@@ -71,7 +71,7 @@ pub const SETTINGS: &[Setting] = settings![
     "imap_interval_secs", "", "seconds between polls (at least 10)";
     "imap_ca_file", "–", "extra root to trust for the IMAP server (a private CA)";
     "monitor_interval_secs", "", "seconds between DNS checks of each domain (6 h); `0` turns the monitor off";
-    "monitor_concurrency", "", "domains the monitor checks at once";
+    "monitor_concurrency", "", "domains the monitor checks at once, per instance";
     "gate_min_testing_days", "", "days in testing before enforce (`0`: no waiting period)";
     "gate_min_reports", "", "TLS-RPT reports needed in that window";
     "gate_min_organizations", "", "organisations those reports must come from";

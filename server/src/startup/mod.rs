@@ -137,6 +137,8 @@ impl Application {
             }
         };
 
+        // The other listeners (HTTPS, SMTP, public HTTP), awaited at the end so each drains.
+        let mut edges = Vec::new();
         announce_setup(&services, &config.http_addr).await;
         tracing::info!(addr = %config.http_addr, site = %root.display(), database = %config.redacted_database_url(), "Portcullis is listening");
         if let Some(listener) = https {
@@ -148,14 +150,15 @@ impl Application {
             } else {
                 build_public_router(state.clone(), false)
             };
-            tokio::spawn(https::serve(
+            edges.push(tokio::spawn(https::serve(
                 listener,
                 https::server_config(resolver.clone()),
                 router,
                 Some(state.clone()),
                 limits.clone(),
                 stopped(),
-            ));
+                grace,
+            )));
             workers::start_certificate_sync(&sup, &services, &resolver);
         }
         match config.acme_directory.as_deref() {
@@ -188,7 +191,13 @@ impl Application {
         }
         if let Some((listener, settings)) = smtp {
             tracing::info!(addr = %local_addr(&listener), recipients = %settings.recipients.join(", "), starttls = settings.tls.is_some(), "TLS-RPT mail receiver is listening");
-            tokio::spawn(smtp::serve(listener, settings, services.clone()));
+            edges.push(tokio::spawn(smtp::serve(
+                listener,
+                settings,
+                services.clone(),
+                stopped(),
+                grace,
+            )));
         }
         match services.refresh_snapshot().await {
             Ok(n) => tracing::info!(policies = n, "serving MTA-STS policies"),
@@ -204,7 +213,7 @@ impl Application {
         workers::start_session_purge(&sup, &services);
         if let Some(listener) = public_http {
             tracing::info!(addr = %local_addr(&listener), "public HTTP edge is listening (ACME answers, policies, report POSTs)");
-            tokio::spawn(listener::serve_http(
+            edges.push(tokio::spawn(listener::serve_http(
                 listener,
                 None,
                 build_public_router(state, true),
@@ -212,7 +221,7 @@ impl Application {
                 limits.clone(),
                 stopped(),
                 grace,
-            ));
+            )));
         }
         tokio::spawn(async move {
             stop.await;
@@ -220,6 +229,10 @@ impl Application {
             let _ = stop_tx.send(true);
         });
         listener::serve_http(dashboard, None, router, None, limits, stopped(), grace).await;
+        // Every listener drains within the same grace period, side by side.
+        for edge in edges {
+            let _ = edge.await;
+        }
         if let Err(e) = services.release_jobs().await {
             tracing::warn!(error = %e, "could not hand the periodic jobs over; another instance takes them when the leases expire");
         }

@@ -1,7 +1,8 @@
 //! The periodic jobs a serving process runs beside its listeners, each under the supervisor.
-//! Jobs that act on shared state (ACME, the DNS monitor, alerts, IMAP, purges) run once across
-//! the instances sharing the database; the policy snapshot and the certificate sync keep this
-//! process's own copies current, so every instance runs them.
+//! Jobs that act on shared state (ACME, alerts, IMAP, purges) run once across the instances
+//! sharing the database; the DNS monitor runs in each, splitting the domains between them; the
+//! policy snapshot and the certificate sync keep this process's own copies current, so every
+//! instance runs them.
 
 use super::supervisor::Supervisor;
 use crate::ingest::imap::{self, ImapSettings};
@@ -26,8 +27,8 @@ pub(super) fn start_snapshot_refresh(sup: &Supervisor, services: &Services) {
     });
 }
 
-/// Re-checks every domain's DNS every `monitor_interval_secs` (jittered per domain), looking for
-/// due domains once a minute, a bounded number at a time.
+/// Re-checks every domain's DNS every `monitor_interval_secs` (spread per domain), looking for
+/// due domains once a minute. Every instance runs it: they split the due domains between them.
 pub(super) fn start_monitor(sup: &Supervisor, config: &Config, services: &Services) {
     if config.monitor_interval_secs == 0 {
         tracing::info!("DNS monitor is off (monitor_interval_secs = 0)");
@@ -35,12 +36,11 @@ pub(super) fn start_monitor(sup: &Supervisor, config: &Config, services: &Servic
     }
     let interval = Duration::from_secs(config.monitor_interval_secs.max(60));
     let concurrency = config.monitor_concurrency.max(1);
-    sup.periodic_once(
-        "dns_monitor",
-        Duration::from_secs(60),
-        services,
-        move |services| async move {
-            match services.monitor_pass(interval, concurrency, 500).await {
+    let services = services.clone();
+    sup.periodic("dns_monitor", Duration::from_secs(60), move || {
+        let services = services.clone();
+        async move {
+            match services.monitor_pass(interval, concurrency).await {
                 Ok(pass) if pass.checked > 0 => tracing::info!(
                     checked = pass.checked,
                     status_changes = pass.status_changes,
@@ -49,8 +49,8 @@ pub(super) fn start_monitor(sup: &Supervisor, config: &Config, services: &Servic
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "DNS monitor pass failed"),
             }
-        },
-    );
+        }
+    });
 }
 
 /// Evaluates the alert rules and delivers pending alerts every `alert_interval_secs`.

@@ -103,7 +103,8 @@ pub fn server_config(resolver: Arc<CertResolver>) -> Arc<rustls::ServerConfig> {
 }
 
 /// Accepts TLS connections until `shutdown` completes, within `limits` (handshakes included:
-/// a handshake must finish within the header timeout). `state` enables the policy shortcut
+/// a handshake must finish within the header timeout), then lets open connections finish
+/// within `grace`. `state` enables the policy shortcut
 /// ([`crate::tls::policy_host::fast_answer`]).
 pub async fn serve(
     listener: TcpListener,
@@ -112,16 +113,8 @@ pub async fn serve(
     state: Option<crate::ServerState>,
     limits: crate::listener::ListenerLimits,
     shutdown: impl std::future::Future<Output = ()>,
+    grace: Duration,
 ) {
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    crate::listener::serve_http(
-        listener,
-        Some(acceptor),
-        router,
-        state,
-        limits,
-        shutdown,
-        Duration::from_secs(20),
-    )
-    .await;
+    crate::listener::serve_http(listener, Some(acceptor), router, state, limits, shutdown, grace).await;
 }

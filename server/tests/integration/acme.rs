@@ -244,6 +244,7 @@ async fn certificates_come_from_acme_and_policies_are_served_over_tls() {
         Some(app.state.clone()),
         portcullis_server::listener::ListenerLimits::default(),
         std::future::pending(),
+        std::time::Duration::from_secs(1),
     ));
     let mgmt_roots = [CertificateDer::from_pem_file(&pebble_ca).unwrap()];
     let (_, root_pem, _) = https_get(pebble.management, "localhost", &mgmt_roots, "/roots/0")

@@ -52,6 +52,7 @@ async fn dns_end_to_end(kind: Kind) {
         Some(app.state.clone()),
         portcullis_server::listener::ListenerLimits::default(),
         std::future::pending(),
+        std::time::Duration::from_secs(1),
     ));
 
     let alice = app.user("alice@example.com", true).await;
@@ -198,11 +199,7 @@ async fn dns_end_to_end(kind: Kind) {
 
     // The monitor checks the domain nobody has checked yet, and leaves the fresh one alone.
     app.services.add_domain(&org, "second.example").await.unwrap();
-    let pass = app
-        .services
-        .monitor_pass(Duration::from_secs(3600), 4, 100)
-        .await
-        .unwrap();
+    let pass = app.services.monitor_pass(Duration::from_secs(3600), 4).await.unwrap();
     assert_eq!((pass.checked, pass.status_changes), (1, 1));
     let second = body_json(
         app.send(api("GET", "/api/v1/domains/second.example/dns", t, None))
@@ -220,11 +217,7 @@ async fn dns_end_to_end(kind: Kind) {
         codes.contains(&"policy-not-configured") && codes.contains(&"mx-none"),
         "{codes:?}"
     );
-    let pass = app
-        .services
-        .monitor_pass(Duration::from_secs(3600), 4, 100)
-        .await
-        .unwrap();
+    let pass = app.services.monitor_pass(Duration::from_secs(3600), 4).await.unwrap();
     assert_eq!(pass.checked, 0, "nothing is due yet");
     app.cleanup().await;
 }
@@ -268,4 +261,53 @@ async fn checks_without_a_resolver_say_so() {
     .await;
     assert_eq!(shown["records"][0]["value"], "<PORTCULLIS_PUBLIC_HOST>.");
     app.cleanup().await;
+}
+
+/// Two instances on one database run their monitor passes at once: they split the due domains
+/// between them, every domain is checked exactly once, and then nothing is due.
+async fn the_monitor_is_split_between_instances(kind: Kind) {
+    let dns = TestDns::start().await;
+    let checker = Checker::new(Dns::new(Some(dns.addr())).unwrap(), CheckSettings::default()).unwrap();
+    let config = DnsConfig {
+        public_host: Some("portcullis.test".into()),
+        reports: ReportAddresses::default(),
+    };
+    let app = TestApp::with_checker(kind, checker.clone(), config.clone()).await;
+    let other = portcullis_service::Services::new(portcullis_store::Store::connect(&app.db.url).await.unwrap())
+        .await
+        .unwrap()
+        .with_dns(checker.dns().clone())
+        .with_checker(checker, config);
+    assert_ne!(app.services.instance(), other.instance());
+    let alice = app.user("alice@example.com", true).await;
+    let org = app.org("Alpha", &alice).await;
+    let names: Vec<String> = (0..40).map(|i| format!("d{i}.example")).collect();
+    for name in &names {
+        app.services.add_domain(&org, name).await.unwrap();
+    }
+
+    let interval = Duration::from_secs(3600);
+    let (a, b) = tokio::join!(app.services.monitor_pass(interval, 2), other.monitor_pass(interval, 2));
+    let (a, b) = (a.unwrap().checked, b.unwrap().checked);
+    assert_eq!(a + b, 40, "every domain is checked ({a} + {b})");
+    assert!(a > 0 && b > 0, "both instances did part of the work ({a} + {b})");
+    for name in &names {
+        let domain = portcullis_domain::DomainName::parse(name).unwrap();
+        let runs = app.db.store.dns_checks(&org, &domain, 10).await.unwrap();
+        assert_eq!(runs.len(), 1, "{name} is checked once");
+    }
+    let (a, b) = tokio::join!(app.services.monitor_pass(interval, 2), other.monitor_pass(interval, 2));
+    let nothing = (a.unwrap().checked, b.unwrap().checked);
+    assert_eq!(nothing, (0, 0), "nothing is due any more");
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_monitor_is_split_between_instances_sqlite() {
+    the_monitor_is_split_between_instances(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_monitor_is_split_between_instances_postgres() {
+    the_monitor_is_split_between_instances(Kind::Postgres).await;
 }

@@ -23,6 +23,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const RECIPIENT: &str = "tlsrpt@reports.portcullis.test";
 const MX: &str = "mx.portcullis.test";
+const GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A report mail as RFC 8460 §5.3 describes it (and Google sends it).
 fn report_mail(attachment: &[u8], filename: &str, content_type: &str) -> Vec<u8> {
@@ -70,6 +71,9 @@ struct Receiver {
     addr: std::net::SocketAddr,
     ca: TestCa,
     access: portcullis_store::OrgAccess,
+    /// Stops the receiver (as SIGTERM does); `serving` ends once it has drained.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    serving: tokio::task::JoinHandle<()>,
 }
 
 async fn receiver(max_message_bytes: usize) -> Receiver {
@@ -94,8 +98,19 @@ async fn receiver_with(max_message_bytes: usize, limits: portcullis_server::inge
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve(listener, settings, app.services.clone()));
-    Receiver { app, addr, ca, access }
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let stopped = async {
+        let _ = stopped.await;
+    };
+    let serving = tokio::spawn(serve(listener, settings, app.services.clone(), stopped, GRACE));
+    Receiver {
+        app,
+        addr,
+        ca,
+        access,
+        stop: Some(stop),
+        serving,
+    }
 }
 
 fn mailer(r: &Receiver) -> AsyncSmtpTransport<Tokio1Executor> {
@@ -315,6 +330,69 @@ async fn the_shared_corpus_of_report_mail_is_accepted() {
     assert!(sent >= 8, "only {sent} messages in {}", dir.display());
 }
 
+/// A stopping receiver takes no new connections, closes sessions between transactions with a
+/// temporary 421 (senders retry), lets the message being sent finish and be stored, then ends.
+#[tokio::test]
+async fn a_stopping_receiver_finishes_the_message_under_way_and_closes_idle_sessions() {
+    let mut r = receiver(1024 * 1024).await;
+    let connect = || async {
+        let (read, write) = tokio::net::TcpStream::connect(r.addr).await.unwrap().into_split();
+        (BufReader::new(read).lines(), write)
+    };
+    let (mut idle, mut idle_w) = connect().await;
+    assert!(reply_line(&mut idle).await.starts_with("220"));
+    idle_w.write_all(b"EHLO idle.example\r\n").await.unwrap();
+    assert!(reply_line(&mut idle).await.starts_with("250"));
+
+    let (mut busy, mut busy_w) = connect().await;
+    assert!(reply_line(&mut busy).await.starts_with("220"));
+    for (command, want) in [
+        ("EHLO busy.example\r\n", "250"),
+        ("MAIL FROM:<reporter@sender.example>\r\n", "250"),
+        (&*format!("RCPT TO:<{RECIPIENT}>\r\n"), "250"),
+        ("DATA\r\n", "354"),
+    ] {
+        busy_w.write_all(command.as_bytes()).await.unwrap();
+        let answer = reply_line(&mut busy).await;
+        assert!(answer.starts_with(want), "{command:?}: {answer}");
+    }
+    let mail = report_mail(
+        &gzip(&fixture("good/rfc-shape.json")),
+        "sender.example!alpha.example!1795132800!1795219199!001.json.gz",
+        "application/tlsrpt+gzip",
+    );
+    let (first, rest) = mail.split_at(mail.len() / 2);
+    busy_w.write_all(first).await.unwrap();
+
+    r.stop.take().unwrap().send(()).unwrap();
+    let closing = reply_line(&mut idle).await;
+    assert!(closing.starts_with("421 4.3.2"), "an idle session is closed: {closing}");
+    let mut refused = false;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(r.addr).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(refused, "a stopping receiver takes no new connections");
+    assert!(!r.serving.is_finished(), "the message under way holds the stop");
+
+    busy_w.write_all(rest).await.unwrap();
+    busy_w.write_all(b".\r\n").await.unwrap();
+    let stored = reply_line(&mut busy).await;
+    assert!(stored.starts_with("250"), "the message under way is taken: {stored}");
+    let after = reply_line(&mut busy).await;
+    assert!(after.starts_with("421 4.3.2"), "then the session is closed: {after}");
+    tokio::time::timeout(GRACE, &mut r.serving)
+        .await
+        .expect("the receiver ends once drained, before its grace period")
+        .unwrap();
+    let alpha = DomainName::parse("alpha.example").unwrap();
+    let totals = r.app.db.store.tlsrpt_totals(&r.access, &alpha).await.unwrap();
+    assert_eq!((totals.reports, totals.successful), (1, 5326));
+}
+
 /// Reads one (possibly multi-line) reply and returns its last line.
 async fn reply_line(lines: &mut tokio::io::Lines<BufReader<tokio::net::tcp::OwnedReadHalf>>) -> String {
     loop {
@@ -409,7 +487,13 @@ async fn starttls_is_not_offered_without_a_certificate() {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve(listener, settings, app.services.clone()));
+    tokio::spawn(serve(
+        listener,
+        settings,
+        app.services.clone(),
+        std::future::pending(),
+        GRACE,
+    ));
     let (read, mut write) = tokio::net::TcpStream::connect(addr).await.unwrap().into_split();
     let mut lines = BufReader::new(read).lines();
     assert!(reply_line(&mut lines).await.starts_with("220"));

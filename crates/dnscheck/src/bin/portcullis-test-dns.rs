@@ -3,7 +3,8 @@
 //! --a mx1.example.test=127.0.0.1 --cname mta-sts.example.test=portcullis.test` (each repeatable),
 //! plus `--ca-out FILE` (a test CA; its root is written there), `--policy-host NAME=ADDR` (an
 //! HTTPS policy host for NAME, certified by that CA, relaying to the plain-HTTP server at ADDR)
-//! and `--smtp HOST` (an SMTP server with STARTTLS and a certificate for HOST).
+//! and `--smtp HOST` (an SMTP server with STARTTLS and a certificate for HOST); `--latency-ms N`
+//! answers every query N ms late, as a distant server would (the cluster benchmark).
 //!
 //! Prints one line once it answers: the DNS address, then `https=<port>` and `smtp=<port>` when
 //! those peers run. Then reads commands on stdin, one per line, answering `ok` or `error: …`:
@@ -17,7 +18,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 const USAGE: &str =
     "usage: portcullis-test-dns [--mx DOMAIN=PREF:HOST] [--txt NAME=TEXT] [--a NAME=IP] [--cname NAME=TARGET] \
-                     [--ca-out FILE] [--policy-host NAME=ADDR] [--smtp HOST]...";
+                     [--ca-out FILE] [--policy-host NAME=ADDR] [--smtp HOST] [--latency-ms N]...";
 
 fn fail(message: String) -> ! {
     eprintln!("{message}\n{USAGE}");
@@ -49,6 +50,7 @@ async fn main() {
     let mut ca_out: Option<String> = None;
     let mut policy_hosts: Vec<(String, SocketAddr)> = Vec::new();
     let mut smtp_hosts: Vec<String> = Vec::new();
+    let mut latency = std::time::Duration::ZERO;
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let spec = it.next().cloned().unwrap_or_default();
@@ -61,6 +63,13 @@ async fn main() {
                 smtp_hosts.push(spec);
                 continue;
             }
+            "--latency-ms" => match spec.parse() {
+                Ok(ms) => {
+                    latency = std::time::Duration::from_millis(ms);
+                    continue;
+                }
+                Err(_) => fail(format!("--latency-ms wants a number of milliseconds, got {spec:?}")),
+            },
             _ => {}
         }
         let Some((name, value)) = spec.split_once('=') else {
@@ -87,7 +96,7 @@ async fn main() {
             other => fail(format!("unknown argument {other}")),
         }
     }
-    let server = TestDns::start().await;
+    let server = TestDns::with_latency(latency).await;
     for (domain, records) in &mx {
         set_mx(&server, domain, records).await;
     }

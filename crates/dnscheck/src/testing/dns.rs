@@ -5,13 +5,43 @@ use hickory_server::authority::{Catalog, ZoneType};
 use hickory_server::proto::rr::rdata::tlsa::{CertUsage, Matching, Selector};
 use hickory_server::proto::rr::rdata::{CNAME, MX, PTR, SOA, TLSA, TXT};
 use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType, RrKey};
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::store::in_memory::InMemoryAuthority;
 use hickory_server::ServerFuture;
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, UdpSocket};
+
+/// The catalog, answering after a fixed delay.
+struct Delayed {
+    catalog: Catalog,
+    latency: Duration,
+}
+
+impl RequestHandler for Delayed {
+    fn handle_request<'a, 'b, 'f, R>(
+        &'a self,
+        request: &'b Request,
+        response: R,
+    ) -> Pin<Box<dyn Future<Output = ResponseInfo> + Send + 'f>>
+    where
+        R: 'f + ResponseHandler,
+        Self: 'f,
+        'a: 'f,
+        'b: 'f,
+    {
+        Box::pin(async move {
+            if !self.latency.is_zero() {
+                tokio::time::sleep(self.latency).await;
+            }
+            self.catalog.handle_request(request, response).await
+        })
+    }
+}
 
 pub struct TestDns {
     addr: SocketAddr,
@@ -27,6 +57,12 @@ fn name(s: &str) -> Name {
 impl TestDns {
     /// Starts the server on 127.0.0.1 with an ephemeral port (the same for UDP and TCP).
     pub async fn start() -> Self {
+        Self::with_latency(Duration::ZERO).await
+    }
+
+    /// As [`TestDns::start`], answering every query `latency` late, as a distant server would
+    /// (the cluster benchmark's monitor waits on the network, not on the CPU).
+    pub async fn with_latency(latency: Duration) -> Self {
         let zone = InMemoryAuthority::empty(Name::root(), ZoneType::Primary, false);
         let soa = SOA::new(name("ns.test"), name("hostmaster.test"), 1, 3600, 600, 86400, 0);
         zone.upsert(Record::from_rdata(Name::root(), 0, RData::SOA(soa)), 1)
@@ -34,7 +70,7 @@ impl TestDns {
         let zone = Arc::new(zone);
         let mut catalog = Catalog::new();
         catalog.upsert(LowerName::new(&Name::root()), vec![zone.clone()]);
-        let mut server = ServerFuture::new(catalog);
+        let mut server = ServerFuture::new(Delayed { catalog, latency });
         // Bind UDP first, then TCP on the same port (retrying if another process took it).
         let (udp, tcp) = loop {
             let udp = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");

@@ -3,7 +3,9 @@
 
 use portcullis_domain::{DomainName, Mode, MxPattern, OrgName, Policy};
 use portcullis_store::testing::{Kind, TestDb};
-use portcullis_store::{CheckNotes, DnsCheckRow, StoreError, CHECKS_KEPT};
+use portcullis_store::{
+    CheckNotes, DnsCheckRow, MonitorSchedule, MonitorTarget, StoreError, CHECKS_KEPT, MONITOR_CLAIM_SECS,
+};
 
 fn notes(detail: &str) -> CheckNotes {
     CheckNotes {
@@ -89,17 +91,40 @@ async fn runs_events_and_monitor(kind: Kind) {
     assert_eq!(kept[0].checked_at, 1_000 + CHECKS_KEPT + 4);
     assert_eq!(kept.last().unwrap().checked_at, 1_005);
 
-    // The monitor: never-checked domains first, then the least recently checked before the cutoff.
-    let due = s.monitor_due(5_000, 10).await.unwrap();
-    let names: Vec<(&str, Option<i64>)> = due.iter().map(|t| (t.domain.as_str(), t.last_checked_at)).collect();
+    // The monitor claims due domains: one checked after the cutoff is not due, one never
+    // checked is; a claimed domain is nobody else's until its claim expires or is released.
+    let last = 1_000 + CHECKS_KEPT + 4;
+    let at = |now| MonitorSchedule {
+        now,
+        interval: 1_000,
+        spread: 1,
+    };
+    let names = |targets: Vec<MonitorTarget>| -> Vec<String> {
+        let mut names: Vec<String> = targets.into_iter().map(|t| t.domain).collect();
+        names.sort();
+        names
+    };
     assert_eq!(
-        names,
-        vec![("beta.example", None), ("example.com", Some(1_000 + CHECKS_KEPT + 4))]
+        names(s.claim_monitor(&at(last + 999), "a", 10).await.unwrap()),
+        ["beta.example"]
     );
     assert_eq!(
-        s.monitor_due(1_000, 10).await.unwrap().len(),
-        1,
-        "checked after the cutoff"
+        names(s.claim_monitor(&at(last + 1_000), "b", 10).await.unwrap()),
+        ["example.com"],
+        "due now; the other is still claimed"
+    );
+    let expired = last + 999 + MONITOR_CLAIM_SECS;
+    assert_eq!(
+        names(s.claim_monitor(&at(expired), "b", 10).await.unwrap()),
+        ["beta.example"],
+        "an expired claim is taken over"
+    );
+    assert!(s.claim_monitor(&at(expired), "c", 10).await.unwrap().is_empty());
+    s.release_leases("b").await.unwrap();
+    assert_eq!(
+        names(s.claim_monitor(&at(expired), "c", 1).await.unwrap()),
+        ["beta.example"],
+        "released at a clean stop; never-checked domains first"
     );
     assert!(matches!(
         s.monitor_record("gone.example", &run(1, "ok"), &notes("x")).await,

@@ -3,6 +3,7 @@
 mod certs;
 mod dns;
 mod leases;
+mod monitor;
 mod report_views;
 mod reports;
 mod shared_state;

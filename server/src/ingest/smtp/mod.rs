@@ -11,12 +11,15 @@ mod wire;
 
 pub use settings::{tls_config, SmtpLimits, SmtpSettings, SmtpTls};
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use portcullis_service::{Channel, IngestError, MailOutcome, Services};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::listener::{IdleTimeout, Slots};
 use portcullis_domain::smtp_command::{size_param, split_command, split_path, strip_prefix_ci};
@@ -29,42 +32,71 @@ const MAX_ERRORS: u32 = 10;
 /// Commands that move no mail (NOOP, RSET, VRFY, HELP) allowed in one session, as Postfix's
 /// `smtpd_junk_command_limit`: a client cannot hold a slot by sending NOOP forever.
 const MAX_JUNK_COMMANDS: u32 = 20;
+/// The answer a session gets when the server stops between its transactions: a temporary
+/// failure, so the sender keeps the message and tries again.
+const SHUTTING_DOWN: &str = "421 4.3.2 Server shutting down, try again later";
 
 trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
-/// Accepts connections until the task is dropped.
-pub async fn serve(listener: TcpListener, settings: SmtpSettings, services: Services) {
+/// Accepts connections until `stop` completes. Then it accepts no more, closes sessions that
+/// are between transactions with 421 (the sender retries later, elsewhere or here), lets a
+/// transaction in progress finish, and returns once every session has ended or `grace` has
+/// passed (what is still open then is cut, and its sender retries: nothing was acknowledged).
+pub async fn serve(
+    listener: TcpListener,
+    settings: SmtpSettings,
+    services: Services,
+    stop: impl Future<Output = ()>,
+    grace: Duration,
+) {
     let settings = Arc::new(settings);
     let slots = Slots::new(&settings.limits.listener);
+    let (stopping_tx, stopping) = watch::channel(false);
+    let mut sessions = JoinSet::new();
+    tokio::pin!(stop);
     loop {
-        let (socket, peer) = match listener.accept().await {
-            Ok(conn) => conn,
-            Err(e) => {
-                tracing::warn!(error = %e, "SMTP accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
+        let (socket, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::warn!(error = %e, "SMTP accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            // Finished sessions are reaped as they end, so the set holds only open ones.
+            Some(_) = sessions.join_next(), if !sessions.is_empty() => continue,
+            () = &mut stop => break,
         };
         let Some(slot) = slots.take(peer.ip()) else {
-            tokio::spawn(async move {
+            sessions.spawn(async move {
                 let mut socket = socket;
                 let refusal = socket.write_all(b"421 4.7.0 Too many connections, try again later\r\n");
                 let _ = tokio::time::timeout(Duration::from_secs(5), refusal).await;
             });
             continue;
         };
-        let (settings, services) = (settings.clone(), services.clone());
-        tokio::spawn(async move {
+        let (settings, services, stopping) = (settings.clone(), services.clone(), stopping.clone());
+        sessions.spawn(async move {
             let _slot = slot;
             let socket = IdleTimeout::new(socket, settings.limits.listener.idle_timeout);
-            let session = session(socket, peer.ip().to_string(), &settings, &services);
+            let session = session(socket, peer.ip().to_string(), &settings, &services, stopping);
             match tokio::time::timeout(settings.limits.session_max, session).await {
                 Err(_) => tracing::debug!(%peer, "SMTP session closed at its time limit"),
                 Ok(Err(e)) => tracing::debug!(%peer, error = %e, "SMTP session ended"),
                 Ok(Ok(())) => {}
             }
         });
+    }
+    drop(listener);
+    let _ = stopping_tx.send(true);
+    let drained = async { while sessions.join_next().await.is_some() {} };
+    if tokio::time::timeout(grace, drained).await.is_err() {
+        tracing::warn!(
+            open = sessions.len(),
+            "SMTP sessions still open after the grace period; closing them"
+        );
     }
 }
 
@@ -80,6 +112,7 @@ async fn session(
     peer: String,
     settings: &SmtpSettings,
     services: &Services,
+    mut stopping: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let limits = &settings.limits;
     let mut conn: BufReader<Box<dyn Stream>> = BufReader::new(Box::new(socket));
@@ -93,7 +126,20 @@ async fn session(
     )
     .await?;
     loop {
-        let line = match tokio::time::timeout(limits.command_timeout, read_line(&mut conn, MAX_COMMAND_LINE)).await {
+        // A stopping server ends sessions only between transactions: one under way finishes.
+        let between = envelope.from.is_none();
+        if between && *stopping.borrow() {
+            return reply(&mut conn, SHUTTING_DOWN).await;
+        }
+        let next = tokio::time::timeout(limits.command_timeout, read_line(&mut conn, MAX_COMMAND_LINE));
+        let next = tokio::select! {
+            next = next => Some(next),
+            _ = stopping.wait_for(|stopped| *stopped), if between => None,
+        };
+        let Some(next) = next else {
+            return reply(&mut conn, SHUTTING_DOWN).await;
+        };
+        let line = match next {
             Err(_) => return reply(&mut conn, "421 4.4.2 Idle for too long, closing").await,
             Ok(Err(e)) => return Err(e),
             Ok(Ok(None)) => return Ok(()),
