@@ -1,7 +1,8 @@
 // Helpers for the cluster test: several real Portcullis instances on one PostgreSQL database
 // behind a real HAProxy, all on loopback ports picked at random.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,16 +59,21 @@ export function accepts(port) {
   });
 }
 
-// One instance: `portcullis serve` on its own dashboard and SMTP ports (plus `extraEnv`).
-export async function startInstance(name, url, extraEnv = {}) {
-  const http = await freePort();
-  const smtp = await freePort();
+// Ports for one instance's listeners: dashboard, SMTP, public HTTP (ACME answers) and HTTPS.
+export async function instancePorts(name) {
+  return { name, http: await freePort(), smtp: await freePort(), public: await freePort(), https: await freePort() };
+}
+
+// One instance: `portcullis serve` on its own ports (plus `extraEnv`); resolves once healthy.
+export async function startInstance(ports, url, extraEnv = {}) {
   const child = spawn(BIN, ['serve'], {
     env: {
       ...process.env,
       PORTCULLIS_DATABASE_URL: url,
-      PORTCULLIS_HTTP_ADDR: `127.0.0.1:${http}`,
-      PORTCULLIS_SMTP_ADDR: `127.0.0.1:${smtp}`,
+      PORTCULLIS_HTTP_ADDR: `127.0.0.1:${ports.http}`,
+      PORTCULLIS_SMTP_ADDR: `127.0.0.1:${ports.smtp}`,
+      PORTCULLIS_PUBLIC_HTTP_ADDR: `127.0.0.1:${ports.public}`,
+      PORTCULLIS_HTTPS_ADDR: `127.0.0.1:${ports.https}`,
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? '../target/site',
       PORTCULLIS_LOG: 'warn',
       ...extraEnv,
@@ -77,22 +83,30 @@ export async function startInstance(name, url, extraEnv = {}) {
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   for (let i = 0; i < 200; i++) {
     try {
-      if ((await fetch(`http://127.0.0.1:${http}/healthz`)).ok) break;
+      if ((await fetch(`http://127.0.0.1:${ports.http}/healthz`)).ok) break;
     } catch { /* not up yet */ }
-    if (child.exitCode !== null) throw new Error(`instance ${name} exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`instance ${ports.name} exited with ${child.exitCode}`);
     await sleep(100);
   }
-  return { name, http, smtp, child, exited };
+  return { ...ports, child, exited };
 }
 
-// HAProxy in front of the instances: HTTP (health-checked on /healthz) and SMTP (TCP).
+// HAProxy in front of the instances, started before them (their servers count as down until
+// their health checks pass): the dashboard and the public HTTP edge in HTTP mode, SMTP and
+// HTTPS in TCP mode (TLS passes through).
 export async function startBalancer(instances) {
-  const http = await freePort();
-  const smtp = await freePort();
+  const lb = { http: await freePort(), smtp: await freePort(), public: await freePort(), https: await freePort() };
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-lb-'));
-  const servers = (port, check) => instances
-    .map((i) => `    server ${i.name} 127.0.0.1:${i[port]} check inter 200ms fall 1 rise 2${check}`)
-    .join('\n');
+  const section = (name, mode, port) => `frontend ${name}
+    mode ${mode}
+    bind 127.0.0.1:${lb[port]}
+    default_backend ${name}
+backend ${name}
+    mode ${mode}
+${mode === 'http' ? '    option httpchk GET /healthz\n' : ''}${instances
+    .map((i) => `    server ${i.name} 127.0.0.1:${i[port]} check inter 200ms fall 1 rise 2`)
+    .join('\n')}
+`;
   const config = `global
     maxconn 2000
 defaults
@@ -101,31 +115,62 @@ defaults
     timeout server 30s
     retries 3
     option redispatch
-frontend web
-    mode http
-    bind 127.0.0.1:${http}
-    default_backend web
-backend web
-    mode http
-    option httpchk GET /healthz
-${servers('http', '')}
-frontend mail
-    mode tcp
-    bind 127.0.0.1:${smtp}
-    default_backend mail
-backend mail
-    mode tcp
-${servers('smtp', '')}
-`;
+${section('web', 'http', 'http')}${section('edge', 'http', 'public')}${section('mail', 'tcp', 'smtp')}${section('tls', 'tcp', 'https')}`;
   const file = join(dir, 'haproxy.cfg');
   writeFileSync(file, config);
   const child = spawn('haproxy', ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let i = 0; i < 100 && !(await accepts(http)); i++) await sleep(50);
-  // Until the health checks have passed, HAProxy has no server to send to.
-  await sleep(1_000);
+  for (let i = 0; i < 100 && !(await accepts(lb.http)); i++) await sleep(50);
   return {
-    http,
-    smtp,
+    ...lb,
+    stop() {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// Debian's pebble (a real ACME server) with its own test CA for its API, validating http-01 on
+// `httpPort` of whatever `dns` says the name is. Resolves to { directory, caFile, roots(), stop }.
+export async function startPebble(httpPort, dns) {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-pebble-'));
+  const ssl = (args) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  ssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key',
+    '-out', 'ca.pem', '-days', '2', '-subj', '/CN=pebble API test CA']);
+  ssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'key.pem',
+    '-out', 'leaf.csr', '-subj', '/CN=localhost']);
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  ssl(['x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'cert.pem',
+    '-days', '2', '-extfile', 'san.ext']);
+  const acme = await freePort();
+  const management = await freePort();
+  writeFileSync(join(dir, 'pebble.json'), JSON.stringify({ pebble: {
+    listenAddress: `127.0.0.1:${acme}`,
+    managementListenAddress: `127.0.0.1:${management}`,
+    certificate: join(dir, 'cert.pem'),
+    privateKey: join(dir, 'key.pem'),
+    httpPort,
+    tlsPort: await freePort(),
+    ocspResponderURL: '',
+    externalAccountBindingRequired: false,
+  } }));
+  const child = spawn('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', dns], {
+    env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' },
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 100 && !(await accepts(acme)); i++) await sleep(100);
+  const caFile = join(dir, 'ca.pem');
+  return {
+    directory: `https://127.0.0.1:${acme}/dir`,
+    caFile,
+    // The root that signs the certificates pebble issues (it makes a new one at each start).
+    roots: () => new Promise((resolve, reject) => {
+      const req = httpsGet({ host: '127.0.0.1', port: management, path: '/roots/0', ca: readFileSync(caFile) }, (res) => {
+        let body = '';
+        res.on('data', (d) => { body += d; });
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+    }),
     stop() {
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 // Three real instances on one PostgreSQL database behind a real HAProxy, as an operator runs
-// them: a policy saved on one is served by the others within a second; the monitor checks each
-// domain once; every alert channel gets each alert once; one instance is killed (SIGKILL) while
+// them: a policy saved on one is served by the others within a second; pebble's certificate (its
+// http-01 validation through the balancer, so to any instance) and its renewal are served by all
+// three; the monitor checks each domain once; every alert channel gets each alert once; one instance is killed (SIGKILL) while
 // 1,000 reports stream in over HTTP and SMTP through the balancer, and every acknowledged report
 // is stored once; another gets SIGTERM with a request body and a mail half sent, finishes both
 // and exits 0 within the grace period.
@@ -12,7 +13,8 @@ import { createServer as createHttpServer, request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { startDns } from './harness.mjs';
-import { accepts, cli, createDatabase, sendMail, sleep, startBalancer, startInstance } from './cluster.mjs';
+import { connect as tlsConnect } from 'node:tls';
+import { accepts, cli, createDatabase, instancePorts, sendMail, sleep, startBalancer, startInstance, startPebble } from './cluster.mjs';
 
 const FIXTURE = JSON.parse(readFileSync(new URL('../../fixtures/tlsrpt/good/rfc-shape.json', import.meta.url)));
 const RECIPIENT = 'tlsrpt@portcullis.test';
@@ -99,28 +101,32 @@ async function startSink() {
 
 test('three instances on one PostgreSQL behind HAProxy', { skip: !haveHaproxy && 'haproxy is not installed (make setup installs it)', timeout: 600_000 }, async (t) => {
   const db = createDatabase('portcullis_cluster');
-  const dns = await startDns(['--latency-ms', '20']);
+  const dns = await startDns(['--latency-ms', '20', '--a', 'portcullis.test=127.0.0.1', '--a', 'mta-sts.alpha.example=127.0.0.1']);
   const sink = await startSink();
+  const ports = [await instancePorts('a'), await instancePorts('b'), await instancePorts('c')];
+  const lb = await startBalancer(ports);
+  const pebble = await startPebble(lb.public, dns.addr);
   const instances = [];
-  let lb;
   try {
     cli(db.url, ['org', 'create', 'Alpha']);
     const token = cli(db.url, ['token', 'create', '--org', 'alpha', '--role', 'owner']);
-    for (const [path] of [['/a'], ['/b']]) {
+    for (const path of ['/a', '/b']) {
       db.query(`INSERT INTO alert_channels (org_id, kind, target, created_by, created_at, sent_through) \
         SELECT id, 'webhook', 'http://127.0.0.1:${sink.port}${path}', 'test', 0, 0 FROM orgs`);
     }
     const env = {
       PORTCULLIS_PUBLIC_HOST: 'portcullis.test',
       PORTCULLIS_DNS_UPSTREAM: dns.addr,
+      PORTCULLIS_ACME_DIRECTORY: pebble.directory,
+      PORTCULLIS_ACME_CA_FILE: pebble.caFile,
       PORTCULLIS_MONITOR_INTERVAL_SECS: '3600',
       PORTCULLIS_ALERT_INTERVAL_SECS: '10',
       PORTCULLIS_CHECK_ALLOW_PRIVATE: 'true',
       PORTCULLIS_REPORT_RATE_PER_MINUTE: '0',
       PORTCULLIS_SHUTDOWN_GRACE_SECS: String(GRACE_SECS),
     };
-    // The domains exist before the instances start: their first monitor passes race for them.
-    const first = await startInstance('a', db.url, env);
+    // The domains exist before b and c start: their first monitor passes race for them.
+    const first = await startInstance(ports[0], db.url, env);
     instances.push(first);
     for (const name of DOMAINS) {
       const res = await fetch(`http://127.0.0.1:${first.http}/api/v1/domains`, {
@@ -130,9 +136,10 @@ test('three instances on one PostgreSQL behind HAProxy', { skip: !haveHaproxy &&
       });
       assert.equal(res.status, 201, name);
     }
-    instances.push(...(await Promise.all([startInstance('b', db.url, env), startInstance('c', db.url, env)])));
+    instances.push(...(await Promise.all([startInstance(ports[1], db.url, env), startInstance(ports[2], db.url, env)])));
     const [a, b, c] = instances;
-    lb = await startBalancer(instances);
+    // Until the health checks pass, HAProxy has no server to send to.
+    await sleep(1_000);
 
     await t.test('a policy saved on one instance is served by the others within a second', async () => {
       const res = await fetch(`http://127.0.0.1:${a.http}/api/v1/domains/alpha.example/policy`, {
@@ -158,6 +165,41 @@ test('three instances on one PostgreSQL behind HAProxy', { skip: !haveHaproxy &&
         })).json();
         assert.equal(policy.id, id);
       }
+    });
+
+    await t.test('a certificate and its renewal are served by all three instances', async () => {
+      const root = await pebble.roots();
+      const served = (port) => new Promise((resolve, reject) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'mta-sts.alpha.example', ca: root }, () => {
+          const { fingerprint256 } = socket.getPeerCertificate();
+          socket.end();
+          resolve(fingerprint256);
+        });
+        socket.on('error', reject);
+      });
+      const notAfter = () => Number(db.query(
+        "SELECT COALESCE(max(not_after), 0) FROM certificates WHERE name = 'mta-sts.alpha.example' AND cert_pem IS NOT NULL") || 0);
+      const everywhere = async (previous) => {
+        const stored = Date.now();
+        let seen = [];
+        while (Date.now() - stored < 3_000) {
+          seen = await Promise.all(instances.map((i) => served(i.https).catch(() => null)));
+          if (seen[0] && seen[0] !== previous && seen.every((f) => f === seen[0])) return seen[0];
+          await sleep(50);
+        }
+        assert.fail(`not served by every instance: ${seen.join(', ')}`);
+      };
+      const month = 30 * 86_400;
+      // The ACME job runs once a minute, in the instance holding its lease.
+      for (let i = 0; i < 900 && notAfter() < Date.now() / 1000 + month; i++) await sleep(100);
+      assert.ok(notAfter() > Date.now() / 1000 + month, 'pebble issued the certificate');
+      const issued = await everywhere(null);
+      // Due for renewal: the next ACME pass renews it, and every instance follows.
+      db.query(`UPDATE certificates SET not_after = ${Math.floor(Date.now() / 1000) + 86_400} WHERE name = 'mta-sts.alpha.example'`);
+      for (let i = 0; i < 900 && notAfter() < Date.now() / 1000 + month; i++) await sleep(100);
+      assert.ok(notAfter() > Date.now() / 1000 + month, 'renewed');
+      const renewed = await everywhere(issued);
+      assert.notEqual(renewed, issued);
     });
 
     await t.test('the monitor checks each domain once', async () => {
@@ -255,7 +297,8 @@ test('three instances on one PostgreSQL behind HAProxy', { skip: !haveHaproxy &&
       }
     });
   } finally {
-    lb?.stop();
+    lb.stop();
+    pebble.stop();
     for (const i of instances) if (i.child.exitCode === null && i.child.signalCode === null) i.child.kill('SIGKILL');
     await Promise.all(instances.map((i) => i.exited));
     sink.stop();
