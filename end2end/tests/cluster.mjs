@@ -104,7 +104,8 @@ export async function startBalancer(instances) {
 backend ${name}
     mode ${mode}
 ${mode === 'http' ? '    option httpchk GET /healthz\n' : ''}${instances
-    .map((i) => `    server ${i.name} 127.0.0.1:${i[port]} check inter 200ms fall 1 rise 2`)
+    // The public edge has no /healthz: its servers are checked on their dashboard port.
+    .map((i) => `    server ${i.name} 127.0.0.1:${i[port]} check inter 200ms fall 1 rise 2${port === 'public' ? ` port ${i.http}` : ''}`)
     .join('\n')}
 `;
   const config = `global
@@ -190,18 +191,14 @@ export function sendMail(port, { from, to, data, beforeEnd }) {
     socket.setTimeout(30_000, () => fail(new Error('SMTP timed out')));
     socket.on('error', fail);
     socket.on('close', () => reject(new Error(`SMTP connection closed at step ${step}: ${buffer.trim()}`)));
-    socket.on('data', (chunk) => {
-      buffer += chunk;
-      // A reply is complete when its last line has a space after the code.
-      const lines = buffer.split('\r\n');
-      const last = lines.length > 1 ? lines[lines.length - 2] : '';
-      if (!/^\d{3} /.test(last)) return;
-      buffer = '';
-      const code = Number(last.slice(0, 3));
+    // Several replies may arrive in one read (a final answer and a 421 right after it): each
+    // is handled in turn, a reply being complete at a line with a space after the code.
+    const onReply = (code, last) => {
       const expect = [220, 250, 250, 250, 354, 250][step];
       if (code !== expect) {
-        socket.end('QUIT\r\n');
+        step = 99;
         socket.removeAllListeners('close');
+        socket.end('QUIT\r\n');
         return resolve({ code, line: last });
       }
       switch (step++) {
@@ -221,6 +218,15 @@ export function sendMail(port, { from, to, data, beforeEnd }) {
           socket.end('QUIT\r\n');
           resolve({ code, line: last });
           break;
+      }
+    };
+    socket.on('data', (chunk) => {
+      buffer += chunk;
+      let end;
+      while ((end = buffer.indexOf('\r\n')) >= 0) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (/^\d{3} /.test(line) && step <= 5) onReply(Number(line.slice(0, 3)), line);
       }
     });
   });
