@@ -44,9 +44,18 @@ pub struct MonitorTarget {
     pub domain: String,
 }
 
+/// A multiplier that orders domain ids differently per holder: `(id * m) % 1000003` is a
+/// permutation of the ids below that prime, a different one for each `m`.
+fn shuffle(holder: &str) -> i64 {
+    let hash = holder.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (hash % 1_000_002) as i64 + 1
+}
+
 impl Store {
     /// Claims for `holder` up to `limit` domains that are due under `schedule` and claimed by no
-    /// one (never checked first, then the least recently checked), and returns them. Empty when
+    /// one (never checked first), and returns them. Empty when
     /// nothing is due, or every due domain is being checked elsewhere.
     pub async fn claim_monitor(
         &self,
@@ -55,20 +64,23 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<MonitorTarget>, StoreError> {
         let batch = BATCHES.fetch_add(1, Ordering::Relaxed);
-        // The WHERE before ON CONFLICT also keeps SQLite's parser from reading ON as a join's.
+        // Picked in this holder's order, claimed in id order: two instances' statements then
+        // lock their conflicting rows in the same order and wait for each other, never deadlock.
+        // The WHERE before ON CONFLICT keeps SQLite's parser from reading ON as a join's.
         let claim = "INSERT INTO monitor_claims (domain_id, holder, batch, expires_at) \
-                     SELECT id, $1, $2, $3 FROM (SELECT d.id, (SELECT MAX(c.checked_at) FROM dns_checks c \
-                     WHERE c.domain_id = d.id) AS last FROM domains d WHERE NOT EXISTS (SELECT 1 FROM \
-                     monitor_claims m WHERE m.domain_id = d.id AND m.expires_at > $4)) AS t \
+                     SELECT id, $1, $2, $3 FROM (SELECT id FROM (SELECT d.id, (SELECT MAX(c.checked_at) \
+                     FROM dns_checks c WHERE c.domain_id = d.id) AS last FROM domains d WHERE NOT EXISTS \
+                     (SELECT 1 FROM monitor_claims m WHERE m.domain_id = d.id AND m.expires_at > $4)) AS t \
                      WHERE last IS NULL OR last + $5 - ((id * 7919) % $6) <= $4 \
-                     ORDER BY last IS NOT NULL, last, id LIMIT $7 \
+                     ORDER BY last IS NOT NULL, (id * $8) % 1000003 LIMIT $7) AS picked WHERE true ORDER BY id \
                      ON CONFLICT (domain_id) DO UPDATE SET holder = excluded.holder, batch = excluded.batch, \
                      expires_at = excluded.expires_at WHERE monitor_claims.expires_at <= $4";
-        // On PostgreSQL an instance racing another may pick the same domains and lose them all;
-        // a second try reads the claims just made and picks others. Nothing claimed twice in a
-        // row means nothing (unclaimed) is due.
+        // Each instance takes the due domains in its own order (never-checked ones first), so
+        // instances claiming at the same moment rarely pick the same ones. On PostgreSQL one
+        // that lost all its picks to another tries again, seeing the claims just made. Nothing
+        // claimed three times in a row means nothing unclaimed is due.
         let mut claimed = 0;
-        for _ in 0..2 {
+        for _ in 0..3 {
             claimed = on_pool!(self, |db| sqlx::query(claim)
                 .bind(holder)
                 .bind(batch)
@@ -77,6 +89,7 @@ impl Store {
                 .bind(schedule.interval)
                 .bind(schedule.spread.max(1))
                 .bind(limit)
+                .bind(shuffle(holder))
                 .execute(db)
                 .await
                 .map(|done| done.rows_affected()))?;
