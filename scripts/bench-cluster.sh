@@ -40,8 +40,9 @@ run() { # instances
   local k=$1 https_ports=() i
   psql "$URL" -qc "DELETE FROM dns_checks" -c "DELETE FROM monitor_claims" -c "DELETE FROM job_leases" \
     -c "DELETE FROM alerts" -c "DELETE FROM domain_events"
-  local start end
+  local start end cpu0 cpu1
   start=$(date +%s.%N)
+  cpu0=$(awk '/^cpu / {print $2+$3+$4+$7+$8, $5+$6}' /proc/stat)
   for i in $(seq 1 "$k"); do
     https_ports+=($((18500 + i)))
     PORTCULLIS_DATABASE_URL="$URL" PORTCULLIS_HTTP_ADDR=127.0.0.1:$((18400 + i)) \
@@ -56,7 +57,11 @@ run() { # instances
     checked=$(psql "$URL" -qAtc "SELECT count(DISTINCT domain_id) FROM dns_checks WHERE origin = 'monitor'")
   done
   end=$(date +%s.%N)
+  cpu1=$(awk '/^cpu / {print $2+$3+$4+$7+$8, $5+$6}' /proc/stat)
   monitor=$(echo "$end - $start" | bc)
+  # Share of the machine's CPU time that was busy while the monitor ran (the instances, the
+  # database and the DNS server together): near 100 % means the checks wait on the CPU.
+  busy=$(echo "$cpu0 $cpu1" | awk '{b = $3 - $1; i = $4 - $2; printf "%d", 100 * b / (b + i)}')
   twice=$(psql "$URL" -qAtc "SELECT count(*) - count(DISTINCT domain_id) FROM dns_checks")
 
   {
@@ -79,8 +84,8 @@ run() { # instances
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk$k")
   non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk$k")
   stop_all
-  printf '%d instance(s): monitor %6.1f s for %d domains (%s checked twice)   policy fetches %10s req/s   non-2xx %s\n' \
-    "$k" "$monitor" "$N" "$twice" "$rps" "${non2xx:-0}"
+  printf '%d instance(s): monitor %6.1f s for %d domains (%s checked twice, CPU %s%% busy)   policy fetches %10s req/s   non-2xx %s\n' \
+    "$k" "$monitor" "$N" "$twice" "$busy" "$rps" "${non2xx:-0}"
   eval "monitor$k=$monitor rps$k=$rps"
 }
 

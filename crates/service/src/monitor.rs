@@ -1,6 +1,7 @@
 //! The DNS monitor: every domain re-checked every `monitor_interval_secs`. Each instance on the
 //! database runs it; they split the domains between them by claiming small batches as they go
-//! (see the store's `claim_monitor`), so N instances finish a round about N times sooner.
+//! (see the store's `claim_monitor`), so N instances on separate machines finish a round about
+//! N times sooner.
 
 use crate::{ServiceError, Services};
 use portcullis_dnscheck::{Checker, CurrentPolicy};

@@ -1,7 +1,8 @@
 //! The DNS monitor's work list, shared by the instances on one database. An instance claims a
 //! batch of due domains in one statement (PostgreSQL locks a conflicting row and re-checks the
 //! claim's condition on its newest version; SQLite has one writer), so two instances never check
-//! the same domain in one round, and N instances get through the domains about N times faster.
+//! the same domain in one round, and N instances on separate machines get through the domains
+//! about N times faster.
 
 use crate::{now, Store, StoreError};
 use std::sync::atomic::{AtomicI64, Ordering};
