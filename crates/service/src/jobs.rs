@@ -36,8 +36,9 @@ impl Services {
         Ok(self.store.try_lease(job, &self.instance, ttl).await?)
     }
 
-    /// Hands this instance's jobs over at once (a clean stop).
+    /// Hands this instance's jobs and its unchecked monitor claims over at once (a clean stop).
     pub async fn release_jobs(&self) -> Result<(), ServiceError> {
-        Ok(self.store.release_leases(&self.instance).await?)
+        self.store.release_leases(&self.instance).await?;
+        Ok(self.store.release_monitor_claims(&self.instance).await?)
     }
 }

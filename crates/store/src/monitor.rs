@@ -112,7 +112,7 @@ impl Store {
 
     /// Gives up `holder`'s claims (a clean stop), so the domains it had not checked yet are
     /// checked by another instance at once.
-    pub(crate) async fn release_monitor_claims(&self, holder: &str) -> Result<(), StoreError> {
+    pub async fn release_monitor_claims(&self, holder: &str) -> Result<(), StoreError> {
         let sql = "DELETE FROM monitor_claims WHERE holder = $1";
         on_pool!(self, |db| sqlx::query(sql)
             .bind(holder)

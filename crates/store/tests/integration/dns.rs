@@ -120,7 +120,7 @@ async fn runs_events_and_monitor(kind: Kind) {
         "an expired claim is taken over"
     );
     assert!(s.claim_monitor(&at(expired), "c", 10).await.unwrap().is_empty());
-    s.release_leases("b").await.unwrap();
+    s.release_monitor_claims("b").await.unwrap();
     assert_eq!(
         names(s.claim_monitor(&at(expired), "c", 1).await.unwrap()),
         ["beta.example"],

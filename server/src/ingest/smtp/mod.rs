@@ -127,14 +127,13 @@ async fn session(
     .await?;
     loop {
         // A stopping server ends sessions only between transactions: one under way finishes.
+        // (Checked first: `wait_for` is ready at once when the stop came earlier.)
         let between = envelope.from.is_none();
-        if between && *stopping.borrow() {
-            return reply(&mut conn, SHUTTING_DOWN).await;
-        }
         let next = tokio::time::timeout(limits.command_timeout, read_line(&mut conn, MAX_COMMAND_LINE));
         let next = tokio::select! {
-            next = next => Some(next),
+            biased;
             _ = stopping.wait_for(|stopped| *stopped), if between => None,
+            next = next => Some(next),
         };
         let Some(next) = next else {
             return reply(&mut conn, SHUTTING_DOWN).await;
