@@ -38,7 +38,7 @@ dns_addr=$(head -1 "$work/dns.out")
 
 run() { # instances
   local k=$1 https_ports=() i
-  psql "$URL" -qc "DELETE FROM dns_checks" -c "DELETE FROM monitor_claims" -c "DELETE FROM job_leases" \
+  psql "$URL" -qc "DELETE FROM dns_checks" -c "DELETE FROM monitor_claims" -c "UPDATE domains SET monitor_due_at = 0" -c "DELETE FROM job_leases" \
     -c "DELETE FROM alerts" -c "DELETE FROM domain_events"
   local start end cpu0 cpu1
   start=$(date +%s.%N)

@@ -30,6 +30,7 @@ impl Services {
         let mut tasks = JoinSet::new();
         let mut pass = MonitorPass::default();
         let mut exhausted = false;
+        self.store.monitor_reschedule(&MonitorSchedule::every(interval)).await?;
         loop {
             while !exhausted && tasks.len() < 2 * concurrency {
                 let schedule = MonitorSchedule::every(interval);
@@ -50,7 +51,7 @@ impl Services {
                     let (services, checker, semaphore) = (self.clone(), checker.clone(), semaphore.clone());
                     tasks.spawn(async move {
                         let _permit = semaphore.acquire().await.ok()?;
-                        services.monitor_one(&checker, &target).await
+                        services.monitor_one(&checker, &target, interval).await
                     });
                 }
             }
@@ -67,7 +68,7 @@ impl Services {
     }
 
     /// One monitored domain: `Some(status changed)` when the run was stored.
-    async fn monitor_one(&self, checker: &Checker, target: &MonitorTarget) -> Option<bool> {
+    async fn monitor_one(&self, checker: &Checker, target: &MonitorTarget, interval: Duration) -> Option<bool> {
         let raw = target.domain.as_str();
         let domain = DomainName::parse(raw).ok()?;
         let policy = match self.store.monitor_policy(raw).await {
@@ -84,7 +85,8 @@ impl Services {
         };
         let findings = checker.check(&self.check_input(domain, policy, false)).await;
         let (row, notes) = self.row_for(&findings, "monitor").ok()?;
-        match self.store.monitor_record(raw, &row, &notes).await {
+        let schedule = MonitorSchedule::every(interval);
+        match self.store.monitor_record(raw, &row, &notes, &schedule).await {
             Ok(previous) => {
                 let changed = previous.as_deref() != Some(row.status.as_str());
                 if changed {

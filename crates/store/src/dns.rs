@@ -2,7 +2,7 @@
 //! works for the whole platform, uses the unscoped `monitor_*` methods.
 
 use crate::alerts::raise_in;
-use crate::{OrgAccess, Store, StoreError};
+use crate::{MonitorSchedule, OrgAccess, Store, StoreError};
 use portcullis_domain::models::{DnsCheckRow, DomainEvent};
 use portcullis_domain::{DomainName, Role};
 
@@ -43,30 +43,34 @@ impl Store {
     ) -> Result<Option<String>, StoreError> {
         access.require(Role::Viewer)?;
         let id = self.domain_id_in(access, domain).await?;
-        self.insert_check(id, check, notes).await
+        self.insert_check(id, check, notes, None).await
     }
 
-    /// Records a monitor run for `domain` (platform-wide). `NotFound` when it was deleted meanwhile.
+    /// Records a monitor run for `domain` (platform-wide), sets when it is next due under
+    /// `schedule` and ends its claim. `NotFound` when it was deleted meanwhile.
     pub async fn monitor_record(
         &self,
         domain: &str,
         check: &DnsCheckRow,
         notes: &CheckNotes,
+        schedule: &MonitorSchedule,
     ) -> Result<Option<String>, StoreError> {
         let sql = "SELECT id FROM domains WHERE name = $1";
         let id: Option<i64> = on_pool!(self, |db| sqlx::query_scalar(sql).bind(domain).fetch_optional(db).await)?;
         let id = id.ok_or(StoreError::NotFound)?;
-        self.insert_check(id, check, notes).await
+        let due = schedule.next_due(check.checked_at, id);
+        self.insert_check(id, check, notes, Some(due)).await
     }
 
     /// The run, a status-change event when the status differs from the last run's, an MX-drift
     /// event when the uncovered MX set changes, the alerts these raise, and pruning, in one
-    /// transaction.
+    /// transaction; for a monitor run also the next due time, ending the domain's claim.
     async fn insert_check(
         &self,
         domain_id: i64,
         check: &DnsCheckRow,
         notes: &CheckNotes,
+        monitor_due: Option<i64>,
     ) -> Result<Option<String>, StoreError> {
         let mut tx = self.begin_write().await?;
         let last_status = "SELECT status FROM dns_checks WHERE domain_id = $1 ORDER BY id DESC LIMIT 1";
@@ -137,6 +141,22 @@ impl Store {
             .execute(conn)
             .await
             .map(|done| done.rows_affected()))?;
+        if let Some(due) = monitor_due {
+            let reschedule = "UPDATE domains SET monitor_due_at = $2 WHERE id = $1";
+            let unclaim = "DELETE FROM monitor_claims WHERE domain_id = $1";
+            on_tx!(tx, |conn| {
+                sqlx::query(reschedule)
+                    .bind(domain_id)
+                    .bind(due)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query(unclaim)
+                    .bind(domain_id)
+                    .execute(conn)
+                    .await
+                    .map(|done| done.rows_affected())
+            })?;
+        }
         tx.commit().await?;
         Ok(previous)
     }

@@ -1,10 +1,10 @@
-//! The DNS monitor's work list, shared by the instances on one database. An instance claims a
-//! batch of due domains in one statement (PostgreSQL locks a conflicting row and re-checks the
-//! claim's condition on its newest version; SQLite has one writer), so two instances never check
-//! the same domain in one round, and N instances on separate machines get through the domains
-//! about N times faster.
+//! The DNS monitor's work list, shared by the instances on one database. Each domain keeps the
+//! time it is next due (indexed); an instance claims a batch of due domains in one statement
+//! (on PostgreSQL skipping domains another instance is claiming; SQLite has one writer), so two
+//! instances never check the same domain in one round, and N instances on separate machines get
+//! through the domains about N times faster.
 
-use crate::{now, Store, StoreError};
+use crate::{now, Backend, Store, StoreError};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
@@ -38,6 +38,16 @@ impl MonitorSchedule {
     }
 }
 
+impl MonitorSchedule {
+    /// When a domain checked at `checked_at` is due again: one interval later, less the
+    /// domain's fixed offset within the spread.
+    pub fn next_due(&self, checked_at: i64, domain_id: i64) -> i64 {
+        checked_at
+            .saturating_add(self.interval)
+            .saturating_sub(domain_id.wrapping_mul(7919).rem_euclid(self.spread.max(1)))
+    }
+}
+
 /// A domain the monitor claimed for checking.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct MonitorTarget {
@@ -45,18 +55,39 @@ pub struct MonitorTarget {
     pub domain: String,
 }
 
-/// A multiplier that orders domain ids differently per holder: `(id * m) % 1000003` is a
-/// permutation of the ids below that prime, a different one for each `m`.
-fn shuffle(holder: &str) -> i64 {
-    let hash = holder.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    (hash % 1_000_002) as i64 + 1
+macro_rules! claim_sql {
+    ($lock:literal) => {
+        concat!(
+            "INSERT INTO monitor_claims (domain_id, holder, batch, expires_at) SELECT id, $1, $2, $3 FROM ",
+            "(SELECT d.id FROM domains d WHERE d.monitor_due_at <= $4 AND NOT EXISTS (SELECT 1 FROM ",
+            "monitor_claims m WHERE m.domain_id = d.id AND m.expires_at > $4) ORDER BY d.monitor_due_at ",
+            "LIMIT $5 ",
+            $lock,
+            ") AS picked WHERE true ON CONFLICT (domain_id) DO UPDATE SET holder = excluded.holder, ",
+            "batch = excluded.batch, expires_at = excluded.expires_at WHERE monitor_claims.expires_at <= $4"
+        )
+    };
 }
+const CLAIM_POSTGRES: &str = claim_sql!("FOR UPDATE OF d SKIP LOCKED");
+const CLAIM_SQLITE: &str = claim_sql!("");
 
 impl Store {
-    /// Claims for `holder` up to `limit` domains that are due under `schedule` and claimed by no
-    /// one (never checked first), and returns them. Empty when
+    /// Brings forward due times set under a longer interval than `schedule`'s, so a shortened
+    /// interval applies at once rather than after each domain's next check. Cheap: the index
+    /// finds the (usually no) domains due later than one interval from now.
+    pub async fn monitor_reschedule(&self, schedule: &MonitorSchedule) -> Result<(), StoreError> {
+        let sql = "UPDATE domains SET monitor_due_at = $1 WHERE monitor_due_at > $2";
+        on_pool!(self, |db| sqlx::query(sql)
+            .bind(schedule.now)
+            .bind(schedule.now.saturating_add(schedule.interval))
+            .execute(db)
+            .await
+            .map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Claims for `holder` up to `limit` domains that are due as of `schedule.now` and claimed
+    /// by no one (never checked first, then the longest due), and returns them. Empty when
     /// nothing is due, or every due domain is being checked elsewhere.
     pub async fn claim_monitor(
         &self,
@@ -65,21 +96,18 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<MonitorTarget>, StoreError> {
         let batch = BATCHES.fetch_add(1, Ordering::Relaxed);
-        // Picked in this holder's order, claimed in id order: two instances' statements then
-        // lock their conflicting rows in the same order and wait for each other, never deadlock.
-        // The WHERE before ON CONFLICT keeps SQLite's parser from reading ON as a join's.
-        let claim = "INSERT INTO monitor_claims (domain_id, holder, batch, expires_at) \
-                     SELECT id, $1, $2, $3 FROM (SELECT id FROM (SELECT d.id, (SELECT MAX(c.checked_at) \
-                     FROM dns_checks c WHERE c.domain_id = d.id) AS last FROM domains d WHERE NOT EXISTS \
-                     (SELECT 1 FROM monitor_claims m WHERE m.domain_id = d.id AND m.expires_at > $4)) AS t \
-                     WHERE last IS NULL OR last + $5 - ((id * 7919) % $6) <= $4 \
-                     ORDER BY last IS NOT NULL, (id * $8) % 1000003 LIMIT $7) AS picked WHERE true ORDER BY id \
-                     ON CONFLICT (domain_id) DO UPDATE SET holder = excluded.holder, batch = excluded.batch, \
-                     expires_at = excluded.expires_at WHERE monitor_claims.expires_at <= $4";
-        // Each instance takes the due domains in its own order (never-checked ones first), so
-        // instances claiming at the same moment rarely pick the same ones. On PostgreSQL one
-        // that lost all its picks to another tries again, seeing the claims just made. Nothing
-        // claimed three times in a row means nothing unclaimed is due.
+        // The due-time index gives the batch without reading other domains. On PostgreSQL the
+        // picked domains are locked, skipping those another instance's claim has locked, so
+        // racing instances take different batches instead of waiting and colliding. SQLite has
+        // one writer at a time. The WHERE before ON CONFLICT keeps SQLite's parser from reading
+        // ON as a join's.
+        let claim = match self.backend() {
+            Backend::Postgres => CLAIM_POSTGRES,
+            Backend::Sqlite => CLAIM_SQLITE,
+        };
+        // A claim that finds its picks taken after all (their claims committed while it ran)
+        // is tried again, seeing them; nothing claimed three times in a row means nothing
+        // unclaimed is due.
         let mut claimed = 0;
         for _ in 0..3 {
             claimed = on_pool!(self, |db| sqlx::query(claim)
@@ -87,10 +115,7 @@ impl Store {
                 .bind(batch)
                 .bind(schedule.now + MONITOR_CLAIM_SECS)
                 .bind(schedule.now)
-                .bind(schedule.interval)
-                .bind(schedule.spread.max(1))
                 .bind(limit)
-                .bind(shuffle(holder))
                 .execute(db)
                 .await
                 .map(|done| done.rows_affected()))?;

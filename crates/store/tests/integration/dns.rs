@@ -81,8 +81,13 @@ async fn runs_events_and_monitor(kind: Kind) {
     assert!(s.domain_events(beta, &d, 10).await.unwrap().is_empty());
 
     // History is pruned to the newest runs.
+    let at = |now| MonitorSchedule {
+        now,
+        interval: 1_000,
+        spread: 1,
+    };
     for t in 0..CHECKS_KEPT + 5 {
-        s.monitor_record("example.com", &run(1_000 + t, "ok"), &notes("x"))
+        s.monitor_record("example.com", &run(1_000 + t, "ok"), &notes("x"), &at(0))
             .await
             .unwrap();
     }
@@ -94,11 +99,6 @@ async fn runs_events_and_monitor(kind: Kind) {
     // The monitor claims due domains: one checked after the cutoff is not due, one never
     // checked is; a claimed domain is nobody else's until its claim expires or is released.
     let last = 1_000 + CHECKS_KEPT + 4;
-    let at = |now| MonitorSchedule {
-        now,
-        interval: 1_000,
-        spread: 1,
-    };
     let names = |targets: Vec<MonitorTarget>| -> Vec<String> {
         let mut names: Vec<String> = targets.into_iter().map(|t| t.domain).collect();
         names.sort();
@@ -127,7 +127,8 @@ async fn runs_events_and_monitor(kind: Kind) {
         "released at a clean stop; never-checked domains first"
     );
     assert!(matches!(
-        s.monitor_record("gone.example", &run(1, "ok"), &notes("x")).await,
+        s.monitor_record("gone.example", &run(1, "ok"), &notes("x"), &at(0))
+            .await,
         Err(StoreError::NotFound)
     ));
 
