@@ -15,6 +15,11 @@ apt_pkgs=()
 [ -x /usr/sbin/dovecot ] || apt_pkgs+=(dovecot-imapd)
 # The load balancer of the cluster test (several instances on one database).
 [ -x /usr/sbin/haproxy ] || apt_pkgs+=(haproxy)
+# Real DNS peers for the delegated-zone tests: dig (UDP and TCP), a recursive resolver (unbound)
+# and a primary taking signed dynamic updates (bind9), each run privately on loopback.
+[ -x /usr/bin/dig ] || apt_pkgs+=(dnsutils)
+[ -x /usr/sbin/unbound ] || apt_pkgs+=(unbound)
+[ -x /usr/sbin/named ] || apt_pkgs+=(bind9)
 if [ "$PORTCULLIS_WASM_ROUTE" = debian ]; then
   [ -x /usr/bin/rustc ] || apt_pkgs+=(rustc-web)
   [ -x /usr/bin/cargo ] || apt_pkgs+=(cargo-web)

@@ -135,6 +135,7 @@ test('three instances on one PostgreSQL behind HAProxy', { skip: !haveHaproxy &&
         body: JSON.stringify({ name }),
       });
       assert.equal(res.status, 201, name);
+      cli(db.url, ['domain', 'prove', name]);
     }
     instances.push(...(await Promise.all([startInstance(ports[1], db.url, env), startInstance(ports[2], db.url, env)])));
     const [a, b, c] = instances;

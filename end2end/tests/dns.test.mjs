@@ -42,6 +42,7 @@ for (const js of [true, false]) {
         await page.getByLabel('Domain name').fill('example.test');
         await page.getByRole('button', { name: 'Add domain' }).click();
         await page.getByText('Added example.test to Acme.').waitFor();
+        server.prove('example.test');
         assert.match(await page.getByTestId('dns-status').first().textContent(), /never checked/);
         await page.goto(server.base + '/domains/example.test/policy?mode=testing&max_age=604800&mx=mx.example.test');
         await ready();
@@ -86,6 +87,30 @@ for (const js of [true, false]) {
         assert.equal(await page.locator('[data-testid="findings"] > li').count(), problems);
         assert.match(await page.locator('.check-summary').textContent(),
           new RegExp(`${view.findings.filter((f) => f.severity === 'error').length} errors?`));
+      });
+
+      await t.test('a new domain is proven by the TXT token the check finds', async () => {
+        await page.goto(server.base + '/');
+        await ready();
+        await page.getByLabel('Domain name').fill('proof.test');
+        await page.getByRole('button', { name: 'Add domain' }).click();
+        await page.getByText('Added proof.test to Acme.').waitFor();
+        await page.goto(server.base + '/domains/proof.test');
+        await ready();
+        const banner = page.getByTestId('proof-banner');
+        await banner.waitFor();
+        assert.equal((await page.getByTestId('proof-name').textContent()).trim(), '_portcullis-challenge.proof.test');
+        const value = (await page.getByTestId('proof-value').textContent()).trim();
+        assert.match(value, /^portcullis-proof=[0-9a-f]{32}$/);
+        await page.getByRole('button', { name: 'Check now' }).click();
+        await page.locator('[data-code="proof-missing"]').waitFor();
+        await dns.command(`txt _portcullis-challenge.proof.test=${value}`);
+        await ready();
+        await page.getByRole('button', { name: 'Check now' }).click();
+        await page.locator('[data-code="proof-txt"]').waitFor({ state: 'attached' });
+        await page.goto(server.base + '/domains/proof.test');
+        await ready();
+        assert.equal(await page.getByTestId('proof-banner').count(), 0, 'proven: the banner is gone');
       });
 
       await t.test('the domains list shows the status badge', async () => {

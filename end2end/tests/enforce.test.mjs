@@ -99,6 +99,7 @@ for (const js of [true, false]) {
         await page.getByLabel('Domain name').fill('example.test');
         await page.getByRole('button', { name: 'Add domain' }).click();
         await page.getByText('Added example.test to Acme.').waitFor();
+        server.prove('example.test');
         await page.goto(server.base + '/domains/example.test/policy?mode=testing&max_age=86400&mx=mx1.example.test');
         await ready();
         await page.getByRole('button', { name: 'Save policy' }).click();

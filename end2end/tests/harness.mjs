@@ -1,5 +1,5 @@
 // Starts a real Portcullis server on a fresh SQLite database and a headless Debian chromium.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +13,11 @@ export const CHROMIUM_ARGS = [
 export async function startServer(port, extraEnv = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
   const bin = process.env.PORTCULLIS_BIN ?? '../target/release/portcullis';
+  const databaseUrl = `sqlite://${dir}/e2e.db`;
   const child = spawn(bin, ['serve'], {
     env: {
       ...process.env,
-      PORTCULLIS_DATABASE_URL: `sqlite://${dir}/e2e.db`,
+      PORTCULLIS_DATABASE_URL: databaseUrl,
       PORTCULLIS_HTTP_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? '../target/site',
       PORTCULLIS_LOG: 'warn',
@@ -35,6 +36,15 @@ export async function startServer(port, extraEnv = {}) {
   }
   return {
     base,
+    // The operator proves control of a domain added in the browser (`portcullis domain prove`,
+    // on the same database): from then on its policy is served and its reports attributed.
+    prove(name) {
+      const done = spawnSync(bin, ['domain', 'prove', name], {
+        env: { ...process.env, PORTCULLIS_DATABASE_URL: databaseUrl, PORTCULLIS_LOG: 'warn' },
+        encoding: 'utf8',
+      });
+      if (done.status !== 0) throw new Error(`domain prove ${name}: ${done.stderr}`);
+    },
     async stop() {
       child.kill('SIGINT');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));

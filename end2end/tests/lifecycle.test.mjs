@@ -24,6 +24,7 @@ for (const js of [true, false]) {
         await page.getByLabel('Domain name').fill('alpha.example');
         await page.getByRole('button', { name: 'Add domain' }).click();
         await page.getByText('Added alpha.example to Acme.').waitFor();
+        server.prove('alpha.example');
         await page.goto(server.base + '/domains/alpha.example/policy');
         await ready();
         await page.getByLabel('MX patterns, one per line').fill('mx1.alpha.example');

@@ -50,6 +50,7 @@ for (const js of [true, false]) {
           await page.getByLabel('Domain name').fill(d);
           await page.getByRole('button', { name: 'Add domain' }).click();
           await page.getByText(`Added ${d} to Acme.`).waitFor();
+          server.prove(d);
         }
       });
 

@@ -38,6 +38,7 @@ for (const js of [true, false]) {
         await page.getByLabel('Domain name').fill('alpha.example');
         await page.getByRole('button', { name: 'Add domain' }).click();
         await page.getByText('Added alpha.example to Acme.').waitFor();
+        server.prove('alpha.example');
         await page.getByRole('link', { name: 'Upload reports' }).click();
         await page.waitForURL(/\/reports\/upload/);
         await ready();

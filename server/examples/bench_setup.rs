@@ -31,6 +31,9 @@ async fn main() -> anyhow::Result<()> {
         .map(|i| DomainName::parse(&format!("d{i}.bench")).unwrap())
         .collect();
     store.add_domains(&access, &names).await?;
+    for d in &names {
+        store.prove_domain(d, "operator").await?;
+    }
     let mut sample = String::new();
     for (i, d) in names.iter().enumerate() {
         let mx = vec![

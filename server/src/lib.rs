@@ -7,6 +7,7 @@
 pub mod allocator;
 pub mod cli;
 pub mod config;
+pub mod dns;
 pub mod ingest;
 pub mod listener;
 pub mod startup;

@@ -10,6 +10,7 @@ mod org_select;
 mod page;
 mod pagination;
 mod policy_parts;
+mod proof;
 
 pub use dns_parts::{DnsStatusBadge, SeverityBadge};
 pub use flash::FlashMessages;
@@ -20,3 +21,4 @@ pub use org_select::OrgSelect;
 pub use page::{page_frame, Crumbs};
 pub use pagination::Pagination;
 pub use policy_parts::{describe_seconds, ModeBadge, PolicyDiff};
+pub use proof::ProofBanner;

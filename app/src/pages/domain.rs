@@ -1,7 +1,9 @@
 use super::domain_dns::DnsSection;
 use super::domain_reports::ReportsSection;
 use crate::api::{get_dns, get_domain, get_policy, get_reports, CheckDnsNow, DeleteDomain};
-use crate::components::{form_error, page_frame, Crumbs, DnsStatusBadge, ErrorPanel, ModeBadge, MxDriftBanner};
+use crate::components::{
+    form_error, page_frame, Crumbs, DnsStatusBadge, ErrorPanel, ModeBadge, MxDriftBanner, ProofBanner,
+};
 use crate::dto::{format_time, PolicyOverview};
 use crate::islands::DeleteDomainButton;
 use leptos::prelude::*;
@@ -36,6 +38,11 @@ pub fn DomainPage() -> impl IntoView {
                         {d.domain.unicode().map(|u| view! { <p class="muted">"Unicode: " {u}</p> })}
                         {delete_error.clone().map(|e| view! { <ErrorPanel error=e /> })}
                         {check_error.clone().map(|e| view! { <ErrorPanel error=e /> })}
+                        <ProofBanner
+                            domain=d.domain.name.clone()
+                            token=d.domain.proof_token.clone()
+                            proven=d.domain.proven()
+                        />
                         <MxDriftBanner
                             domain=d.domain.name.clone()
                             hosts=d.mx_drift.clone()

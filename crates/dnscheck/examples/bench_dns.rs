@@ -64,6 +64,7 @@ async fn main() {
             public_host: Some("portcullis.test".into()),
             reports: reports.clone(),
             fresh: false,
+            proof: None,
         });
     }
     let settings = CheckSettings {

@@ -18,7 +18,7 @@ pub mod testing;
 mod tls;
 
 pub use address_policy::is_public;
-pub use check::{CheckInput, Checker, CurrentPolicy};
+pub use check::{CheckInput, Checker, CurrentPolicy, ProofCheck};
 pub use fetch::MAX_POLICY_BODY;
 pub use mx::{MxAnswer, MxRecord};
 pub use records::TxtAnswer;

@@ -2,12 +2,40 @@
 //! the monitor, their history and status-change events.
 
 use crate::policies::name_of;
+use crate::proof::{PROVEN_BY_DELEGATION, PROVEN_BY_TXT};
 use crate::{ServiceError, Services};
-use portcullis_dnscheck::{CheckInput, Checker, CurrentPolicy};
-use portcullis_domain::dns::FindingCode;
+use portcullis_dnscheck::{CheckInput, Checker, CurrentPolicy, ProofCheck};
 use portcullis_domain::dns::{publish_records, zone_snippet, DnsRecord, Finding, ReportAddresses, Severity, Status};
+use portcullis_domain::dns::{FindingCode, ProofToken};
 use portcullis_domain::{DomainName, PolicyId};
-use portcullis_store::{now, CheckNotes, DnsCheckRow, DomainEvent, OrgAccess};
+use portcullis_store::{now, CheckNotes, DnsCheckRow, DomainEvent, DomainRow, MonitorTarget, OrgAccess};
+
+/// What a check needs of a domain's registration: its proof token, whether control is proven,
+/// and how its records are published.
+#[derive(Debug, Clone)]
+pub(crate) struct Registration {
+    pub proof_token: String,
+    pub proven_at: Option<i64>,
+    pub dns_setup: String,
+}
+
+impl Registration {
+    pub(crate) fn of(row: &DomainRow) -> Self {
+        Self {
+            proof_token: row.proof_token.clone(),
+            proven_at: row.proven_at,
+            dns_setup: row.dns_setup.clone(),
+        }
+    }
+
+    pub(crate) fn of_target(target: &MonitorTarget) -> Self {
+        Self {
+            proof_token: target.proof_token.clone(),
+            proven_at: target.proven_at,
+            dns_setup: target.dns_setup.clone(),
+        }
+    }
+}
 use serde::{Deserialize, Serialize};
 
 /// What users point their records at.
@@ -16,6 +44,8 @@ pub struct DnsConfig {
     /// `PORTCULLIS_PUBLIC_HOST`.
     pub public_host: Option<String>,
     pub reports: ReportAddresses,
+    /// `PORTCULLIS_DNS_ZONE`: the zone this server answers delegated records in, if it runs one.
+    pub zone: Option<String>,
 }
 
 /// Shown where the public host belongs when it is not configured.
@@ -192,10 +222,12 @@ impl Services {
     pub async fn check_dns(&self, access: &OrgAccess, raw: &str, origin: &str) -> Result<CheckRun, ServiceError> {
         let checker = self.checker()?;
         let domain = name_of(raw)?;
-        self.store
+        let found = self
+            .store
             .domain(access, &domain)
             .await?
             .ok_or(ServiceError::NotFound)?;
+        let registration = Registration::of(&found);
         let current = self.store.current_policy(access, &domain).await?;
         let policy = current.and_then(|v| {
             Some(CurrentPolicy {
@@ -203,7 +235,9 @@ impl Services {
                 text: v.body,
             })
         });
-        let findings = checker.check(&self.check_input(domain.clone(), policy, true)).await;
+        let input = self.check_input(domain.clone(), policy, true, &registration);
+        let findings = checker.check(&input).await;
+        self.take_proof(&domain, &registration, &findings).await;
         let (row, notes) = self.row_for(&findings, origin)?;
         self.store.record_dns_check(access, &domain, &row, &notes).await?;
         Ok(run_of(row))
@@ -215,13 +249,45 @@ impl Services {
         })
     }
 
-    pub(crate) fn check_input(&self, domain: DomainName, policy: Option<CurrentPolicy>, fresh: bool) -> CheckInput {
+    pub(crate) fn check_input(
+        &self,
+        domain: DomainName,
+        policy: Option<CurrentPolicy>,
+        fresh: bool,
+        registration: &Registration,
+    ) -> CheckInput {
+        let proof = ProofToken::parse(&registration.proof_token)
+            .ok()
+            .map(|token| ProofCheck {
+                token,
+                zone: self.dns_config.zone.clone(),
+                delegated: registration.dns_setup == "delegated",
+                proven: registration.proven_at.is_some(),
+            });
         CheckInput {
             domain,
             policy,
             public_host: self.dns_config.public_host.clone(),
             reports: self.dns_config.reports.clone(),
             fresh,
+            proof,
+        }
+    }
+
+    /// After a check of a domain not yet proven: records the proof the check found, if any.
+    pub(crate) async fn take_proof(&self, domain: &DomainName, registration: &Registration, findings: &[Finding]) {
+        if registration.proven_at.is_some() {
+            return;
+        }
+        let how = findings.iter().find_map(|f| match FindingCode::parse(&f.code) {
+            Some(FindingCode::ProofByDelegation) => Some(PROVEN_BY_DELEGATION),
+            Some(FindingCode::ProofByTxt) => Some(PROVEN_BY_TXT),
+            _ => None,
+        });
+        if let Some(how) = how {
+            if let Err(e) = self.mark_proven(domain, how).await {
+                tracing::warn!(%domain, error = %e, "control was proven but could not be recorded");
+            }
         }
     }
 

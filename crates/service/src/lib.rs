@@ -24,6 +24,7 @@ mod operator;
 mod orgs;
 mod password_hash;
 mod policies;
+mod proof;
 mod rate_limit;
 mod reports;
 mod reverse_dns;

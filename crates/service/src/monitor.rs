@@ -3,6 +3,7 @@
 //! (see the store's `claim_monitor`), so N instances on separate machines finish a round about
 //! N times sooner.
 
+use crate::dns::Registration;
 use crate::{ServiceError, Services};
 use portcullis_dnscheck::{Checker, CurrentPolicy};
 use portcullis_domain::{DomainName, PolicyId};
@@ -83,7 +84,11 @@ impl Services {
                 return None;
             }
         };
-        let findings = checker.check(&self.check_input(domain, policy, false)).await;
+        let registration = Registration::of_target(target);
+        let findings = checker
+            .check(&self.check_input(domain.clone(), policy, false, &registration))
+            .await;
+        self.take_proof(&domain, &registration, &findings).await;
         let (row, notes) = self.row_for(&findings, "monitor").ok()?;
         let schedule = MonitorSchedule::every(interval);
         match self.store.monitor_record(raw, &row, &notes, &schedule).await {

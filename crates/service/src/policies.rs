@@ -158,7 +158,7 @@ impl Services {
             other => other,
         })?;
         if let SaveOutcome::Saved(v) = &outcome {
-            self.snapshot.set(state.domain.as_str(), &v.body);
+            self.serve_saved(access, &state.domain, &v.body, &v.policy_id).await;
             self.announce(portcullis_store::Change::Policies).await;
             tracing::info!(domain = %state.domain, policy_id = %v.policy_id, %author, "policy saved");
         }
@@ -218,12 +218,24 @@ impl Services {
         Ok(self.store.cert_state(access, domain).await?)
     }
 
-    /// Reloads every served policy from the database; on failure the old snapshot stays.
+    /// Reloads every served policy and proven domain from the database; on failure the old
+    /// snapshot stays.
     pub async fn refresh_snapshot(&self) -> Result<usize, ServiceError> {
-        let all = self.store.served_policies().await?;
-        let n = all.len();
-        self.snapshot.replace_all(all);
-        Ok(n)
+        // A change made here while the reload was read is newer than the reload: read again.
+        for _ in 0..3 {
+            let generation = self.snapshot.generation();
+            let (all, proven) = tokio::try_join!(self.store.served_policies(), self.store.proven_domains())?;
+            if self.snapshot.replace_all(generation, all, proven) {
+                break;
+            }
+        }
+        Ok(self.snapshot.len())
+    }
+
+    /// What the delegated zone answers under a proof token: the domain, and the id of the
+    /// policy it serves. Never touches the database.
+    pub fn delegated(&self, token: &str) -> Option<(String, Option<std::sync::Arc<str>>)> {
+        self.snapshot.delegated(token)
     }
 
     /// The served text for `mta-sts.<domain>` answers; never touches the database.

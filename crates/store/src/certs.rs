@@ -31,7 +31,8 @@ impl Store {
         let sql = "SELECT d.name AS domain, 'mta-sts.' || d.name AS name, c.not_after, \
                    COALESCE(c.failures, 0) AS failures, COALESCE(c.next_attempt_at, 0) AS next_attempt_at \
                    FROM domains d LEFT JOIN certificates c ON c.domain_id = d.id \
-                   WHERE EXISTS (SELECT 1 FROM policy_versions v WHERE v.domain_id = d.id) ORDER BY d.name";
+                   WHERE d.proven_at IS NOT NULL AND EXISTS (SELECT 1 FROM policy_versions v WHERE v.domain_id = d.id) \
+                   ORDER BY d.name";
         Ok(on_pool!(self, |db| sqlx::query_as(sql).fetch_all(db).await)?)
     }
 

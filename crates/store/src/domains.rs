@@ -1,4 +1,4 @@
-use crate::{now, OrgAccess, Store, StoreError};
+use crate::{new_proof_token, now, OrgAccess, Store, StoreError};
 use portcullis_domain::models::{DomainPage, DomainRow};
 use portcullis_domain::{DomainName, Role};
 use sqlx::QueryBuilder;
@@ -22,18 +22,21 @@ pub enum BulkInsert {
 
 const DOMAIN_COLUMNS: &str = "d.name, o.slug AS org_slug, o.name AS org_name, d.created_at, \
      (SELECT v.mode FROM policy_versions v WHERE v.domain_id = d.id ORDER BY v.id DESC LIMIT 1) AS mode, \
-     (SELECT c.status FROM dns_checks c WHERE c.domain_id = d.id ORDER BY c.id DESC LIMIT 1) AS dns_status";
+     (SELECT c.status FROM dns_checks c WHERE c.domain_id = d.id ORDER BY c.id DESC LIMIT 1) AS dns_status, \
+     d.proven_at, d.proven_by, d.proof_token, d.dns_setup";
 
 impl Store {
     /// Registers a domain in the organisation. Editors and owners only.
     pub async fn add_domain(&self, access: &OrgAccess, name: &DomainName) -> Result<DomainRow, StoreError> {
         access.require(Role::Editor)?;
         let t = now();
-        let sql = "INSERT INTO domains (org_id, name, created_at) VALUES ($1, $2, $3)";
+        let token = new_proof_token();
+        let sql = "INSERT INTO domains (org_id, name, created_at, proof_token) VALUES ($1, $2, $3, $4)";
         on_pool!(self, |db| sqlx::query(sql)
             .bind(access.org_id)
             .bind(name.as_str())
             .bind(t)
+            .bind(&token)
             .execute(db)
             .await
             .map(|done| done.rows_affected()))
@@ -48,6 +51,10 @@ impl Store {
             created_at: t,
             mode: None,
             dns_status: None,
+            proven_at: None,
+            proven_by: None,
+            proof_token: token,
+            dns_setup: "manual".into(),
         })
     }
 
@@ -60,12 +67,13 @@ impl Store {
         let mut out = Vec::with_capacity(names.len());
         for name in names {
             // ON CONFLICT DO NOTHING keeps the transaction usable on PostgreSQL after a duplicate.
-            let sql =
-                "INSERT INTO domains (org_id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING";
+            let sql = "INSERT INTO domains (org_id, name, created_at, proof_token) VALUES ($1, $2, $3, $4) \
+                       ON CONFLICT (name) DO NOTHING";
             let n = on_tx!(tx, |conn| sqlx::query(sql)
                 .bind(access.org_id)
                 .bind(name.as_str())
                 .bind(t)
+                .bind(new_proof_token())
                 .execute(conn)
                 .await
                 .map(|done| done.rows_affected()))?;

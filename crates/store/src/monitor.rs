@@ -53,6 +53,9 @@ impl MonitorSchedule {
 pub struct MonitorTarget {
     pub id: i64,
     pub domain: String,
+    pub proof_token: String,
+    pub proven_at: Option<i64>,
+    pub dns_setup: String,
 }
 
 macro_rules! claim_sql {
@@ -126,7 +129,8 @@ impl Store {
         if claimed == 0 {
             return Ok(Vec::new());
         }
-        let read = "SELECT d.id, d.name AS domain FROM monitor_claims m JOIN domains d ON d.id = m.domain_id \
+        let read = "SELECT d.id, d.name AS domain, d.proof_token, d.proven_at, d.dns_setup \
+                    FROM monitor_claims m JOIN domains d ON d.id = m.domain_id \
                     WHERE m.holder = $1 AND m.batch = $2 ORDER BY d.id";
         Ok(on_pool!(self, |db| sqlx::query_as(read)
             .bind(holder)

@@ -85,7 +85,7 @@ impl Store {
         // A removed domain's "mode: none" is served until its retire time, then not at all.
         let sql = "SELECT d.name AS domain, v.policy_id, v.body FROM domains d JOIN policy_versions v \
                    ON v.id = (SELECT MAX(id) FROM policy_versions WHERE domain_id = d.id) \
-                   WHERE d.policy_retire_at IS NULL OR d.policy_retire_at > $1";
+                   WHERE d.proven_at IS NOT NULL AND (d.policy_retire_at IS NULL OR d.policy_retire_at > $1)";
         Ok(on_pool!(self, |db| sqlx::query_as(sql)
             .bind(now())
             .fetch_all(db)

@@ -127,6 +127,9 @@ pub enum DomainCommand {
         #[arg(long)]
         search: Option<String>,
     },
+    /// Mark a domain's control proven (for operators registering their own domains): its
+    /// policy is served, its certificate ordered and its reports attributed from now on.
+    Prove { name: String },
     /// Delete a domain.
     Remove {
         #[arg(long)]

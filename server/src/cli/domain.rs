@@ -1,4 +1,4 @@
-//! `domain`: add, list and remove domains, and move them between modes through the gate.
+//! `domain`: add, list, prove and remove domains, and move them between modes through the gate.
 
 use super::access::{by_domain, by_slug, fail};
 use super::{DomainCommand, ExitStatus};
@@ -46,6 +46,13 @@ pub(super) async fn run(
                 }
                 page += 1;
             }
+        }
+        DomainCommand::Prove { name } => {
+            let newly = services.prove_as_operator(operator, &name).await.map_err(|e| match e {
+                ServiceError::NotFound => anyhow::anyhow!("no domain {name} is registered"),
+                other => fail(other),
+            })?;
+            eprintln!("{name}: {}", if newly { "control proven" } else { "already proven" });
         }
         DomainCommand::Remove { org, name } => {
             let access = by_slug(operator, &org).await?;

@@ -41,6 +41,15 @@ pub struct Config {
     pub public_host: Option<String>,
     /// `ip:port` of the DNS resolver to use instead of the system's.
     pub dns_upstream: Option<std::net::SocketAddr>,
+    /// The built-in authoritative DNS server for delegated records (UDP and TCP; off by default).
+    pub dns_addr: Option<std::net::SocketAddr>,
+    /// The zone it answers, delegated to this server by NS records (`sts.example-msp.net`).
+    pub dns_zone: Option<String>,
+    /// The names the zone's NS records give, comma-separated (default the public host).
+    pub dns_nameservers: Option<String>,
+    /// UDP answers per second and client network (IPv4 /24, IPv6 /56); past it answers are
+    /// truncated or dropped (0 = unlimited).
+    pub dns_rate_limit: u32,
     pub acme_directory: Option<String>,
     pub acme_ca_file: Option<String>,
     /// E-mail for the ACME account (expiry notices from the CA).
@@ -150,6 +159,10 @@ impl Default for Config {
             smtp_addr: None,
             public_host: None,
             dns_upstream: None,
+            dns_addr: None,
+            dns_zone: None,
+            dns_nameservers: None,
+            dns_rate_limit: 20,
             acme_directory: None,
             acme_ca_file: None,
             acme_contact: None,
@@ -212,6 +225,8 @@ impl std::fmt::Debug for Config {
             .field("smtp_addr", &self.smtp_addr)
             .field("public_host", &self.public_host)
             .field("dns_upstream", &self.dns_upstream)
+            .field("dns_addr", &self.dns_addr)
+            .field("dns_zone", &self.dns_zone)
             .field("report_mailto", &self.report_mailto)
             .field("report_url", &self.report_url)
             .field("report_path", &self.report_path)
@@ -280,6 +295,7 @@ impl Config {
         self.gate_config().map_err(ConfigError::Invalid)?;
         self.check_settings().map_err(ConfigError::Invalid)?;
         self.imap_settings().map_err(ConfigError::Invalid)?;
+        self.dns_zone_settings().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 

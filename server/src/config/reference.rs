@@ -25,6 +25,7 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("alerts", "alert_"),
     ("listener", "listener_"),
     ("checks", "check_"),
+    ("dns", "dns_"),
 ];
 
 macro_rules! settings {
@@ -39,6 +40,10 @@ pub const SETTINGS: &[Setting] = settings![
     "public_http_addr", "off", "the public edge over HTTP (e.g. `0.0.0.0:80`): ACME answers, policies, report POSTs only";
     "public_host", "–", "the name `mta-sts.<domain>` points at, and the host of this server's report addresses";
     "dns_upstream", "the system's resolver", "`ip:port` of the resolver for live look-ups and checks";
+    "dns_addr", "off", "the built-in authoritative DNS server for delegated records, UDP and TCP (e.g. `0.0.0.0:53`)";
+    "dns_zone", "–", "the zone it answers (e.g. `sts.example-msp.net`), delegated to this server by NS records you publish once; onboarding then offers delegation";
+    "dns_nameservers", "the public host", "the names the zone's NS records give, comma-separated";
+    "dns_rate_limit", "", "UDP answers per second and client network (IPv4 /24, IPv6 /56); past it every second answer is sent truncated (the resolver retries over TCP) and the rest dropped; `0`: no limit";
     "shutdown_grace_secs", "", "on SIGTERM or Ctrl-C: listeners stop accepting and open connections (HTTP requests, SMTP messages under way) get this long to finish";
     "secure_cookies", "", "`true` when users reach the dashboard over HTTPS";
     "site_root", "found next to the binary", "folder with the built `pkg/` assets (also `LEPTOS_SITE_ROOT`)";

@@ -122,6 +122,40 @@ impl Config {
         })
     }
 
+    /// The delegated zone the built-in DNS server answers, when `dns_addr` is set; a set
+    /// `dns_zone` is checked either way (another instance may run the server).
+    pub fn dns_zone_settings(&self) -> Result<Option<crate::dns::answer::Zone>, String> {
+        let Some(zone) = &self.dns_zone else {
+            if self.dns_addr.is_some() {
+                return Err("dns_addr is set without dns_zone: name the zone delegated to this server".into());
+            }
+            return Ok(None);
+        };
+        let name = portcullis_domain::DomainName::parse(zone).map_err(|e| format!("dns_zone {zone:?}: {e}"))?;
+        if name.as_str().len() > portcullis_domain::dns::MAX_ZONE_LEN {
+            return Err(format!(
+                "dns_zone is too long: delegated names need {} characters more than the zone, and DNS names end at 253",
+                253 - portcullis_domain::dns::MAX_ZONE_LEN
+            ));
+        }
+        let Some(public_host) = &self.public_host else {
+            return Err("dns_zone needs public_host: the policy hosts it answers for lead there".into());
+        };
+        let nameservers: Vec<String> = match &self.dns_nameservers {
+            Some(list) => list
+                .split(',')
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .collect(),
+            None => vec![public_host.clone()],
+        };
+        let uris = self.report_addresses().uris();
+        let tlsrpt = (!uris.is_empty()).then(|| portcullis_domain::dns::TlsRptRecord::render(&uris));
+        crate::dns::answer::Zone::new(name.as_str(), &nameservers, public_host, tlsrpt)
+            .map(Some)
+            .map_err(|e| format!("dns_zone: {e}"))
+    }
+
     /// The mailbox to poll, when `imap_url` is set.
     pub fn imap_settings(&self) -> Result<Option<crate::ingest::imap::ImapSettings>, String> {
         let Some(url) = &self.imap_url else {

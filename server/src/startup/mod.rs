@@ -11,6 +11,8 @@ mod workers;
 pub use listeners::site_root;
 pub use services::{open, open_as_operator};
 
+use crate::dns::answer::Zone;
+use crate::dns::DnsListeners;
 use crate::ingest::imap::ImapSettings;
 use crate::ingest::smtp::{self, SmtpSettings};
 use crate::listener::{self, ListenerLimits};
@@ -40,6 +42,7 @@ pub struct Application {
     smtp: Option<(TcpListener, SmtpSettings)>,
     public_http: Option<TcpListener>,
     imap: Option<ImapSettings>,
+    dns: Option<(DnsListeners, Arc<Zone>)>,
 }
 
 impl Application {
@@ -70,6 +73,15 @@ impl Application {
             Some(addr) => Some(bind(addr, Some("public_http_addr")).await?),
             None => None,
         };
+        let dns = match (config.dns_addr, config.dns_zone_settings().map_err(anyhow::Error::msg)?) {
+            (Some(addr), Some(zone)) => {
+                let listeners = DnsListeners::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} (dns_addr)"))?;
+                Some((listeners, Arc::new(zone)))
+            }
+            _ => None,
+        };
         Ok(Self {
             config,
             services,
@@ -80,6 +92,7 @@ impl Application {
             smtp,
             public_http,
             imap,
+            dns,
         })
     }
 
@@ -104,6 +117,11 @@ impl Application {
         self.public_http.as_ref().map(local_addr)
     }
 
+    /// The built-in DNS server's address (UDP and TCP), when it runs.
+    pub fn dns_addr(&self) -> Option<SocketAddr> {
+        self.dns.as_ref().map(|(l, _)| l.local_addr())
+    }
+
     /// Serves until Ctrl-C or SIGTERM (what systemd and orchestrators send).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.run_until(stop_signal()).await
@@ -122,6 +140,7 @@ impl Application {
             smtp,
             public_http,
             imap,
+            dns,
         } = self;
         let root = site_root(&config);
         let challenges = Arc::new(HttpChallenges::shared(services.clone()));
@@ -221,6 +240,16 @@ impl Application {
                 limits.clone(),
                 stopped(),
                 grace,
+            )));
+        }
+        if let Some((listeners, zone)) = dns {
+            tracing::info!(addr = %listeners.local_addr(), zone = %zone.origin(), "authoritative DNS server is listening (UDP and TCP)");
+            edges.push(tokio::spawn(crate::dns::serve(
+                listeners,
+                zone,
+                services.clone(),
+                config.dns_rate_limit,
+                stopped(),
             )));
         }
         tokio::spawn(async move {

@@ -56,6 +56,7 @@ async fn assemble(config: &Config, store: Store) -> anyhow::Result<Services> {
     let dns_config = DnsConfig {
         public_host: config.public_host.clone(),
         reports: config.report_addresses(),
+        zone: config.dns_zone.clone(),
     };
     Ok(services.with_dns(dns).with_checker(checker, dns_config))
 }

@@ -156,7 +156,7 @@ async fn certificates_come_from_acme_and_policies_are_served_over_tls() {
     let alice = app.user("alice@example.com", true).await;
     let org = app.org("Alpha", &alice).await;
     for d in ["example.test", "elsewhere.test", "nopolicy.test"] {
-        app.services.add_domain(&org, d).await.unwrap();
+        app.proven_domain(&org, d).await;
     }
     let spec = portcullis_domain::PolicySpec {
         mode: portcullis_domain::Mode::Testing,

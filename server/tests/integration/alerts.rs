@@ -80,6 +80,7 @@ async fn alerts(kind: Kind) {
     let config = DnsConfig {
         public_host: Some("portcullis.test".into()),
         reports: ReportAddresses::default(),
+        zone: None,
     };
     let delivery = notifier(Some(&smtp));
     let app = TestApp::configured(kind, |s| {
@@ -92,7 +93,7 @@ async fn alerts(kind: Kind) {
     let acme = app.org("Acme", &owner).await;
     let stranger = app.user("owner@beta.example", false).await;
     let beta = app.org("Beta", &stranger).await;
-    app.services.add_domain(&acme, DOMAIN).await.unwrap();
+    app.proven_domain(&acme, DOMAIN).await;
     let spec = PolicySpec {
         mode: portcullis_domain::Mode::Testing,
         max_age: 86_400,
@@ -358,7 +359,7 @@ async fn huge_counts_do_not_stop_the_alert_rules() {
     let app = TestApp::new(Kind::Postgres).await;
     let owner = app.user("owner@acme.example", false).await;
     let acme = app.org("Acme", &owner).await;
-    app.services.add_domain(&acme, DOMAIN).await.unwrap();
+    app.proven_domain(&acme, DOMAIN).await;
     for id in ["r1", "r2"] {
         app.services
             .ingest_report(None, ReportInput::new(report(id, 10, 5), Channel::Https))

@@ -134,6 +134,14 @@ impl TestApp {
     /// Stands in for time passing (or a state no service would make): `sql` run directly on
     /// the test database.
     #[allow(dead_code)]
+    /// Registers `name` in `org` with control proven, as an operator would
+    /// (`portcullis domain prove`): its policy is served and its reports attributed.
+    pub async fn proven_domain(&self, org: &OrgAccess, name: &str) {
+        self.services.add_domain(org, name).await.unwrap();
+        let operator = portcullis_service::Operator::new(self.db.store.clone());
+        self.services.prove_as_operator(&operator, name).await.unwrap();
+    }
+
     pub async fn run_sql(&self, sql: &str) {
         self.db.execute(sql).await;
     }

@@ -92,6 +92,7 @@ async fn every_acknowledged_report_survives_a_kill_exactly_once() {
     let db = format!("sqlite://{}", tmp.path().join("p.db").display());
     cli(&db, &["org", "create", "Alpha"]);
     cli(&db, &["domain", "add", "--org", "alpha", "alpha.example"]);
+    cli(&db, &["domain", "prove", "alpha.example"]);
     let addr = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         probe.local_addr().unwrap()

@@ -38,6 +38,7 @@ async fn dns_end_to_end(kind: Kind) {
             mailto: Some("tlsrpt@portcullis.test".into()),
             https: Some("https://portcullis.test/tlsrpt".into()),
         },
+        zone: None,
     };
     let app = TestApp::with_checker(kind, checker, config).await;
 
@@ -60,7 +61,7 @@ async fn dns_end_to_end(kind: Kind) {
     let other = app.org("Beta", &alice).await;
     let (viewer, _) = app.services.create_token(&org, "ro", "viewer").await.unwrap();
     let (stranger, _) = app.services.create_token(&other, "b", "owner").await.unwrap();
-    app.services.add_domain(&org, "example.com").await.unwrap();
+    app.proven_domain(&org, "example.com").await;
     let spec = PolicySpec {
         mode: portcullis_domain::Mode::Testing,
         max_age: 604_800,
@@ -199,7 +200,7 @@ async fn dns_end_to_end(kind: Kind) {
 
     // The monitor checks both domains (a check asked for by a user does not reschedule it):
     // the new one changes status, the other stays in error. Then nothing is due.
-    app.services.add_domain(&org, "second.example").await.unwrap();
+    app.proven_domain(&org, "second.example").await;
     let pass = app.services.monitor_pass(Duration::from_secs(3600), 4).await.unwrap();
     assert_eq!((pass.checked, pass.status_changes), (2, 1));
     let second = body_json(
@@ -239,7 +240,7 @@ async fn checks_without_a_resolver_say_so() {
     let alice = app.user("alice@example.com", true).await;
     let org = app.org("Alpha", &alice).await;
     let (owner, _) = app.services.create_token(&org, "o", "owner").await.unwrap();
-    app.services.add_domain(&org, "example.com").await.unwrap();
+    app.proven_domain(&org, "example.com").await;
     let res = app
         .send(api(
             "POST",
@@ -272,6 +273,7 @@ async fn the_monitor_is_split_between_instances(kind: Kind) {
     let config = DnsConfig {
         public_host: Some("portcullis.test".into()),
         reports: ReportAddresses::default(),
+        zone: None,
     };
     let app = TestApp::with_checker(kind, checker.clone(), config.clone()).await;
     let other = portcullis_service::Services::new(portcullis_store::Store::connect(&app.db.url).await.unwrap())
@@ -284,7 +286,7 @@ async fn the_monitor_is_split_between_instances(kind: Kind) {
     let org = app.org("Alpha", &alice).await;
     let names: Vec<String> = (0..40).map(|i| format!("d{i}.example")).collect();
     for name in &names {
-        app.services.add_domain(&org, name).await.unwrap();
+        app.proven_domain(&org, name).await;
     }
 
     let interval = Duration::from_secs(3600);

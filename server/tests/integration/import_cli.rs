@@ -58,6 +58,11 @@ async fn a_folder_of_reports_mail_and_junk_is_imported_with_a_line_per_report() 
         &["domain", "add", "--org", "alpha", "alpha.example", "beta.example"],
     );
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    for name in ["alpha.example", "beta.example"] {
+        let proven = portcullis(&db, &["domain", "prove", name]);
+        assert!(proven.status.success(), "{}", String::from_utf8_lossy(&proven.stderr));
+        assert!(String::from_utf8_lossy(&proven.stderr).contains("control proven"));
+    }
 
     let dir = tmp.path().join("reports");
     write(dir.join("plain.json"), &fixture("good/no-timezone.json"));

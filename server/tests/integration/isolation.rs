@@ -20,8 +20,8 @@ async fn viewer_of_b_cannot_reach_a(kind: Kind) {
         .set_member(&b, &bob, portcullis_domain::Role::Viewer)
         .await
         .unwrap();
-    app.services.add_domain(&a, "secret-a.example").await.unwrap();
-    app.services.add_domain(&b, "beta.example").await.unwrap();
+    app.proven_domain(&a, "secret-a.example").await;
+    app.proven_domain(&b, "beta.example").await;
     let spec = portcullis_domain::PolicySpec {
         mode: portcullis_domain::Mode::Testing,
         max_age: 86_400,

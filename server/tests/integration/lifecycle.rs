@@ -62,7 +62,7 @@ async fn lifecycle(kind: Kind) {
     let app = TestApp::new(kind).await;
     let owner = app.user("owner@alpha.example", false).await;
     let alpha = app.org("Alpha", &owner).await;
-    app.services.add_domain(&alpha, DOMAIN).await.unwrap();
+    app.proven_domain(&alpha, DOMAIN).await;
     let domain = DomainName::parse(DOMAIN).unwrap();
     let (owner_token, _) = app.services.create_token(&alpha, "ops", "owner").await.unwrap();
     let (editor_token, _) = app.services.create_token(&alpha, "ci", "editor").await.unwrap();
@@ -315,7 +315,7 @@ async fn lifecycle_cli() {
     let app = TestApp::new(Kind::Sqlite).await;
     let owner = app.user("owner@alpha.example", false).await;
     let alpha = app.org("Alpha", &owner).await;
-    app.services.add_domain(&alpha, DOMAIN).await.unwrap();
+    app.proven_domain(&alpha, DOMAIN).await;
     let spec = PolicySpec {
         mode: portcullis_domain::Mode::Testing,
         max_age: 86_400,

@@ -7,6 +7,7 @@ mod common;
 mod crash_safety;
 mod dashboard;
 mod dns;
+mod dns_zone;
 mod import_cli;
 mod isolation;
 mod lifecycle;

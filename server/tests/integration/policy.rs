@@ -32,7 +32,7 @@ async fn policy_api_versions_and_errors() {
     let (editor, _) = app.services.create_token(&org, "ci", "editor").await.unwrap();
     let (viewer, _) = app.services.create_token(&org, "ro", "viewer").await.unwrap();
     let (stranger, _) = app.services.create_token(&other, "b", "owner").await.unwrap();
-    app.services.add_domain(&org, "example.com").await.unwrap();
+    app.proven_domain(&org, "example.com").await;
     let t = Some(editor.as_str());
     let path = "/api/v1/domains/example.com/policy";
 
@@ -185,10 +185,10 @@ async fn mta_sts_hosts_serve_exactly_the_current_policy_and_nothing_else() {
     let alice = app.user("alice@example.com", true).await;
     let org = app.org("Alpha", &alice).await;
     let other = app.org("Beta", &alice).await;
-    app.services.add_domain(&org, "example.com").await.unwrap();
-    app.services.add_domain(&org, "bücher.example").await.unwrap();
-    app.services.add_domain(&other, "beta.example").await.unwrap();
-    app.services.add_domain(&other, "nopolicy.example").await.unwrap();
+    app.proven_domain(&org, "example.com").await;
+    app.proven_domain(&org, "bücher.example").await;
+    app.proven_domain(&other, "beta.example").await;
+    app.proven_domain(&other, "nopolicy.example").await;
     let spec = |mx: &str| portcullis_domain::PolicySpec {
         mode: portcullis_domain::Mode::Testing,
         max_age: 86_400,
@@ -344,7 +344,7 @@ async fn the_public_edge_serves_policies_reports_and_acme_answers_only() {
     }
     let alice = app.user("alice@example.com", true).await;
     let org = app.org("Alpha", &alice).await;
-    app.services.add_domain(&org, "example.com").await.unwrap();
+    app.proven_domain(&org, "example.com").await;
     let spec = portcullis_domain::PolicySpec {
         mode: portcullis_domain::Mode::Testing,
         max_age: 86_400,

@@ -15,7 +15,7 @@ async fn editor_previews_saves_refuses_and_keeps_history_without_javascript() {
     let app = TestApp::with_dns(Kind::Sqlite, Some(Dns::new(Some(dns.addr())).unwrap())).await;
     let alice = app.user("alice@example.com", true).await;
     let org = app.org("Alpha", &alice).await;
-    app.services.add_domain(&org, "example.com").await.unwrap();
+    app.proven_domain(&org, "example.com").await;
     let b = app.browser(&alice).await;
 
     let html = body_text(app.send(b.get("/domains/example.com")).await).await;

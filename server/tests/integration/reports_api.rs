@@ -16,10 +16,10 @@ async fn summary_api(kind: Kind) {
     let app = TestApp::new(kind).await;
     let owner = app.user("owner@alpha.example", false).await;
     let alpha = app.org("Alpha", &owner).await;
-    app.services.add_domain(&alpha, "alpha.example").await.unwrap();
+    app.proven_domain(&alpha, "alpha.example").await;
     let other = app.user("owner@beta.example", false).await;
     let beta = app.org("Beta", &other).await;
-    app.services.add_domain(&beta, "beta.example").await.unwrap();
+    app.proven_domain(&beta, "beta.example").await;
     for file in [
         "good/rfc-shape.json",
         "good/two-domains.json",

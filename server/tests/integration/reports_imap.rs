@@ -246,7 +246,7 @@ async fn alpha_app(kind: Kind) -> TestApp {
     let app = TestApp::new(kind).await;
     let owner = app.user("owner@alpha.example", false).await;
     let access = app.org("Alpha", &owner).await;
-    app.services.add_domain(&access, "alpha.example").await.unwrap();
+    app.proven_domain(&access, "alpha.example").await;
     app
 }
 
@@ -430,6 +430,7 @@ async fn the_cli_polls_the_configured_mailbox_once() {
         run(&["domain", "add", "--org", "alpha", "alpha.example"], &[]).0,
         Some(0)
     );
+    assert_eq!(run(&["domain", "prove", "alpha.example"], &[]).0, Some(0));
     dovecot
         .append(&[
             report_mail("cli report", "good/rfc-shape.json", "cli-1", "alpha.example"),

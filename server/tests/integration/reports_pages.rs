@@ -15,7 +15,7 @@ async fn pages(kind: Kind) {
     let app = TestApp::new(kind).await;
     let owner = app.user("owner@alpha.example", false).await;
     let alpha = app.org("Alpha", &owner).await;
-    app.services.add_domain(&alpha, "alpha.example").await.unwrap();
+    app.proven_domain(&alpha, "alpha.example").await;
     for file in [
         "good/rfc-shape.json",
         "good/no-timezone.json",
@@ -185,7 +185,7 @@ async fn reverse_dns(kind: Kind) {
     let app = TestApp::with_dns(kind, Some(resolver)).await;
     let owner = app.user("owner@alpha.example", false).await;
     let alpha = app.org("Alpha", &owner).await;
-    app.services.add_domain(&alpha, "alpha.example").await.unwrap();
+    app.proven_domain(&alpha, "alpha.example").await;
     app.services
         .ingest_report(None, ReportInput::new(fixture("good/rfc-shape.json"), Channel::Https))
         .await
@@ -283,8 +283,8 @@ async fn list_and_detail(kind: Kind) {
     let app = TestApp::new(kind).await;
     let owner = app.user("owner@alpha.example", false).await;
     let alpha = app.org("Alpha", &owner).await;
-    app.services.add_domain(&alpha, "alpha.example").await.unwrap();
-    app.services.add_domain(&alpha, "other.example").await.unwrap();
+    app.proven_domain(&alpha, "alpha.example").await;
+    app.proven_domain(&alpha, "other.example").await;
     let rfc = fixture("good/rfc-shape.json");
     app.services
         .ingest_report(None, ReportInput::new(rfc.clone(), Channel::Https))
@@ -404,11 +404,11 @@ async fn trends(kind: Kind) {
     let admin = app.user("admin@portcullis.test", true).await;
     let owner = app.user("owner@alpha.example", false).await;
     let alpha = app.org("Alpha", &owner).await;
-    app.services.add_domain(&alpha, "alpha.example").await.unwrap();
-    app.services.add_domain(&alpha, "quiet.example").await.unwrap();
+    app.proven_domain(&alpha, "alpha.example").await;
+    app.proven_domain(&alpha, "quiet.example").await;
     let other = app.user("owner@beta.example", false).await;
     let beta = app.org("Beta", &other).await;
-    app.services.add_domain(&beta, "beta.example").await.unwrap();
+    app.proven_domain(&beta, "beta.example").await;
     // alpha: 303 failed two days ago and 1 yesterday; beta: 2 yesterday (from two-domains);
     // one of alpha's 40 days ago, outside a 30-day period.
     for (file, days_ago, id) in [

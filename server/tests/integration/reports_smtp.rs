@@ -85,7 +85,7 @@ async fn receiver_with(max_message_bytes: usize, limits: portcullis_server::inge
     let owner = app.user("owner@alpha.example", false).await;
     let access = app.org("Alpha", &owner).await;
     for domain in ["alpha.example", "beta.example"] {
-        app.services.add_domain(&access, domain).await.unwrap();
+        app.proven_domain(&access, domain).await;
     }
     let ca = TestCa::new();
     let key = (*ca.issue(&[MX], (-1, 30))).clone();
@@ -316,7 +316,10 @@ async fn the_shared_corpus_of_report_mail_is_accepted() {
                 let decoded = portcullis_domain::tlsrpt::read_payload(&part.payload, Default::default())
                     .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
                 for domain in decoded.report.policy_domains().into_iter().chain(parsed.domain.clone()) {
+                    // Registered already (by an earlier message) is fine; proven either way.
                     let _ = r.app.services.add_domain(&r.access, &domain).await;
+                    let operator = portcullis_service::Operator::new(r.app.db.store.clone());
+                    r.app.services.prove_as_operator(&operator, &domain).await.unwrap();
                 }
             }
             let response = mailer

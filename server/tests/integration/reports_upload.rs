@@ -49,10 +49,10 @@ async fn uploads(kind: Kind) {
     let app = TestApp::new(kind).await;
     let owner = app.user("owner@alpha.example", false).await;
     let alpha = app.org("Alpha", &owner).await;
-    app.services.add_domain(&alpha, "alpha.example").await.unwrap();
+    app.proven_domain(&alpha, "alpha.example").await;
     let stranger = app.user("owner@beta.example", false).await;
     let beta = app.org("Beta", &stranger).await;
-    app.services.add_domain(&beta, "beta.example").await.unwrap();
+    app.proven_domain(&beta, "beta.example").await;
     let browser = app.browser(&owner).await;
 
     let eml = format!(

@@ -10,14 +10,17 @@ use crate::probe_cache::ProbeCache;
 use crate::settings::CheckSettings;
 use crate::smtp_probe::{probe, ProbeOutcome};
 use crate::tls::TlsClient;
+mod delegation_rules;
 mod mx_host_rules;
 mod mx_rules;
 mod policy_host_rules;
 mod record_rules;
 mod transport_rules;
 
+pub use delegation_rules::ProofCheck;
+
 use crate::{Dns, DnsError};
-use portcullis_domain::dns::{Finding, FindingCode as C, ReportAddresses, Severity};
+use portcullis_domain::dns::{Delegated, Finding, FindingCode as C, ReportAddresses, Severity, CHALLENGE_LABEL};
 use portcullis_domain::policy::{Policy, PolicyId};
 use portcullis_domain::DomainName;
 use std::net::{IpAddr, SocketAddr};
@@ -40,6 +43,8 @@ pub struct CheckInput {
     pub reports: ReportAddresses,
     /// Probe the MX hosts again instead of reusing a recent result ("check now").
     pub fresh: bool,
+    /// Delegation and proof of control; `None` skips them (a check without a registration).
+    pub proof: Option<ProofCheck>,
 }
 
 #[derive(Clone)]
@@ -121,13 +126,14 @@ impl Checker {
 
     pub async fn check(&self, input: &CheckInput) -> Vec<Finding> {
         let policy = input.policy.as_ref().and_then(|p| Policy::parse(&p.text).ok());
-        let (sts, host_and_fetch, tlsrpt, mx) = tokio::join!(
+        let (delegation, sts, host_and_fetch, tlsrpt, mx) = tokio::join!(
+            self.delegation(input),
             self.sts_record(input),
             self.policy_host(input, policy.as_ref()),
             self.tlsrpt_record(input),
             self.mx(input, policy.as_ref()),
         );
-        let mut findings = Vec::new();
+        let mut findings = delegation;
         if input.policy.is_none() {
             let published = [
                 C::StsRecordOk,
@@ -156,6 +162,27 @@ impl Checker {
         findings.extend(tlsrpt);
         findings.extend(mx);
         findings
+    }
+
+    async fn delegation(&self, input: &CheckInput) -> Vec<Finding> {
+        let Some(proof) = &input.proof else {
+            return Vec::new();
+        };
+        let dns = &self.inner.dns;
+        let [sts, rpt, host] = Delegated::ALL.map(|kind| kind.owner_name(&input.domain));
+        let challenge = format!("{CHALLENGE_LABEL}.{}", input.domain);
+        let (sts, rpt, host, txt) = tokio::join!(dns.cname(&sts), dns.cname(&rpt), dns.cname(&host), async {
+            match proof.proven {
+                true => None,
+                false => Some(dns.txt(&challenge).await),
+            }
+        });
+        let cnames = [sts, rpt, host];
+        let answers = delegation_rules::DelegationAnswers {
+            cnames: &cnames,
+            challenge: txt.as_ref(),
+        };
+        delegation_rules::delegation_findings(&input.domain, proof, answers)
     }
 
     async fn sts_record(&self, input: &CheckInput) -> Vec<Finding> {

@@ -2,8 +2,8 @@
 //! policy host and SMTP servers with certificates from a test CA.
 
 use portcullis_dnscheck::testing::{PolicyHostBehaviour as B, SmtpTls, TestCa, TestDns, TestPolicyHost, TestSmtp};
-use portcullis_dnscheck::{CheckInput, CheckSettings, Checker, CurrentPolicy, Dns};
-use portcullis_domain::dns::{Finding, FindingCode, ReportAddresses, Severity, Status};
+use portcullis_dnscheck::{CheckInput, CheckSettings, Checker, CurrentPolicy, Dns, ProofCheck};
+use portcullis_domain::dns::{Finding, FindingCode, ProofToken, ReportAddresses, Severity, Status};
 use portcullis_domain::policy::{Mode, MxPattern, Policy, PolicyId};
 use portcullis_domain::DomainName;
 use std::collections::BTreeSet;
@@ -129,6 +129,7 @@ async fn check_with(checker: &Checker, d: &str, policy: Option<(&Policy, &str)>)
         public_host: Some("portcullis.test".into()),
         reports: reports(),
         fresh: false,
+        proof: None,
     };
     checker.check(&input).await
 }
@@ -204,6 +205,14 @@ const AREA_MX: &[FindingCode] = &[
     FindingCode::StartTlsTlsVersion,
     FindingCode::DaneTlsaAbsent,
 ];
+const AREA_DELEGATION: &[FindingCode] = &[
+    FindingCode::DelegationOk,
+    FindingCode::DelegationMissing,
+    FindingCode::DelegationWrong,
+    FindingCode::ProofMissing,
+    FindingCode::ProofByDelegation,
+    FindingCode::ProofByTxt,
+];
 const AREA_SAFETY: &[FindingCode] = &[
     FindingCode::LookupFailed,
     FindingCode::PolicyHostPrivate,
@@ -221,17 +230,115 @@ fn assert_produced(produced: &BTreeSet<String>, expected: &[FindingCode]) {
 
 #[test]
 fn the_area_tests_together_reproduce_every_finding_code() {
-    let covered: BTreeSet<&str> = [AREA_RECORDS, AREA_POLICY_HOST, AREA_CERTIFICATES, AREA_MX, AREA_SAFETY]
-        .concat()
-        .iter()
-        .map(|c| c.as_str())
-        .collect();
+    let covered: BTreeSet<&str> = [
+        AREA_RECORDS,
+        AREA_POLICY_HOST,
+        AREA_CERTIFICATES,
+        AREA_MX,
+        AREA_SAFETY,
+        AREA_DELEGATION,
+    ]
+    .concat()
+    .iter()
+    .map(|c| c.as_str())
+    .collect();
     let missing: Vec<&str> = FindingCode::ALL
         .iter()
         .map(|c| c.as_str())
         .filter(|c| !covered.contains(c))
         .collect();
     assert!(missing.is_empty(), "no area test reproduces {missing:?}");
+}
+
+/// Delegation and proof of control, looked up in a real DNS server: the CNAMEs into the zone,
+/// the TXT token, and what is missing.
+#[tokio::test]
+async fn findings_delegation() {
+    let w = start_world().await;
+    let token = "0123456789abcdef0123456789abcdef";
+    let proof = |delegated, proven| ProofCheck {
+        token: ProofToken::parse(token).unwrap(),
+        zone: Some("sts.portcullis.test".into()),
+        delegated,
+        proven,
+    };
+    let check = |d: &'static str, p: ProofCheck| {
+        let checker = w.checker.clone();
+        async move {
+            let input = CheckInput {
+                domain: DomainName::parse(d).unwrap(),
+                policy: None,
+                public_host: Some("portcullis.test".into()),
+                reports: reports(),
+                fresh: false,
+                proof: Some(p),
+            };
+            checker.check(&input).await
+        }
+    };
+    let mut produced: BTreeSet<String> = BTreeSet::new();
+
+    for prefix in ["_mta-sts", "_smtp._tls", "mta-sts"] {
+        let target = format!("{prefix}.{token}.sts.portcullis.test");
+        w.dns
+            .set_cname(&format!("{prefix}.delegated.test"), Some(&target))
+            .await;
+    }
+    let f = check("delegated.test", proof(true, false)).await;
+    produced.extend(f.iter().map(|f| f.code.clone()));
+    assert!(has(&f, "delegation-ok") && has(&f, "proof-delegation"), "{f:#?}");
+
+    w.dns
+        .set_cname(
+            "_mta-sts.half.test",
+            Some(&format!("_mta-sts.{token}.sts.portcullis.test")),
+        )
+        .await;
+    w.dns
+        .set_cname("_smtp._tls.half.test", Some("rua.elsewhere.test"))
+        .await;
+    let f = check("half.test", proof(true, false)).await;
+    produced.extend(f.iter().map(|f| f.code.clone()));
+    let missing = f.iter().find(|f| f.code == "delegation-missing").unwrap();
+    assert_eq!(missing.subject, "mta-sts.half.test");
+    assert!(
+        missing.fix.contains(&format!("mta-sts.{token}.sts.portcullis.test.")),
+        "{}",
+        missing.fix
+    );
+    assert_eq!(
+        f.iter().find(|f| f.code == "delegation-wrong").unwrap().subject,
+        "_smtp._tls.half.test"
+    );
+    assert!(has(&f, "proof-delegation"), "one CNAME naming the token is proof");
+
+    w.dns
+        .set_txt(
+            "_portcullis-challenge.txt.test",
+            &[&format!("portcullis-proof={token}")],
+        )
+        .await;
+    let f = check("txt.test", proof(false, false)).await;
+    produced.extend(f.iter().map(|f| f.code.clone()));
+    assert!(has(&f, "proof-txt") && !has(&f, "delegation-missing"), "{f:#?}");
+
+    w.dns
+        .set_txt(
+            "_portcullis-challenge.squat.test",
+            &["portcullis-proof=ffffffffffffffffffffffffffffffff"],
+        )
+        .await;
+    let f = check("squat.test", proof(false, false)).await;
+    produced.extend(f.iter().map(|f| f.code.clone()));
+    let missing = f.iter().find(|f| f.code == "proof-missing").unwrap();
+    assert_eq!(missing.severity, Severity::Error);
+    assert!(!has(&f, "proof-txt"), "another registration's token proves nothing");
+
+    assert_produced(&produced, AREA_DELEGATION);
+}
+
+fn has(findings: &[Finding], code: &str) -> bool {
+    findings.iter().any(|f| f.code == code)
 }
 
 /// The _mta-sts and _smtp._tls records.
@@ -629,6 +736,7 @@ async fn probes_are_cached_until_asked_fresh() {
         public_host: Some("portcullis.test".into()),
         reports: reports(),
         fresh: true,
+        proof: None,
     };
     let f = w.checker.check(&input).await;
     find(&f, FindingCode::StartTlsCertName);

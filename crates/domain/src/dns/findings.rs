@@ -136,6 +136,12 @@ macro_rules! codes {
 codes! {
     LookupFailed => "dns-lookup-failed": "A DNS look-up failed",
     PolicyNotConfigured => "policy-not-configured": "No policy is hosted here yet",
+    ProofMissing => "proof-missing": "Control of the domain is not proven yet",
+    ProofByDelegation => "proof-delegation": "Control proven by a delegation CNAME",
+    ProofByTxt => "proof-txt": "Control proven by the TXT token",
+    DelegationOk => "delegation-ok": "Records delegated to this server",
+    DelegationMissing => "delegation-missing": "A delegation CNAME is missing",
+    DelegationWrong => "delegation-wrong": "A delegation CNAME points elsewhere",
     StsRecordOk => "sts-record-ok": "_mta-sts record is correct",
     StsRecordMissing => "sts-record-missing": "_mta-sts record is missing",
     StsRecordMultiple => "sts-record-multiple": "Several _mta-sts records",

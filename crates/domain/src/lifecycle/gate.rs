@@ -186,6 +186,9 @@ fn gate_item_of(code: FindingCode) -> Option<GateCode> {
     match code {
         StsRecordOk | StsRecordMissing | StsRecordMultiple | StsRecordSyntax | StsRecordUnknownTag
         | StsRecordIdMismatch | StsRecordAtApex | StsRecordCname => Some(GateCode::StsRecord),
+        // A delegation that is broken shows in the records themselves (missing or stale); proof
+        // decides whether anything is served at all, which the policy fetch shows.
+        DelegationOk | DelegationMissing | DelegationWrong | ProofMissing | ProofByDelegation | ProofByTxt => None,
         PolicyNotConfigured
         | PolicyHostMissing
         | PolicyHostElsewhere

@@ -244,7 +244,8 @@ impl Services {
         let version = match self.store.save_policy(access, &domain, &policy, actor, &note).await? {
             SaveOutcome::Saved(v) | SaveOutcome::Unchanged(v) => v,
         };
-        self.snapshot.set(domain.as_str(), &version.body);
+        self.serve_saved(access, &domain, &version.body, &version.policy_id)
+            .await;
         self.announce(portcullis_store::Change::Policies).await;
         tracing::info!(%domain, policy_id = %version.policy_id, added = %drift.join(","), %actor, "MX drift fixed");
         Ok(DriftFix {

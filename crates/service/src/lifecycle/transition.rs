@@ -156,7 +156,8 @@ impl Services {
                 },
             )
             .await?;
-        self.snapshot.set(domain.as_str(), &version.body);
+        self.serve_saved(access, &domain, &version.body, &version.policy_id)
+            .await;
         self.announce(portcullis_store::Change::Policies).await;
         tracing::info!(%domain, from, to = %policy.mode(), policy_id = %version.policy_id, %actor, overridden, "policy mode changed");
         Ok(TransitionOutcome::Done {

@@ -56,6 +56,9 @@ async fn a_policy_saved_on_one_instance_is_served_by_the_other_within_a_second()
     let org = a.create_org(&login.user, "Acme").await.unwrap();
     let owner = a.org_access(&login.user, &org.slug).await.unwrap();
     a.add_domain(&owner, "example.com").await.unwrap();
+    a.prove_as_operator(&portcullis_service::Operator::new(db.store.clone()), "example.com")
+        .await
+        .unwrap();
     let spec = PolicySpec {
         mode: Mode::Testing,
         max_age: 86_400,

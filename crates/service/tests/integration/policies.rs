@@ -24,6 +24,9 @@ async fn org_with_domain(db: &TestDb, s: &Services, domain: &str) -> (OrgAccess,
     let org = s.create_org(&login.user, "Acme").await.unwrap();
     let owner = s.org_access(&login.user, &org.slug).await.unwrap();
     s.add_domain(&owner, domain).await.unwrap();
+    s.prove_as_operator(&portcullis_service::Operator::new(db.store.clone()), domain)
+        .await
+        .unwrap();
     let (viewer_user, _) = s
         .create_user_with_one_time_password("viewer@example.com", false)
         .await

@@ -147,7 +147,7 @@ impl Store {
 /// Names looked up at once, this many per statement (well under SQLite's parameter limit).
 const NAMES_PER_LOOKUP: usize = 500;
 
-/// The ids of the registered domains among `names` (within the scope), looked up together:
+/// The ids of the registered, proven domains among `names` (within the scope), looked up together:
 /// a report naming many domains costs a few statements inside the write transaction, not one
 /// per name.
 async fn lookup_domains(
@@ -158,7 +158,8 @@ async fn lookup_domains(
     let mut ids = HashMap::with_capacity(names.len());
     for chunk in names.chunks(NAMES_PER_LOOKUP) {
         let found: Vec<(i64, String)> = on_tx!(tx, |conn| {
-            let mut query = QueryBuilder::new("SELECT id, name FROM domains WHERE name IN (");
+            // Reports are attributed to a domain only once its organisation proved control.
+            let mut query = QueryBuilder::new("SELECT id, name FROM domains WHERE proven_at IS NOT NULL AND name IN (");
             let mut list = query.separated(", ");
             for name in chunk {
                 list.push_bind(*name);

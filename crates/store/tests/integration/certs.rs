@@ -12,9 +12,10 @@ async fn certificate_lifecycle(kind: Kind) {
     let access = s.operator_access(&name.slug().unwrap()).await.unwrap().unwrap();
     let d = DomainName::parse("example.com").unwrap();
     s.add_domain(&access, &d).await.unwrap();
-    s.add_domain(&access, &DomainName::parse("idle.example").unwrap())
-        .await
-        .unwrap();
+    s.prove_domain(&d, "operator").await.unwrap();
+    let idle = DomainName::parse("idle.example").unwrap();
+    s.add_domain(&access, &idle).await.unwrap();
+    s.prove_domain(&idle, "operator").await.unwrap();
     assert!(
         s.cert_candidates().await.unwrap().is_empty(),
         "no policy, no certificate"

@@ -65,9 +65,10 @@ async fn aggregates_on(s: &Store) {
     let beta = s.operator_access(&other.slug().unwrap()).await.unwrap().unwrap();
     let domain = DomainName::parse("alpha.example").unwrap();
     s.add_domain(&alpha, &domain).await.unwrap();
-    s.add_domain(&beta, &DomainName::parse("beta.example").unwrap())
-        .await
-        .unwrap();
+    s.prove_domain(&domain, "operator").await.unwrap();
+    let beta_domain = DomainName::parse("beta.example").unwrap();
+    s.add_domain(&beta, &beta_domain).await.unwrap();
+    s.prove_domain(&beta_domain, "operator").await.unwrap();
 
     // Periods (UTC): rfc-shape 20 Nov, no-timezone 21, mx-host-string 22, contact-null 23,
     // unknown-types 24 (23:00 UTC: 25 Nov at +01:00), two-domains 26.
@@ -347,7 +348,9 @@ async fn rollup_matches_details(kind: Kind) {
     let alpha = s.operator_access(&name.slug().unwrap()).await.unwrap().unwrap();
     let domains = ["one.example", "two.example"];
     for d in domains {
-        s.add_domain(&alpha, &DomainName::parse(d).unwrap()).await.unwrap();
+        let d = DomainName::parse(d).unwrap();
+        s.add_domain(&alpha, &d).await.unwrap();
+        s.prove_domain(&d, "operator").await.unwrap();
     }
     let results = ["certificate-expired", "starttls-not-supported", "validation-failure"];
     let mut rng = Rng(0x0dd_ba11);

@@ -27,26 +27,42 @@ fn new_report<'a>(report: &'a portcullis_domain::tlsrpt::Report, channel: &'a st
     }
 }
 
+/// An organisation with one domain, proven unless asked otherwise (reports are attributed only
+/// to proven domains).
 async fn org(s: &Store, name: &str, domain: &str) -> OrgAccess {
+    org_with(s, name, domain, true).await
+}
+
+async fn org_with(s: &Store, name: &str, domain: &str, proven: bool) -> OrgAccess {
     let name = OrgName::parse(name).unwrap();
     s.create_org(&name, &name.slug().unwrap(), None).await.unwrap();
     let access = s.operator_access(&name.slug().unwrap()).await.unwrap().unwrap();
-    s.add_domain(&access, &DomainName::parse(domain).unwrap())
-        .await
-        .unwrap();
+    let domain = DomainName::parse(domain).unwrap();
+    s.add_domain(&access, &domain).await.unwrap();
+    if proven {
+        s.prove_domain(&domain, "operator").await.unwrap();
+    }
     access
 }
 
 async fn ingestion(kind: Kind) {
     let db = TestDb::new(kind).await;
     let s = &db.store;
-    let alpha = org(s, "Alpha", "alpha.example").await;
+    let alpha = org_with(s, "Alpha", "alpha.example", false).await;
     let beta = org(s, "Beta", "beta.example").await;
     let alpha_domain = DomainName::parse("alpha.example").unwrap();
     let beta_domain = DomainName::parse("beta.example").unwrap();
 
-    // Every field of the RFC shape is stored and read back.
+    // Every field of the RFC shape is stored and read back, once the domain is proven: before
+    // that the report is not attributed (nobody has shown the domain is theirs).
     let rfc = parse_report(&fixture("good/rfc-shape.json")).unwrap();
+    let refused = s
+        .ingest_report(IngestScope::Platform, &new_report(&rfc, "https"))
+        .await
+        .unwrap();
+    assert!(!refused.accepted());
+    assert_eq!(refused.unregistered, vec!["alpha.example".to_string()]);
+    s.prove_domain(&alpha_domain, "operator").await.unwrap();
     let outcome = s
         .ingest_report(IngestScope::Platform, &new_report(&rfc, "https"))
         .await
