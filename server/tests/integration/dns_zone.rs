@@ -277,3 +277,206 @@ async fn every_instance_answers_a_save_within_a_second_postgres() {
     }
     app.cleanup().await;
 }
+
+fn free_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `dig` with `args`, its standard output (awaited: the servers asked run on this runtime).
+async fn dig(args: &[&str]) -> String {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("dig")
+            .args(["+time=2", "+tries=1"])
+            .args(&args)
+            .output()
+            .expect("dig (dnsutils) is installed by make setup")
+    })
+    .await
+    .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A real recursive resolver (unbound) whose stub zones send the delegated zone to the built-in
+/// server and the owners' zones to the test DNS holding their records; it caches for a second
+/// at most, so a change shows quickly.
+struct Unbound {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Unbound {
+    fn start(port: u16, zone_server: SocketAddr, owners: SocketAddr) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = format!(
+            "server:\n  interface: 127.0.0.1\n  port: {port}\n  do-not-query-localhost: no\n  \
+             access-control: 127.0.0.0/8 allow\n  username: \"\"\n  chroot: \"\"\n  directory: \"{dir}\"\n  \
+             pidfile: \"\"\n  use-syslog: no\n  logfile: \"\"\n  module-config: \"iterator\"\n  \
+             cache-max-ttl: 1\n  cache-max-negative-ttl: 1\n  qname-minimisation: no\n  \
+             do-ip6: no\n  verbosity: 0\n  local-zone: \"test.\" nodefault\n\
+             stub-zone:\n  name: \"{ZONE}\"\n  stub-addr: {z}@{zp}\n\
+             stub-zone:\n  name: \"example.com\"\n  stub-addr: {o}@{op}\n\
+             stub-zone:\n  name: \"test\"\n  stub-addr: {o}@{op}\n",
+            dir = dir.path().display(),
+            z = zone_server.ip(),
+            zp = zone_server.port(),
+            o = owners.ip(),
+            op = owners.port(),
+        );
+        let path = dir.path().join("unbound.conf");
+        std::fs::write(&path, conf).unwrap();
+        let child = std::process::Command::new("/usr/sbin/unbound")
+            .args(["-d", "-c"])
+            .arg(&path)
+            .spawn()
+            .expect("unbound is installed by make setup");
+        Self { child, _dir: dir }
+    }
+}
+
+impl Drop for Unbound {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The owner publishes the three CNAMEs once; a real resolver then reaches the records through
+/// the built-in server, `dig` gets authoritative answers from it over UDP and TCP, the project's
+/// own DNS check sees the delegation and the current id, and a policy save shows through the
+/// resolver as soon as its (one-second) cache allows.
+#[tokio::test]
+async fn real_clients_resolve_a_delegated_domain() {
+    use portcullis_dnscheck::testing::TestDns;
+    use portcullis_dnscheck::{CheckSettings, Checker, Dns};
+    use portcullis_domain::dns::ReportAddresses;
+
+    let owners = TestDns::start().await;
+    let unbound_port = free_port();
+    let resolver: SocketAddr = format!("127.0.0.1:{unbound_port}").parse().unwrap();
+    let settings = CheckSettings {
+        allow_private: true,
+        connect_timeout: Duration::from_millis(500),
+        io_timeout: Duration::from_millis(500),
+        ..CheckSettings::default()
+    };
+    let checker = Checker::new(Dns::new(Some(resolver)).unwrap(), settings).unwrap();
+    let config = portcullis_service::DnsConfig {
+        public_host: Some("portcullis.test".into()),
+        reports: ReportAddresses {
+            mailto: Some("tlsrpt@portcullis.test".into()),
+            https: Some("https://portcullis.test/tlsrpt".into()),
+        },
+        zone: Some(ZONE.into()),
+    };
+    let app = TestApp::with_checker(Kind::Sqlite, checker, config).await;
+    let alice = app.user("alice@example.com", true).await;
+    let org = app.org("Alpha", &alice).await;
+    app.proven_domain(&org, "example.com").await;
+    let token = app.services.domain_in(&org, "example.com").await.unwrap().proof_token;
+    app.services
+        .save_policy(&org, "example.com", &policy(86_400), "alice")
+        .await
+        .unwrap();
+    let zone_server = serve_zone(&app.services, 0).await;
+
+    for prefix in ["_mta-sts", "_smtp._tls", "mta-sts"] {
+        let target = format!("{prefix}.{token}.{ZONE}");
+        owners.set_cname(&format!("{prefix}.example.com"), Some(&target)).await;
+    }
+    owners.set_mx("example.com", &[(10, "mx.example.com")]).await;
+    owners.set_addr("mx.example.com", &["127.0.0.1".parse().unwrap()]).await;
+    owners
+        .set_addr("portcullis.test", &["127.0.0.1".parse().unwrap()])
+        .await;
+    let _unbound = Unbound::start(unbound_port, zone_server, owners.addr());
+    let port = unbound_port.to_string();
+    let through = |name: String, rtype: &'static str| {
+        let port = port.clone();
+        async move { dig(&["@127.0.0.1", "-p", &port, &name, rtype, "+short"]).await }
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !through(format!("{ZONE}."), "SOA").await.contains("hostmaster") {
+        assert!(
+            Instant::now() < deadline,
+            "unbound answers: {}",
+            dig(&["@127.0.0.1", "-p", &port, &format!("{ZONE}."), "SOA"]).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Through the resolver: CNAME, then the TXT behind it in the built-in zone.
+    let first = served_id(&app.services, &org).await;
+    let answer = through("_mta-sts.example.com".into(), "TXT").await;
+    assert!(
+        answer.contains(&format!("_mta-sts.{token}.{ZONE}.")),
+        "{answer}\n{}\n{}",
+        dig(&["@127.0.0.1", "-p", &port, "_mta-sts.example.com", "TXT"]).await,
+        dig(&[
+            "@127.0.0.1",
+            "-p",
+            &owners.addr().port().to_string(),
+            "_mta-sts.example.com",
+            "TXT",
+            "+norec"
+        ])
+        .await
+    );
+    assert!(answer.contains(&format!("\"v=STSv1; id={first}\"")), "{answer}");
+    let answer = through("_smtp._tls.example.com".into(), "TXT").await;
+    assert!(
+        answer.contains("v=TLSRPTv1; rua=mailto:tlsrpt@portcullis.test"),
+        "{answer}"
+    );
+    let answer = through("mta-sts.example.com".into(), "A").await;
+    assert!(
+        answer.contains("portcullis.test.") && answer.contains("127.0.0.1"),
+        "{answer}"
+    );
+
+    // Straight at the built-in server: authoritative, over UDP and TCP.
+    let server_port = zone_server.port().to_string();
+    let sts = format!("_mta-sts.{token}.{ZONE}");
+    for transport in ["+notcp", "+tcp"] {
+        let full = dig(&["@127.0.0.1", "-p", &server_port, &sts, "TXT", "+norec", transport]).await;
+        assert!(
+            full.contains("status: NOERROR") && full.contains("flags: qr aa"),
+            "{transport}: {full}"
+        );
+        assert!(full.contains(&format!("v=STSv1; id={first}")), "{transport}: {full}");
+    }
+    let refused = dig(&["@127.0.0.1", "-p", &server_port, "example.com", "TXT"]).await;
+    assert!(refused.contains("status: REFUSED"), "{refused}");
+
+    // The project's own check, through the same resolver, sees the delegation and the id.
+    let run = app.services.check_dns(&org, "example.com", "test").await.unwrap();
+    let codes: Vec<&str> = run.findings.iter().map(|f| f.code.as_str()).collect();
+    for code in ["delegation-ok", "sts-record-ok", "sts-record-cname", "tlsrpt-record-ok"] {
+        assert!(codes.contains(&code), "{code} in {codes:?}");
+    }
+
+    // A save shows through the resolver at once, give or take the second it may cache the old
+    // answer (the built-in server itself answers the new id at once: see the tests above).
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.services
+        .save_policy(&org, "example.com", &policy(604_800), "alice")
+        .await
+        .unwrap();
+    let saved = Instant::now();
+    let second = served_id(&app.services, &org).await;
+    while !through("_mta-sts.example.com".into(), "TXT")
+        .await
+        .contains(&format!("id={second}"))
+    {
+        assert!(
+            saved.elapsed() < Duration::from_secs(2),
+            "through the resolver within its one-second cache and a second"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.cleanup().await;
+}
