@@ -7,7 +7,7 @@ ENV := source scripts/env.sh &&
 LEPTOS_LIB_ARGS = $$( [ "$$PORTCULLIS_WASM_ROUTE" = debian ] && echo "--lib-cargo-args=-Zbuild-std=std,panic_abort" )
 PORT ?= 3000
 
-.PHONY: setup build run test test-unit test-e2e lint fmt bundle-size clean bench-policy bench-dns bench-ingest bench-views bench-hostile bench-cluster fuzz
+.PHONY: setup build run test test-unit test-e2e lint fmt bundle-size clean bench-policy bench-dns bench-ingest bench-views bench-hostile bench-cluster bench-dns-server fuzz
 
 setup:
 	@bash scripts/setup.sh
@@ -81,6 +81,9 @@ bench-hostile: build
 # Target: the monitor >= 2.5x faster with 3 instances.
 bench-cluster: build
 	@bash scripts/bench-cluster.sh
+
+bench-dns-server: setup
+	@bash scripts/bench-dns-server.sh
 
 # Every parser of outside input under libFuzzer (cargo-fuzz, rustup nightly), seeded from the
 # fixtures: FUZZ_SECONDS per target (default 60), FUZZ_RUNS, FUZZ_TARGETS. Not part of `make test`.

@@ -31,6 +31,31 @@ async fn domains_api_speaks_json_with_clear_errors() {
     assert_eq!(body["unicode"], "bücher.example");
     assert_eq!(body["organization"], "alpha");
     assert_eq!(body["mode"], serde_json::Value::Null);
+    // A new registration is not proven; the record that proves it names this registration's token.
+    let proof = &body["proof"];
+    assert_eq!(
+        (proof["proven"].as_bool(), proof["dns_setup"].as_str()),
+        (Some(false), Some("manual"))
+    );
+    assert_eq!(proof["record"]["name"], "_portcullis-challenge.xn--bcher-kva.example");
+    let value = proof["record"]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("portcullis-proof=") && value.len() == 17 + 32,
+        "{value}"
+    );
+    let operator = portcullis_service::Operator::new(app.db.store.clone());
+    app.services
+        .prove_as_operator(&operator, "bücher.example")
+        .await
+        .unwrap();
+    let shown = body_json(
+        app.send(api("GET", "/api/v1/domains/xn--bcher-kva.example", t, None))
+            .await,
+    )
+    .await;
+    assert_eq!(shown["proof"]["proven"], true);
+    assert_eq!(shown["proof"]["proven_by"], "operator");
+    assert!(shown["proof"]["proven_at"].is_string());
 
     let res = app
         .send(api(

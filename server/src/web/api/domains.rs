@@ -6,6 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use portcullis_domain::dns::{challenge_record, DnsRecord, ProofToken};
 use portcullis_domain::DomainName;
 use portcullis_store::DomainRow;
 use serde::{Deserialize, Serialize};
@@ -21,12 +22,37 @@ pub struct DomainJson {
     /// Latest DNS check: ok, warning, error or never_checked.
     pub dns_status: String,
     pub created_at: String,
+    /// Proof of control: nothing is served, ordered or attributed for the domain until proven.
+    pub proof: ProofJson,
+}
+
+#[derive(Serialize)]
+pub struct ProofJson {
+    pub proven: bool,
+    pub proven_at: Option<String>,
+    /// delegation, txt record, operator, or "registered before proof of control".
+    pub proven_by: Option<String>,
+    /// The TXT record that proves control (the delegation CNAMEs prove it too).
+    pub record: Option<DnsRecord>,
+    /// How the records are published: manual, delegated or push.
+    pub dns_setup: String,
 }
 
 impl From<DomainRow> for DomainJson {
     fn from(d: DomainRow) -> Self {
-        let unicode = DomainName::parse(&d.name).ok().and_then(|n| n.unicode());
+        let parsed = DomainName::parse(&d.name).ok();
+        let unicode = parsed.as_ref().and_then(|n| n.unicode());
         let created_at = super::rfc3339(d.created_at);
+        let record = parsed
+            .zip(ProofToken::parse(&d.proof_token).ok())
+            .map(|(name, token)| challenge_record(&name, &token));
+        let proof = ProofJson {
+            proven: d.proven_at.is_some(),
+            proven_at: d.proven_at.map(super::rfc3339),
+            proven_by: d.proven_by,
+            record,
+            dns_setup: d.dns_setup,
+        };
         Self {
             name: d.name,
             unicode,
@@ -34,6 +60,7 @@ impl From<DomainRow> for DomainJson {
             mode: d.mode,
             dns_status: d.dns_status.unwrap_or_else(|| "never_checked".into()),
             created_at,
+            proof,
         }
     }
 }

@@ -274,7 +274,21 @@ pub fn spec() -> Value {
                         "unicode": {"type": ["string", "null"]},
                         "organization": {"type": "string", "description": "Organisation identifier (slug)"},
                         "mode": {"type": ["string", "null"], "enum": ["testing", "enforce", "none", null]},
-                        "created_at": {"type": "string", "format": "date-time"}
+                        "dns_status": {"type": "string", "enum": ["ok", "warning", "error", "never_checked"]},
+                        "created_at": {"type": "string", "format": "date-time"},
+                        "proof": {"$ref": "#/components/schemas/Proof"}
+                    }
+                },
+                "Proof": {
+                    "type": "object",
+                    "description": "Proof of control: the domain's policy is served, its certificate ordered and its reports attributed only once proven.",
+                    "required": ["proven", "dns_setup"],
+                    "properties": {
+                        "proven": {"type": "boolean"},
+                        "proven_at": {"type": ["string", "null"], "format": "date-time"},
+                        "proven_by": {"type": ["string", "null"], "description": "delegation, txt record, operator, or registered before proof of control"},
+                        "record": {"description": "The TXT record that proves control", "oneOf": [{"$ref": "#/components/schemas/DnsRecord"}, {"type": "null"}]},
+                        "dns_setup": {"type": "string", "enum": ["manual", "delegated", "push"]}
                     }
                 },
                 "DnsRecord": {
