@@ -30,6 +30,19 @@ pub struct DnsListeners {
     tcp: TcpListener,
 }
 
+/// UDP readers on the one socket: one per core (at most four), so reading the queue is not the
+/// bottleneck under load (each reader is a handle on the same socket).
+fn udp_readers(socket: UdpSocket) -> std::io::Result<Vec<UdpSocket>> {
+    let readers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+    let std_socket = socket.into_std()?;
+    let mut out = Vec::with_capacity(readers);
+    for _ in 1..readers {
+        out.push(UdpSocket::from_std(std_socket.try_clone()?)?);
+    }
+    out.push(UdpSocket::from_std(std_socket)?);
+    Ok(out)
+}
+
 impl DnsListeners {
     /// Binds `addr` for UDP and TCP; with port 0, the same free port for both.
     pub async fn bind(addr: SocketAddr) -> std::io::Result<Self> {
@@ -74,7 +87,12 @@ pub async fn serve(
         limit: RateLimit::new(rate_per_second),
     };
     let mut server = ServerFuture::new(handler);
-    server.register_socket(listeners.udp);
+    match udp_readers(listeners.udp) {
+        Ok(readers) => readers.into_iter().for_each(|r| server.register_socket(r)),
+        Err(e) => {
+            tracing::error!(error = %e, "the DNS server's UDP socket could not be set up; answering over TCP only");
+        }
+    }
     server.register_listener(listeners.tcp, TCP_TIMEOUT);
     stop.await;
     if let Err(e) = server.shutdown_gracefully().await {
