@@ -34,14 +34,6 @@ impl Drop for Pebble {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A CA and a `localhost`/127.0.0.1 certificate for pebble's own HTTPS, written to `dir`.
 fn pebble_tls(dir: &Path) -> std::path::PathBuf {
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -59,14 +51,14 @@ fn pebble_tls(dir: &Path) -> std::path::PathBuf {
 }
 
 async fn start_pebble(dir: &Path, http_port: u16, dns: SocketAddr) -> Pebble {
-    let (acme, mgmt) = (free_port(), free_port());
+    let (acme, mgmt) = (common::free_port(), common::free_port());
     let config = serde_json::json!({"pebble": {
         "listenAddress": format!("127.0.0.1:{acme}"),
         "managementListenAddress": format!("127.0.0.1:{mgmt}"),
         "certificate": dir.join("cert.pem"),
         "privateKey": dir.join("key.pem"),
         "httpPort": http_port,
-        "tlsPort": free_port(),
+        "tlsPort": common::free_port(),
         "ocspResponderURL": "",
         "externalAccountBindingRequired": false
     }});

@@ -208,6 +208,15 @@ impl Browser {
     }
 }
 
+/// A loopback port free at the moment, for a peer the test starts (pebble, Dovecot, unbound).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {

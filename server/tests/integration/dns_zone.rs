@@ -112,6 +112,17 @@ async fn served_id(services: &Services, access: &portcullis_store::OrgAccess) ->
         .clone()
 }
 
+/// Saves a different policy for example.com a second after the last (ids have one-second
+/// resolution) and returns its id.
+async fn save_new_policy(services: &Services, access: &portcullis_store::OrgAccess) -> String {
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    services
+        .save_policy(access, "example.com", &policy(604_800), "alice")
+        .await
+        .unwrap();
+    served_id(services, access).await
+}
+
 async fn the_zone_answers_for_proven_domains(kind: Kind) {
     let app = TestApp::new(kind).await;
     let alice = app.user("alice@example.com", true).await;
@@ -148,12 +159,7 @@ async fn the_zone_answers_for_proven_domains(kind: Kind) {
     assert_eq!(m.answers()[0].ttl(), 60);
 
     // A new policy changes the answer at once (ids have one-second resolution).
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    app.services
-        .save_policy(&org, "example.com", &policy(604_800), "alice")
-        .await
-        .unwrap();
-    let second = served_id(&app.services, &org).await;
+    let second = save_new_policy(&app.services, &org).await;
     assert_ne!(first, second);
     assert_eq!(
         txt(&ask(addr, &sts, RecordType::TXT).await),
@@ -264,26 +270,13 @@ async fn every_instance_answers_a_save_within_a_second_postgres() {
         assert!(Instant::now() < deadline, "the other instance loads the proven domain");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    app.services
-        .save_policy(&org, "example.com", &policy(604_800), "alice")
-        .await
-        .unwrap();
+    let second = save_new_policy(&app.services, &org).await;
     let saved = Instant::now();
-    let second = served_id(&app.services, &org).await;
     while txt(&ask(addr, &sts, RecordType::TXT).await) != vec![format!("v=STSv1; id={second}")] {
         assert!(saved.elapsed() < Duration::from_secs(1), "answered within a second");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     app.cleanup().await;
-}
-
-fn free_port() -> u16 {
-    std::net::UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// `dig` with `args`, its standard output (awaited: the servers asked run on this runtime).
@@ -356,7 +349,7 @@ async fn real_clients_resolve_a_delegated_domain() {
     use portcullis_domain::dns::ReportAddresses;
 
     let owners = TestDns::start().await;
-    let unbound_port = free_port();
+    let unbound_port = crate::common::free_port();
     let resolver: SocketAddr = format!("127.0.0.1:{unbound_port}").parse().unwrap();
     let settings = CheckSettings {
         allow_private: true,
@@ -461,13 +454,8 @@ async fn real_clients_resolve_a_delegated_domain() {
 
     // A save shows through the resolver at once, give or take the second it may cache the old
     // answer (the built-in server itself answers the new id at once: see the tests above).
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    app.services
-        .save_policy(&org, "example.com", &policy(604_800), "alice")
-        .await
-        .unwrap();
+    let second = save_new_policy(&app.services, &org).await;
     let saved = Instant::now();
-    let second = served_id(&app.services, &org).await;
     while !through("_mta-sts.example.com".into(), "TXT")
         .await
         .contains(&format!("id={second}"))

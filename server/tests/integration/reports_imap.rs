@@ -9,7 +9,6 @@ use crate::common;
 
 use common::{fixture, gzip, TestApp};
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -31,10 +30,6 @@ struct Dovecot {
     ca: TestCa,
     imaps_port: u16,
     imap_port: u16,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl Dovecot {
@@ -61,7 +56,7 @@ impl Dovecot {
         std::fs::write(root.join("cert.pem"), cert).unwrap();
         std::fs::write(root.join("key.pem"), key).unwrap();
         std::fs::write(root.join("passwd"), format!("{USER}:{{PLAIN}}{PASSWORD}\n")).unwrap();
-        let (imaps_port, imap_port) = (free_port(), free_port());
+        let (imaps_port, imap_port) = (common::free_port(), common::free_port());
         let r = root.display();
         let config = format!(
             "protocols = imap\n\
