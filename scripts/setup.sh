@@ -20,6 +20,9 @@ apt_pkgs=()
 [ -x /usr/bin/dig ] || apt_pkgs+=(dnsutils)
 [ -x /usr/sbin/unbound ] || apt_pkgs+=(unbound)
 [ -x /usr/sbin/named ] || apt_pkgs+=(bind9)
+# Push mode's dns-update crate pulls reqwest with native TLS: OpenSSL's headers to build it.
+[ -f /usr/include/openssl/ssl.h ] || apt_pkgs+=(libssl-dev)
+command -v pkg-config >/dev/null || apt_pkgs+=(pkg-config)
 if [ "$PORTCULLIS_WASM_ROUTE" = debian ]; then
   [ -x /usr/bin/rustc ] || apt_pkgs+=(rustc-web)
   [ -x /usr/bin/cargo ] || apt_pkgs+=(cargo-web)

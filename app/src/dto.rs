@@ -46,6 +46,8 @@ impl Viewer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Flash {
     Notice(String),
+    /// Something the user must act on (a push that failed, say).
+    Warning(String),
     TokenCreated {
         name: String,
         secret: String,
@@ -221,6 +223,8 @@ pub struct DomainListing {
     pub total: i64,
     pub page: i64,
     pub page_size: i64,
+    /// This server runs a DNS zone: onboarding offers delegation.
+    pub delegation_available: bool,
 }
 
 impl DomainListing {
@@ -235,6 +239,8 @@ pub struct DomainDetail {
     pub role: Role,
     /// In enforce: live MX hosts the policy does not cover (from the latest check).
     pub mx_drift: Vec<String>,
+    /// A new id reaches DNS by itself (delegation in place, or push).
+    pub id_automatic: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,6 +250,10 @@ pub struct OrgDetail {
     /// Only owners see tokens and pending invitations.
     pub tokens: Option<Vec<TokenInfo>>,
     pub invitations: Option<Vec<Invitation>>,
+    /// Push mode's settings (owners only; `None` for others and when unset).
+    pub push: Option<PushSettingsItem>,
+    /// The server can seal push credentials (`PORTCULLIS_SECRET_KEY`).
+    pub push_available: bool,
 }
 
 /// What an invitation link shows its recipient.
@@ -296,6 +306,7 @@ mod tests {
             total,
             page: 1,
             page_size: 50,
+            delegation_available: false,
         };
         assert_eq!(l(0).pages(), 1);
         assert_eq!(l(50).pages(), 1);
@@ -317,6 +328,8 @@ pub struct PolicyOverview {
     pub draft: Option<portcullis_domain::policy::PolicyDraft>,
     /// The `mta-sts.<domain>` certificate, once Portcullis has tried to obtain one.
     pub certificate: Option<CertState>,
+    /// A new id reaches DNS by itself (delegation in place, or push): nothing to publish.
+    pub id_automatic: bool,
 }
 
 impl PolicyOverview {
@@ -364,6 +377,20 @@ pub struct DnsView {
     pub findings: Vec<portcullis_domain::dns::Finding>,
     pub can_check: bool,
     pub events: Vec<DomainEvent>,
+    /// How the records reach DNS.
+    pub setup: portcullis_domain::dns::DnsSetup,
+    /// The three delegation CNAMEs; empty when this server runs no DNS zone.
+    pub delegation: Vec<portcullis_domain::dns::DnsRecord>,
+    /// Nothing to publish after a policy change: delegation seen in place, or push.
+    pub id_automatic: bool,
+    /// The last push (push mode): which id, when, and why it failed.
+    pub push_id: Option<String>,
+    pub push_at: Option<i64>,
+    pub push_error: Option<String>,
+    /// The organisation has push settings, so push can be chosen.
+    pub push_configured: bool,
+    /// The viewer may change the setup and push.
+    pub can_edit: bool,
 }
 
 /// A domain's mode, the readiness gate for enforce with the replay behind it, and its history.
@@ -371,6 +398,8 @@ pub struct DnsView {
 pub struct LifecycleView {
     pub domain: String,
     pub role: portcullis_domain::Role,
+    /// A new id reaches DNS by itself (delegation in place, or push).
+    pub id_automatic: bool,
     /// `unconfigured`, `testing`, `enforce` or `none` (being removed).
     pub mode: String,
     pub policy_id: Option<String>,
@@ -427,4 +456,41 @@ pub struct AlertItem {
     pub title: String,
     pub detail: String,
     pub created_at: i64,
+}
+
+/// Open claims and notices of released registrations, for the home page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimsView {
+    pub claims: Vec<ClaimItem>,
+    pub notices: Vec<NoticeItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimItem {
+    pub org_slug: String,
+    pub org_name: String,
+    pub name: String,
+    /// The TXT record that proves the claim.
+    pub record: portcullis_domain::dns::DnsRecord,
+    /// The delegation CNAMEs under the claim's token (they prove it too).
+    pub delegation: Vec<portcullis_domain::dns::DnsRecord>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeItem {
+    pub org_name: String,
+    pub detail: String,
+    pub created_at: i64,
+}
+
+/// An organisation's push settings as shown (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushSettingsItem {
+    pub server: String,
+    pub key_name: String,
+    pub algorithm: String,
+    pub updated_by: String,
+    pub updated_at: i64,
+    pub domains: i64,
 }

@@ -22,6 +22,7 @@ pub async fn list_domains(
         total: found.total,
         page,
         page_size: portcullis_service::DOMAINS_PAGE_SIZE,
+        delegation_available: st.services.dns_config().zone.is_some(),
     })
 }
 
@@ -32,6 +33,7 @@ pub async fn get_domain(name: String) -> Result<DomainDetail, AppError> {
     let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
     let mx_drift = st.services.mx_drift(&access, &row.name).await.map_err(service_error)?;
     Ok(DomainDetail {
+        id_automatic: st.services.id_publishing(&access, &row.name).await.automatic,
         domain: row,
         role: access.role(),
         mx_drift,
@@ -39,16 +41,28 @@ pub async fn get_domain(name: String) -> Result<DomainDetail, AppError> {
 }
 
 #[server(prefix = "/sfn", endpoint = "add_domain")]
-pub async fn add_domain(csrf: String, org: String, name: String) -> Result<(), AppError> {
+pub async fn add_domain(csrf: String, org: String, name: String, setup: Option<String>) -> Result<(), AppError> {
     use crate::dto::Flash;
     use crate::ssr::*;
     let (st, req, user) = guard(&csrf)?;
     let access = org_access(&st, &user, &org).await?;
     let row = st.services.add_domain(&access, &name).await.map_err(service_error)?;
+    let delegated = setup.as_deref() == Some("delegated");
+    if delegated {
+        st.services
+            .set_dns_setup(&access, &row.name, "delegated")
+            .await
+            .map_err(service_error)?;
+    }
+    let next = if delegated {
+        "Next: publish its three delegation CNAMEs (on the domain's page) once; they also prove the domain is yours."
+    } else {
+        "Next: prove the domain is yours with the TXT record on its page, and save a policy."
+    };
     flash(
         &st,
         &req,
-        Flash::Notice(format!("Added {} to {}.", row.name, row.org_name)),
+        Flash::Notice(format!("Added {} to {}. {next}", row.name, row.org_name)),
     )
     .await;
     go(&format!("/?org={}", access.org_slug()));

@@ -21,6 +21,7 @@ pub async fn get_lifecycle(name: String) -> Result<LifecycleView, AppError> {
         .last_check
         .map(|(checked_at, sts_ok)| (checked_at, checked_at >= changed_at && sts_ok));
     Ok(LifecycleView {
+        id_automatic: st.services.id_publishing(&access, &view.domain).await.automatic,
         domain: view.domain,
         role: access.role(),
         mode: view.mode,
@@ -69,15 +70,17 @@ pub async fn transition_domain(
                 failing.join("; ")
             ))))
         }
-        TransitionOutcome::Done {
-            transition, sts_record, ..
-        } => {
+        TransitionOutcome::Done { transition, .. } => {
+            let next = st
+                .services
+                .id_next_step(&access, &row.name, &transition.policy_id)
+                .await;
             flash(
                 &st,
                 &req,
                 Flash::Notice(format!(
-                    "{} moved from {} to {} (policy id {}). Now publish _mta-sts.{} TXT \"{}\" and check the DNS.",
-                    row.name, transition.from_mode, transition.to_mode, transition.policy_id, row.name, sts_record
+                    "{} moved from {} to {} (policy id {}). {next}",
+                    row.name, transition.from_mode, transition.to_mode, transition.policy_id
                 )),
             )
             .await;
@@ -100,17 +103,17 @@ pub async fn fix_mx_drift(csrf: String, name: String) -> Result<(), AppError> {
         .fix_mx_drift(&access, &row.name, user.email.as_str())
         .await
         .map_err(service_error)?;
+    let next = st.services.id_next_step(&access, &row.name, &fix.policy_id).await;
     flash(
         &st,
         &req,
         Flash::Notice(format!(
-            "Step 1 done: the policy now lists {} (policy id {}). Step 2: publish _mta-sts.{} TXT \"{}\", then check the DNS.",
+            "Step 1 done: the policy now lists {} (policy id {}). Step 2: {next}",
             fix.added.join(", "),
             fix.policy_id,
-            row.name,
-            fix.sts_record
         )),
-    ).await;
+    )
+    .await;
     go(&format!("/domains/{}/lifecycle", row.name));
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! the error in the URL, so they work with JavaScript off.
 
 mod alerts;
+mod claims;
 mod dns;
 mod domains;
 mod invitations;
@@ -14,6 +15,7 @@ mod reports;
 mod session;
 
 pub use alerts::*;
+pub use claims::*;
 pub use dns::*;
 pub use domains::*;
 pub use invitations::*;

@@ -24,7 +24,25 @@ pub async fn get_org(slug: String) -> Result<OrgDetail, AppError> {
         .await
         .map_err(service_error)?
         .total;
+    let push = if access.role().allows(Role::Owner) {
+        st.services
+            .push_settings(&access)
+            .await
+            .map_err(service_error)?
+            .map(|p| crate::dto::PushSettingsItem {
+                server: p.server,
+                key_name: p.key_name,
+                algorithm: p.algorithm,
+                updated_by: p.updated_by,
+                updated_at: p.updated_at,
+                domains: p.domains,
+            })
+    } else {
+        None
+    };
     Ok(OrgDetail {
+        push,
+        push_available: st.services.push_available(),
         org: OrgWithRole {
             slug: access.org_slug().into(),
             name: access.org_name().into(),
@@ -147,5 +165,55 @@ pub async fn revoke_token(csrf: String, org: String, id: i64) -> Result<(), AppE
     st.services.revoke_token(&access, id).await.map_err(service_error)?;
     flash(&st, &req, Flash::Notice("Token revoked.".into())).await;
     go(&format!("/orgs/{}", access.org_slug()));
+    Ok(())
+}
+
+/// Saves the organisation's push settings (owners). The secret is sealed and never shown again.
+#[server(prefix = "/sfn", endpoint = "save_push_settings")]
+pub async fn save_push_settings(
+    csrf: String,
+    org: String,
+    server: String,
+    key_name: String,
+    algorithm: String,
+    secret: String,
+) -> Result<(), AppError> {
+    use crate::dto::Flash;
+    use crate::ssr::*;
+    let (st, req, user) = guard(&csrf)?;
+    let access = org_access(&st, &user, &org).await?;
+    let input = portcullis_service::PushInput {
+        server,
+        key_name,
+        algorithm,
+        secret,
+    };
+    let view = st
+        .services
+        .save_push_settings(&access, &user.email, &input)
+        .await
+        .map_err(service_error)?;
+    flash(
+        &st,
+        &req,
+        Flash::Notice(format!(
+            "Push settings saved: updates go to {} signed with key {} ({}). The secret is stored sealed and not shown again.",
+            view.server, view.key_name, view.algorithm
+        )),
+    )
+    .await;
+    go(&format!("/orgs/{}#push", access.org_slug()));
+    Ok(())
+}
+
+#[server(prefix = "/sfn", endpoint = "remove_push_settings")]
+pub async fn remove_push_settings(csrf: String, org: String) -> Result<(), AppError> {
+    use crate::dto::Flash;
+    use crate::ssr::*;
+    let (st, req, user) = guard(&csrf)?;
+    let access = org_access(&st, &user, &org).await?;
+    st.services.delete_push_settings(&access).await.map_err(service_error)?;
+    flash(&st, &req, Flash::Notice("Push settings removed.".into())).await;
+    go(&format!("/orgs/{}#push", access.org_slug()));
     Ok(())
 }

@@ -28,6 +28,7 @@ pub async fn get_policy(name: String) -> Result<PolicyOverview, AppError> {
             .map(|w| (w.code().to_string(), w.message().to_string()))
             .collect(),
         draft: state.policy.as_ref().map(PolicyDraft::from_policy),
+        id_automatic: st.services.id_publishing(&access, &row.name).await.automatic,
         domain: row,
         role: access.role(),
         versions,
@@ -125,9 +126,10 @@ pub async fn save_policy(
     };
     let message = match outcome {
         SaveOutcome::Saved(v) => format!(
-            "Saved: {}. Senders fetch the new policy only after you publish its id: set the TXT record \
-             _mta-sts.{} to \"v=STSv1; id={}\".",
-            v.note, row.name, v.policy_id
+            "Saved: {} (policy id {}). {}",
+            v.note,
+            v.policy_id,
+            st.services.id_next_step(&access, &row.name, &v.policy_id).await
         ),
         SaveOutcome::Unchanged(v) => format!(
             "Nothing changed: the served policy is already this text (id {}).",

@@ -11,6 +11,11 @@ pub fn FlashMessages(flash: Vec<Flash>) -> impl IntoView {
                 {text}
             </div>
         }.into_any(),
+        Flash::Warning(text) => view! {
+            <div class="panel warn" role="alert" data-testid="flash-warning">
+                {text}
+            </div>
+        }.into_any(),
         Flash::TokenCreated { name, secret } => view! {
             <div class="panel ok" role="status">
                 <strong>{format!("API token “{name}” created.")}</strong>

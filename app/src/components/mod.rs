@@ -1,6 +1,7 @@
 //! Shared page parts: the page frame, the layout with header and organisation switcher,
 //! one-time messages, form errors, pagination.
 
+mod claims;
 mod dns_parts;
 mod flash;
 mod form_error;
@@ -12,6 +13,7 @@ mod pagination;
 mod policy_parts;
 mod proof;
 
+pub use claims::{ClaimsSection, ReleaseNotices};
 pub use dns_parts::{DnsStatusBadge, SeverityBadge};
 pub use flash::FlashMessages;
 pub use form_error::{form_error, ErrorPanel, FieldError, Loading};

@@ -6,7 +6,15 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 #[component]
-pub fn MxDriftBanner(domain: String, hosts: Vec<String>, csrf: String, can_fix: bool) -> impl IntoView {
+pub fn MxDriftBanner(
+    domain: String,
+    hosts: Vec<String>,
+    csrf: String,
+    can_fix: bool,
+    /// The new id reaches DNS by itself (delegation in place, or push).
+    #[prop(optional)]
+    id_automatic: bool,
+) -> impl IntoView {
     if hosts.is_empty() {
         return ().into_any();
     }
@@ -27,9 +35,15 @@ pub fn MxDriftBanner(domain: String, hosts: Vec<String>, csrf: String, can_fix: 
                 </li>
                 <li>
                     <strong>"Then DNS: "</strong>
-                    {format!(
-                        "publish the new id in _mta-sts.{domain} TXT, so senders fetch the new policy, and check the DNS.",
-                    )}
+                    {if id_automatic {
+                        format!(
+                            "nothing to publish: the new id reaches _mta-sts.{domain} by itself. Check the DNS to see it.",
+                        )
+                    } else {
+                        format!(
+                            "publish the new id in _mta-sts.{domain} TXT, so senders fetch the new policy, and check the DNS.",
+                        )
+                    }}
                 </li>
                 <li>
                     <strong>"Then MX: "</strong>

@@ -12,6 +12,8 @@ pub fn AddDomainForm(
     orgs: Vec<(String, String)>,
     selected: String,
     error: Option<String>,
+    /// This server runs a DNS zone: offer delegation (recommended) besides publishing by hand.
+    delegation_available: bool,
 ) -> impl IntoView {
     let (value, set_value) = signal(String::new());
     let (touched, set_touched) = signal(false);
@@ -92,6 +94,30 @@ pub fn AddDomainForm(
                     }}
                 </p>
             </div>
+            {delegation_available
+                .then(|| {
+                    view! {
+                        <fieldset class="grow setup-choice" data-testid="add-setup">
+                            <legend>"DNS records"</legend>
+                            <div class="choice">
+                                <input type="radio" name="setup" id="add-setup-delegated" value="delegated" checked />
+                                <label for="add-setup-delegated">
+                                    <strong>"Delegate to this server (recommended)"</strong>
+                                    <span class="hint">
+                                        "Three CNAMEs, published once; every later change is answered for you."
+                                    </span>
+                                </label>
+                            </div>
+                            <div class="choice">
+                                <input type="radio" name="setup" id="add-setup-manual" value="manual" />
+                                <label for="add-setup-manual">
+                                    <strong>"Publish the records by hand"</strong>
+                                    <span class="hint">"You update _mta-sts after every policy change."</span>
+                                </label>
+                            </div>
+                        </fieldset>
+                    }
+                })}
             <button type="submit" class="primary">
                 "Add domain"
             </button>

@@ -17,6 +17,8 @@ pub fn PolicyEditor(
     draft: PolicyDraft,
     /// The server's answer to the last save: (field, message).
     error: Option<(String, String)>,
+    /// A new id reaches DNS by itself (delegation in place, or push).
+    id_automatic: bool,
 ) -> impl IntoView {
     let (mode, set_mode) = signal(draft.mode.clone());
     let (max_age, set_max_age) = signal(draft.max_age.clone());
@@ -193,7 +195,11 @@ pub fn PolicyEditor(
                         view! {
                             <PolicyDiff lines=diff_lines(old.as_deref().unwrap_or(""), &new) />
                             <p class="hint">
-                                "Saving gives the policy a new id. Then update the _mta-sts TXT record so senders fetch it."
+                                {if id_automatic {
+                                    "Saving gives the policy a new id; its _mta-sts record follows by itself."
+                                } else {
+                                    "Saving gives the policy a new id. Then update the _mta-sts TXT record so senders fetch it."
+                                }}
                             </p>
                         }
                             .into_any()

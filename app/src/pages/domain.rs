@@ -48,6 +48,7 @@ pub fn DomainPage() -> impl IntoView {
                             hosts=d.mx_drift.clone()
                             csrf=ctx.csrf.clone()
                             can_fix=can_edit
+                            id_automatic=d.id_automatic
                         />
                         <dl class="facts">
                             <dt>"Organisation"</dt>
@@ -176,6 +177,15 @@ fn PolicySection(o: PolicyOverview, can_edit: bool) -> impl IntoView {
                 <dt>"DNS record"</dt>
                 <dd>
                     <code>{format!("_mta-sts.{d}. TXT \"v=STSv1; id={}\"", current.policy_id)}</code>
+                    {o
+                        .id_automatic
+                        .then_some(
+                            view! {
+                                <span class="muted small" data-testid="id-automatic">
+                                    " kept current for you"
+                                </span>
+                            },
+                        )}
                 </dd>
                 <dt>"Served at"</dt>
                 <dd>

@@ -1,6 +1,8 @@
-use crate::api::{list_domains, AddDomain};
-use crate::components::{form_error, page_frame, DnsStatusBadge, ErrorPanel, ModeBadge, Pagination};
-use crate::dto::{format_time, urlencode, DomainListing, PageCtx};
+use crate::api::{get_claims, list_domains, AddDomain, CheckClaim, ClaimDomain, WithdrawClaim};
+use crate::components::{
+    form_error, page_frame, ClaimsSection, DnsStatusBadge, ErrorPanel, ModeBadge, Pagination, ReleaseNotices,
+};
+use crate::dto::{format_time, urlencode, ClaimsView, DomainListing, PageCtx};
 use crate::islands::AddDomainForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -13,9 +15,14 @@ pub fn HomePage() -> impl IntoView {
     let search = query.get("q").filter(|s| !s.trim().is_empty());
     let page = query.get("page").and_then(|p| p.parse::<i64>().ok());
     let add_error = form_error::<AddDomain>().map(|e| e.to_string());
+    let claim_error = form_error::<ClaimDomain>()
+        .or_else(form_error::<CheckClaim>)
+        .or_else(form_error::<WithdrawClaim>)
+        .map(|e| e.to_string());
     page_frame("Domains".to_string(), org.clone(), move |ctx| async move {
         let listing = list_domains(org.clone(), search.clone(), page).await;
-        view! { {domains_view(ctx, org, search, add_error, listing)} }.into_any()
+        let claims = get_claims(org.clone()).await.unwrap_or_default();
+        view! { {domains_view(ctx, org, search, (add_error, claim_error), listing, claims)} }.into_any()
     })
 }
 
@@ -23,8 +30,9 @@ fn domains_view(
     ctx: PageCtx,
     org: Option<String>,
     search: Option<String>,
-    add_error: Option<String>,
+    (add_error, claim_error): (Option<String>, Option<String>),
     listing: Result<DomainListing, crate::AppError>,
+    claims: ClaimsView,
 ) -> Option<AnyView> {
     let viewer = ctx.viewer.clone()?;
     let heading = org
@@ -56,12 +64,14 @@ fn domains_view(
             .into_any(),
         );
     }
+    let delegation_available = listing.as_ref().is_ok_and(|l| l.delegation_available);
     let editable: Vec<(String, String)> = viewer.editable_orgs().into_iter().map(|o| (o.slug, o.name)).collect();
     let selected = org
         .clone()
         .filter(|s| editable.iter().any(|(slug, _)| slug == s))
         .or_else(|| editable.first().map(|(s, _)| s.clone()))
         .unwrap_or_default();
+    let selected_claim = selected.clone();
     let base = {
         let mut parts = vec![];
         if let Some(o) = &org {
@@ -90,14 +100,28 @@ fn domains_view(
                 <button type="submit">"Search"</button>
             </form>
         </div>
+        <ReleaseNotices v=claims.clone() />
         {(!editable.is_empty())
             .then(|| {
                 view! {
                     <section class="card">
                         <h2>"Add a domain"</h2>
-                        <AddDomainForm csrf=ctx.csrf.clone() orgs=editable.clone() selected=selected error=add_error />
+                        <AddDomainForm
+                            csrf=ctx.csrf.clone()
+                            orgs=editable.clone()
+                            selected=selected
+                            error=add_error
+                            delegation_available=delegation_available
+                        />
                         <p class="hint">"Many at once? " <a href="/domains/import">"Bulk add a list or CSV"</a></p>
                     </section>
+                    <ClaimsSection
+                        v=claims.clone()
+                        csrf=ctx.csrf.clone()
+                        orgs=editable.clone()
+                        selected=selected_claim.clone()
+                        error=claim_error.clone()
+                    />
                 }
             })}
         {match listing {

@@ -36,7 +36,13 @@ fn Lifecycle(v: LifecycleView, csrf: String) -> impl IntoView {
     let is_owner = v.role.allows(Role::Owner);
     let mode = v.mode.clone();
     view! {
-        <MxDriftBanner domain=d.clone() hosts=v.mx_drift.clone() csrf=csrf.clone() can_fix=can_move />
+        <MxDriftBanner
+            domain=d.clone()
+            hosts=v.mx_drift.clone()
+            csrf=csrf.clone()
+            can_fix=can_move
+            id_automatic=v.id_automatic
+        />
         <section class="card" data-testid="lifecycle-state">
             <dl class="facts">
                 <dt>"Mode"</dt>
@@ -170,11 +176,16 @@ fn DnsChange(v: LifecycleView) -> impl IntoView {
         return ().into_any();
     }
     let record = format!("_mta-sts.{}. TXT \"v=STSv1; id={id}\"", v.domain);
+    let automatic = v.id_automatic;
     view! {
-        <div class="panel" data-testid="dns-change">
+        <div class="panel" data-testid="dns-change" data-automatic=v.id_automatic.to_string()>
             <p>
                 <strong>"DNS: "</strong>
-                "the _mta-sts record must carry the current id, or senders keep their cached policy:"
+                {if v.id_automatic {
+                    "nothing to publish: the _mta-sts record follows the current id by itself (delegated to this server, or pushed to your DNS server):"
+                } else {
+                    "the _mta-sts record must carry the current id, or senders keep their cached policy:"
+                }}
             </p>
             <pre class="zone">{record}</pre>
             {match v.sts_seen {
@@ -190,8 +201,14 @@ fn DnsChange(v: LifecycleView) -> impl IntoView {
                     view! {
                         <p class="warn" data-testid="dns-unverified">
                             {format!(
-                                "Not seen yet (last check {}). Update the record, then check the DNS on the domain page.",
+                                "{} (last check {}). {}",
+                                "Not seen yet",
                                 format_time(t),
+                                if automatic {
+                                    "Check the DNS on the domain page: a delegated record shows the new id at once; a pushed one once the push worked."
+                                } else {
+                                    "Update the record, then check the DNS on the domain page."
+                                },
                             )}
                         </p>
                     }

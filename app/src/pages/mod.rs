@@ -11,6 +11,7 @@ mod import;
 mod invite;
 mod lifecycle;
 mod not_found;
+mod org_push;
 mod orgs;
 mod policy;
 mod report_list;

@@ -1,4 +1,8 @@
-use crate::api::{get_org, AddMember, CreateOrg, CreateToken, RemoveMember, RevokeInvitation, RevokeToken};
+use super::org_push::PushSettingsCard;
+use crate::api::{
+    get_org, AddMember, CreateOrg, CreateToken, RemoveMember, RemovePushSettings, RevokeInvitation, RevokeToken,
+    SavePushSettings,
+};
 use crate::components::{form_error, page_frame, ErrorPanel, FieldError};
 use crate::dto::format_time;
 use leptos::prelude::*;
@@ -110,6 +114,7 @@ pub fn OrgPage() -> impl IntoView {
     let slug = use_params_map().get_untracked().get("slug").unwrap_or_default();
     let member_err = form_error::<AddMember>().or_else(form_error::<RemoveMember>);
     let token_err = form_error::<CreateToken>().or_else(form_error::<RevokeToken>);
+    let push_err = form_error::<SavePushSettings>().or_else(form_error::<RemovePushSettings>);
     page_frame(slug.clone(), Some(slug.clone()), move |ctx| async move {
         let detail = get_org(slug.clone()).await;
         let csrf = ctx.csrf.clone();
@@ -278,6 +283,18 @@ pub fn OrgPage() -> impl IntoView {
                                     }
                                 })}
                         </section>
+                        {owner
+                            .then(|| {
+                                view! {
+                                    <PushSettingsCard
+                                        org=org_slug.clone()
+                                        csrf=csrf.clone()
+                                        current=d.push.clone()
+                                        available=d.push_available
+                                        error=push_err.clone()
+                                    />
+                                }
+                            })}
                         {d
                             .tokens
                             .clone()

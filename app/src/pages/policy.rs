@@ -101,6 +101,7 @@ pub fn PolicyEditPage() -> impl IntoView {
                                 current=o.current().map(|c| c.body.clone())
                                 draft=draft
                                 error=error
+                                id_automatic=o.id_automatic
                             />
                         </section>
                     }

@@ -326,7 +326,7 @@ impl Services {
 
     /// Whether a new alert was raised; a failure to store it is logged, and the rule goes on
     /// with the next domain.
-    async fn raise(&self, domain: &str, kind: AlertKind, detail: &str, now: i64) -> bool {
+    pub(crate) async fn raise(&self, domain: &str, kind: AlertKind, detail: &str, now: i64) -> bool {
         match self.store.raise_alert(domain, kind.as_str(), detail, now).await {
             Ok(raised) => {
                 if raised {

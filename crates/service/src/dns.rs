@@ -1,12 +1,14 @@
 //! DNS guidance and live checks: the records a domain must publish, check runs on demand and by
 //! the monitor, their history and status-change events.
 
+use crate::delegation::IdPublishing;
 use crate::policies::name_of;
 use crate::proof::{PROVEN_BY_DELEGATION, PROVEN_BY_TXT};
+use crate::push::PushStatus;
 use crate::{ServiceError, Services};
 use portcullis_dnscheck::{CheckInput, Checker, CurrentPolicy, ProofCheck};
+use portcullis_domain::dns::{delegation_records, DnsSetup, FindingCode, ProofToken};
 use portcullis_domain::dns::{publish_records, zone_snippet, DnsRecord, Finding, ReportAddresses, Severity, Status};
-use portcullis_domain::dns::{FindingCode, ProofToken};
 use portcullis_domain::{DomainName, PolicyId};
 use portcullis_store::{now, CheckNotes, DnsCheckRow, DomainEvent, DomainRow, MonitorTarget, OrgAccess};
 
@@ -72,6 +74,16 @@ pub struct DnsOverview {
     pub events: Vec<DomainEvent>,
     /// False when this server cannot run checks (no resolver).
     pub can_check: bool,
+    /// How the records reach DNS.
+    pub setup: DnsSetup,
+    /// The three delegation CNAMEs, where this server runs a DNS zone (empty otherwise).
+    pub delegation: Vec<DnsRecord>,
+    /// Whether the owner has nothing to publish after a policy change.
+    pub id_publishing: IdPublishing,
+    /// The last push, for a domain in push mode.
+    pub push: Option<PushStatus>,
+    /// Whether the organisation has push settings (push can be chosen).
+    pub push_configured: bool,
 }
 
 fn run_of(row: DnsCheckRow) -> CheckRun {
@@ -198,14 +210,27 @@ impl Services {
     /// The records to publish, the latest check and recent events.
     pub async fn dns_overview(&self, access: &OrgAccess, raw: &str) -> Result<DnsOverview, ServiceError> {
         let domain = name_of(raw)?;
-        self.store
+        let row = self
+            .store
             .domain(access, &domain)
             .await?
             .ok_or(ServiceError::NotFound)?;
+        let setup = DnsSetup::parse(&row.dns_setup).unwrap_or(DnsSetup::Manual);
+        let delegation = match (&self.dns_config.zone, ProofToken::parse(&row.proof_token)) {
+            (Some(zone), Ok(token)) => delegation_records(&domain, &token, zone),
+            _ => Vec::new(),
+        };
         let id = self.current_id(access, &domain).await?;
-        let records = self.records_for(&domain, id.as_ref());
+        let records = match setup {
+            DnsSetup::Delegated if !delegation.is_empty() => delegation.clone(),
+            _ => self.records_for(&domain, id.as_ref()),
+        };
         let latest = self.latest_check(access, &domain).await?;
         let events = self.store.domain_events(access, &domain, 20).await?;
+        let push = match setup {
+            DnsSetup::Push => Some(self.push_status(access, &domain).await?),
+            _ => None,
+        };
         Ok(DnsOverview {
             domain: domain.to_string(),
             zone: zone_snippet(&records),
@@ -215,6 +240,11 @@ impl Services {
             latest,
             events,
             can_check: self.checker.is_some(),
+            setup,
+            delegation,
+            id_publishing: self.id_publishing(access, domain.as_str()).await,
+            push,
+            push_configured: self.store.push_settings(access).await?.is_some(),
         })
     }
 

@@ -17,9 +17,9 @@ impl Services {
             .add_domain(access, &name)
             .await
             .map_err(|e| match ServiceError::from(e) {
-                ServiceError::Conflict(_) => {
-                    ServiceError::Conflict(format!("{name} is already registered in Portcullis"))
-                }
+                ServiceError::Conflict(_) => ServiceError::Conflict(format!(
+                    "{name} is already registered in Portcullis. If the domain is yours, claim it: you prove control with a token of your own, and a registration that was never proven is then released to you"
+                )),
                 other => other,
             })
     }

@@ -4,8 +4,9 @@
 //! the database never holds (sessions are stored hashed): a reader of the database or a backup
 //! cannot open them.
 
+use crate::sealing;
 use crate::{hash_secret, ServiceError, Services};
-use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305, NONCE_LEN};
+use ring::aead::{LessSafeKey, UnboundKey, CHACHA20_POLY1305};
 use ring::digest::{digest, SHA256};
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -44,25 +45,12 @@ fn key(session: &str) -> LessSafeKey {
     LessSafeKey::new(UnboundKey::new(&CHACHA20_POLY1305, derived.as_ref()).expect("a SHA-256 digest is 32 bytes"))
 }
 
-/// Hex of a random nonce followed by the sealed message and its tag.
-fn seal(session: &str, mut plain: Vec<u8>) -> Option<String> {
-    let mut nonce = [0u8; NONCE_LEN];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut nonce);
-    key(session)
-        .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut plain)
-        .ok()?;
-    let mut out = nonce.to_vec();
-    out.append(&mut plain);
-    Some(hex::encode(out))
+fn seal(session: &str, plain: Vec<u8>) -> Option<String> {
+    sealing::seal(&key(session), b"", plain)
 }
 
 fn open(session: &str, sealed: &str) -> Option<Vec<u8>> {
-    let bytes = hex::decode(sealed).ok()?;
-    let (nonce, body) = bytes.split_at_checked(NONCE_LEN)?;
-    let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
-    let mut body = body.to_vec();
-    let plain = key(session).open_in_place(nonce, Aad::empty(), &mut body).ok()?;
-    Some(plain.to_vec())
+    sealing::open(&key(session), b"", sealed)
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ mod alerts;
 mod certs;
 mod changes;
 pub mod charts;
+mod claims;
+mod delegation;
 mod dns;
 mod domains;
 mod error;
@@ -25,9 +27,11 @@ mod orgs;
 mod password_hash;
 mod policies;
 mod proof;
+mod push;
 mod rate_limit;
 mod reports;
 mod reverse_dns;
+mod sealing;
 mod snapshot;
 mod throttle;
 
@@ -36,6 +40,8 @@ pub use alerts::{
     AlertPass, AlertSettings, ChannelView, CERT_ALERT_DAYS, FAILURE_RATE_DAYS, RETRY_AFTER_SECS, STALE_ID_HOURS,
 };
 pub use certs::{backoff_secs, is_due, CertHolder, RENEW_BEFORE_SECS};
+pub use claims::{ClaimCheck, ClaimView};
+pub use delegation::IdPublishing;
 pub use dns::{CheckRun, DnsConfig, DnsOverview, PUBLIC_HOST_PLACEHOLDER};
 pub use domains::{parse_domain, DOMAINS_PAGE_SIZE};
 pub use error::ServiceError;
@@ -51,6 +57,7 @@ pub use operator::Operator;
 pub use orgs::{MemberChange, INVITATION_DAYS};
 pub use password_hash::{hash_password, verify_password};
 pub use policies::{policy_error, MxProposal, PolicyState, VERSIONS_SHOWN};
+pub use push::{PushInput, PushOutcome, PushStatus, PushView};
 pub use rate_limit::RateLimiter;
 pub use reports::ingest::{Channel, IngestConfig, IngestError, Ingested, ReportInput};
 pub use reports::views::{
@@ -58,6 +65,7 @@ pub use reports::views::{
     REPORTS_PAGE_SIZE,
 };
 pub use reverse_dns::{REVERSE_DNS_BUDGET, REVERSE_DNS_PER_CALL};
+pub use sealing::SecretKey;
 pub use snapshot::PolicySnapshot;
 // Proof of access to one organisation, which only these services hand out; and the hash under
 // which secrets (sessions, tokens) are kept, for callers that key their own state by session.
@@ -92,6 +100,8 @@ pub struct Services {
     pub(crate) setup_token_required: bool,
     /// This process among the instances sharing the database (the holder of its job leases).
     pub(crate) instance: Arc<str>,
+    /// Seals and opens push credentials; `None` when no `PORTCULLIS_SECRET_KEY` is configured.
+    pub(crate) secret_key: Option<SecretKey>,
 }
 
 impl Services {
@@ -133,6 +143,7 @@ impl Services {
             alerts: None,
             setup_token_required: false,
             instance: jobs::new_instance_id().into(),
+            secret_key: None,
         })
     }
 

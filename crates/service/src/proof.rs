@@ -5,6 +5,7 @@
 use crate::operator::Operator;
 use crate::policies::name_of;
 use crate::{ServiceError, Services};
+use portcullis_domain::dns::DnsSetup;
 use portcullis_domain::DomainName;
 use portcullis_store::{Change, OrgAccess};
 
@@ -17,13 +18,26 @@ impl Services {
     /// Serves a version just saved, if the domain is proven. Proof is read from the database: a
     /// proof made by another process (the command line, say) counts before the snapshot's next
     /// reload has seen it.
+    /// A domain in push mode then gets the new id pushed to its DNS.
     pub(crate) async fn serve_saved(&self, access: &OrgAccess, domain: &DomainName, body: &str, id: &str) {
-        match self.store.domain(access, domain).await {
-            Ok(Some(row)) if row.proven_at.is_some() => self.snapshot.prove(&row.name, &row.proof_token),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(%domain, error = %e, "could not read whether the domain is proven"),
+        let row = match self.store.domain(access, domain).await {
+            Ok(row) => row,
+            Err(e) => {
+                tracing::warn!(%domain, error = %e, "could not read whether the domain is proven");
+                None
+            }
+        };
+        if let Some(row) = row.as_ref().filter(|r| r.proven_at.is_some()) {
+            self.snapshot.prove(&row.name, &row.proof_token);
         }
         self.snapshot.set(domain.as_str(), body, id);
+        if row.is_some_and(|r| r.dns_setup == DnsSetup::Push.as_str()) {
+            // The outcome is recorded on the domain and raises an alert when it fails; the
+            // save itself stands either way.
+            if let Err(e) = self.push_id(access, domain, id).await {
+                tracing::warn!(%domain, error = %e, "push after a policy change could not run");
+            }
+        }
     }
 
     /// The operator vouches for `raw` (`portcullis domain prove`): for operators registering

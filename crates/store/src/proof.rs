@@ -4,8 +4,9 @@
 //! does from the command line. A name registered but never proven can be claimed by another
 //! organisation, which proves control with a token of its own; the name then moves to it.
 
-use crate::{now, Store, StoreError};
-use portcullis_domain::DomainName;
+use crate::{now, OrgAccess, Store, StoreError};
+use portcullis_domain::dns::DnsSetup;
+use portcullis_domain::{DomainName, Role};
 
 /// A proven domain and the token its delegated records are answered under.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -48,5 +49,31 @@ impl Store {
             .fetch_optional(db)
             .await)?;
         Ok((found.ok_or(StoreError::NotFound)?, newly))
+    }
+}
+
+impl Store {
+    /// Records how the domain's records reach DNS (`delegated`, `manual` or `push`). Editors and
+    /// owners only; `NotFound` outside the caller's organisation.
+    pub async fn set_dns_setup(
+        &self,
+        access: &OrgAccess,
+        name: &DomainName,
+        setup: DnsSetup,
+    ) -> Result<(), StoreError> {
+        access.require(Role::Editor)?;
+        let sql = "UPDATE domains SET dns_setup = $3 WHERE org_id = $1 AND name = $2";
+        let n = on_pool!(self, |db| sqlx::query(sql)
+            .bind(access.org_id)
+            .bind(name.as_str())
+            .bind(setup.as_str())
+            .execute(db)
+            .await
+            .map(|done| done.rows_affected()))?;
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
     }
 }

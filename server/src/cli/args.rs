@@ -164,6 +164,20 @@ pub enum DomainCommand {
     /// Fix MX drift in enforce: add every live MX the policy misses (from the latest check);
     /// prints the new policy id. Publish it in _mta-sts next.
     FixDrift { name: String },
+    /// Claim a name another organisation registered but never proved: prints the TXT record
+    /// (and the delegation CNAMEs) that prove the claim.
+    Claim {
+        #[arg(long)]
+        org: String,
+        name: String,
+    },
+    /// Look for a claim's proof in DNS; once found, the name moves to the claiming
+    /// organisation. Exits with 3 while not proven.
+    ClaimCheck {
+        #[arg(long)]
+        org: String,
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,6 +211,37 @@ pub enum DnsCommand {
         /// Print a BIND zone-file snippet instead.
         #[arg(long)]
         zone: bool,
+    },
+    /// Choose how the domain's records reach DNS: delegated (three CNAMEs into this server's
+    /// zone), manual, or push (to the organisation's DNS server); prints the records to publish.
+    Setup {
+        domain: String,
+        /// delegated, manual or push.
+        #[arg(long)]
+        to: String,
+    },
+    /// Push the current id of a domain in push mode to its DNS server now, then verify it.
+    /// Exits with 3 when the push or its verification failed.
+    Push { domain: String },
+    /// Set an organisation's push settings (RFC 2136 with TSIG); the secret is read from a file
+    /// (the base64 secret of a BIND key, first line) and stored sealed. Without --server, prints
+    /// the current settings.
+    PushSettings {
+        #[arg(long)]
+        org: String,
+        /// The primary server: 192.0.2.1, 192.0.2.1:53, tcp://[2001:db8::1]:53.
+        #[arg(long)]
+        server: Option<String>,
+        #[arg(long)]
+        key_name: Option<String>,
+        /// hmac-sha256, hmac-sha384 or hmac-sha512.
+        #[arg(long, default_value = "hmac-sha256")]
+        algorithm: String,
+        #[arg(long, value_name = "FILE")]
+        secret_file: Option<std::path::PathBuf>,
+        /// Remove the settings instead (refused while a domain uses push).
+        #[arg(long)]
+        remove: bool,
     },
     /// Check the domain now and print every finding (severity, code, subject, what was seen,
     /// the fix; tab-separated). Exits with 3 when a finding is an error.

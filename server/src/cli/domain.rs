@@ -3,7 +3,10 @@
 use super::access::{by_domain, by_slug, fail};
 use super::{DomainCommand, ExitStatus};
 use anyhow::bail;
-use portcullis_service::{Operator, ServiceError, Services, TransitionOutcome, TransitionRequest, DOMAINS_PAGE_SIZE};
+use portcullis_domain::dns::Severity;
+use portcullis_service::{
+    ClaimCheck, Operator, ServiceError, Services, TransitionOutcome, TransitionRequest, DOMAINS_PAGE_SIZE,
+};
 
 pub(super) async fn run(
     services: &Services,
@@ -95,6 +98,29 @@ pub(super) async fn run(
                 fix.sts_record
             );
             println!("{}", fix.policy_id);
+        }
+        DomainCommand::Claim { org, name } => {
+            let access = by_slug(operator, &org).await?;
+            let claim = services
+                .claim_domain(&access, &name, "command line")
+                .await
+                .map_err(fail)?;
+            for r in std::iter::once(&claim.record).chain(&claim.delegation) {
+                println!("{}\t{}\t{}", r.name, r.rtype, r.value);
+            }
+            eprintln!("publish the TXT record (or the delegation CNAMEs), then run `portcullis domain claim-check --org {org} {}`", claim.name);
+        }
+        DomainCommand::ClaimCheck { org, name } => {
+            let access = by_slug(operator, &org).await?;
+            match services.check_claim(&access, &name).await.map_err(fail)? {
+                ClaimCheck::Released { how } => eprintln!("{name}: control proven ({how}); the domain is now in {org}"),
+                ClaimCheck::NotYet { findings } => {
+                    for f in findings.iter().filter(|f| f.severity != Severity::Ok) {
+                        eprintln!("{}: {}", f.code, f.seen);
+                    }
+                    return Ok(3);
+                }
+            }
         }
     }
     Ok(0)

@@ -107,6 +107,9 @@ pub struct Config {
     /// file named by `PORTCULLIS_IMAP_PASSWORD_FILE`.
     pub imap_url: Option<String>,
     pub imap_password: Option<String>,
+    /// 32 bytes (64 hex digits or base64) sealing stored credentials: the TSIG secrets of push
+    /// mode. Better from the file named by `PORTCULLIS_SECRET_KEY_FILE`.
+    pub secret_key: Option<String>,
     /// Where polled mail goes once its reports are stored, and where mail without a storable
     /// report goes (created when missing).
     pub imap_processed_folder: String,
@@ -190,6 +193,7 @@ impl Default for Config {
             alert_interval_secs: 60,
             imap_url: None,
             imap_password: None,
+            secret_key: None,
             imap_processed_folder: "Processed".into(),
             imap_failed_folder: "Failed".into(),
             imap_interval_secs: 300,
@@ -264,6 +268,7 @@ impl Config {
                     "database_url_file",
                     "alert_smtp_url_file",
                     "imap_password_file",
+                    "secret_key_file",
                 ])
                 .map(|key| {
                     let key = key.as_str().to_ascii_lowercase();
@@ -284,6 +289,9 @@ impl Config {
             // Only the line break an editor adds; a password may end in spaces.
             config.imap_password = Some(password.trim_end_matches(['\r', '\n']).to_string());
         }
+        if let Some(key) = secret_file("PORTCULLIS_SECRET_KEY_FILE")? {
+            config.secret_key = Some(key.trim().to_string());
+        }
         config.validate()?;
         Ok(config)
     }
@@ -296,6 +304,7 @@ impl Config {
         self.check_settings().map_err(ConfigError::Invalid)?;
         self.imap_settings().map_err(ConfigError::Invalid)?;
         self.dns_zone_settings().map_err(ConfigError::Invalid)?;
+        self.sealing_key().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 

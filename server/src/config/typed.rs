@@ -123,6 +123,14 @@ impl Config {
     }
 
     /// The delegated zone the built-in DNS server answers, when `dns_addr` is set; a set
+    /// The key sealing push credentials, if configured.
+    pub fn sealing_key(&self) -> Result<Option<portcullis_service::SecretKey>, String> {
+        self.secret_key
+            .as_deref()
+            .map(|k| portcullis_service::SecretKey::parse(k).map_err(|e| format!("secret_key: {e}")))
+            .transpose()
+    }
+
     /// `dns_zone` is checked either way (another instance may run the server).
     pub fn dns_zone_settings(&self) -> Result<Option<crate::dns::answer::Zone>, String> {
         let Some(zone) = &self.dns_zone else {

@@ -43,7 +43,8 @@ async fn assemble(config: &Config, store: Store) -> anyhow::Result<Services> {
         .map_err(|e| anyhow::anyhow!("cannot read the database: {e}"))?
         .with_ingest_config(ingest)
         .with_gate_config(gate)
-        .with_setup_token_required(!dashboard_is_loopback_only(config));
+        .with_setup_token_required(!dashboard_is_loopback_only(config))
+        .with_secret_key(config.sealing_key().map_err(|e| anyhow::anyhow!(e))?);
     let services = with_alerts(config, &checks, services)?;
     let dns = match Dns::new(config.dns_upstream) {
         Ok(dns) => dns,

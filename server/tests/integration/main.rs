@@ -3,10 +3,12 @@
 mod acme;
 mod alerts;
 mod api;
+mod claims;
 mod common;
 mod crash_safety;
 mod dashboard;
 mod dns;
+mod dns_push;
 mod dns_zone;
 mod import_cli;
 mod isolation;

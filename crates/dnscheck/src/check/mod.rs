@@ -165,12 +165,18 @@ impl Checker {
     }
 
     async fn delegation(&self, input: &CheckInput) -> Vec<Finding> {
-        let Some(proof) = &input.proof else {
-            return Vec::new();
-        };
+        match &input.proof {
+            Some(proof) => self.proof_findings(&input.domain, proof).await,
+            None => Vec::new(),
+        }
+    }
+
+    /// Only the delegation and proof findings: for a claim, whose token is not the
+    /// registration's, this is the whole check.
+    pub async fn proof_findings(&self, domain: &DomainName, proof: &ProofCheck) -> Vec<Finding> {
         let dns = &self.inner.dns;
-        let [sts, rpt, host] = Delegated::ALL.map(|kind| kind.owner_name(&input.domain));
-        let challenge = format!("{CHALLENGE_LABEL}.{}", input.domain);
+        let [sts, rpt, host] = Delegated::ALL.map(|kind| kind.owner_name(domain));
+        let challenge = format!("{CHALLENGE_LABEL}.{domain}");
         let (sts, rpt, host, txt) = tokio::join!(dns.cname(&sts), dns.cname(&rpt), dns.cname(&host), async {
             match proof.proven {
                 true => None,
@@ -182,7 +188,7 @@ impl Checker {
             cnames: &cnames,
             challenge: txt.as_ref(),
         };
-        delegation_rules::delegation_findings(&input.domain, proof, answers)
+        delegation_rules::delegation_findings(domain, proof, answers)
     }
 
     async fn sts_record(&self, input: &CheckInput) -> Vec<Finding> {

@@ -4,6 +4,7 @@
 mod delegation;
 mod findings;
 mod records;
+mod setup;
 mod sts_record;
 mod tag_list;
 mod tlsrpt_record;
@@ -14,5 +15,6 @@ pub use delegation::{
 };
 pub use findings::{Finding, FindingCode, Severity, Status};
 pub use records::{publish_records, zone_snippet, DnsRecord, ReportAddresses, PROVIDER_NOTES};
+pub use setup::{DnsSetup, DnsSetupError};
 pub use sts_record::{is_sts_record, StsRecord, StsRecordError};
 pub use tlsrpt_record::{is_tlsrpt_record, RuaUri, TlsRptRecord, TlsRptRecordError};

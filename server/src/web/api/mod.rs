@@ -2,6 +2,7 @@
 //! as `{"error": {"code", "message"}}`, and an OpenAPI document at `/api/v1/openapi.json`.
 
 mod auth;
+mod delegation;
 mod dns;
 mod domains;
 mod error;
@@ -47,6 +48,17 @@ pub fn router(state: ServerState) -> Router<ServerState> {
         .route("/domains/{name}/policy/mx", get(policies::from_mx))
         .route("/domains/{name}/dns", get(dns::show))
         .route("/domains/{name}/dns/check", axum::routing::post(dns::check))
+        .route("/domains/{name}/dns/setup", axum::routing::put(delegation::set_setup))
+        .route("/domains/{name}/dns/push", axum::routing::post(delegation::push_now))
+        .route(
+            "/dns-push",
+            get(delegation::show_push)
+                .put(delegation::put_push)
+                .delete(delegation::delete_push),
+        )
+        .route("/claims", get(delegation::list_claims).post(delegation::create_claim))
+        .route("/claims/{name}", axum::routing::delete(delegation::withdraw_claim))
+        .route("/claims/{name}/check", axum::routing::post(delegation::check_claim))
         .route("/domains/{name}/tlsrpt/summary", get(reports::summary))
         .route("/domains/{name}/readiness", get(lifecycle::readiness))
         .route("/domains/{name}/transition", axum::routing::post(lifecycle::transition))

@@ -119,7 +119,7 @@ pub fn spec() -> Value {
                     "summary": "Records to publish and the latest DNS check",
                     "parameters": [name_param],
                     "responses": {
-                        "200": {"description": "`{domain, records: [{name, type, value}], zone, status: ok|warning|error|never_checked, findings: [{code, severity, title, subject, seen, expected, fix}], checked_at}`"},
+                        "200": {"description": "`{domain, records: [{name, type, value}], zone, status: ok|warning|error|never_checked, findings: [{code, severity, title, subject, seen, expected, fix}], checked_at, setup: delegated|manual|push, delegation: {available, records: [{name, type, value}], in_place}, id_publishing: {automatic}, push: null | {pushed_id, pushed_at, error}}`. With `setup` delegated, `records` are the three delegation CNAMEs; `id_publishing.automatic` is true when a new policy id needs nothing published by hand (delegation seen in place by the latest check, or push)"},
                         "404": err("Not in this organisation")
                     }
                 }
@@ -133,6 +133,94 @@ pub fn spec() -> Value {
                         "404": err("Not in this organisation"),
                         "503": err("DNS unavailable")
                     }
+                }
+            },
+            "/domains/{name}/dns/setup": {
+                "put": {
+                    "summary": "Choose how the domain's records reach DNS",
+                    "parameters": [name_param.clone()],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["setup"], "properties": {"setup": {"type": "string", "enum": ["delegated", "manual", "push"]}}}}}},
+                    "responses": {
+                        "200": {"description": "Same shape as GET …/dns"},
+                        "404": err("Not in this organisation"),
+                        "422": err("Unknown setup; delegated without PORTCULLIS_DNS_ZONE; push without the organisation's push settings")
+                    }
+                }
+            },
+            "/domains/{name}/dns/push": {
+                "post": {
+                    "summary": "Push the current id to the organisation's DNS server now (RFC 2136, TSIG), then verify it with a DNS check",
+                    "parameters": [name_param.clone()],
+                    "responses": {
+                        "200": {"description": "`{ok, policy_id, record: {name, type, value}, error (null when the server applied it), verified (null when not checked)}`; a failure also raises the dns_id_stale alert"},
+                        "404": err("Not in this organisation"),
+                        "422": err("The domain does not use push, or has no policy")
+                    }
+                }
+            },
+            "/dns-push": {
+                "get": {
+                    "summary": "The organisation's push settings (never the secret)",
+                    "responses": {
+                        "200": {"description": "`{server, key_name, algorithm, updated_by, updated_at, domains}`"},
+                        "404": err("No push settings")
+                    }
+                },
+                "put": {
+                    "summary": "Set the organisation's push settings (owner tokens); the secret is stored sealed and never returned",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["server", "key_name", "algorithm", "secret"], "properties": {
+                        "server": {"type": "string", "description": "192.0.2.53, 192.0.2.53:53, tcp://[2001:db8::53]:53"},
+                        "key_name": {"type": "string"},
+                        "algorithm": {"type": "string", "enum": ["hmac-sha256", "hmac-sha384", "hmac-sha512"]},
+                        "secret": {"type": "string", "description": "base64, as in the key's BIND definition"}
+                    }}}}},
+                    "responses": {
+                        "200": {"description": "The settings as GET shows them"},
+                        "403": err("Not an owner token"),
+                        "422": err("A field is invalid (named in the error)"),
+                        "503": err("The server has no PORTCULLIS_SECRET_KEY")
+                    }
+                },
+                "delete": {
+                    "summary": "Remove the push settings (owner tokens)",
+                    "responses": {
+                        "204": {"description": "Removed"},
+                        "404": err("No push settings"),
+                        "409": err("A domain still uses push")
+                    }
+                }
+            },
+            "/claims": {
+                "get": {
+                    "summary": "The organisation's open claims",
+                    "responses": {"200": {"description": "`{claims: [{name, record: {name, type, value}, delegation: [{name, type, value}], created_by, created_at}]}`"}}
+                },
+                "post": {
+                    "summary": "Claim a name another organisation registered but never proved",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}}},
+                    "responses": {
+                        "201": {"description": "The claim: publish `record` (or the `delegation` CNAMEs), then POST …/check"},
+                        "409": err("The registration is proven: it cannot be claimed"),
+                        "422": err("Not registered (add it instead), or already in this organisation")
+                    }
+                }
+            },
+            "/claims/{name}/check": {
+                "post": {
+                    "summary": "Look for the claim's proof in DNS; when found, the registration is released to this organisation",
+                    "parameters": [name_param.clone()],
+                    "responses": {
+                        "200": {"description": "`{proven: true, proven_by}` or `{proven: false, findings}`"},
+                        "404": err("No such claim"),
+                        "409": err("The registration was proven meanwhile")
+                    }
+                }
+            },
+            "/claims/{name}": {
+                "delete": {
+                    "summary": "Withdraw the claim",
+                    "parameters": [name_param.clone()],
+                    "responses": {"204": {"description": "Withdrawn"}, "404": err("No such claim")}
                 }
             },
             "/domains/{name}/tlsrpt/summary": {
