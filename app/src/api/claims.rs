@@ -1,13 +1,14 @@
 //! Server functions for claims (a name another organisation registered but never proved) and
 //! the notices of registrations released to a claimant.
 
-use crate::dto::{ClaimItem, ClaimsView, NoticeItem};
+use crate::dto::ClaimsView;
 use crate::AppError;
 use leptos::prelude::*;
 
 /// Open claims and notices of the organisations the user sees (or just `org`).
 #[server(prefix = "/sfn", endpoint = "get_claims")]
 pub async fn get_claims(org: Option<String>) -> Result<ClaimsView, AppError> {
+    use crate::dto::{ClaimItem, NoticeItem};
     use crate::ssr::*;
     use portcullis_domain::Role;
     let (st, _req, user) = require_user()?;

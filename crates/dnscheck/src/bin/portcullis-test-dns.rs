@@ -9,7 +9,7 @@
 //! Prints one line once it answers: the DNS address, then `https=<port>` and `smtp=<port>` when
 //! those peers run. Then reads commands on stdin, one per line, answering `ok` or `error: …`:
 //! `mx DOMAIN=PREF:HOST[,PREF:HOST…]` replaces the domain's MX records, `txt NAME=TEXT` its
-//! TXT records.
+//! TXT records, `cname NAME=TARGET` makes NAME an alias.
 
 use portcullis_dnscheck::testing::{PolicyHostBehaviour, SmtpTls, TestCa, TestDns, TestPolicyHost, TestSmtp};
 use std::collections::BTreeMap;
@@ -173,6 +173,13 @@ async fn main() {
                                 "ok".to_string()
                             }
                             None => format!("error: txt wants NAME=TEXT, got {spec:?}"),
+                        },
+                        Some(("cname", spec)) => match spec.split_once('=') {
+                            Some((name, target)) => {
+                                server.set_cname(name, Some(target)).await;
+                                "ok".to_string()
+                            }
+                            None => format!("error: cname wants NAME=TARGET, got {spec:?}"),
                         },
                         _ => format!("error: unknown command {command:?}"),
                     };
