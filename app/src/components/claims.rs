@@ -60,7 +60,7 @@ pub fn ClaimsSection(
                 <form method="post" action=ClaimDomain::PATH class="row">
                     <input type="hidden" name="csrf" value=csrf />
                     <div>
-                        <label for="claim-org">"Organisation"</label>
+                        <label for="claim-org">"Claim for"</label>
                         <select id="claim-org" name="org">
                             {orgs
                                 .into_iter()
@@ -76,7 +76,7 @@ pub fn ClaimsSection(
                         </select>
                     </div>
                     <div class="grow">
-                        <label for="claim-name">"Domain name"</label>
+                        <label for="claim-name">"Name to claim"</label>
                         <input
                             id="claim-name"
                             name="name"

@@ -127,7 +127,7 @@ impl Services {
                 Ok(ClaimCheck::Released { how: how.to_string() })
             }
             None => Err(ServiceError::Conflict(format!(
-                "{domain} can no longer be claimed: its registration was proven, or the claim withdrawn, meanwhile"
+                "{domain} can no longer be claimed: its registration was proven meanwhile, or deleted (then add it instead)"
             ))),
         }
     }

@@ -80,7 +80,10 @@ impl Services {
     /// delegation in place, nothing after a push that worked, else the record to publish.
     pub async fn id_next_step(&self, access: &OrgAccess, raw: &str, id: &str) -> String {
         let publishing = self.id_publishing(access, raw).await;
-        let manual = format!("Now publish _mta-sts.{raw} TXT \"v=STSv1; id={id}\" and check the DNS.");
+        let record = format!("_mta-sts.{raw} TXT \"v=STSv1; id={id}\"");
+        let manual = format!(
+            "Senders fetch the new policy only after you publish its id: now publish {record} and check the DNS."
+        );
         match (publishing.setup, publishing.automatic) {
             (DnsSetup::Delegated, true) => {
                 "Nothing to publish: this server already answers the new id for the delegated _mta-sts record.".into()
@@ -95,9 +98,8 @@ impl Services {
                         "Nothing to publish: the new id was pushed to your DNS server.".into()
                     }
                     Some(p) if p.error.is_some() => format!(
-                        "The push of the new id to your DNS server failed ({}): fix the push settings and push again, or {}",
+                        "The push of the new id to your DNS server failed ({}): fix the push settings and push again, or publish {record} by hand.",
                         p.error.unwrap_or_default(),
-                        manual.replacen("Now publish", "publish", 1)
                     ),
                     _ => manual,
                 }

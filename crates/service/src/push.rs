@@ -5,10 +5,10 @@
 use crate::policies::name_of;
 use crate::sealing;
 use crate::{SecretKey, ServiceError, Services};
-use portcullis_dnscheck::{key_name, push_txt, PushServer, PushTarget, TSIG_ALGORITHMS};
+use portcullis_dnscheck::{is_public, key_name, push_txt, PushServer, PushTarget, TSIG_ALGORITHMS};
 use portcullis_domain::dns::{DnsSetup, FindingCode};
 use portcullis_domain::AlertKind;
-use portcullis_domain::DomainName;
+use portcullis_domain::{DomainName, Role};
 use portcullis_store::{now, OrgAccess};
 use serde::{Deserialize, Serialize};
 
@@ -112,6 +112,15 @@ impl Services {
         use base64::Engine;
         let key = self.sealing_key()?;
         let server = PushServer::parse(&input.server).map_err(|e| ServiceError::invalid("server", e))?;
+        // Like the checks, pushes reach public addresses only: otherwise an owner could aim
+        // this server's packets at its own network.
+        let allow_private = self.checker.as_ref().is_some_and(|c| c.settings().allow_private);
+        if !allow_private && !is_public(server.addr.ip()) {
+            return Err(ServiceError::invalid(
+                "server",
+                "a private, loopback or reserved address is refused: give the primary server's public address (an operator can allow private ones with PORTCULLIS_CHECK_ALLOW_PRIVATE)",
+            ));
+        }
         let key_name = key_name(&input.key_name).map_err(|e| ServiceError::invalid("key_name", e))?;
         let algorithm = input.algorithm.trim().to_ascii_lowercase();
         if !TSIG_ALGORITHMS.contains(&algorithm.as_str()) {
@@ -167,6 +176,9 @@ impl Services {
 
     /// "Push now": pushes the current id of a domain in push mode and verifies it.
     pub async fn push_now(&self, access: &OrgAccess, raw: &str) -> Result<PushOutcome, ServiceError> {
+        if !access.role().allows(Role::Editor) {
+            return Err(ServiceError::Forbidden);
+        }
         let domain = name_of(raw)?;
         let row = self
             .store

@@ -89,7 +89,7 @@ impl Drop for Named {
 
 fn input(secret: &str) -> PushInput {
     PushInput {
-        server: "127.0.0.1".into(),
+        server: "127.0.0.1:53".into(),
         key_name: KEY.into(),
         algorithm: "hmac-sha256".into(),
         secret: secret.into(),
@@ -235,10 +235,34 @@ async fn push_mode(kind: Kind) {
         body.get("secret").is_none() && !body.to_string().contains(SECRET),
         "{body}"
     );
+    // Only owners set push settings.
+    let editor = s.create_token(&org, "ci-editor", "editor").await.unwrap().0;
+    let body =
+        serde_json::json!({"server": "192.0.2.53", "key_name": KEY, "algorithm": "hmac-sha256", "secret": SECRET});
+    let res = app
+        .send(api("PUT", "/api/v1/dns-push", Some(&editor), Some(body)))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // Removing the settings is refused while a domain pushes.
     let res = app.send(api("DELETE", "/api/v1/dns-push", Some(&token), None)).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     app.cleanup().await;
+
+    // Without the operator's leave, pushes go to public addresses only.
+    let key = SecretKey::parse(&"5a".repeat(32)).unwrap();
+    let strict = TestApp::configured(kind, |s| s.with_secret_key(Some(key))).await;
+    let owner = strict.user("owner@example.com", false).await;
+    let org = strict.org("Acme", &owner).await;
+    let private = strict
+        .services
+        .save_push_settings(&org, "owner", &input(SECRET))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(private, ServiceError::Invalid { field: "server", .. }),
+        "{private:?}"
+    );
+    strict.cleanup().await;
 }
 
 fn hex_of(b64: &str) -> String {

@@ -87,7 +87,10 @@ async fn editor_previews_saves_refuses_and_keeps_history_without_javascript() {
     let served = app.services.served_policy("example.com").expect("served at once");
     assert!(served.contains("mx: mx2.example.com\r\n"));
     let html = body_text(app.send(b.get("/domains/example.com")).await).await;
-    assert!(html.contains("Now publish _mta-sts.example.com TXT"), "{html}");
+    assert!(
+        html.contains("only after you publish its id: now publish _mta-sts.example.com TXT"),
+        "{html}"
+    );
     assert!(html.contains("v=STSv1; id="), "{html}");
     assert!(html.contains("first policy (testing, 2 mx)"));
 
