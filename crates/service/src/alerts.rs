@@ -114,7 +114,7 @@ fn digest(alerts: &[AlertRow], link: &str) -> Message {
 
 /// True when the latest check (made after the change) shows the `_mta-sts` record without the
 /// current id.
-fn id_is_stale(findings: &[Finding]) -> bool {
+pub(crate) fn id_is_stale(findings: &[Finding]) -> bool {
     findings.iter().any(|f| {
         f.code == FindingCode::StsRecordIdMismatch.as_str() || f.code == FindingCode::StsRecordMissing.as_str()
     })

@@ -4,10 +4,10 @@
 //! dashboard.
 
 use crate::policies::name_of;
-use crate::proof::{PROVEN_BY_DELEGATION, PROVEN_BY_TXT};
+use crate::proof::proven_by;
 use crate::{ServiceError, Services};
 use portcullis_dnscheck::ProofCheck;
-use portcullis_domain::dns::{challenge_record, delegation_records, DnsRecord, Finding, FindingCode, ProofToken};
+use portcullis_domain::dns::{challenge_record, delegation_records, DnsRecord, Finding, ProofToken};
 use portcullis_domain::DomainName;
 use portcullis_store::{Change, ClaimRefusal, ClaimRow, OrgAccess, OrgNotice};
 use serde::{Deserialize, Serialize};
@@ -106,11 +106,7 @@ impl Services {
             proven: false,
         };
         let findings = checker.proof_findings(&domain, &proof).await;
-        let how = findings.iter().find_map(|f| match FindingCode::parse(&f.code) {
-            Some(FindingCode::ProofByDelegation) => Some(PROVEN_BY_DELEGATION),
-            Some(FindingCode::ProofByTxt) => Some(PROVEN_BY_TXT),
-            _ => None,
-        });
+        let how = proven_by(&findings);
         let Some(how) = how else {
             return Ok(ClaimCheck::NotYet { findings });
         };

@@ -3,7 +3,7 @@
 //! delegation verified, or push, nobody has to publish a new policy id by hand any more.
 
 use crate::policies::name_of;
-use crate::{ServiceError, Services};
+use crate::{CheckRun, ServiceError, Services};
 use portcullis_domain::dns::{DnsSetup, FindingCode};
 use portcullis_domain::DomainName;
 use portcullis_store::{DomainRow, OrgAccess};
@@ -24,6 +24,23 @@ impl IdPublishing {
         setup: DnsSetup::Manual,
         automatic: false,
     };
+}
+
+impl IdPublishing {
+    /// From the setup and the latest check: delegation counts once that check found all three
+    /// CNAMEs in place.
+    pub(crate) fn of(setup: DnsSetup, latest: Option<&CheckRun>) -> Self {
+        let automatic = match setup {
+            DnsSetup::Manual => false,
+            DnsSetup::Push => true,
+            DnsSetup::Delegated => latest.is_some_and(|run| {
+                run.findings
+                    .iter()
+                    .any(|f| FindingCode::parse(&f.code) == Some(FindingCode::DelegationOk))
+            }),
+        };
+        Self { setup, automatic }
+    }
 }
 
 impl Services {
@@ -68,12 +85,11 @@ impl Services {
             _ => return IdPublishing::MANUAL,
         };
         let setup = DnsSetup::parse(&found.dns_setup).unwrap_or(DnsSetup::Manual);
-        let automatic = match setup {
-            DnsSetup::Manual => false,
-            DnsSetup::Push => true,
-            DnsSetup::Delegated => self.delegation_seen(access, domain).await,
+        let latest = match setup {
+            DnsSetup::Delegated => self.latest_check(access, domain).await.ok().flatten(),
+            _ => None,
         };
-        IdPublishing { setup, automatic }
+        IdPublishing::of(setup, latest.as_ref())
     }
 
     /// What the owner does in DNS after the policy got id `id`, in a sentence: nothing with
@@ -106,13 +122,5 @@ impl Services {
             }
             _ => manual,
         }
-    }
-
-    /// Whether the latest check found all three delegation CNAMEs in place.
-    pub(crate) async fn delegation_seen(&self, access: &OrgAccess, domain: &DomainName) -> bool {
-        matches!(
-            self.latest_check(access, domain).await,
-            Ok(Some(run)) if run.findings.iter().any(|f| FindingCode::parse(&f.code) == Some(FindingCode::DelegationOk))
-        )
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::delegation::IdPublishing;
 use crate::policies::name_of;
-use crate::proof::{PROVEN_BY_DELEGATION, PROVEN_BY_TXT};
+use crate::proof::proven_by;
 use crate::push::PushStatus;
 use crate::{ServiceError, Services};
 use portcullis_dnscheck::{CheckInput, Checker, CurrentPolicy, ProofCheck};
@@ -231,6 +231,7 @@ impl Services {
             DnsSetup::Push => Some(self.push_status(access, &domain).await?),
             _ => None,
         };
+        let id_publishing = IdPublishing::of(setup, latest.as_ref());
         Ok(DnsOverview {
             domain: domain.to_string(),
             zone: zone_snippet(&records),
@@ -242,7 +243,7 @@ impl Services {
             can_check: self.checker.is_some(),
             setup,
             delegation,
-            id_publishing: self.id_publishing(access, domain.as_str()).await,
+            id_publishing,
             push,
             push_configured: self.store.push_settings(access).await?.is_some(),
         })
@@ -309,11 +310,7 @@ impl Services {
         if registration.proven_at.is_some() {
             return;
         }
-        let how = findings.iter().find_map(|f| match FindingCode::parse(&f.code) {
-            Some(FindingCode::ProofByDelegation) => Some(PROVEN_BY_DELEGATION),
-            Some(FindingCode::ProofByTxt) => Some(PROVEN_BY_TXT),
-            _ => None,
-        });
+        let how = proven_by(findings);
         if let Some(how) = how {
             if let Err(e) = self.mark_proven(domain, how).await {
                 tracing::warn!(%domain, error = %e, "control was proven but could not be recorded");

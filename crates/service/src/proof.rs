@@ -5,7 +5,7 @@
 use crate::operator::Operator;
 use crate::policies::name_of;
 use crate::{ServiceError, Services};
-use portcullis_domain::dns::DnsSetup;
+use portcullis_domain::dns::{DnsSetup, Finding, FindingCode};
 use portcullis_domain::DomainName;
 use portcullis_store::{Change, OrgAccess};
 
@@ -13,6 +13,15 @@ use portcullis_store::{Change, OrgAccess};
 pub const PROVEN_BY_DELEGATION: &str = "delegation";
 pub const PROVEN_BY_TXT: &str = "txt record";
 pub const PROVEN_BY_OPERATOR: &str = "operator";
+
+/// How a check's findings prove control, if they do ("delegation" or "txt record").
+pub(crate) fn proven_by(findings: &[Finding]) -> Option<&'static str> {
+    findings.iter().find_map(|f| match FindingCode::parse(&f.code) {
+        Some(FindingCode::ProofByDelegation) => Some(PROVEN_BY_DELEGATION),
+        Some(FindingCode::ProofByTxt) => Some(PROVEN_BY_TXT),
+        _ => None,
+    })
+}
 
 impl Services {
     /// Serves a version just saved, if the domain is proven. Proof is read from the database: a

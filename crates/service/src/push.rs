@@ -2,11 +2,12 @@
 //! own DNS (RFC 2136 with TSIG, settings per organisation), then verified by a DNS check. A
 //! failed push or verification raises the "DNS id not updated" alert at once.
 
+use crate::alerts::id_is_stale;
 use crate::policies::name_of;
 use crate::sealing;
 use crate::{SecretKey, ServiceError, Services};
 use portcullis_dnscheck::{is_public, key_name, push_txt, PushServer, PushTarget, TSIG_ALGORITHMS};
-use portcullis_domain::dns::{DnsSetup, FindingCode};
+use portcullis_domain::dns::DnsSetup;
 use portcullis_domain::AlertKind;
 use portcullis_domain::{DomainName, Role};
 use portcullis_store::{now, OrgAccess};
@@ -218,12 +219,7 @@ impl Services {
         let verified = match (&error, &self.checker) {
             (None, Some(_)) => {
                 let run = self.check_dns(access, domain.as_str(), "push").await?;
-                Some(!run.findings.iter().any(|f| {
-                    matches!(
-                        FindingCode::parse(&f.code),
-                        Some(FindingCode::StsRecordIdMismatch | FindingCode::StsRecordMissing)
-                    )
-                }))
+                Some(!id_is_stale(&run.findings))
             }
             _ => None,
         };
