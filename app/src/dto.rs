@@ -70,6 +70,10 @@ pub struct ReportsView {
     pub successful: i64,
     pub failed: i64,
     pub recent: Vec<ReportRow>,
+    /// Senders of the last weeks with when their latest report arrived, latest first.
+    pub senders: Vec<(portcullis_domain::tlsrpt::Reporting, i64)>,
+    /// The domain as a whole: whether reports still arrive.
+    pub reporting: Option<portcullis_domain::tlsrpt::Reporting>,
 }
 
 /// The cross-domain overview: domains ranked by failed sessions, with a daily trend each.
@@ -136,6 +140,30 @@ pub struct ReportOverviewView {
     /// Failed sessions per day and result type, for the table under the stacked chart.
     pub daily_results: Vec<DailyResult>,
     pub charts: OverviewCharts,
+}
+
+/// The sender policy tracker for one domain and period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendersView {
+    pub domain: String,
+    pub from: String,
+    pub to: String,
+    pub days: i64,
+    /// The served version: id, mode, when it was saved.
+    pub served: Option<(String, String, i64)>,
+    pub senders: Vec<portcullis_domain::tlsrpt::SenderPolicy>,
+    /// Server-rendered SVG of the first senders' runs.
+    pub chart: String,
+}
+
+/// "36 hours", "3 days": how long something took, in words.
+pub fn duration_words(secs: i64) -> String {
+    let hours = (secs + 1_799) / 3_600;
+    match secs {
+        s if s < 3_600 => "less than an hour".to_string(),
+        _ if hours < 48 => format!("{hours} hours"),
+        _ => format!("{} days", (secs + 43_199) / 86_400),
+    }
 }
 
 /// Server-rendered SVG charts (inline markup), each over the same numbers as a table.
@@ -288,12 +316,22 @@ pub fn format_time(unix: i64) -> String {
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", secs / 3600, (secs % 3600) / 60)
 }
 
+/// A day number (days since 1970-01-01) as `YYYY-MM-DD`.
+pub fn format_day(day: i64) -> String {
+    format_time(day.saturating_mul(86_400))
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn formats_unix_times_as_utc() {
+        assert_eq!(format_day(20_769), "2026-11-12");
         assert_eq!(format_time(0), "1970-01-01 00:00 UTC");
         assert_eq!(format_time(1_795_860_900), "2026-11-28 10:15 UTC");
         assert_eq!(format_time(951_782_400), "2000-02-29 00:00 UTC");

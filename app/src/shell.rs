@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/domains/:name/delete") view=DeleteDomainPage ssr=ssr.clone() />
                 <Route path=path!("/domains/:name/reports") view=ReportsPage ssr=ssr.clone() />
                 <Route path=path!("/domains/:name/reports/list") view=ReportListPage ssr=ssr.clone() />
+                <Route path=path!("/domains/:name/senders") view=SendersPage ssr=ssr.clone() />
                 <Route path=path!("/domains/:name/reports/:id") view=ReportDetailPage ssr=ssr.clone() />
                 <Route path=path!("/domains/:name/policy") view=PolicyEditPage ssr=ssr.clone() />
                 <Route path=path!("/domains/:name/lifecycle") view=LifecyclePage ssr=ssr.clone() />

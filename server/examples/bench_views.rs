@@ -1,7 +1,8 @@
 //! `make bench-views`: the report views over a year of synthetic reports (100 domains,
 //! 1,000,000 failure-detail rows), on SQLite and PostgreSQL. For each database it times the
 //! domain overview page (every table and chart), rendered by the real router, for the busiest
-//! and the median domain over 7, 30, 90 and 365 days, and the cross-domain overview.
+//! and the median domain over 7, 30, 90 and 365 days, the cross-domain overview, and the sender
+//! policy tracker (every domain moves from testing to enforce halfway through the year).
 //!
 //! Target: every page under 100 ms, on both databases. Exits 1 when one is missed.
 //! Usage: `bench_views [sqlite|postgres|both] [FAILURE_ROWS]` (defaults: both, 1,000,000).
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use common::TestApp;
+use portcullis_domain::{Mode, PolicySpec};
 use portcullis_service::{Channel, ReportInput};
 use portcullis_store::testing::Kind;
 use serde_json::json;
@@ -75,6 +77,12 @@ fn report(rng: &mut Rng, seq: usize, domain_ix: usize, first_day: i64, details: 
     let d = domain(domain_ix);
     let day = first_day + rng.below(DAYS as u64) as i64;
     let org = ORGS[rng.below(ORGS.len() as u64) as usize];
+    // Senders apply the enforce version from the middle of the year on.
+    let mode = if day < first_day + DAYS / 2 {
+        "testing"
+    } else {
+        "enforce"
+    };
     let start = chrono::DateTime::from_timestamp(day * 86_400, 0).unwrap();
     let end = start + chrono::Duration::seconds(86_399);
     let total_weight: u32 = RESULTS.iter().map(|(_, w)| w).sum();
@@ -114,7 +122,7 @@ fn report(rng: &mut Rng, seq: usize, domain_ix: usize, first_day: i64, details: 
         "policies": [{
             "policy": {
                 "policy-type": "sts",
-                "policy-string": ["version: STSv1", "mode: testing", format!("mx: *.{d}"), "max_age: 604800"],
+                "policy-string": ["version: STSv1", format!("mode: {mode}"), format!("mx: *.{d}"), "max_age: 604800"],
                 "policy-domain": d,
                 "mx-host": [format!("*.{d}")],
             },
@@ -134,6 +142,17 @@ async fn load(app: &TestApp, rows: usize) -> (portcullis_store::User, String, St
     let org = app.org("Bench", &owner).await;
     for i in 0..DOMAINS {
         app.proven_domain(&org, &domain(i)).await;
+        for mode in [Mode::Testing, Mode::Enforce] {
+            let spec = PolicySpec {
+                mode,
+                max_age: 604_800,
+                mx: vec![format!("*.{}", domain(i))],
+            };
+            app.services
+                .save_policy(&org, &domain(i), &spec, "bench")
+                .await
+                .unwrap();
+        }
     }
     let mut cumulative = Vec::with_capacity(DOMAINS);
     let mut sum = 0.0;
@@ -238,6 +257,33 @@ async fn bench(kind: Kind, rows: usize) -> bool {
             ok &= pass;
             println!(
                 "    {name}, {days:>3} days: {:7.2} ms  (target < 100 ms: {})",
+                ms(m),
+                if pass { "met" } else { "MISSED" }
+            );
+        }
+    }
+    for name in [&busiest, &middle] {
+        for days in [90u64, 365] {
+            let from = last - chrono::Days::new(days - 1);
+            let url = format!("/domains/{name}/senders?from={from}&to={LAST_DAY}");
+            let mut samples = Vec::new();
+            for i in 0..=RUNS {
+                let started = Instant::now();
+                let res = app.send(browser.get(&url)).await;
+                let status = res.status();
+                let body = common::body_text(res).await;
+                let took = started.elapsed();
+                assert_eq!(status, StatusCode::OK, "{body}");
+                assert!(body.contains("data-testid=\"senders\""), "the page has its table");
+                if i > 0 {
+                    samples.push(took);
+                }
+            }
+            let m = median(samples);
+            let pass = m < TARGET;
+            ok &= pass;
+            println!(
+                "    sender policies, {name}, {days:>3} days: {:7.2} ms  (target < 100 ms: {})",
                 ms(m),
                 if pass { "met" } else { "MISSED" }
             );

@@ -4,6 +4,9 @@
 //! (limits every listener shares), `config` and `cli`. The router is built without a socket so
 //! tests drive it with `tower::ServiceExt::oneshot`.
 
+// The OpenAPI document is one `json!` literal, deeper than the default macro recursion limit.
+#![recursion_limit = "256"]
+
 pub mod allocator;
 pub mod cli;
 pub mod config;

@@ -17,12 +17,23 @@ pub async fn get_reports(name: String) -> Result<ReportsView, AppError> {
         .recent_reports(&access, &row.name, RECENT_REPORTS)
         .await
         .map_err(service_error)?;
+    let status = st
+        .services
+        .reporting_status(&access, &row.name)
+        .await
+        .map_err(service_error)?;
     Ok(ReportsView {
         domain: row.name,
         reports: totals.reports,
         successful: totals.successful,
         failed: totals.failed,
         recent,
+        senders: status
+            .senders
+            .into_iter()
+            .map(|s| (s.reporting, s.last_received))
+            .collect(),
+        reporting: status.domain,
     })
 }
 
@@ -124,6 +135,50 @@ pub async fn get_report_overview(
         by_day: o.by_day,
         daily_results: o.daily_results,
         charts,
+    })
+}
+
+#[server(prefix = "/sfn", endpoint = "get_senders")]
+pub async fn get_senders(
+    name: String,
+    from: Option<String>,
+    to: Option<String>,
+    days: Option<i64>,
+) -> Result<crate::dto::SendersView, AppError> {
+    use crate::ssr::*;
+    use portcullis_service::charts::{sender_timeline, TimelineRow, UNKNOWN_VERSION};
+    let (st, _req, user) = require_user()?;
+    let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
+    let o = st
+        .services
+        .sender_policies(&access, &row.name, from, to, days)
+        .await
+        .map_err(service_error)?;
+    let rows: Vec<TimelineRow> = o
+        .senders
+        .iter()
+        .map(|s| {
+            let runs = s
+                .runs
+                .iter()
+                .map(|r| {
+                    let label = r.policy_id.clone().unwrap_or_else(|| UNKNOWN_VERSION.to_string());
+                    (label, r.from, r.to)
+                })
+                .collect();
+            (s.organization.clone(), runs)
+        })
+        .collect();
+    let served_id = o.served.as_ref().map(|v| v.policy_id.as_str());
+    let chart = sender_timeline("Policy applied by each sender", o.start, o.end, served_id, &rows);
+    Ok(crate::dto::SendersView {
+        domain: row.name,
+        days: (o.end - o.start) / 86_400,
+        from: o.from,
+        to: o.to,
+        served: o.served.map(|v| (v.policy_id, v.mode, v.created_at)),
+        senders: o.senders,
+        chart,
     })
 }
 

@@ -1,5 +1,6 @@
-use crate::dto::{format_time, ReportsView};
+use crate::dto::{format_day, format_time, ReportsView};
 use leptos::prelude::*;
+use portcullis_domain::tlsrpt::{rhythm_words, Reporting};
 
 /// The domain's TLS-RPT reports: totals and the most recent ones, or how reports arrive.
 #[component]
@@ -80,8 +81,11 @@ pub fn ReportsSection(v: ReportsView, org: String) -> impl IntoView {
                                 .collect_view()}
                         </tbody>
                     </table>
+                    <Reporters senders=v.senders.clone() reporting=v.reporting.clone() />
                     <p>
                         <a href=all>"All reports: failures by result, sender and MX"</a>
+                        " · "
+                        <a href=format!("/domains/{}/senders", v.domain)>"Policy applied by senders"</a>
                         " · "
                         <a href=upload>"Upload more reports"</a>
                     </p>
@@ -89,5 +93,91 @@ pub fn ReportsSection(v: ReportsView, org: String) -> impl IntoView {
                     .into_any()
             }}
         </section>
+    }
+}
+
+/// Who reports the domain and how regularly, with a warning when a regular sender or the
+/// domain's reports as a whole stopped (the same rule as the alerts).
+#[component]
+fn Reporters(senders: Vec<(Reporting, i64)>, reporting: Option<Reporting>) -> impl IntoView {
+    let stopped = reporting.filter(|r| r.silent_since.is_some());
+    let silent: Vec<String> = senders
+        .iter()
+        .filter(|(r, _)| r.silent_since.is_some())
+        .filter_map(|(r, _)| r.organization.clone())
+        .collect();
+    view! {
+        {stopped
+            .map(|r| {
+                view! {
+                    <div class="panel warn" role="status" data-testid="reports-stopped">
+                        {format!(
+                            "No report has arrived since {} (reports usually come {}). Check the rua address in the ",
+                            format_day(r.last_day),
+                            rhythm_words(&r.expected_weekdays),
+                        )}
+                        <code>"_smtp._tls"</code>
+                        " record, and the mailbox or HTTPS endpoint it names."
+                    </div>
+                }
+            })}
+        {(!silent.is_empty())
+            .then(|| {
+                view! {
+                    <div class="panel warn" role="status" data-testid="senders-silent">
+                        {format!(
+                            "Stopped reporting: {}. A regular sender that goes quiet may have stopped sending you mail, or can no longer deliver its reports.",
+                            silent.join(", "),
+                        )}
+                    </div>
+                }
+            })}
+        {(!senders.is_empty())
+            .then(|| {
+                view! {
+                    <table class="compact" data-testid="reporters">
+                        <caption>"Who reports it (the last two months)"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Sender"</th>
+                                <th scope="col">"Usually reports"</th>
+                                <th scope="col">"Last report covers"</th>
+                                <th scope="col">"Arrived"</th>
+                                <th scope="col">"Status"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {senders
+                                .into_iter()
+                                .map(|(r, received)| {
+                                    let status = match (r.silent_since, r.is_regular()) {
+                                        (Some(d), _) => {
+                                            view! {
+                                                <span class="badge warn">
+                                                    {format!("silent since {}", format_day(d))}
+                                                </span>
+                                            }
+                                                .into_any()
+                                        }
+                                        (None, true) => view! { <span class="badge ok">"reporting"</span> }.into_any(),
+                                        (None, false) => {
+                                            view! { <span class="muted">"no regular rhythm yet"</span> }.into_any()
+                                        }
+                                    };
+                                    view! {
+                                        <tr data-reporter=r.organization.clone().unwrap_or_default()>
+                                            <td>{r.organization.clone().unwrap_or_default()}</td>
+                                            <td>{rhythm_words(&r.expected_weekdays)}</td>
+                                            <td>{format_day(r.last_day)}</td>
+                                            <td>{format_time(received)}</td>
+                                            <td>{status}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+            })}
     }
 }

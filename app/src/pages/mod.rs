@@ -16,6 +16,7 @@ mod orgs;
 mod policy;
 mod report_list;
 mod reports;
+mod senders;
 mod trends;
 mod upload;
 
@@ -31,5 +32,6 @@ pub use orgs::{OrgPage, OrgsPage};
 pub use policy::{PolicyEditPage, PolicyVersionPage};
 pub use report_list::{ReportDetailPage, ReportListPage};
 pub use reports::ReportsPage;
+pub use senders::SendersPage;
 pub use trends::TrendsPage;
 pub use upload::{UploadReportsPage, UPLOAD_ACTION};

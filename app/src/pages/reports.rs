@@ -86,6 +86,8 @@ fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
             </p>
             <p>
                 <a href=format!("/domains/{}/reports/list", o.domain)>"All reports, one by one"</a>
+                " · "
+                <a href=format!("/domains/{}/senders", o.domain)>"Which policy each sender applies"</a>
             </p>
         </section>
         <Totals current=o.current previous=o.previous />

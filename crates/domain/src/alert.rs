@@ -17,16 +17,22 @@ pub enum AlertKind {
     FailureRate,
     /// The `_mta-sts` record still carries an old id a day after the policy changed.
     DnsIdStale,
+    /// A sending organisation that reports regularly missed two expected days.
+    SenderSilent,
+    /// A domain that gets reports got none on three expected days (a broken `rua` or mailbox).
+    ReportsStopped,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 6] = [
+    pub const ALL: [AlertKind; 8] = [
         Self::DnsError,
         Self::MxDrift,
         Self::CertExpiring,
         Self::RenewalFailed,
         Self::FailureRate,
         Self::DnsIdStale,
+        Self::SenderSilent,
+        Self::ReportsStopped,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +43,8 @@ impl AlertKind {
             Self::RenewalFailed => "renewal_failed",
             Self::FailureRate => "failure_rate",
             Self::DnsIdStale => "dns_id_stale",
+            Self::SenderSilent => "sender_silent",
+            Self::ReportsStopped => "reports_stopped",
         }
     }
 
@@ -52,6 +60,8 @@ impl AlertKind {
             Self::RenewalFailed => "Certificate renewal failing",
             Self::FailureRate => "TLS failure rate above threshold",
             Self::DnsIdStale => "DNS id not updated",
+            Self::SenderSilent => "Sender stopped reporting",
+            Self::ReportsStopped => "No reports arriving",
         }
     }
 

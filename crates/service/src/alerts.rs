@@ -1,5 +1,5 @@
 //! Alerts: the rules that raise them (DNS error and MX drift come from each DNS check; the
-//! certificate, failure-rate and stale-id rules from the periodic pass), each organisation's
+//! certificate, failure-rate, stale-id and report-silence rules from the periodic pass), each organisation's
 //! channels, and delivery as a digest: every pass sends a channel one message with everything
 //! new, and the store keeps at most one alert per domain, kind and day.
 
@@ -228,7 +228,8 @@ impl Services {
     }
 
     /// The periodic rules: certificates expiring or failing to renew, failure rates above the
-    /// gate's threshold, and `_mta-sts` ids not updated a day after a change. Each rule runs
+    /// gate's threshold, `_mta-sts` ids not updated a day after a change, and senders or whole
+    /// domains whose reports stopped (`silence`). Each rule runs
     /// on its own; a failing one is logged and counted as raising nothing.
     pub async fn scan_alerts(&self, now: i64) -> Result<usize, ServiceError> {
         let mut raised = 0;
@@ -236,6 +237,7 @@ impl Services {
             ("certificates", self.scan_certificates(now).await),
             ("failure rate", self.scan_failure_rates(now).await),
             ("stale DNS id", self.scan_stale_ids(now).await),
+            ("report silence", self.scan_silences(now).await),
         ] {
             match result {
                 Ok(n) => raised += n,

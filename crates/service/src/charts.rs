@@ -290,6 +290,147 @@ pub fn stacked_failures(title: &str, days: &[String], series: &[(String, Vec<i64
     finish(svg, title, &desc)
 }
 
+/// Senders shown as rows of the timeline; the table below the chart lists every one.
+pub const TIMELINE_ROWS: usize = 12;
+
+/// One row of the sender timeline: the sender and its runs of one policy, `(label, from, to)`
+/// in Unix seconds, `label` the version's id or "unknown version".
+pub type TimelineRow = (String, Vec<(String, i64, i64)>);
+
+/// Which policy each sender applied over `[start, end)`: one row per sender (the first
+/// [`TIMELINE_ROWS`]), a bar per run of one version. The served version is drawn in green,
+/// older versions in the palette's other colours, policies matching no stored version in grey.
+pub fn sender_timeline(title: &str, start: i64, end: i64, served: Option<&str>, rows: &[TimelineRow]) -> String {
+    let rows = &rows[..rows.len().min(TIMELINE_ROWS)];
+    let desc = format!(
+        "{}: {}; the table below lists every sender and run.",
+        title,
+        if rows.is_empty() {
+            "no sender reported the policy".to_string()
+        } else {
+            rows.iter()
+                .map(|(sender, runs)| {
+                    let last = runs.last().map(|r| r.0.as_str()).unwrap_or("nothing");
+                    format!("{sender} applies {last}")
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
+    // One colour per version, in order of first appearance; the served one always green.
+    let mut labels: Vec<String> = Vec::new();
+    for (_, runs) in rows {
+        for (label, _, _) in runs {
+            if !labels.contains(label) {
+                labels.push(label.clone());
+            }
+        }
+    }
+    let others = [PALETTE[0], PALETTE[3], PALETTE[5], PALETTE[4], PALETTE[1], PALETTE[6]];
+    let colour_of = |label: &str| -> RGBColor {
+        if Some(label) == served {
+            return PALETTE[2];
+        }
+        if label == UNKNOWN_VERSION {
+            return RGBColor(0x99, 0x99, 0x99);
+        }
+        let older = labels
+            .iter()
+            .filter(|l| Some(l.as_str()) != served && l.as_str() != UNKNOWN_VERSION)
+            .position(|l| l == label)
+            .unwrap_or(0);
+        others[older % others.len()]
+    };
+    let n = rows.len().max(1);
+    let height = 90 + 28 * n as u32;
+    let name_width = 170;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16).into_font().color(&INK))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(name_width)
+            .build_cartesian_2d(start..end.max(start + 1), 0f64..n as f64);
+        let Ok(mut chart) = chart else {
+            return fallback(title, &desc);
+        };
+        let date = |t: &i64| {
+            let day = t.div_euclid(86_400);
+            month_day(day)
+        };
+        let _ = chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .disable_y_axis()
+            .light_line_style(INK.mix(0.08))
+            .axis_style(INK.mix(0.6))
+            .label_style(("sans-serif", 11).into_font().color(&INK))
+            .x_labels(8)
+            .x_label_formatter(&date)
+            .draw();
+        let name_style = ("sans-serif", 12)
+            .into_font()
+            .color(&INK)
+            .pos(Pos::new(HPos::Right, VPos::Center));
+        for (i, (sender, runs)) in rows.iter().enumerate() {
+            // First sender on top.
+            let row = (n - 1 - i) as f64;
+            let (_, y) = chart.backend_coord(&(start, row + 0.5));
+            let name: String = if sender.chars().count() > 24 {
+                sender.chars().take(23).chain(std::iter::once('…')).collect()
+            } else {
+                sender.clone()
+            };
+            let _ = root.draw(&Text::new(name, (10 + name_width as i32 - 6, y), name_style.clone()));
+            for (label, from, to) in runs {
+                let (from, to) = ((*from).clamp(start, end), (*to).clamp(start, end));
+                if to <= from {
+                    continue;
+                }
+                let bar = Rectangle::new(
+                    [(from, row + 0.2), (to, row + 0.8)],
+                    colour_of(label).mix(0.85).filled(),
+                );
+                let _ = chart.draw_series(std::iter::once(bar));
+            }
+        }
+        // The legend: one swatch per version.
+        let legend_style = ("sans-serif", 11).into_font().color(&INK);
+        let mut x = 10 + name_width as i32;
+        let y = height as i32 - 12;
+        for label in &labels {
+            let text = if Some(label.as_str()) == served {
+                format!("{label} (served)")
+            } else {
+                label.clone()
+            };
+            let _ = root.draw(&Rectangle::new(
+                [(x, y - 5), (x + 10, y + 5)],
+                colour_of(label).filled(),
+            ));
+            let _ = root.draw(&Text::new(text.clone(), (x + 14, y - 6), legend_style.clone()));
+            x += 24 + 7 * text.chars().count() as i32;
+            if x > WIDTH as i32 - 60 {
+                break;
+            }
+        }
+        let _ = root.present();
+    }
+    finish(svg, title, &desc)
+}
+
+/// The label of runs whose policy matches no stored version.
+pub const UNKNOWN_VERSION: &str = "unknown version";
+
+/// `MM-DD` of a day number (days since 1970-01-01).
+fn month_day(day: i64) -> String {
+    chrono::DateTime::from_timestamp(day * 86_400, 0)
+        .map(|t| t.format("%m-%d").to_string())
+        .unwrap_or_default()
+}
+
 /// Theme-following colours, the accessible name and description.
 fn finish(svg: String, title: &str, desc: &str) -> String {
     let svg = svg.replace(INK_HEX, "currentColor").replace("#010203", "currentColor");
@@ -397,6 +538,40 @@ mod tests {
         let empty = stacked_failures("Failures per day", &days, &[]);
         assert!(empty.contains("no failures"));
         assert!(stacked_failures("x", &[], &[]).contains("over 0 days"));
+    }
+
+    #[test]
+    fn sender_timeline_draws_a_row_per_sender_and_names_the_served_version() {
+        let start = 1_793_491_200; // 2026-11-01
+        let end = start + 30 * 86_400;
+        let rows: Vec<TimelineRow> = (0..15)
+            .map(|i| {
+                (
+                    format!("sender-{i}.example"),
+                    vec![
+                        ("v1".to_string(), start - 86_400, start + 10 * 86_400),
+                        (
+                            if i % 2 == 0 { "v2" } else { UNKNOWN_VERSION }.to_string(),
+                            start + 10 * 86_400,
+                            end + 86_400,
+                        ),
+                    ],
+                )
+            })
+            .collect();
+        let svg = sender_timeline("Policy applied by sender", start, end, Some("v2"), &rows);
+        assert!(svg.contains("sender-0.example applies v2"), "{svg}");
+        assert!(svg.contains("sender-1.example applies unknown version"));
+        // Twelve rows drawn, the rest only in the table.
+        assert!(svg.contains("\nsender-11.example\n"), "{svg}");
+        assert!(!svg.contains("sender-12.example"));
+        assert!(svg.contains("v2 (served)"));
+        assert!(sizes(&svg).iter().all(|v| *v >= 0.0));
+        // The served version is green, the unknown grey.
+        assert!(svg.contains("#009E73"), "{svg}");
+        assert!(svg.contains("#999999"));
+        let empty = sender_timeline("Policy applied by sender", start, end, None, &[]);
+        assert!(empty.contains("no sender reported the policy"));
     }
 
     #[test]

@@ -32,6 +32,7 @@ mod rate_limit;
 mod reports;
 mod reverse_dns;
 mod sealing;
+mod silence;
 mod snapshot;
 mod throttle;
 
@@ -60,12 +61,14 @@ pub use policies::{policy_error, MxProposal, PolicyState, VERSIONS_SHOWN};
 pub use push::{PushInput, PushOutcome, PushStatus, PushView};
 pub use rate_limit::RateLimiter;
 pub use reports::ingest::{Channel, IngestConfig, IngestError, Ingested, ReportInput};
+pub use reports::senders::{SenderOverview, ServedVersion, DEFAULT_SENDER_DAYS};
 pub use reports::views::{
     ReportOverview, ReportPage, Summary, SummaryQuery, DEFAULT_SUMMARY_DAYS, GROUP_ROWS_SHOWN, MAX_SUMMARY_DAYS,
     REPORTS_PAGE_SIZE,
 };
 pub use reverse_dns::{REVERSE_DNS_BUDGET, REVERSE_DNS_PER_CALL};
 pub use sealing::SecretKey;
+pub use silence::{ReportingStatus, SenderReporting, SILENCE_NOTICED_DAYS};
 pub use snapshot::PolicySnapshot;
 // Proof of access to one organisation, which only these services hand out; and the hash under
 // which secrets (sessions, tokens) are kept, for callers that key their own state by session.

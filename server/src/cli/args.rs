@@ -161,6 +161,18 @@ pub enum DomainCommand {
     /// The domain's mode changes, newest first (time, from, to, who, policy id, why;
     /// tab-separated).
     History { name: String },
+    /// Which policy each sending organisation applies, from its reports (organisation, policy
+    /// id or "unknown", mode, current|older|unknown|not_reported_since, since, sessions, last
+    /// report; tab-separated), most sessions first.
+    Senders {
+        name: String,
+        /// The last N days (default 90).
+        #[arg(long)]
+        days: Option<i64>,
+        /// Print the API's JSON shape instead.
+        #[arg(long)]
+        json: bool,
+    },
     /// Fix MX drift in enforce: add every live MX the policy misses (from the latest check);
     /// prints the new policy id. Publish it in _mta-sts next.
     FixDrift { name: String },

@@ -1,4 +1,5 @@
-//! `domain`: add, list, prove and remove domains, and move them between modes through the gate.
+//! `domain`: add, list, prove and remove domains, move them between modes through the gate, and
+//! show which policy their senders apply.
 
 use super::access::{by_domain, by_slug, fail};
 use super::{DomainCommand, ExitStatus};
@@ -83,6 +84,45 @@ pub(super) async fn run(
                     "{when}\t{}\t{}{overridden}\t{}\t{}\t{}",
                     t.from_mode, t.to_mode, t.actor, t.policy_id, t.reason
                 );
+            }
+        }
+        DomainCommand::Senders { name, days, json } => {
+            let access = by_domain(operator, &name).await?;
+            let o = services
+                .sender_policies(&access, &name, None, None, days)
+                .await
+                .map_err(fail)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&crate::web::api::senders_json(&name, &o))?
+                );
+                return Ok(0);
+            }
+            let time = |t: i64| {
+                chrono::DateTime::from_timestamp(t, 0)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default()
+            };
+            for s in &o.senders {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    s.organization,
+                    s.policy_id.as_deref().unwrap_or("unknown"),
+                    s.mode.as_deref().unwrap_or("-"),
+                    s.adoption.as_str(),
+                    time(s.since),
+                    s.sessions,
+                    time(s.last_report_at)
+                );
+            }
+            let (current, all) = o.adoption();
+            match &o.served {
+                Some(v) => eprintln!(
+                    "{} to {}: {current} of {all} sender(s) apply the served policy {}",
+                    o.from, o.to, v.policy_id
+                ),
+                None => eprintln!("{} to {}: {all} sender(s); no policy is served", o.from, o.to),
             }
         }
         DomainCommand::FixDrift { name } => {

@@ -131,9 +131,6 @@ impl TestApp {
         self.services.org_access(owner, &org.slug).await.unwrap()
     }
 
-    /// Stands in for time passing (or a state no service would make): `sql` run directly on
-    /// the test database.
-    #[allow(dead_code)]
     /// Registers `name` in `org` with control proven, as an operator would
     /// (`portcullis domain prove`): its policy is served and its reports attributed.
     pub async fn proven_domain(&self, org: &OrgAccess, name: &str) {
@@ -142,6 +139,9 @@ impl TestApp {
         self.services.prove_as_operator(&operator, name).await.unwrap();
     }
 
+    /// Stands in for time passing (or a state no service would make): `sql` run directly on
+    /// the test database.
+    #[allow(dead_code)]
     pub async fn run_sql(&self, sql: &str) {
         self.db.execute(sql).await;
     }

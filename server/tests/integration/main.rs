@@ -21,4 +21,5 @@ mod reports_imap;
 mod reports_pages;
 mod reports_smtp;
 mod reports_upload;
+mod senders;
 mod startup;

@@ -64,24 +64,23 @@ fn date(field: &'static str, text: &str) -> Result<NaiveDate, ServiceError> {
 }
 
 /// A period of whole UTC days, both ends included, and the same as Unix seconds `[start, end)`.
-struct Period {
-    from: NaiveDate,
-    to: NaiveDate,
-    start: i64,
-    end: i64,
+pub(crate) struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub start: i64,
+    pub end: i64,
 }
 
 impl Period {
-    /// `to` defaults to today, `from` to [`DEFAULT_SUMMARY_DAYS`] before it; at most
-    /// [`MAX_SUMMARY_DAYS`].
-    fn parse(from: Option<&str>, to: Option<&str>) -> Result<Self, ServiceError> {
+    /// `to` defaults to today, `from` to `default_days` before it; at most [`MAX_SUMMARY_DAYS`].
+    fn parse(from: Option<&str>, to: Option<&str>, default_days: i64) -> Result<Self, ServiceError> {
         let to = match to.filter(|t| !t.trim().is_empty()) {
             Some(t) => date("to", t)?,
             None => Utc::now().date_naive(),
         };
         let from = match from.filter(|t| !t.trim().is_empty()) {
             Some(f) => date("from", f)?,
-            None => to - chrono::Days::new(DEFAULT_SUMMARY_DAYS as u64 - 1),
+            None => to - chrono::Days::new(default_days as u64 - 1),
         };
         if from > to {
             return Err(ServiceError::invalid("from", format!("{from} is after {to}")));
@@ -101,7 +100,35 @@ impl Period {
         })
     }
 
-    fn days(&self) -> i64 {
+    /// A period from a form or query: `from` and `to`, or a preset of `days` ending on `to` (or
+    /// today); `default_days` ending today when neither start is given.
+    pub(crate) fn resolve(
+        from: Option<String>,
+        to: Option<String>,
+        days: Option<i64>,
+        default_days: i64,
+    ) -> Result<Self, ServiceError> {
+        let from = match (from.filter(|f| !f.trim().is_empty()), days) {
+            (Some(f), _) => Some(f),
+            (None, Some(n)) if (1..=MAX_SUMMARY_DAYS).contains(&n) => {
+                let end = match to.as_deref().filter(|t| !t.trim().is_empty()) {
+                    Some(t) => date("to", t)?,
+                    None => Utc::now().date_naive(),
+                };
+                Some((end - chrono::Days::new(n as u64 - 1)).to_string())
+            }
+            (None, Some(n)) => {
+                return Err(ServiceError::invalid(
+                    "days",
+                    format!("{n} is not between 1 and {MAX_SUMMARY_DAYS}"),
+                ))
+            }
+            (None, None) => None,
+        };
+        Self::parse(from.as_deref(), to.as_deref(), default_days)
+    }
+
+    pub(crate) fn days(&self) -> i64 {
         (self.end - self.start) / 86_400
     }
 }
@@ -122,7 +149,7 @@ impl Services {
                 ServiceError::invalid("group_by", format!("{g:?} is not one of {}", known.join(", ")))
             })?),
         };
-        let p = Period::parse(query.from.as_deref(), query.to.as_deref())?;
+        let p = Period::parse(query.from.as_deref(), query.to.as_deref(), DEFAULT_SUMMARY_DAYS)?;
         let mut summary = self
             .store
             .tlsrpt_summary(access, &domain, p.start, p.end, group_by)
@@ -169,24 +196,7 @@ impl Services {
         days: Option<i64>,
     ) -> Result<ReportOverview, ServiceError> {
         // A preset ("last N days") ends today, or on `to` when given.
-        let from = match (from.filter(|f| !f.trim().is_empty()), days) {
-            (Some(f), _) => Some(f),
-            (None, Some(n)) if (1..=MAX_SUMMARY_DAYS).contains(&n) => {
-                let end = match to.as_deref().filter(|t| !t.trim().is_empty()) {
-                    Some(t) => date("to", t)?,
-                    None => Utc::now().date_naive(),
-                };
-                Some((end - chrono::Days::new(n as u64 - 1)).to_string())
-            }
-            (None, Some(n)) => {
-                return Err(ServiceError::invalid(
-                    "days",
-                    format!("{n} is not between 1 and {MAX_SUMMARY_DAYS}"),
-                ))
-            }
-            (None, None) => None,
-        };
-        let p = Period::parse(from.as_deref(), to.as_deref())?;
+        let p = Period::resolve(from, to, days, DEFAULT_SUMMARY_DAYS)?;
         let mut data = self
             .store
             .tlsrpt_overview(access, &name_of(raw)?, p.start - p.days() * 86_400, p.start, p.end)
@@ -351,11 +361,14 @@ mod tests {
             (Some("0001-01-01"), Some("0001-01-02")),
         ] {
             assert!(
-                matches!(Period::parse(from, to), Err(ServiceError::Invalid { .. })),
+                matches!(
+                    Period::parse(from, to, DEFAULT_SUMMARY_DAYS),
+                    Err(ServiceError::Invalid { .. })
+                ),
                 "{from:?} {to:?}"
             );
         }
-        let p = Period::parse(Some("9999-12-01"), Some("9999-12-31")).unwrap();
+        let p = Period::parse(Some("9999-12-01"), Some("9999-12-31"), DEFAULT_SUMMARY_DAYS).unwrap();
         assert_eq!(p.days(), 31);
     }
 }

@@ -3,3 +3,4 @@
 mod instances;
 mod policies;
 mod services;
+mod silence;

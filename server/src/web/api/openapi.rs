@@ -240,6 +240,23 @@ pub fn spec() -> Value {
                     }
                 }
             },
+            "/domains/{name}/senders": {
+                "get": {
+                    "summary": "The sender policy tracker: which policy each sending organisation applies, matched to the stored versions by content",
+                    "parameters": [
+                        name_param.clone(),
+                        {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "First day (UTC), default 89 days before `to`"},
+                        {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "Last day (UTC, included), default today"},
+                        {"name": "days", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 400}, "description": "A period of this many days ending on `to`, instead of `from`"}
+                    ],
+                    "responses": {
+                        "200": {"description": "`{domain, from, to, served: {policy_id, mode, created_at} | null, senders: [{organization, policy_id (null: matches no stored version), mode, since, sessions, last_report_at, adoption (current|older|unknown|not_reported_since), picked_up_within_seconds, runs: [{policy_id, mode, from, to, sessions, policy_string}]}]}`, most sessions first"},
+                        "401": err("Missing or unknown token"),
+                        "404": err("Not in this organisation"),
+                        "422": err("Bad date, period or days")
+                    }
+                }
+            },
             "/domains/{name}/readiness": {
                 "get": {
                     "summary": "The readiness gate for enforce, item by item",

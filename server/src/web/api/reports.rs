@@ -1,5 +1,6 @@
 //! `GET /api/v1/domains/{name}/tlsrpt/summary?from&to&group_by[&format=csv]`: session totals for a
-//! period and their breakdown, as JSON or CSV.
+//! period and their breakdown, as JSON or CSV; `GET /api/v1/domains/{name}/senders`: the policy
+//! each sender applies.
 
 use std::collections::HashMap;
 
@@ -118,4 +119,73 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
     }
+}
+
+/// `GET /api/v1/domains/{name}/senders?from&to&days`: which policy each sending organisation
+/// applies (the sender policy tracker).
+pub async fn senders(
+    State(state): State<ServerState>,
+    TokenDomain { access, name }: TokenDomain,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let days = match params.get("days").filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(
+            d.parse::<i64>()
+                .map_err(|_| ApiError::Unprocessable(format!("days: {d:?} is not a whole number")))?,
+        ),
+    };
+    let overview = state
+        .app
+        .services
+        .sender_policies(
+            &access,
+            &name,
+            params.get("from").cloned(),
+            params.get("to").cloned(),
+            days,
+        )
+        .await?;
+    Ok(Json(senders_json(&name, &overview)).into_response())
+}
+
+/// The documented shape: `{"senders":[{"organization","policy_id","mode","since","sessions",
+/// "last_report_at", …}]}` with the period and the served version.
+pub fn senders_json(domain: &str, o: &portcullis_service::SenderOverview) -> serde_json::Value {
+    use super::rfc3339;
+    let senders: Vec<serde_json::Value> = o
+        .senders
+        .iter()
+        .map(|s| {
+            json!({
+                "organization": s.organization,
+                "policy_id": s.policy_id,
+                "mode": s.mode,
+                "since": rfc3339(s.since),
+                "sessions": s.sessions,
+                "last_report_at": rfc3339(s.last_report_at),
+                "adoption": s.adoption.as_str(),
+                "picked_up_within_seconds": s.picked_up_within,
+                "runs": s.runs.iter().map(|r| json!({
+                    "policy_id": r.policy_id,
+                    "mode": r.mode,
+                    "from": rfc3339(r.from),
+                    "to": rfc3339(r.to),
+                    "sessions": r.sessions,
+                    "policy_string": r.policy_string,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "domain": domain,
+        "from": o.from,
+        "to": o.to,
+        "served": o.served.as_ref().map(|v| json!({
+            "policy_id": v.policy_id,
+            "mode": v.mode,
+            "created_at": rfc3339(v.created_at),
+        })),
+        "senders": senders,
+    })
 }
