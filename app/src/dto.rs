@@ -84,6 +84,8 @@ pub struct TrendsView {
     pub days: i64,
     pub org: Option<String>,
     pub rows: Vec<TrendRow>,
+    /// Keys failing on three or more of these domains.
+    pub patterns: Vec<portcullis_domain::tlsrpt::Pattern>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -243,6 +243,11 @@ pub async fn get_trends(org: Option<String>, days: Option<i64>) -> Result<crate:
         .domain_trends(&user, org.as_deref(), days)
         .await
         .map_err(service_error)?;
+    let patterns = st
+        .services
+        .failure_patterns_for(&user, org.as_deref(), days)
+        .await
+        .map_err(service_error)?;
     Ok(TrendsView {
         from: t.from,
         to: t.to,
@@ -261,5 +266,6 @@ pub async fn get_trends(org: Option<String>, days: Option<i64>) -> Result<crate:
                 daily_failed: d.daily_failed,
             })
             .collect(),
+        patterns: patterns.patterns,
     })
 }

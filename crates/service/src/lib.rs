@@ -61,6 +61,7 @@ pub use policies::{policy_error, MxProposal, PolicyState, VERSIONS_SHOWN};
 pub use push::{PushInput, PushOutcome, PushStatus, PushView};
 pub use rate_limit::RateLimiter;
 pub use reports::ingest::{Channel, IngestConfig, IngestError, Ingested, ReportInput};
+pub use reports::patterns::PatternOverview;
 pub use reports::senders::{SenderOverview, ServedVersion, DEFAULT_SENDER_DAYS};
 pub use reports::views::{
     ReportOverview, ReportPage, Summary, SummaryQuery, DEFAULT_SUMMARY_DAYS, GROUP_ROWS_SHOWN, MAX_SUMMARY_DAYS,

@@ -161,6 +161,20 @@ pub enum DomainCommand {
     /// The domain's mode changes, newest first (time, from, to, who, policy id, why;
     /// tab-separated).
     History { name: String },
+    /// Failure patterns across domains: a sending organisation, sending IP, receiving MX or MX
+    /// provider failing on three or more domains (side, kind, key, failed sessions, domains;
+    /// tab-separated), most domains first.
+    Patterns {
+        /// One organisation (default: all).
+        #[arg(long)]
+        org: Option<String>,
+        /// The last N days (default 30).
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+        /// Print the API's JSON shape instead.
+        #[arg(long)]
+        json: bool,
+    },
     /// Which policy each sending organisation applies, from its reports (organisation, policy
     /// id or "unknown", mode, current|older|unknown|not_reported_since, since, sessions, last
     /// report; tab-separated), most sessions first.

@@ -86,6 +86,29 @@ pub(super) async fn run(
                 );
             }
         }
+        DomainCommand::Patterns { org, days, json } => {
+            let accesses = match org {
+                Some(org) => vec![by_slug(operator, &org).await?],
+                None => operator.accesses().await.map_err(fail)?,
+            };
+            let o = services.failure_patterns(&accesses, days).await.map_err(fail)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&crate::web::api::patterns_json(&o))?);
+                return Ok(0);
+            }
+            for p in &o.patterns {
+                let domains: Vec<String> = p.domains.iter().map(|(d, n)| format!("{d} ({n})")).collect();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    if p.kind.is_sender_side() { "sender" } else { "shared" },
+                    p.kind.as_str(),
+                    p.key,
+                    p.failed,
+                    domains.join(", ")
+                );
+            }
+            eprintln!("{} to {}: {} pattern(s)", o.from, o.to, o.patterns.len());
+        }
         DomainCommand::Senders { name, days, json } => {
             let access = by_domain(operator, &name).await?;
             let o = services

@@ -13,6 +13,7 @@ mod dns_zone;
 mod import_cli;
 mod isolation;
 mod lifecycle;
+mod patterns;
 mod policy;
 mod policy_pages;
 mod reports_api;

@@ -157,16 +157,24 @@ impl<'a> VersionIndex<'a> {
     }
 }
 
+/// One day's blocks of a sender with what they applied.
+struct Block<'a> {
+    /// Within a day: the version's creation (or the period's start for unknown versions).
+    order: i64,
+    /// The version's id, or the content of a policy matching none.
+    identity: String,
+    version: Option<&'a KnownVersion>,
+    mode: Option<Mode>,
+    day: &'a AppliedDay,
+}
+
 /// Every sender seen in `days`, most sessions in its current run first, then by name.
 /// `versions` are the domain's stored versions; `served` the id of the one served now.
 pub fn track(days: &[AppliedDay], versions: &[KnownVersion], served: Option<&str>) -> Vec<SenderPolicy> {
     let index = VersionIndex::new(versions);
     let served = served.and_then(|id| versions.iter().find(|v| v.policy_id == id));
     let mut read: HashMap<&[String], (String, Option<Mode>)> = HashMap::new();
-    // Each day's blocks with what they applied: (organisation, day, order within the day,
-    // identity, row).
-    let mut rows: Vec<(&str, i64, i64, String, Option<&KnownVersion>, Option<Mode>, &AppliedDay)> =
-        Vec::with_capacity(days.len());
+    let mut blocks: Vec<Block> = Vec::with_capacity(days.len());
     for d in days {
         let (content, mode) = read
             .entry(d.policy_string.as_slice())
@@ -179,13 +187,34 @@ pub fn track(days: &[AppliedDay], versions: &[KnownVersion], served: Option<&str
         };
         // On a day a sender switched, its report holds both policies: the older version first.
         let order = version.map(|v| v.created_at).unwrap_or(d.first_start);
-        rows.push((&d.organization, d.day, order, identity, version, mode, d));
+        blocks.push(Block {
+            order,
+            identity,
+            version,
+            mode,
+            day: d,
+        });
     }
-    rows.sort_by(|a, b| (a.0, a.1, a.2, &a.3).cmp(&(b.0, b.1, b.2, &b.3)));
+    blocks.sort_by(|a, b| {
+        (&a.day.organization, a.day.day, a.order, &a.identity).cmp(&(
+            &b.day.organization,
+            b.day.day,
+            b.order,
+            &b.identity,
+        ))
+    });
 
     let mut senders: Vec<SenderPolicy> = Vec::new();
     let mut identities: Vec<String> = Vec::new();
-    for (org, _, _, identity, version, mode, d) in rows {
+    for Block {
+        identity,
+        version,
+        mode,
+        day: d,
+        ..
+    } in blocks
+    {
+        let org = d.organization.as_str();
         let fresh = senders.last().is_none_or(|s| s.organization != org);
         if fresh {
             senders.push(SenderPolicy {

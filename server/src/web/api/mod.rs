@@ -12,7 +12,7 @@ mod policies;
 mod reports;
 
 pub use error::ApiError;
-pub use reports::{senders_json, summary_json, to_csv as summary_csv};
+pub use reports::{patterns_json, senders_json, summary_json, to_csv as summary_csv};
 
 use crate::ServerState;
 use axum::routing::get;
@@ -61,6 +61,7 @@ pub fn router(state: ServerState) -> Router<ServerState> {
         .route("/claims/{name}/check", axum::routing::post(delegation::check_claim))
         .route("/domains/{name}/tlsrpt/summary", get(reports::summary))
         .route("/domains/{name}/senders", get(reports::senders))
+        .route("/patterns", get(reports::patterns))
         .route("/domains/{name}/readiness", get(lifecycle::readiness))
         .route("/domains/{name}/transition", axum::routing::post(lifecycle::transition))
         .route("/domains/{name}/history", get(lifecycle::history))

@@ -257,6 +257,19 @@ pub fn spec() -> Value {
                     }
                 }
             },
+            "/patterns": {
+                "get": {
+                    "summary": "Failure patterns across the organisation's domains: a sending organisation, sending IP, receiving MX or MX provider failing on three or more domains",
+                    "parameters": [
+                        {"name": "days", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 400}, "description": "The last N days, today included (default 30)"}
+                    ],
+                    "responses": {
+                        "200": {"description": "`{from, to, days, patterns: [{kind (sending_organization|sending_ip|receiving_mx|mx_provider), key, failed, sender_side, domains: [{domain, failed}], result_types: [{result_type, failed}]}]}`, most domains first"},
+                        "401": err("Missing or unknown token"),
+                        "422": err("Bad days")
+                    }
+                }
+            },
             "/domains/{name}/readiness": {
                 "get": {
                     "summary": "The readiness gate for enforce, item by item",

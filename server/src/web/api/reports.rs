@@ -1,6 +1,6 @@
 //! `GET /api/v1/domains/{name}/tlsrpt/summary?from&to&group_by[&format=csv]`: session totals for a
 //! period and their breakdown, as JSON or CSV; `GET /api/v1/domains/{name}/senders`: the policy
-//! each sender applies.
+//! each sender applies; `GET /api/v1/patterns`: failures shared across domains.
 
 use std::collections::HashMap;
 
@@ -188,4 +188,40 @@ pub fn senders_json(domain: &str, o: &portcullis_service::SenderOverview) -> ser
         })),
         "senders": senders,
     })
+}
+
+/// `GET /api/v1/patterns?days=N`: keys failing on three or more of the token's organisation's
+/// domains over the last N days (default 30).
+pub async fn patterns(
+    State(state): State<ServerState>,
+    super::auth::TokenAccess(access): super::auth::TokenAccess,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let days = match params.get("days").filter(|d| !d.is_empty()) {
+        None => 30,
+        Some(d) => d
+            .parse::<i64>()
+            .map_err(|_| ApiError::Unprocessable(format!("days: {d:?} is not a whole number")))?,
+    };
+    let o = state.app.services.failure_patterns(&[access], days).await?;
+    Ok(Json(patterns_json(&o)).into_response())
+}
+
+/// `{"from","to","days","patterns":[{"kind","key","failed","sender_side","domains":[{"domain","failed"}],"result_types":[{"result_type","failed"}]}]}`.
+pub fn patterns_json(o: &portcullis_service::PatternOverview) -> serde_json::Value {
+    let patterns: Vec<serde_json::Value> = o
+        .patterns
+        .iter()
+        .map(|p| {
+            json!({
+                "kind": p.kind.as_str(),
+                "key": p.key,
+                "failed": p.failed,
+                "sender_side": p.kind.is_sender_side(),
+                "domains": p.domains.iter().map(|(d, n)| json!({"domain": d, "failed": n})).collect::<Vec<_>>(),
+                "result_types": p.result_types.iter().map(|(t, n)| json!({"result_type": t, "failed": n})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({"from": o.from, "to": o.to, "days": o.days, "patterns": patterns})
 }
