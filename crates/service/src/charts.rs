@@ -343,7 +343,7 @@ pub fn sender_timeline(title: &str, start: i64, end: i64, served: Option<&str>, 
     };
     let n = rows.len().max(1);
     let height = 90 + 28 * n as u32;
-    let name_width = 170;
+    let name_width: u32 = 170;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();

@@ -108,19 +108,6 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(csv_field("Google Inc."), "Google Inc.");
-        assert_eq!(csv_field("Acme, Inc."), "\"Acme, Inc.\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-    }
-}
-
 /// `GET /api/v1/domains/{name}/senders?from&to&days`: which policy each sending organisation
 /// applies (the sender policy tracker).
 pub async fn senders(
@@ -224,4 +211,17 @@ pub fn patterns_json(o: &portcullis_service::PatternOverview) -> serde_json::Val
         })
         .collect();
     json!({"from": o.from, "to": o.to, "days": o.days, "patterns": patterns})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(csv_field("Google Inc."), "Google Inc.");
+        assert_eq!(csv_field("Acme, Inc."), "\"Acme, Inc.\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+    }
 }
