@@ -60,6 +60,12 @@ pub enum Flash {
     },
     Bulk(BulkReport),
     Uploaded(UploadReport),
+    /// A share link, shown once to the owner who passes it on.
+    ShareCreated {
+        scope: String,
+        link: String,
+        expires_at: i64,
+    },
 }
 
 /// A domain's stored TLS-RPT reports: totals and the most recent.
@@ -284,6 +290,65 @@ pub struct OrgDetail {
     pub push: Option<PushSettingsItem>,
     /// The server can seal push credentials (`PORTCULLIS_SECRET_KEY`).
     pub push_available: bool,
+    /// Read-only share links (owners only), newest first.
+    pub shares: Option<Vec<ShareItem>>,
+    /// The organisation's domains, for the share form (owners only).
+    pub domains: Vec<String>,
+}
+
+/// A share link as the organisation page lists it (never its token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareItem {
+    pub id: i64,
+    /// `None`: every domain of the organisation.
+    pub domain: Option<String>,
+    pub label: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub live: bool,
+}
+
+/// What a share link shows: one domain, or the organisation's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedView {
+    pub token: String,
+    pub org_name: String,
+    pub expires_at: i64,
+    /// The link is for one domain only.
+    pub single: bool,
+    pub domain: Option<SharedDomainView>,
+    /// The organisation's domains (an organisation's link, at its top).
+    pub domains: Vec<SharedDomainRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedDomainRow {
+    pub name: String,
+    pub mode: Option<String>,
+    pub dns_status: Option<String>,
+    pub successful: i64,
+    pub failed: i64,
+    pub reports: i64,
+}
+
+/// One domain on a share page: status, records health and the last 30 days of reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedDomainView {
+    pub name: String,
+    pub mode: Option<String>,
+    pub dns_status: Option<String>,
+    pub checked_at: Option<i64>,
+    /// Findings of the latest check that need attention: (severity, what was seen).
+    pub findings: Vec<(String, String)>,
+    pub from: String,
+    pub to: String,
+    pub successful: i64,
+    pub failed: i64,
+    pub reports: i64,
+    pub daily_chart: String,
+    pub results_chart: String,
 }
 
 /// What an invitation link shows its recipient.

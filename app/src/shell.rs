@@ -55,6 +55,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/domains/:name/policy") view=PolicyEditPage ssr=ssr.clone() />
                 <Route path=path!("/domains/:name/lifecycle") view=LifecyclePage ssr=ssr.clone() />
                 <Route path=path!("/domains/:name/policy/versions/:id") view=PolicyVersionPage ssr=ssr.clone() />
+                <Route path=path!("/share/:token") view=SharePage ssr=ssr.clone() />
+                <Route path=path!("/share/:token/:name") view=SharePage ssr=ssr.clone() />
                 <Route path=path!("/orgs") view=OrgsPage ssr=ssr.clone() />
                 <Route path=path!("/orgs/:slug") view=OrgPage ssr=ssr.clone() />
                 <Route path=path!("/orgs/:slug/alerts") view=AlertsPage ssr=ssr.clone() />

@@ -39,11 +39,16 @@ export async function startServer(port, extraEnv = {}) {
     // The operator proves control of a domain added in the browser (`portcullis domain prove`,
     // on the same database): from then on its policy is served and its reports attributed.
     prove(name) {
-      const done = spawnSync(bin, ['domain', 'prove', name], {
+      this.cli(['domain', 'prove', name]);
+    },
+    // Any command line on the same database, as an operator would run it; its stdout, trimmed.
+    cli(args) {
+      const done = spawnSync(bin, args, {
         env: { ...process.env, PORTCULLIS_DATABASE_URL: databaseUrl, PORTCULLIS_LOG: 'warn' },
         encoding: 'utf8',
       });
-      if (done.status !== 0) throw new Error(`domain prove ${name}: ${done.stderr}`);
+      if (done.status !== 0) throw new Error(`${args.join(' ')}: ${done.stderr}`);
+      return done.stdout.trim();
     },
     async stop() {
       child.kill('SIGINT');

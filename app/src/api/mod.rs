@@ -13,6 +13,7 @@ mod orgs;
 mod policies;
 mod reports;
 mod session;
+mod shares;
 
 pub use alerts::*;
 pub use claims::*;
@@ -24,3 +25,4 @@ pub use orgs::*;
 pub use policies::*;
 pub use reports::*;
 pub use session::*;
+pub use shares::*;

@@ -40,7 +40,40 @@ pub async fn get_org(slug: String) -> Result<OrgDetail, AppError> {
     } else {
         None
     };
+    let (shares, domains) = if access.role().allows(Role::Owner) {
+        let shares = st
+            .services
+            .share_links(&access)
+            .await
+            .map_err(service_error)?
+            .into_iter()
+            .map(|s| crate::dto::ShareItem {
+                id: s.link.id,
+                domain: s.link.domain,
+                label: s.link.label,
+                created_by: s.link.created_by,
+                created_at: s.link.created_at,
+                expires_at: s.link.expires_at,
+                revoked_at: s.link.revoked_at,
+                live: s.live,
+            })
+            .collect();
+        let domains = st
+            .services
+            .list_domains_in(std::slice::from_ref(&access), None, 1)
+            .await
+            .map_err(service_error)?
+            .rows
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        (Some(shares), domains)
+    } else {
+        (None, Vec::new())
+    };
     Ok(OrgDetail {
+        shares,
+        domains,
         push,
         push_available: st.services.push_available(),
         org: OrgWithRole {

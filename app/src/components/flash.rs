@@ -39,6 +39,20 @@ pub fn FlashMessages(flash: Vec<Flash>) -> impl IntoView {
                 </pre>
             </div>
         }.into_any(),
+        Flash::ShareCreated { scope, link, expires_at } => view! {
+            <div class="panel ok" role="status">
+                <strong>{format!("Share link for {scope} created.")}</strong>
+                <p>
+                    {format!(
+                        "Send it to your client (shown once; only a hash is kept). Anyone with it can read the status, records health and report charts, without signing in, until {} or until you revoke it.",
+                        crate::dto::format_time(expires_at),
+                    )}
+                </p>
+                <pre class="secret" data-testid="share-link">
+                    {link}
+                </pre>
+            </div>
+        }.into_any(),
         Flash::Bulk(report) => view! {
             <div class="panel ok" role="status" data-testid="bulk-report">
                 <strong>

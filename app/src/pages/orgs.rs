@@ -1,7 +1,8 @@
 use super::org_push::PushSettingsCard;
+use super::org_shares::ShareLinksCard;
 use crate::api::{
-    get_org, AddMember, CreateOrg, CreateToken, RemoveMember, RemovePushSettings, RevokeInvitation, RevokeToken,
-    SavePushSettings,
+    get_org, AddMember, CreateOrg, CreateShareLink, CreateToken, RemoveMember, RemovePushSettings, RevokeInvitation,
+    RevokeShareLink, RevokeToken, SavePushSettings,
 };
 use crate::components::{form_error, page_frame, ErrorPanel, FieldError};
 use crate::dto::format_time;
@@ -115,6 +116,7 @@ pub fn OrgPage() -> impl IntoView {
     let member_err = form_error::<AddMember>().or_else(form_error::<RemoveMember>);
     let token_err = form_error::<CreateToken>().or_else(form_error::<RevokeToken>);
     let push_err = form_error::<SavePushSettings>().or_else(form_error::<RemovePushSettings>);
+    let share_err = form_error::<CreateShareLink>().or_else(form_error::<RevokeShareLink>);
     page_frame(slug.clone(), Some(slug.clone()), move |ctx| async move {
         let detail = get_org(slug.clone()).await;
         let csrf = ctx.csrf.clone();
@@ -292,6 +294,20 @@ pub fn OrgPage() -> impl IntoView {
                                         current=d.push.clone()
                                         available=d.push_available
                                         error=push_err.clone()
+                                    />
+                                }
+                            })}
+                        {d
+                            .shares
+                            .clone()
+                            .map(|links| {
+                                view! {
+                                    <ShareLinksCard
+                                        org=org_slug.clone()
+                                        csrf=csrf.clone()
+                                        links=links
+                                        domains=d.domains.clone()
+                                        error=share_err.clone()
                                     />
                                 }
                             })}

@@ -32,6 +32,7 @@ mod rate_limit;
 mod reports;
 mod reverse_dns;
 mod sealing;
+mod shares;
 mod silence;
 mod snapshot;
 mod throttle;
@@ -69,6 +70,7 @@ pub use reports::views::{
 };
 pub use reverse_dns::{REVERSE_DNS_BUDGET, REVERSE_DNS_PER_CALL};
 pub use sealing::SecretKey;
+pub use shares::{ShareExpiry, ShareLinkView, Shared, SharedDomainSummary, MAX_SHARE_DAYS, SHARED_DAYS};
 pub use silence::{ReportingStatus, SenderReporting, SILENCE_NOTICED_DAYS};
 pub use snapshot::PolicySnapshot;
 // Proof of access to one organisation, which only these services hand out; and the hash under

@@ -33,6 +33,7 @@ mod push;
 mod reports;
 mod reverse_dns;
 mod sessions;
+mod shares;
 mod silences;
 mod tokens;
 mod users;
@@ -63,6 +64,7 @@ pub use reports::ingest::{IngestOutcome, IngestScope, NewReport, StoredShare};
 pub use reports::stored::ReportSort;
 pub use reports::views::NOT_REPORTED;
 pub use reverse_dns::{ReverseEntry, ReverseStatus};
+pub use shares::{ShareAccess, ShareLink, SHARE_PREFIX};
 pub use silences::ReportDay;
 
 /// Current time as Unix seconds; one helper so tests and rows agree on the clock.

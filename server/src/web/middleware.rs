@@ -86,8 +86,9 @@ pub async fn request_info(State(state): State<ServerState>, mut req: Request<Bod
             ("/setup", _) if !needs_setup => Some("/login".to_string()),
             ("/login", Some(_)) => Some("/".to_string()),
             ("/login" | "/setup", None) => None,
-            // An invitation link is opened before its recipient has an account or signs in.
-            (p, _) if p.starts_with("/invite/") && !needs_setup => None,
+            // An invitation link is opened before its recipient has an account or signs in; a
+            // share link by a client who never signs in.
+            (p, _) if (p.starts_with("/invite/") || p.starts_with("/share/")) && !needs_setup => None,
             (p, None) => Some(format!(
                 "/login?next={}",
                 encode_path(req.uri().path_and_query().map(|p| p.as_str()).unwrap_or(p))
@@ -136,6 +137,8 @@ fn encode_path(p: &str) -> String {
 
 /// Security headers on every response, and request counting for `/metrics`.
 pub async fn observe(State(state): State<ServerState>, req: Request<Body>, next: Next) -> Response {
+    // Share links are unlisted: search engines must not index what one opens.
+    let unlisted = req.uri().path().starts_with("/share/");
     let mut res = next.run(req).await;
     state.metrics.record(res.status().as_u16());
     let h = res.headers_mut();
@@ -143,6 +146,9 @@ pub async fn observe(State(state): State<ServerState>, req: Request<Body>, next:
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     // same-origin keeps the Referer that plain form posts are redirected back to.
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    if unlisted {
+        h.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
+    }
     res
 }
 

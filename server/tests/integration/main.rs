@@ -23,4 +23,5 @@ mod reports_pages;
 mod reports_smtp;
 mod reports_upload;
 mod senders;
+mod shares;
 mod startup;

@@ -10,6 +10,7 @@ mod lifecycle;
 mod openapi;
 mod policies;
 mod reports;
+mod shares;
 
 pub use error::ApiError;
 pub use reports::{patterns_json, senders_json, summary_json, to_csv as summary_csv};
@@ -62,6 +63,8 @@ pub fn router(state: ServerState) -> Router<ServerState> {
         .route("/domains/{name}/tlsrpt/summary", get(reports::summary))
         .route("/domains/{name}/senders", get(reports::senders))
         .route("/patterns", get(reports::patterns))
+        .route("/share-links", get(shares::list).post(shares::create))
+        .route("/share-links/{id}", axum::routing::delete(shares::revoke))
         .route("/domains/{name}/readiness", get(lifecycle::readiness))
         .route("/domains/{name}/transition", axum::routing::post(lifecycle::transition))
         .route("/domains/{name}/history", get(lifecycle::history))

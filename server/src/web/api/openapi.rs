@@ -270,6 +270,36 @@ pub fn spec() -> Value {
                     }
                 }
             },
+            "/share-links": {
+                "get": {
+                    "summary": "The organisation's read-only share links, newest first (owner tokens)",
+                    "responses": {
+                        "200": {"description": "`{share_links: [{id, domain (null: every domain), label, created_by, created_at, expires_at, revoked_at, live}]}`"},
+                        "403": err("Not an owner token")
+                    }
+                },
+                "post": {
+                    "summary": "Create a read-only share link for one domain or the whole organisation (owner tokens); the token is returned once",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
+                        "domain": {"type": ["string", "null"], "description": "Absent or null: every domain of the organisation"},
+                        "label": {"type": "string", "maxLength": 100},
+                        "days": {"type": "integer", "minimum": 1, "maximum": 366, "description": "Valid for this many days (default 30)"},
+                        "expires_at": {"type": "string", "format": "date-time", "description": "Instead of days: a time in the next 366 days"}
+                    }}}}},
+                    "responses": {
+                        "201": {"description": "The link with `token` and `path` (`/share/<token>` on the dashboard), shown once"},
+                        "403": err("Not an owner token"),
+                        "422": err("Unknown domain, bad expiry or label")
+                    }
+                }
+            },
+            "/share-links/{id}": {
+                "delete": {
+                    "summary": "Revoke a share link: it opens nothing from now on",
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                    "responses": {"204": {"description": "Revoked"}, "403": err("Not an owner token"), "404": err("No live link with this id")}
+                }
+            },
             "/domains/{name}/readiness": {
                 "get": {
                     "summary": "The readiness gate for enforce, item by item",
