@@ -90,7 +90,15 @@ pub struct TrendsView {
     pub days: i64,
     pub org: Option<String>,
     pub rows: Vec<TrendRow>,
-    /// Keys failing on three or more of these domains.
+}
+
+/// Keys failing on three or more of the domains a user can see, over a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatternsView {
+    pub from: String,
+    pub to: String,
+    pub days: i64,
+    pub org: Option<String>,
     pub patterns: Vec<portcullis_domain::tlsrpt::Pattern>,
 }
 

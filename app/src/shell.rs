@@ -46,6 +46,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/domains/import") view=ImportPage ssr=ssr.clone() />
                 <Route path=path!("/reports") view=TrendsPage ssr=ssr.clone() />
                 <Route path=path!("/reports/upload") view=UploadReportsPage ssr=ssr.clone() />
+                <Route path=path!("/reports/patterns") view=PatternsPage ssr=ssr.clone() />
                 <Route path=path!("/domains/:name") view=DomainPage ssr=ssr.clone() />
                 <Route path=path!("/domains/:name/delete") view=DeleteDomainPage ssr=ssr.clone() />
                 <Route path=path!("/domains/:name/reports") view=ReportsPage ssr=ssr.clone() />

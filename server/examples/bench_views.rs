@@ -1,8 +1,8 @@
 //! `make bench-views`: the report views over a year of synthetic reports (100 domains,
 //! 1,000,000 failure-detail rows), on SQLite and PostgreSQL. For each database it times the
 //! domain overview page (every table and chart), rendered by the real router, for the busiest
-//! and the median domain over 7, 30, 90 and 365 days, the cross-domain overview, and the sender
-//! policy tracker (every domain moves from testing to enforce halfway through the year).
+//! and the median domain over 7, 30, 90 and 365 days, the cross-domain overview and its patterns, and the
+//! sender policy tracker (every domain's policy gains a backup MX halfway through the year).
 //!
 //! Target: every page under 100 ms, on both databases. Exits 1 when one is missed.
 //! Usage: `bench_views [sqlite|postgres|both] [FAILURE_ROWS]` (defaults: both, 1,000,000).
@@ -77,12 +77,16 @@ fn report(rng: &mut Rng, seq: usize, domain_ix: usize, first_day: i64, details: 
     let d = domain(domain_ix);
     let day = first_day + rng.below(DAYS as u64) as i64;
     let org = ORGS[rng.below(ORGS.len() as u64) as usize];
-    // Senders apply the enforce version from the middle of the year on.
-    let mode = if day < first_day + DAYS / 2 {
-        "testing"
-    } else {
-        "enforce"
-    };
+    // Senders apply the second version (a backup MX added) from the middle of the year on.
+    let mut policy_string = vec![
+        "version: STSv1".to_string(),
+        "mode: testing".into(),
+        format!("mx: *.{d}"),
+    ];
+    if day >= first_day + DAYS / 2 {
+        policy_string.push(format!("mx: backup.{d}"));
+    }
+    policy_string.push("max_age: 604800".into());
     let start = chrono::DateTime::from_timestamp(day * 86_400, 0).unwrap();
     let end = start + chrono::Duration::seconds(86_399);
     let total_weight: u32 = RESULTS.iter().map(|(_, w)| w).sum();
@@ -122,7 +126,7 @@ fn report(rng: &mut Rng, seq: usize, domain_ix: usize, first_day: i64, details: 
         "policies": [{
             "policy": {
                 "policy-type": "sts",
-                "policy-string": ["version: STSv1", format!("mode: {mode}"), format!("mx: *.{d}"), "max_age: 604800"],
+                "policy-string": policy_string,
                 "policy-domain": d,
                 "mx-host": [format!("*.{d}")],
             },
@@ -142,11 +146,15 @@ async fn load(app: &TestApp, rows: usize) -> (portcullis_store::User, String, St
     let org = app.org("Bench", &owner).await;
     for i in 0..DOMAINS {
         app.proven_domain(&org, &domain(i)).await;
-        for mode in [Mode::Testing, Mode::Enforce] {
+        let name = domain(i);
+        for mx in [
+            vec![format!("*.{name}")],
+            vec![format!("*.{name}"), format!("backup.{name}")],
+        ] {
             let spec = PolicySpec {
-                mode,
+                mode: Mode::Testing,
                 max_age: 604_800,
-                mx: vec![format!("*.{}", domain(i))],
+                mx,
             };
             app.services
                 .save_policy(&org, &domain(i), &spec, "bench")
@@ -288,6 +296,27 @@ async fn bench(kind: Kind, rows: usize) -> bool {
                 if pass { "met" } else { "MISSED" }
             );
         }
+    }
+    for days in [7, 30] {
+        let mut samples = Vec::new();
+        for i in 0..=RUNS {
+            let started = Instant::now();
+            let res = app.send(browser.get(&format!("/reports/patterns?days={days}"))).await;
+            assert_eq!(res.status(), StatusCode::OK);
+            let body = common::body_text(res).await;
+            assert!(body.contains("data-testid=\"patterns\""), "the page has its patterns");
+            if i > 0 {
+                samples.push(started.elapsed());
+            }
+        }
+        let m = median(samples);
+        let pass = m < TARGET;
+        ok &= pass;
+        println!(
+            "    patterns across domains (/reports/patterns, {DOMAINS} domains, {days:>2} days): {:7.2} ms  (target < 100 ms: {})",
+            ms(m),
+            if pass { "met" } else { "MISSED" }
+        );
     }
     let mut samples = Vec::new();
     for i in 0..=RUNS {

@@ -243,11 +243,6 @@ pub async fn get_trends(org: Option<String>, days: Option<i64>) -> Result<crate:
         .domain_trends(&user, org.as_deref(), days)
         .await
         .map_err(service_error)?;
-    let patterns = st
-        .services
-        .failure_patterns_for(&user, org.as_deref(), days)
-        .await
-        .map_err(service_error)?;
     Ok(TrendsView {
         from: t.from,
         to: t.to,
@@ -266,6 +261,23 @@ pub async fn get_trends(org: Option<String>, days: Option<i64>) -> Result<crate:
                 daily_failed: d.daily_failed,
             })
             .collect(),
-        patterns: patterns.patterns,
+    })
+}
+
+#[server(prefix = "/sfn", endpoint = "get_patterns")]
+pub async fn get_patterns(org: Option<String>, days: Option<i64>) -> Result<crate::dto::PatternsView, AppError> {
+    use crate::ssr::*;
+    let (st, _req, user) = require_user()?;
+    let o = st
+        .services
+        .failure_patterns_for(&user, org.as_deref(), days.unwrap_or(7))
+        .await
+        .map_err(service_error)?;
+    Ok(crate::dto::PatternsView {
+        from: o.from,
+        to: o.to,
+        days: o.days,
+        org: org.filter(|o| !o.is_empty()),
+        patterns: o.patterns,
     })
 }

@@ -3,7 +3,6 @@ use crate::components::{page_frame, ErrorPanel};
 use crate::dto::TrendsView;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use portcullis_domain::tlsrpt::Pattern;
 
 /// The morning view: every domain (of one organisation, or all the user can see) ranked by failed
 /// sessions over the period, with a small daily trend.
@@ -18,14 +17,7 @@ pub fn TrendsPage() -> impl IntoView {
             <h1>"Reports overview"</h1>
             {match trends {
                 Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                Ok(t) => {
-                    let (patterns, days) = (t.patterns.clone(), t.days);
-                    view! {
-                        <Trends t=t />
-                        <Patterns patterns=patterns days=days />
-                    }
-                        .into_any()
-                }
+                Ok(t) => view! { <Trends t=t /> }.into_any(),
             }}
         }
         .into_any()
@@ -54,7 +46,10 @@ fn Trends(t: TrendsView) -> impl IntoView {
                     })
                     .collect_view()}
             </nav>
-            <p class="muted">{format!("{} to {} (UTC). Domains with the most failed sessions first.", t.from, t.to)}</p>
+            <p class="muted">
+                {format!("{} to {} (UTC). Domains with the most failed sessions first. ", t.from, t.to)}
+                <a href=format!("/reports/patterns?days={}{org_param}", t.days)>"Patterns across these domains"</a>
+            </p>
             {if t.rows.is_empty() {
                 view! {
                     <p class="empty" data-testid="trends-empty">
@@ -145,81 +140,4 @@ fn sparkline(domain: &str, values: &[i64]) -> String {
         label.replace('&', "&amp;").replace('<', "&lt;"),
         points.join(" ")
     )
-}
-
-/// Keys failing on three or more of the listed domains: the sender's side first, then shared
-/// receiving infrastructure, each with the domains it touches.
-#[component]
-fn Patterns(patterns: Vec<Pattern>, days: i64) -> impl IntoView {
-    let (sender, shared): (Vec<Pattern>, Vec<Pattern>) = patterns.into_iter().partition(|p| p.kind.is_sender_side());
-    let list = move |title: &'static str, help: &'static str, testid: &'static str, items: Vec<Pattern>| {
-        view! {
-            <div data-testid=testid>
-                <h3>{title}</h3>
-                <p class="muted">{help}</p>
-                {if items.is_empty() {
-                    view! { <p class="ok-note">"None in this period."</p> }.into_any()
-                } else {
-                    view! {
-                        <ul class="patterns">
-                            {items
-                                .into_iter()
-                                .map(|p| {
-                                    let results = p
-                                        .result_types
-                                        .iter()
-                                        .map(|(t, n)| format!("{t} {n}"))
-                                        .collect::<Vec<_>>()
-                                        .join(", ");
-                                    view! {
-                                        <li data-pattern=p.key.clone() data-kind=p.kind.as_str()>
-                                            <strong>{format!("{} {}", p.kind.label(), p.key)}</strong>
-                                            {format!(
-                                                ": {} failed sessions on {} domains{}: ",
-                                                p.failed,
-                                                p.domains.len(),
-                                                if results.is_empty() { String::new() } else { format!(" ({results})") },
-                                            )}
-                                            {p
-                                                .domains
-                                                .into_iter()
-                                                .enumerate()
-                                                .map(|(i, (domain, failed))| {
-                                                    view! {
-                                                        {(i > 0).then_some(", ")}
-                                                        <a href=format!(
-                                                            "/domains/{domain}/reports?days={days}",
-                                                        )>{domain.clone()}</a>
-                                                        {format!(" ({failed})")}
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </li>
-                                    }
-                                })
-                                .collect_view()}
-                        </ul>
-                    }
-                        .into_any()
-                }}
-            </div>
-        }
-    };
-    view! {
-        <section class="card" data-testid="patterns">
-            <h2>"Patterns across domains"</h2>
-            {list(
-                "Likely on the sender's side",
-                "A sending organisation or IP failing on three or more of these domains: the fault is probably not yours. Tell the sender, or wait.",
-                "patterns-sender",
-                sender,
-            )}
-            {list(
-                "Shared infrastructure: fix once",
-                "A receiving MX host or MX provider failing across three or more domains: one fix there helps all of them.",
-                "patterns-shared",
-                shared,
-            )}
-        </section>
-    }
 }

@@ -128,7 +128,7 @@ async fn patterns(kind: Kind) {
 
     // The MSP, member of both, sees the patterns spanning the two organisations on the
     // cross-domain page: Bad Sender (15 on three domains), its IP, and the provider.
-    let page = body_text(app.send(app.browser(&msp).await.get("/reports?days=7")).await).await;
+    let page = body_text(app.send(app.browser(&msp).await.get("/reports/patterns?days=7")).await).await;
     assert!(page.contains("data-testid=\"patterns-sender\""), "{page}");
     for needle in [
         "<strong>Sending organisation Bad Sender</strong>: 15 failed sessions on 3 domains",
@@ -140,12 +140,16 @@ async fn patterns(kind: Kind) {
         assert!(page.contains(needle), "{needle}\n{page}");
     }
     // Alice (Alpha only) sees the one pattern within Alpha, and nothing of Beta's.
-    let page = body_text(app.send(app.browser(&alice).await.get("/reports?days=7")).await).await;
+    let page = body_text(
+        app.send(app.browser(&alice).await.get("/reports/patterns?days=7"))
+            .await,
+    )
+    .await;
     assert!(page.contains("<strong>Sending IP 198.51.100.9</strong>"), "{page}");
     assert!(!page.contains("Bad Sender</strong>"), "{page}");
     assert!(!page.contains("b1.example") && !page.contains("b2.example"), "{page}");
     // Bob (Beta only) has two domains: no pattern can have three.
-    let page = body_text(app.send(app.browser(&bob).await.get("/reports?days=7")).await).await;
+    let page = body_text(app.send(app.browser(&bob).await.get("/reports/patterns?days=7")).await).await;
     assert!(!page.contains("<li data-pattern"), "{page}");
     assert!(!page.contains("a1.example"), "{page}");
     app.cleanup().await;
