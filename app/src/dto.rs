@@ -80,6 +80,8 @@ pub struct ReportsView {
     pub senders: Vec<(portcullis_domain::tlsrpt::Reporting, i64)>,
     /// The domain as a whole: whether reports still arrive.
     pub reporting: Option<portcullis_domain::tlsrpt::Reporting>,
+    /// This server has addresses for reports, so the DNS section shows an `_smtp._tls` record.
+    pub report_record_shown: bool,
 }
 
 /// The cross-domain overview: domains ranked by failed sessions, with a daily trend each.

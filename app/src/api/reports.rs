@@ -34,6 +34,7 @@ pub async fn get_reports(name: String) -> Result<ReportsView, AppError> {
             .map(|s| (s.reporting, s.last_received))
             .collect(),
         reporting: status.domain,
+        report_record_shown: !st.services.dns_config().reports.uris().is_empty(),
     })
 }
 

@@ -14,11 +14,26 @@ pub fn ReportsSection(v: ReportsView, org: String) -> impl IntoView {
             {if v.reports == 0 {
                 view! {
                     <div class="empty" data-testid="reports-empty">
-                        <p>
-                            "No reports yet. Senders start reporting once the "<code>"_smtp._tls"</code>
-                            " record above is published (usually within a day); reports that reached you elsewhere can be "
-                            <a href=upload.clone()>"uploaded"</a>"."
-                        </p>
+                        {if v.report_record_shown {
+                            view! {
+                                <p>
+                                    "No reports yet. Senders start reporting once the "<code>"_smtp._tls"</code>
+                                    " record above is published (usually within a day); reports that reached you elsewhere can be "
+                                    <a href=upload.clone()>"uploaded"</a>"."
+                                </p>
+                            }
+                                .into_any()
+                        } else {
+                            view! {
+                                <p data-testid="reports-no-address">
+                                    "No reports yet. Senders send reports to the address in a domain's "
+                                    <code>"_smtp._tls"</code>
+                                    " record, which the DNS section cannot show yet: this server has no public address for reports (the administrator sets PORTCULLIS_PUBLIC_HOST). Meanwhile, reports that reached you elsewhere can be "
+                                    <a href=upload.clone()>"uploaded"</a>"."
+                                </p>
+                            }
+                                .into_any()
+                        }}
                     </div>
                 }
                     .into_any()

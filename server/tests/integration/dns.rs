@@ -170,6 +170,9 @@ async fn dns_end_to_end(kind: Kind) {
         "the expected id is shown"
     );
     assert!(page.contains("data-status=\"error\""));
+    // With report addresses the record is listed, and the empty reports section points at it.
+    assert!(page.contains("record above is published"), "{page}");
+    assert!(!page.contains("data-testid=\"reports-no-address\""));
     assert!(page.contains("Check now"));
     assert!(page.contains("mx-pattern-unused"), "mx2 matches no live MX");
     let forged = app

@@ -135,6 +135,10 @@ async fn uploads(kind: Kind) {
     let beta_browser = app.browser(&stranger).await;
     let page = body_text(app.send(beta_browser.get("/domains/beta.example")).await).await;
     assert!(page.contains("data-testid=\"reports-empty\""), "{page}");
+    // No report addresses on this server: the page says why no _smtp._tls record is shown
+    // instead of pointing at one.
+    assert!(page.contains("data-testid=\"reports-no-address\""), "{page}");
+    assert!(!page.contains("record above is published"), "{page}");
 
     // Uploading the same file again reports it as already stored.
     let res = app.send(multipart(&browser, &browser.csrf, "alpha", &files[..1])).await;
