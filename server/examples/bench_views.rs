@@ -21,9 +21,12 @@ use serde_json::json;
 
 const DOMAINS: usize = 100;
 const DAYS: i64 = 365;
-/// The last day of data (UTC); the year before it is covered.
-const LAST_DAY: &str = "2026-11-28";
 const RUNS: usize = 15;
+/// The last day of data: yesterday (UTC), the year before it covered, so that views whose
+/// period ends today (the cross-domain overview, the patterns) see a full period of data.
+fn last_day() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive() - chrono::Days::new(1)
+}
 /// What a user may wait for a report page.
 const TARGET: Duration = Duration::from_millis(100);
 const ORGS: [&str; 8] = [
@@ -168,14 +171,7 @@ async fn load(app: &TestApp, rows: usize) -> (portcullis_store::User, String, St
         sum += 1.0 / ((i + 1) as f64).powf(0.8);
         cumulative.push(sum);
     }
-    let first_day = chrono::NaiveDate::parse_from_str(LAST_DAY, "%Y-%m-%d")
-        .unwrap()
-        .and_hms_opt(0, 0, 0)
-        .unwrap()
-        .and_utc()
-        .timestamp()
-        / 86_400
-        - (DAYS - 1);
+    let first_day = last_day().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp() / 86_400 - (DAYS - 1);
     let mut rng = Rng(0x5eed_1234_abcd_9876);
     let (mut loaded, mut seq) = (0usize, 0usize);
     let mut per_domain = vec![0usize; DOMAINS];
@@ -242,11 +238,11 @@ async fn bench(kind: Kind, rows: usize) -> bool {
     let mut ok = true;
 
     println!("  page render (router, all tables and charts), median of {RUNS}:");
-    let last = chrono::NaiveDate::parse_from_str(LAST_DAY, "%Y-%m-%d").unwrap();
+    let last = last_day();
     for name in [&busiest, &middle] {
         for days in [7u64, 30, 90, 365] {
             let from = last - chrono::Days::new(days - 1);
-            let url = format!("/domains/{name}/reports?from={from}&to={LAST_DAY}");
+            let url = format!("/domains/{name}/reports?from={from}&to={last}");
             let mut samples = Vec::new();
             for i in 0..=RUNS {
                 let started = Instant::now();
@@ -273,7 +269,7 @@ async fn bench(kind: Kind, rows: usize) -> bool {
     for name in [&busiest, &middle] {
         for days in [90u64, 365] {
             let from = last - chrono::Days::new(days - 1);
-            let url = format!("/domains/{name}/senders?from={from}&to={LAST_DAY}");
+            let url = format!("/domains/{name}/senders?from={from}&to={last}");
             let mut samples = Vec::new();
             for i in 0..=RUNS {
                 let started = Instant::now();
@@ -348,7 +344,10 @@ async fn main() {
         .nth(2)
         .map(|n| n.parse().expect("FAILURE_ROWS is a number"))
         .unwrap_or(1_000_000);
-    println!("bench-views: {DOMAINS} domains, {rows} failure-detail rows over {DAYS} days ending {LAST_DAY}");
+    println!(
+        "bench-views: {DOMAINS} domains, {rows} failure-detail rows over {DAYS} days ending {}",
+        last_day()
+    );
     let mut ok = true;
     if which == "sqlite" || which == "both" {
         ok &= bench(Kind::Sqlite, rows).await;
