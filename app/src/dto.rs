@@ -393,6 +393,16 @@ pub fn format_time(unix: i64) -> String {
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", secs / 3600, (secs % 3600) / 60)
 }
 
+/// Failed sessions as a share of all, "1.23 %", or "–" without sessions.
+pub fn failure_rate_text(successful: i64, failed: i64) -> String {
+    let total = successful.saturating_add(failed);
+    if total > 0 {
+        format!("{:.2} %", failed as f64 * 100.0 / total as f64)
+    } else {
+        "–".into()
+    }
+}
+
 /// A day number (days since 1970-01-01) as `YYYY-MM-DD`.
 pub fn format_day(day: i64) -> String {
     format_time(day.saturating_mul(86_400))

@@ -217,6 +217,35 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// The median of [`RUNS`] renders of `url` after a warm-up, each answered 200 with the element
+/// `marker` (a `data-testid`) on the page; printed under `label`. True when under [`TARGET`].
+async fn timed(app: &TestApp, browser: &common::Browser, url: &str, marker: &str, label: &str) -> bool {
+    let mut samples = Vec::new();
+    for i in 0..=RUNS {
+        let started = Instant::now();
+        let res = app.send(browser.get(url)).await;
+        let status = res.status();
+        let body = common::body_text(res).await;
+        let took = started.elapsed();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(
+            body.contains(&format!("data-testid=\"{marker}\"")),
+            "{url} has its {marker}"
+        );
+        if i > 0 {
+            samples.push(took);
+        }
+    }
+    let m = median(samples);
+    let pass = m < TARGET;
+    println!(
+        "    {label}: {:7.2} ms  (target < 100 ms: {})",
+        ms(m),
+        if pass { "met" } else { "MISSED" }
+    );
+    pass
+}
+
 async fn bench(kind: Kind, rows: usize) -> bool {
     let label = match kind {
         Kind::Sqlite => "SQLite",
@@ -243,95 +272,24 @@ async fn bench(kind: Kind, rows: usize) -> bool {
         for days in [7u64, 30, 90, 365] {
             let from = last - chrono::Days::new(days - 1);
             let url = format!("/domains/{name}/reports?from={from}&to={last}");
-            let mut samples = Vec::new();
-            for i in 0..=RUNS {
-                let started = Instant::now();
-                let res = app.send(browser.get(&url)).await;
-                let status = res.status();
-                let body = common::body_text(res).await;
-                let took = started.elapsed();
-                assert_eq!(status, StatusCode::OK, "{body}");
-                assert!(body.contains("data-testid=\"daily-chart\""), "the page has its charts");
-                if i > 0 {
-                    samples.push(took);
-                }
-            }
-            let m = median(samples);
-            let pass = m < TARGET;
-            ok &= pass;
-            println!(
-                "    {name}, {days:>3} days: {:7.2} ms  (target < 100 ms: {})",
-                ms(m),
-                if pass { "met" } else { "MISSED" }
-            );
+            ok &= timed(&app, &browser, &url, "daily-chart", &format!("{name}, {days:>3} days")).await;
         }
     }
     for name in [&busiest, &middle] {
         for days in [90u64, 365] {
             let from = last - chrono::Days::new(days - 1);
             let url = format!("/domains/{name}/senders?from={from}&to={last}");
-            let mut samples = Vec::new();
-            for i in 0..=RUNS {
-                let started = Instant::now();
-                let res = app.send(browser.get(&url)).await;
-                let status = res.status();
-                let body = common::body_text(res).await;
-                let took = started.elapsed();
-                assert_eq!(status, StatusCode::OK, "{body}");
-                assert!(body.contains("data-testid=\"senders\""), "the page has its table");
-                if i > 0 {
-                    samples.push(took);
-                }
-            }
-            let m = median(samples);
-            let pass = m < TARGET;
-            ok &= pass;
-            println!(
-                "    sender policies, {name}, {days:>3} days: {:7.2} ms  (target < 100 ms: {})",
-                ms(m),
-                if pass { "met" } else { "MISSED" }
-            );
+            let label = format!("sender policies, {name}, {days:>3} days");
+            ok &= timed(&app, &browser, &url, "senders", &label).await;
         }
     }
     for days in [7, 30] {
-        let mut samples = Vec::new();
-        for i in 0..=RUNS {
-            let started = Instant::now();
-            let res = app.send(browser.get(&format!("/reports/patterns?days={days}"))).await;
-            assert_eq!(res.status(), StatusCode::OK);
-            let body = common::body_text(res).await;
-            assert!(body.contains("data-testid=\"patterns\""), "the page has its patterns");
-            if i > 0 {
-                samples.push(started.elapsed());
-            }
-        }
-        let m = median(samples);
-        let pass = m < TARGET;
-        ok &= pass;
-        println!(
-            "    patterns across domains (/reports/patterns, {DOMAINS} domains, {days:>2} days): {:7.2} ms  (target < 100 ms: {})",
-            ms(m),
-            if pass { "met" } else { "MISSED" }
-        );
+        let url = format!("/reports/patterns?days={days}");
+        let label = format!("patterns across domains (/reports/patterns, {DOMAINS} domains, {days:>2} days)");
+        ok &= timed(&app, &browser, &url, "patterns", &label).await;
     }
-    let mut samples = Vec::new();
-    for i in 0..=RUNS {
-        let started = Instant::now();
-        let res = app.send(browser.get("/reports?days=30")).await;
-        assert_eq!(res.status(), StatusCode::OK);
-        common::body_text(res).await;
-        if i > 0 {
-            samples.push(started.elapsed());
-        }
-    }
-    let m = median(samples);
-    let pass = m < TARGET;
-    ok &= pass;
-    println!(
-        "    cross-domain overview (/reports, {DOMAINS} domains, 30 days): {:7.2} ms  (target < 100 ms: {})",
-        ms(m),
-        if pass { "met" } else { "MISSED" }
-    );
+    let label = format!("cross-domain overview (/reports, {DOMAINS} domains, 30 days)");
+    ok &= timed(&app, &browser, "/reports?days=30", "trends", &label).await;
 
     app.cleanup().await;
     ok

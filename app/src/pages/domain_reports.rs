@@ -1,4 +1,4 @@
-use crate::dto::{format_day, format_time, ReportsView};
+use crate::dto::{failure_rate_text, format_day, format_time, ReportsView};
 use leptos::prelude::*;
 use portcullis_domain::tlsrpt::{rhythm_words, Reporting};
 
@@ -7,7 +7,6 @@ use portcullis_domain::tlsrpt::{rhythm_words, Reporting};
 pub fn ReportsSection(v: ReportsView, org: String) -> impl IntoView {
     let upload = format!("/reports/upload?org={org}");
     let all = format!("/domains/{}/reports", v.domain);
-    let total = v.successful + v.failed;
     view! {
         <section class="card" id="reports" data-testid="reports-section">
             <h2>"TLS-RPT reports"</h2>
@@ -38,11 +37,7 @@ pub fn ReportsSection(v: ReportsView, org: String) -> impl IntoView {
                 }
                     .into_any()
             } else {
-                let rate = if total > 0 {
-                    format!("{:.2} %", v.failed as f64 * 100.0 / total as f64)
-                } else {
-                    "–".into()
-                };
+                let rate = failure_rate_text(v.successful, v.failed);
                 view! {
                     <dl class="facts" data-testid="reports-totals">
                         <dt>"Reports"</dt>

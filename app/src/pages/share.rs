@@ -6,7 +6,7 @@
 use super::not_found::NotFoundStatus;
 use crate::api::get_shared;
 use crate::components::page_frame;
-use crate::dto::{format_time, SharedDomainView, SharedView};
+use crate::dto::{failure_rate_text, format_time, SharedDomainView, SharedView};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos_meta::Meta;
@@ -53,15 +53,6 @@ fn mode_badge(mode: Option<String>) -> AnyView {
     match mode {
         Some(m) => view! { <span class=format!("badge mode-{m}")>{m.clone()}</span> }.into_any(),
         None => view! { <span class="muted">"no policy yet"</span> }.into_any(),
-    }
-}
-
-fn rate(successful: i64, failed: i64) -> String {
-    let total = successful.saturating_add(failed);
-    if total > 0 {
-        format!("{:.2} %", failed as f64 * 100.0 / total as f64)
-    } else {
-        "–".into()
     }
 }
 
@@ -127,7 +118,7 @@ fn Shared(v: SharedView) -> impl IntoView {
                                                     <td>{mode_badge(d.mode)}</td>
                                                     <td>{status_badge(d.dns_status)}</td>
                                                     <td class="num">{d.reports}</td>
-                                                    <td class="num">{rate(d.successful, d.failed)}</td>
+                                                    <td class="num">{failure_rate_text(d.successful, d.failed)}</td>
                                                 </tr>
                                             }
                                         })
@@ -185,7 +176,7 @@ fn SharedDomain(d: SharedDomainView) -> impl IntoView {
                     d.reports,
                     d.successful,
                     d.failed,
-                    rate(d.successful, d.failed),
+                    failure_rate_text(d.successful, d.failed),
                 )}
             </p>
             {if d.reports == 0 {

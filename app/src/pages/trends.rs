@@ -1,6 +1,6 @@
 use crate::api::get_trends;
 use crate::components::{page_frame, ErrorPanel};
-use crate::dto::TrendsView;
+use crate::dto::{failure_rate_text, TrendsView};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -82,12 +82,7 @@ fn Trends(t: TrendsView) -> impl IntoView {
                                 .rows
                                 .into_iter()
                                 .map(|r| {
-                                    let total = r.successful + r.failed;
-                                    let rate = if total > 0 {
-                                        format!("{:.2} %", r.failed as f64 * 100.0 / total as f64)
-                                    } else {
-                                        "–".into()
-                                    };
+                                    let rate = failure_rate_text(r.successful, r.failed);
                                     let href = format!("/domains/{}/reports?days={days}", r.domain);
                                     let key = r.domain.clone();
                                     view! {

@@ -108,6 +108,17 @@ fn csv_field(text: &str) -> String {
     }
 }
 
+/// The `days` query parameter, when given.
+fn days_param(params: &HashMap<String, String>) -> Result<Option<i64>, ApiError> {
+    match params.get("days").filter(|d| !d.is_empty()) {
+        None => Ok(None),
+        Some(d) => d
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| ApiError::Unprocessable(format!("days: {d:?} is not a whole number"))),
+    }
+}
+
 /// `GET /api/v1/domains/{name}/senders?from&to&days`: which policy each sending organisation
 /// applies (the sender policy tracker).
 pub async fn senders(
@@ -115,13 +126,7 @@ pub async fn senders(
     TokenDomain { access, name }: TokenDomain,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let days = match params.get("days").filter(|d| !d.is_empty()) {
-        None => None,
-        Some(d) => Some(
-            d.parse::<i64>()
-                .map_err(|_| ApiError::Unprocessable(format!("days: {d:?} is not a whole number")))?,
-        ),
-    };
+    let days = days_param(&params)?;
     let overview = state
         .app
         .services
@@ -184,12 +189,7 @@ pub async fn patterns(
     super::auth::TokenAccess(access): super::auth::TokenAccess,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let days = match params.get("days").filter(|d| !d.is_empty()) {
-        None => 30,
-        Some(d) => d
-            .parse::<i64>()
-            .map_err(|_| ApiError::Unprocessable(format!("days: {d:?} is not a whole number")))?,
-    };
+    let days = days_param(&params)?.unwrap_or(30);
     let o = state.app.services.failure_patterns(&[access], days).await?;
     Ok(Json(patterns_json(&o)).into_response())
 }
