@@ -135,6 +135,8 @@ pub struct ReportDetailView {
     pub policies: Vec<PolicyRow>,
     /// The JSON as the sender wrote it, indented for reading.
     pub json: String,
+    /// Re-sends of it whose content differs, kept aside.
+    pub resends: Vec<portcullis_domain::models::ResendRow>,
 }
 
 /// The report overview of a domain for one period.
@@ -618,4 +620,31 @@ pub struct PushSettingsItem {
     pub updated_by: String,
     pub updated_at: i64,
     pub domains: i64,
+}
+
+/// The MX migration page: the open plan with its progress, or what a new plan starts from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MxPlanInfo {
+    pub domain: String,
+    pub role: Role,
+    /// The served policy's mode and mx patterns (`None` without a policy).
+    pub policy: Option<(String, Vec<String>)>,
+    /// The MX hosts the latest DNS check saw, and when.
+    pub live_mx: Option<(i64, Vec<String>)>,
+    pub plan: Option<MxPlanDto>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MxPlanDto {
+    pub kind: String,
+    pub add: Vec<String>,
+    pub retire: Vec<String>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub steps: Vec<portcullis_domain::lifecycle::PlanStep>,
+    pub complete: bool,
+    pub planned_policy: String,
+    pub replay: portcullis_domain::lifecycle::ReplayOutcome,
+    pub replay_from: String,
+    pub replay_to: String,
 }

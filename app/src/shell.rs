@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/domains/:name/reports/:id") view=ReportDetailPage ssr=ssr.clone() />
                 <Route path=path!("/domains/:name/policy") view=PolicyEditPage ssr=ssr.clone() />
                 <Route path=path!("/domains/:name/lifecycle") view=LifecyclePage ssr=ssr.clone() />
+                <Route path=path!("/domains/:name/mx-plan") view=MxPlanPage ssr=ssr.clone() />
                 <Route path=path!("/domains/:name/policy/versions/:id") view=PolicyVersionPage ssr=ssr.clone() />
                 <Route path=path!("/share/:token") view=SharePage ssr=ssr.clone() />
                 <Route path=path!("/share/:token/:name") view=SharePage ssr=ssr.clone() />

@@ -30,6 +30,14 @@ use tower::ServiceExt;
 #[derive(Debug, Clone, Copy)]
 pub struct OverTls;
 
+/// The TLS connection a request came over: protocol version and cipher suite, as rustls names
+/// them (`TLSv1_3`, `TLS13_AES_256_GCM_SHA384`). Shown with reports POSTed over HTTPS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFacts {
+    pub version: String,
+    pub cipher: String,
+}
+
 /// Limits of one listener; settings `listener_*` (see docs/deployment.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListenerLimits {
@@ -290,6 +298,9 @@ pub async fn serve_http(
         let (idle_timeout, header_timeout) = (limits.idle_timeout, limits.header_timeout);
         let (tls, builder, watcher) = (tls.clone(), builder.clone(), graceful.watcher());
         let over_tls = tls.is_some();
+        // Set once the handshake is done, before the first request is served.
+        let facts: Arc<std::sync::OnceLock<TlsFacts>> = Arc::default();
+        let facts_seen = facts.clone();
         tokio::spawn(async move {
             let _slot = slot;
             let service = tower::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
@@ -297,6 +308,7 @@ pub async fn serve_http(
                     .as_ref()
                     .and_then(|st| crate::tls::policy_host::fast_answer(st, &req));
                 let router = router.clone();
+                let tls_facts = facts_seen.get().cloned();
                 async move {
                     if let Some(response) = fast {
                         return Ok::<_, std::convert::Infallible>(response);
@@ -304,6 +316,9 @@ pub async fn serve_http(
                     req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
                     if over_tls {
                         req.extensions_mut().insert(OverTls);
+                    }
+                    if let Some(f) = tls_facts {
+                        req.extensions_mut().insert(f);
                     }
                     router.oneshot(req.map(axum::body::Body::new)).await
                 }
@@ -319,6 +334,14 @@ pub async fn serve_http(
                     let Ok(Ok(tls)) = tokio::time::timeout(header_timeout, acceptor.accept(io)).await else {
                         return;
                     };
+                    let conn = tls.get_ref().1;
+                    let _ = facts.set(TlsFacts {
+                        version: conn.protocol_version().map(|v| format!("{v:?}")).unwrap_or_default(),
+                        cipher: conn
+                            .negotiated_cipher_suite()
+                            .map(|c| format!("{:?}", c.suite()))
+                            .unwrap_or_default(),
+                    });
                     let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
                     let _ = watcher.watch(conn).await;
                 }

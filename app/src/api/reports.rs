@@ -230,6 +230,7 @@ pub async fn get_report_detail(name: String, id: i64) -> Result<crate::dto::Repo
         report: detail.report,
         policies: detail.policies,
         json,
+        resends: detail.resends,
     })
 }
 

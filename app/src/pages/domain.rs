@@ -169,6 +169,8 @@ fn PolicySection(o: PolicyOverview, can_edit: bool) -> impl IntoView {
                             _ => "Mode and history",
                         }}
                     </a>
+                    " · "
+                    <a href=format!("/domains/{d}/mx-plan")>"Plan an MX change"</a>
                 </dd>
                 <dt>"Policy id"</dt>
                 <dd>

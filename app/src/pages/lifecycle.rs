@@ -82,6 +82,16 @@ fn Lifecycle(v: LifecycleView, csrf: String) -> impl IntoView {
                 }}
             </p>
             <DnsChange v=v.clone() />
+            {(mode == "testing" || mode == "enforce")
+                .then(|| {
+                    view! {
+                        <p>
+                            <a href=format!("/domains/{}/mx-plan", v.domain) data-testid="mx-plan-link">
+                                "Changing MX hosts or provider? Plan it step by step"
+                            </a>
+                        </p>
+                    }
+                })}
             {v
                 .max_age_advice
                 .clone()
@@ -370,7 +380,7 @@ fn Gate(v: LifecycleView, csrf: String, can_move: bool, is_owner: bool) -> impl 
 }
 
 #[component]
-fn Counts(caption: &'static str, rows: Vec<(String, i64)>, testid: &'static str) -> impl IntoView {
+pub(crate) fn Counts(caption: &'static str, rows: Vec<(String, i64)>, testid: &'static str) -> impl IntoView {
     view! {
         <table class="compact" data-testid=testid>
             <caption>{caption}</caption>

@@ -93,7 +93,11 @@ fn ReportTable(l: ReportListView) -> impl IntoView {
                                     <td>
                                         <a href=href>{format_time(r.start_at)}</a>
                                     </td>
-                                    <td>{r.organization_name}<br /><span class="muted">{r.report_id}</span></td>
+                                    <td>
+                                        {r.organization_name} <br /> <span class="muted">{r.report_id}</span>
+                                        {(r.resends > 0)
+                                            .then(|| view! { <span class="badge warn">" differing re-send"</span> })}
+                                    </td>
                                     <td class="num">{r.successful}</td>
                                     <td class="num">{r.failed}</td>
                                     <td>
@@ -183,7 +187,64 @@ fn Detail(d: ReportDetailView) -> impl IntoView {
                     s.submitter.clone().map(|x| format!(" ({x})")).unwrap_or_default(),
                 )}
             </dd>
+            <dt>"How it arrived"</dt>
+            <dd data-testid="report-arrival">
+                {s.arrival.clone().unwrap_or_else(|| "not recorded (stored before Portcullis kept it)".into())}
+            </dd>
+            <dt>"Origin"</dt>
+            <dd data-testid="report-origin">
+                {match &s.dkim_domain {
+                    Some(d) => {
+                        view! { <span class="badge ok">{format!("authenticated: DKIM signature of {d}")}</span> }
+                            .into_any()
+                    }
+                    None => {
+                        view! {
+                            <span class="badge">"not authenticated"</span>
+                            " the enforce gate counts it by the address it came from"
+                        }
+                            .into_any()
+                    }
+                }}
+            </dd>
         </dl>
+        {(!d.resends.is_empty())
+            .then(|| {
+                view! {
+                    <section class="card" data-testid="report-resends">
+                        <h2>"Differing re-sends, kept aside"</h2>
+                        <p class="warn">
+                            {format!(
+                                "{} more report(s) arrived with this organisation and report id but other content. The first one received is the one counted above; the others were kept aside, not merged. If this sender did not send the first, it may have been forged: compare the sources.",
+                                d.resends.len(),
+                            )}
+                        </p>
+                        <ul>
+                            {d
+                                .resends
+                                .iter()
+                                .map(|r| {
+                                    view! {
+                                        <li>
+                                            {format!(
+                                                "{} via {}: {}{}",
+                                                format_time(r.received_at),
+                                                r.channel,
+                                                r.arrival.clone().unwrap_or_default(),
+                                                r
+                                                    .dkim_domain
+                                                    .clone()
+                                                    .map(|d| format!(" (authenticated: {d})"))
+                                                    .unwrap_or_default(),
+                                            )}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    </section>
+                }
+            })}
         {d
             .policies
             .into_iter()

@@ -128,6 +128,7 @@ async fn main() {
                 channel: Channel::Import,
                 submitter: Some(name.clone()),
                 hint_domain: parse_report_filename(name).map(|h| h.policy_domain),
+                provenance: portcullis_domain::tlsrpt::Provenance::by_hand("import", name),
             })
             .collect();
         for result in services.ingest_batch(None, inputs).await {

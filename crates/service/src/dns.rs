@@ -86,7 +86,7 @@ pub struct DnsOverview {
     pub push_configured: bool,
 }
 
-fn run_of(row: DnsCheckRow) -> CheckRun {
+pub(crate) fn run_of(row: DnsCheckRow) -> CheckRun {
     let findings: Vec<Finding> = serde_json::from_str(&row.findings).unwrap_or_else(|e| {
         tracing::error!(error = %e, "stored findings do not parse");
         Vec::new()

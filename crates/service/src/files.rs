@@ -2,7 +2,7 @@
 //! .zip), one e-mail message (.eml), or an mbox of messages. Each becomes one input per report
 //! it may hold, labelled so the user can tell which result belongs to which file.
 
-use portcullis_domain::tlsrpt::{parse_report_filename, PayloadKind};
+use portcullis_domain::tlsrpt::{parse_report_filename, PayloadKind, Provenance};
 
 use portcullis_store::OrgAccess;
 
@@ -63,6 +63,7 @@ pub fn file_items(label: &str, name: Option<&str>, bytes: Vec<u8>, channel: Chan
             channel,
             hint_domain: name.and_then(parse_report_filename).map(|h| h.policy_domain),
             submitter: name.map(str::to_string),
+            provenance: Provenance::by_hand(channel.as_str(), &label),
         };
         return vec![FileItem {
             label,
@@ -109,7 +110,7 @@ fn mail_items(label: &str, raw: &[u8], channel: Channel) -> Vec<FileItem> {
         }];
     }
     let several = mail.parts.len() > 1;
-    crate::mail::mail_inputs(mail, channel)
+    crate::mail::mail_inputs(mail, channel, &Provenance::by_hand(channel.as_str(), label))
         .into_iter()
         .enumerate()
         .map(|(i, (filename, input))| {

@@ -10,6 +10,7 @@ mod changes;
 pub mod charts;
 mod claims;
 mod delegation;
+mod dkim;
 mod dns;
 mod domains;
 mod error;
@@ -44,6 +45,7 @@ pub use alerts::{
 pub use certs::{backoff_secs, is_due, CertHolder, RENEW_BEFORE_SECS};
 pub use claims::{ClaimCheck, ClaimView};
 pub use delegation::IdPublishing;
+pub use dkim::DkimCheck;
 pub use dns::{CheckRun, DnsConfig, DnsOverview, PUBLIC_HOST_PLACEHOLDER};
 pub use domains::{parse_domain, DOMAINS_PAGE_SIZE};
 pub use error::ServiceError;
@@ -51,7 +53,8 @@ pub use files::{file_items, FileItem};
 pub use intake_memory::{IntakeMemory, Reservation, SMALL_PAYLOAD};
 pub use invitations::InvitationView;
 pub use lifecycle::{
-    DriftFix, ReadinessView, TransitionOutcome, TransitionRequest, STABLE_ENFORCE_DAYS, SUGGESTED_MAX_AGE, UNCONFIGURED,
+    DriftFix, MxPlanView, ReadinessView, TransitionOutcome, TransitionRequest, PLAN_REPLAY_DAYS, STABLE_ENFORCE_DAYS,
+    SUGGESTED_MAX_AGE, UNCONFIGURED,
 };
 pub use mail::{mail_subject, report_mail, MailOutcome, MailPart, ReportMail, MAX_REPORT_ATTACHMENTS};
 pub use monitor::MonitorPass;
@@ -108,6 +111,8 @@ pub struct Services {
     pub(crate) instance: Arc<str>,
     /// Seals and opens push credentials; `None` when no `PORTCULLIS_SECRET_KEY` is configured.
     pub(crate) secret_key: Option<SecretKey>,
+    /// Verifies report mail's DKIM signatures; `None` when no resolver could be configured.
+    pub(crate) dkim: Option<DkimCheck>,
 }
 
 impl Services {
@@ -150,6 +155,7 @@ impl Services {
             setup_token_required: false,
             instance: jobs::new_instance_id().into(),
             secret_key: None,
+            dkim: None,
         })
     }
 
@@ -168,6 +174,11 @@ impl Services {
     }
 
     /// Uses `dns` for live look-ups.
+    pub fn with_dkim(mut self, dkim: DkimCheck) -> Self {
+        self.dkim = Some(dkim);
+        self
+    }
+
     pub fn with_dns(mut self, dns: Dns) -> Self {
         self.dns = Some(dns);
         self

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 pub use portcullis_domain::tlsrpt::{mail_subject, report_mail, MailPart, ReportMail, MAX_REPORT_ATTACHMENTS};
-use portcullis_domain::tlsrpt::{parse_report_filename, Budget};
+use portcullis_domain::tlsrpt::{parse_report_filename, Budget, DkimVerdict, Provenance};
 use portcullis_store::OrgAccess;
 
 use crate::reports::ingest::{Channel, IngestError, Ingested, ReportInput};
@@ -14,7 +14,7 @@ use crate::Services;
 /// What a message offers, as inputs for ingestion: one per attachment, with its file name. The
 /// domain hint comes from the attachment name, else the `TLS-Report-Domain` header; the
 /// submitter from `TLS-Report-Submitter`.
-pub fn mail_inputs(mail: ReportMail, channel: Channel) -> Vec<(Option<String>, ReportInput)> {
+pub fn mail_inputs(mail: ReportMail, channel: Channel, provenance: &Provenance) -> Vec<(Option<String>, ReportInput)> {
     let (domain, submitter) = (mail.domain, mail.submitter);
     mail.parts
         .into_iter()
@@ -30,6 +30,7 @@ pub fn mail_inputs(mail: ReportMail, channel: Channel) -> Vec<(Option<String>, R
                 channel,
                 submitter: submitter.clone(),
                 hint_domain: hint,
+                provenance: provenance.clone(),
             };
             (part.filename, input)
         })
@@ -46,17 +47,36 @@ pub struct MailOutcome {
 
 impl Services {
     /// Takes in every report attached to a message (hints as in [`ReportMail::inputs`]); the
-    /// submitter is `fallback_submitter` (the connecting address) when the mail names none.
+    /// submitter is `fallback_submitter` (the connecting address) when the mail names none. The
+    /// message's DKIM signatures are verified: a report is authenticated by its mail's verified
+    /// signing domain; otherwise its source is the connecting address (`peer`, SMTP) or the
+    /// mailbox (IMAP). `tls` is the SMTP session's TLS version, if STARTTLS was used.
     pub async fn ingest_mail(
         &self,
         access: Option<&OrgAccess>,
         raw: Vec<u8>,
         channel: Channel,
         fallback_submitter: Option<&str>,
+        tls: Option<&str>,
     ) -> MailOutcome {
         let problem = |text: String| MailOutcome {
             results: vec![],
             problem: Some(text),
+        };
+        let (raw, dkim) = match &self.dkim {
+            Some(check) => check.verdict_off_runtime(raw).await,
+            None => (
+                raw,
+                DkimVerdict::None {
+                    reason: "DKIM is not checked on this server".into(),
+                },
+            ),
+        };
+        let peer = fallback_submitter.and_then(|p| p.parse::<std::net::IpAddr>().ok());
+        let provenance = match channel {
+            Channel::Smtp => Provenance::mail(peer, tls, &dkim),
+            Channel::Imap => Provenance::mail(None, None, &dkim),
+            other => Provenance::by_hand(other.as_str(), "a mail message"),
         };
         // One decompression budget for the whole message, shared by every attachment.
         let budget = Arc::new(Budget::new(self.ingestion.config.limits.max_decompressed));
@@ -79,7 +99,7 @@ impl Services {
             ));
         }
         let mut outcome = MailOutcome::default();
-        for (index, (filename, mut input)) in mail_inputs(mail, channel).into_iter().enumerate() {
+        for (index, (filename, mut input)) in mail_inputs(mail, channel, &provenance).into_iter().enumerate() {
             let label = filename.unwrap_or_else(|| format!("attachment {}", index + 1));
             if input.submitter.is_none() {
                 input.submitter = fallback_submitter.map(str::to_string);

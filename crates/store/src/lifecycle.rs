@@ -126,6 +126,29 @@ impl Store {
         found.ok_or(StoreError::NotFound)
     }
 
+    /// Distinct sources of the reports starting in `[from, to)`, and how many of them are
+    /// DKIM-verified signing domains. A source is a verified signing domain or a network
+    /// address (see `Provenance`); reports stored before provenance was kept count by their
+    /// organisation name.
+    pub async fn window_sources(
+        &self,
+        access: &OrgAccess,
+        domain: &DomainName,
+        from: i64,
+        to: i64,
+    ) -> Result<(i64, i64), StoreError> {
+        access.require(Role::Viewer)?;
+        let domain_id = self.domain_id_in(access, domain).await?;
+        let sql = "SELECT COUNT(DISTINCT COALESCE(source, 'org:' || organization_name)), COUNT(DISTINCT dkim_domain) \
+                   FROM tlsrpt_reports WHERE domain_id = $1 AND start_at >= $2 AND start_at < $3";
+        Ok(on_pool!(self, |db| sqlx::query_as(sql)
+            .bind(domain_id)
+            .bind(from)
+            .bind(to)
+            .fetch_one(db)
+            .await)?)
+    }
+
     /// The failure details of reports starting in `[from, to)`, summed per day, sending
     /// organisation, result type, sending IP and receiving MX: the replay's input.
     pub async fn window_failures(

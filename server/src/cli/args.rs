@@ -187,6 +187,23 @@ pub enum DomainCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The domain's MX migration plan: shows the open plan's steps (code, state, earliest safe
+    /// moment, title; tab-separated); with --add/--retire opens one (a provider switch takes
+    /// both); with --close closes it (completed when every step is done, cancelled otherwise).
+    MxPlan {
+        name: String,
+        /// An MX host to add (repeatable).
+        #[arg(long)]
+        add: Vec<String>,
+        /// An MX host to retire (repeatable).
+        #[arg(long)]
+        retire: Vec<String>,
+        #[arg(long, conflicts_with_all = ["add", "retire"])]
+        close: bool,
+        /// Print the API's JSON shape instead.
+        #[arg(long)]
+        json: bool,
+    },
     /// Fix MX drift in enforce: add every live MX the policy misses (from the latest check);
     /// prints the new policy id. Publish it in _mta-sts next.
     FixDrift { name: String },

@@ -148,6 +148,61 @@ pub(super) async fn run(
                 None => eprintln!("{} to {}: {all} sender(s); no policy is served", o.from, o.to),
             }
         }
+        DomainCommand::MxPlan {
+            name,
+            add,
+            retire,
+            close,
+            json,
+        } => {
+            let access = by_domain(operator, &name).await?;
+            if close {
+                let outcome = services
+                    .close_mx_plan(&access, &name, "command line")
+                    .await
+                    .map_err(fail)?;
+                eprintln!("the MX plan for {name} is closed ({outcome})");
+                return Ok(0);
+            }
+            let plan = if add.is_empty() && retire.is_empty() {
+                services.mx_plan(&access, &name).await.map_err(fail)?
+            } else {
+                Some(
+                    services
+                        .create_mx_plan(&access, &name, &add, &retire, "command line")
+                        .await
+                        .map_err(fail)?,
+                )
+            };
+            if json {
+                let body = plan.as_ref().map(crate::web::api::plan_json);
+                println!("{}", serde_json::to_string_pretty(&body)?);
+                return Ok(0);
+            }
+            let Some(plan) = plan else {
+                eprintln!("{name} has no open MX plan; open one with --add HOST and/or --retire HOST");
+                return Ok(0);
+            };
+            for s in &plan.steps {
+                let earliest = s
+                    .earliest
+                    .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_else(|| "-".into());
+                println!("{}\t{}\t{}\t{}", s.code.as_str(), s.state.as_str(), earliest, s.title);
+            }
+            eprintln!(
+                "{} plan: {}; replayed against {} to {}, the planned policy in enforce refuses {} session(s)",
+                plan.kind,
+                match plan.next_step() {
+                    Some(s) => format!("next: {}", s.title),
+                    None => "every step is done (close it with --close)".into(),
+                },
+                plan.replay_from,
+                plan.replay_to,
+                plan.replay.refused_sessions
+            );
+        }
         DomainCommand::FixDrift { name } => {
             let access = by_domain(operator, &name).await?;
             let fix = services

@@ -8,6 +8,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
+use portcullis_domain::tlsrpt::Provenance;
 use portcullis_service::{Channel, IngestError, Ingested, ReportInput, Reservation};
 use serde_json::json;
 use std::net::SocketAddr;
@@ -29,11 +30,15 @@ pub const ACCEPTED_TYPES: &[&str] = &[
 const BUSY_RETRY_SECS: u64 = 10;
 
 pub async fn receive(State(state): State<ServerState>, req: Request<Body>) -> Response {
-    let client = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| crate::listener::client_key(ci.0.ip()))
-        .unwrap_or_else(|| "local".into());
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip());
+    let client = peer.map(crate::listener::client_key).unwrap_or_else(|| "local".into());
+    let provenance = match peer {
+        Some(ip) => {
+            let tls = req.extensions().get::<crate::listener::TlsFacts>();
+            Provenance::https(ip, tls.map(|t| (t.version.as_str(), t.cipher.as_str())))
+        }
+        None => Provenance::default(),
+    };
     let services = &state.app.services;
     if let Err(wait) = services.report_rate_check(&client).await {
         let mut res = error(
@@ -77,6 +82,7 @@ pub async fn receive(State(state): State<ServerState>, req: Request<Body>) -> Re
         channel: Channel::Https,
         submitter: Some(client),
         hint_domain: None,
+        provenance,
     };
     match services.ingest_report(None, input).await {
         Ok(ingested) => stored(&ingested),
@@ -131,12 +137,15 @@ fn stored(ingested: &Ingested) -> Response {
     let new = ingested.outcome.is_new();
     let status = if new { StatusCode::CREATED } else { StatusCode::OK };
     let domains: Vec<_> = ingested.outcome.stored.iter().map(|s| &s.domain).collect();
+    let differs = ingested.outcome.stored.iter().any(|s| s.differs);
     let body = json!({
         "status": if new { "stored" } else { "duplicate" },
         "organization": ingested.organization,
         "report_id": ingested.report_id,
         "domains": domains,
         "ignored_domains": ingested.outcome.unregistered,
+        // A re-send whose content differs from the stored report: kept aside and flagged.
+        "differs_from_stored": differs,
     });
     (status, axum::Json(body)).into_response()
 }

@@ -46,6 +46,13 @@ async fn assemble(config: &Config, store: Store) -> anyhow::Result<Services> {
         .with_setup_token_required(!dashboard_is_loopback_only(config))
         .with_secret_key(config.sealing_key().map_err(|e| anyhow::anyhow!(e))?);
     let services = with_alerts(config, &checks, services)?;
+    let services = match portcullis_service::DkimCheck::new(config.dns_upstream) {
+        Ok(dkim) => services.with_dkim(dkim),
+        Err(e) => {
+            tracing::warn!(error = %e, "DKIM signatures of report mail cannot be verified");
+            services
+        }
+    };
     let dns = match Dns::new(config.dns_upstream) {
         Ok(dns) => dns,
         Err(e) => {

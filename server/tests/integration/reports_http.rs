@@ -298,6 +298,10 @@ async fn reports_over_http(kind: Kind) {
     assert!(listed
         .iter()
         .all(|r| r.channel == "https" && r.submitter.as_deref() == Some("127.0.0.1")));
+    // How they arrived is kept with them (this listener is plain HTTP).
+    assert!(listed
+        .iter()
+        .all(|r| r.arrival.as_deref() == Some("HTTP from 127.0.0.1 (TLS ended before Portcullis, or none)")));
     app.cleanup().await;
 }
 

@@ -147,6 +147,11 @@ async fn report_mail_over_starttls_is_stored_once() {
         (row.channel.as_str(), row.submitter.as_deref()),
         ("smtp", Some("sender.example"))
     );
+    // The session's peer and TLS version are kept; this receiver checks no DKIM.
+    assert_eq!(
+        row.arrival.as_deref(),
+        Some("mail via SMTP from 127.0.0.1 over TLSv1_3, no valid DKIM (DKIM is not checked on this server)")
+    );
 
     // A report whose policies name no domain goes to the attachment name's domain; plain JSON
     // under a gzip label is read by its bytes.

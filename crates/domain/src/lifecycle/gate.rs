@@ -119,6 +119,14 @@ impl Readiness {
 pub struct WindowTotals {
     pub reports: i64,
     pub organizations: i64,
+    /// Distinct sources the reports came from: verified DKIM signing domains and network
+    /// addresses. Organisation names are whatever a report claims; sources are not, so forged
+    /// reports from one place count once.
+    #[serde(default)]
+    pub sources: i64,
+    /// How many of those sources are DKIM-verified signing domains.
+    #[serde(default)]
+    pub authenticated_sources: i64,
     pub successful: i64,
     pub failed: i64,
     /// (result type, failed sessions).
@@ -327,13 +335,15 @@ pub fn evaluate(config: &GateConfig, input: &GateInput<'_>) -> Readiness {
     });
 
     let w = input.window;
-    let enough = w.reports >= config.min_reports && w.organizations >= config.min_organizations;
+    let enough = w.reports >= config.min_reports
+        && w.organizations >= config.min_organizations
+        && w.sources >= config.min_organizations;
     items.push(item(
         GateCode::Reports,
         enough,
         format!(
-            "{} report(s) from {} organisation(s) in the last {days} days (at least {} from {} needed).",
-            w.reports, w.organizations, config.min_reports, config.min_organizations
+            "{} report(s) from {} organisation(s) through {} distinct source(s), {} DKIM-authenticated, in the last {days} days (at least {} from {} organisations and as many sources needed).",
+            w.reports, w.organizations, w.sources, w.authenticated_sources, config.min_reports, config.min_organizations
         ),
     ));
 
@@ -415,6 +425,8 @@ mod tests {
         WindowTotals {
             reports: 9,
             organizations: 3,
+            sources: 3,
+            authenticated_sources: 1,
             successful: 100_000,
             failed: 12,
             failed_by_result: vec![("sts-policy-fetch-error".into(), 5), ("tlsa-invalid".into(), 7)],
@@ -546,11 +558,34 @@ mod tests {
             let w = WindowTotals {
                 reports,
                 organizations: orgs,
+                sources: orgs,
                 ..window()
             };
             let r = run(Some(&f), Some(NOW - 20 * DAY), &w, &ReplayOutcome::default());
             assert_eq!(r.ready, ok, "{reports} reports from {orgs}");
         }
+    }
+
+    #[test]
+    fn reports_claiming_many_senders_from_one_source_do_not_open_the_gate() {
+        let f = ok_findings();
+        // Nine reports naming three organisations, all POSTed from one address, none signed.
+        let forged = WindowTotals {
+            sources: 1,
+            authenticated_sources: 0,
+            ..window()
+        };
+        let r = run(Some(&f), Some(NOW - 20 * DAY), &forged, &ReplayOutcome::default());
+        assert_eq!(failing(&r), ["reports"]);
+        let item = r.items.iter().find(|i| i.code == GateCode::Reports).unwrap();
+        assert!(
+            item.detail
+                .starts_with("9 report(s) from 3 organisation(s) through 1 distinct source(s), 0 DKIM-authenticated"),
+            "{}",
+            item.detail
+        );
+        let two = WindowTotals { sources: 2, ..forged };
+        assert!(run(Some(&f), Some(NOW - 20 * DAY), &two, &ReplayOutcome::default()).ready);
     }
 
     #[test]

@@ -15,5 +15,5 @@ pub use monitoring::{AlertChannel, AlertRow, DnsCheckRow, DomainEvent};
 pub use policies::{CertState, PolicyVersion, SaveOutcome, Transition};
 pub use reports::{
     DailyResult, DomainTrend, FailureRow, OverviewData, PolicyRow, ReportDetail, ReportRow, ReportSummary,
-    ReportTotals, SourceName, SummaryGroup, SummaryRow,
+    ReportTotals, ResendRow, SourceName, SummaryGroup, SummaryRow,
 };

@@ -18,6 +18,23 @@ pub struct ReportRow {
     pub channel: String,
     pub submitter: Option<String>,
     pub received_at: i64,
+    /// How it arrived, for people; `None` for reports stored before this was kept.
+    pub arrival: Option<String>,
+    /// The DKIM signing domain that verified its mail, when there is one.
+    pub dkim_domain: Option<String>,
+    /// Re-sends with the same organisation and report-id but other content, kept aside.
+    pub resends: i64,
+}
+
+/// A re-send of a stored report whose content differs, kept aside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct ResendRow {
+    pub id: i64,
+    pub received_at: i64,
+    pub channel: String,
+    pub arrival: Option<String>,
+    pub dkim_domain: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +65,9 @@ pub struct FailureRow {
 pub struct ReportDetail {
     pub report: ReportRow,
     pub policies: Vec<PolicyRow>,
+    /// Differing re-sends of it, oldest first.
+    #[serde(default)]
+    pub resends: Vec<ResendRow>,
 }
 
 /// Totals over a domain's stored reports.

@@ -16,6 +16,7 @@ mod parse;
 mod patterns;
 #[cfg(feature = "decompress")]
 mod payload;
+mod provenance;
 mod senders;
 mod silence;
 mod structure;
@@ -39,6 +40,7 @@ pub use patterns::{find_patterns, provider_of, Pattern, PatternKind, PatternRow,
 pub use payload::{
     decode, read_payload, read_payload_within, Budget, Decoded, PayloadKind, PayloadLimits, MAX_ZIP_ENTRIES,
 };
+pub use provenance::{DkimVerdict, Provenance};
 pub use senders::{track, Adoption, AppliedDay, AppliedRun, KnownVersion, SenderPolicy};
 pub use silence::{
     reporting, reporting_of, rhythm_words, weekday, Reporting, DOMAIN_MISSED_DAYS, EXPECTED_OF_FOUR, LEARN_DAYS,

@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::policies::name_of;
 
+mod migration;
 mod transition;
 use crate::{ServiceError, Services};
+pub use migration::{MxPlanView, PLAN_REPLAY_DAYS};
 pub use transition::{TransitionOutcome, TransitionRequest};
 
 /// The mode a domain is in: one of the policy modes, or `unconfigured` (no policy served).
@@ -90,7 +92,7 @@ fn still_uncovered(policy: &Policy, findings: &[Finding]) -> Vec<String> {
 }
 
 /// The live MX hosts the latest check saw, from its coverage findings.
-fn live_mx(findings: &[Finding]) -> Vec<String> {
+pub(crate) fn live_mx(findings: &[Finding]) -> Vec<String> {
     let mut hosts: Vec<String> = findings
         .iter()
         .filter(|f| f.code == FindingCode::MxCovered.as_str() || f.code == FindingCode::MxUncovered.as_str())
@@ -134,9 +136,12 @@ impl Services {
             .store
             .tlsrpt_summary(access, &domain, from, to, Some(SummaryGroup::ResultType))
             .await?;
+        let (sources, authenticated_sources) = self.store.window_sources(access, &domain, from, to).await?;
         let window = WindowTotals {
             reports: totals.reports,
             organizations: totals.organizations,
+            sources,
+            authenticated_sources,
             successful: totals.successful,
             failed: totals.failed,
             failed_by_result: totals.groups.iter().map(|g| (g.key.clone(), g.failed)).collect(),
@@ -256,7 +261,7 @@ impl Services {
     }
 }
 
-fn require(access: &OrgAccess, role: Role) -> Result<(), ServiceError> {
+pub(crate) fn require(access: &OrgAccess, role: Role) -> Result<(), ServiceError> {
     if access.role().allows(role) {
         Ok(())
     } else {

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use portcullis_domain::tlsrpt::{read_payload, read_payload_within, Budget, Decoded, PayloadLimits, ReportError};
+use portcullis_domain::tlsrpt::{
+    read_payload, read_payload_within, Budget, Decoded, PayloadLimits, Provenance, ReportError,
+};
 use portcullis_store::{IngestOutcome, IngestScope, NewReport, OrgAccess, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +45,8 @@ pub struct ReportInput {
     pub submitter: Option<String>,
     /// TLS-Report-Domain or the attachment name's domain.
     pub hint_domain: Option<String>,
+    /// How it arrived and what vouches for its origin.
+    pub provenance: Provenance,
 }
 
 impl ReportInput {
@@ -52,8 +56,16 @@ impl ReportInput {
             channel,
             submitter: None,
             hint_domain: None,
+            provenance: Provenance::default(),
         }
     }
+}
+
+/// SHA-256 (hex) of the parsed report: two payloads carrying the same report (one gzipped, one
+/// not, or with other whitespace) hash alike; a re-send with other content does not.
+pub(crate) fn content_hash(report: &portcullis_domain::tlsrpt::Report) -> String {
+    let canonical = serde_json::to_vec(report).expect("reports serialize");
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, &canonical))
 }
 
 /// A report that was stored (for at least one domain) or was already stored.
@@ -289,13 +301,17 @@ impl Services {
         let (input, decoded) = self
             .ingestion
             .off_runtime(budget, move |budget| {
-                let decoded = read_payload_within(&input.payload, limits, budget);
+                // Compressing for storage and hashing are CPU work too: done here, off the runtime.
+                let decoded = read_payload_within(&input.payload, limits, budget).map(|d| {
+                    let raw = d.compressed(&input.payload);
+                    let hash = content_hash(&d.report);
+                    (d, raw, hash)
+                });
                 (input, decoded)
             })
             .await?;
-        let decoded = decoded.map_err(IngestError::Rejected)?;
-        let raw = decoded.compressed(&input.payload);
-        let new = new_report(&decoded, &raw, &input);
+        let (decoded, raw, hash) = decoded.map_err(IngestError::Rejected)?;
+        let new = new_report(&decoded, &raw, &hash, &input);
         let outcome = self
             .store
             .ingest_report(scope(access), &new)
@@ -322,7 +338,7 @@ impl Services {
         let news: Vec<NewReport<'_>> = parsed
             .iter()
             .filter_map(|(input, decoded)| match decoded {
-                Ok((decoded, raw)) => Some(new_report(decoded, raw, input)),
+                Ok((decoded, raw, hash)) => Some(new_report(decoded, raw, hash, input)),
                 Err(_) => None,
             })
             .collect();
@@ -337,7 +353,7 @@ impl Services {
         parsed
             .iter()
             .map(|(_, decoded)| match decoded {
-                Ok((decoded, _)) => match outcomes.next().expect("one outcome per stored report") {
+                Ok((decoded, _, _)) => match outcomes.next().expect("one outcome per stored report") {
                     Ok(outcome) => to_outcome(decoded, outcome),
                     Err(e) => Err(e),
                 },
@@ -347,12 +363,13 @@ impl Services {
     }
 }
 
-type Parsed = (ReportInput, Result<(Decoded, Vec<u8>), ReportError>);
+type Parsed = (ReportInput, Result<(Decoded, Vec<u8>, String), ReportError>);
 
 fn parse_one(input: ReportInput, limits: PayloadLimits) -> Parsed {
     let decoded = read_payload(&input.payload, limits).map(|d| {
         let raw = d.compressed(&input.payload);
-        (d, raw)
+        let hash = content_hash(&d.report);
+        (d, raw, hash)
     });
     (input, decoded)
 }
@@ -380,7 +397,7 @@ fn parse_all(inputs: Vec<ReportInput>, limits: PayloadLimits) -> Vec<Parsed> {
     })
 }
 
-fn new_report<'a>(decoded: &'a Decoded, raw: &'a [u8], input: &'a ReportInput) -> NewReport<'a> {
+fn new_report<'a>(decoded: &'a Decoded, raw: &'a [u8], hash: &'a str, input: &'a ReportInput) -> NewReport<'a> {
     NewReport {
         report: &decoded.report,
         raw_gzip: raw,
@@ -388,5 +405,7 @@ fn new_report<'a>(decoded: &'a Decoded, raw: &'a [u8], input: &'a ReportInput) -
         submitter: input.submitter.as_deref(),
         hint_domain: input.hint_domain.as_deref(),
         received_at: portcullis_store::now(),
+        provenance: &input.provenance,
+        content_hash: hash,
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use portcullis_domain::tlsrpt::{split_by_domain, Extra, FailureDetail, PolicyResult, Report};
+use portcullis_domain::tlsrpt::{split_by_domain, Extra, FailureDetail, PolicyResult, Provenance, Report};
 use portcullis_domain::Role;
 use serde::{Deserialize, Serialize};
 use sqlx::QueryBuilder;
@@ -35,6 +35,10 @@ pub struct NewReport<'a> {
     /// The domain a mail header or file name says the report is about.
     pub hint_domain: Option<&'a str>,
     pub received_at: i64,
+    /// How it arrived and what vouches for its origin.
+    pub provenance: &'a Provenance,
+    /// SHA-256 (hex) of the parsed report: a re-send with another hash differs.
+    pub content_hash: &'a str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +46,10 @@ pub struct StoredShare {
     pub domain: String,
     /// False when this report was already stored for this domain.
     pub new: bool,
+    /// An earlier report with the same organisation and report-id is stored with other content:
+    /// this one was kept aside as a differing re-send.
+    #[serde(default)]
+    pub differs: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +133,10 @@ impl Store {
                 };
                 let (ok, failed) = share.totals();
                 let row = insert_report(&mut tx, domain_id, new, count(ok), count(failed)).await?;
+                let differs = match row {
+                    Some(_) => false,
+                    None => keep_if_differing(&mut tx, domain_id, new).await?,
+                };
                 if let Some(row) = row {
                     for (position, policy) in share.policies.iter().enumerate() {
                         insert_policy(&mut tx, row, domain_id, new.report, position, policy).await?;
@@ -134,6 +146,7 @@ impl Store {
                 outcome.stored.push(StoredShare {
                     domain: share.domain,
                     new: row.is_some(),
+                    differs,
                 });
             }
             outcomes.push(outcome);
@@ -185,8 +198,9 @@ async fn insert_report(
 ) -> Result<Option<i64>, StoreError> {
     let report = new.report;
     let sql = "INSERT INTO tlsrpt_reports (domain_id, organization_name, report_id, contact_info, start_at, end_at, \
-               successful, failed, channel, submitter, received_at, extra, raw_gzip) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+               successful, failed, channel, submitter, received_at, extra, raw_gzip, arrival, source, dkim_domain, \
+               content_hash) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
                ON CONFLICT (domain_id, organization_name, report_id) DO NOTHING RETURNING id";
     Ok(on_tx!(tx, |conn| sqlx::query_scalar(sql)
         .bind(domain_id)
@@ -202,8 +216,49 @@ async fn insert_report(
         .bind(new.received_at)
         .bind(extra_json(&report.extra))
         .bind(new.raw_gzip)
+        .bind(new.provenance.arrival.as_deref())
+        .bind(new.provenance.source.as_deref())
+        .bind(new.provenance.dkim_domain.as_deref())
+        .bind(new.content_hash)
         .fetch_optional(conn)
         .await)?)
+}
+
+/// For a report already stored under its (domain, organisation, report-id): when the stored
+/// one's content differs, keeps this one aside (once per distinct content) and says so. Reports
+/// stored before content hashes were kept are not compared.
+async fn keep_if_differing(tx: &mut WriteTx, domain_id: i64, new: &NewReport<'_>) -> Result<bool, StoreError> {
+    let report = new.report;
+    let sql =
+        "SELECT content_hash FROM tlsrpt_reports WHERE domain_id = $1 AND organization_name = $2 AND report_id = $3";
+    let stored: Option<Option<String>> = on_tx!(tx, |conn| sqlx::query_scalar(sql)
+        .bind(domain_id)
+        .bind(&report.organization_name)
+        .bind(&report.report_id)
+        .fetch_optional(conn)
+        .await)?;
+    match stored.flatten() {
+        Some(hash) if hash != new.content_hash => {}
+        _ => return Ok(false),
+    }
+    let sql = "INSERT INTO tlsrpt_report_resends (domain_id, organization_name, report_id, content_hash, channel, \
+               arrival, source, dkim_domain, received_at, raw_gzip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+               ON CONFLICT (domain_id, organization_name, report_id, content_hash) DO NOTHING";
+    on_tx!(tx, |conn| sqlx::query(sql)
+        .bind(domain_id)
+        .bind(&report.organization_name)
+        .bind(&report.report_id)
+        .bind(new.content_hash)
+        .bind(new.channel)
+        .bind(new.provenance.arrival.as_deref())
+        .bind(new.provenance.source.as_deref())
+        .bind(new.provenance.dkim_domain.as_deref())
+        .bind(new.received_at)
+        .bind(new.raw_gzip)
+        .execute(conn)
+        .await
+        .map(|_| ()))?;
+    Ok(true)
 }
 
 async fn insert_policy(

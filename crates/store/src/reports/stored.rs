@@ -1,7 +1,7 @@
 //! The tenant-scoped reads of stored reports: the list, one report with its policies and
 //! failure details, its raw JSON, and totals.
 
-use portcullis_domain::models::{FailureRow, PolicyRow, ReportDetail, ReportRow, ReportTotals};
+use portcullis_domain::models::{FailureRow, PolicyRow, ReportDetail, ReportRow, ReportTotals, ResendRow};
 use std::collections::HashMap;
 
 use portcullis_domain::DomainName;
@@ -55,7 +55,9 @@ impl ReportSort {
 }
 
 const REPORT_COLUMNS: &str = "r.id, d.name AS domain, r.organization_name, r.report_id, r.contact_info, \
-    r.start_at, r.end_at, r.successful, r.failed, r.channel, r.submitter, r.received_at";
+    r.start_at, r.end_at, r.successful, r.failed, r.channel, r.submitter, r.received_at, r.arrival, r.dkim_domain, \
+    (SELECT COUNT(*) FROM tlsrpt_report_resends x WHERE x.domain_id = r.domain_id \
+     AND x.organization_name = r.organization_name AND x.report_id = r.report_id) AS resends";
 
 impl Store {
     /// The domain's reports, newest period first.
@@ -167,7 +169,20 @@ impl Store {
                 failures: failures.remove(&p.id).unwrap_or_default(),
             });
         }
-        Ok(ReportDetail { report, policies })
+        let sql = "SELECT id, received_at, channel, arrival, dkim_domain FROM tlsrpt_report_resends \
+                   WHERE domain_id = (SELECT domain_id FROM tlsrpt_reports WHERE id = $1) \
+                   AND organization_name = $2 AND report_id = $3 ORDER BY id";
+        let resends: Vec<ResendRow> = on_pool!(self, |db| sqlx::query_as(sql)
+            .bind(id)
+            .bind(&report.organization_name)
+            .bind(&report.report_id)
+            .fetch_all(db)
+            .await)?;
+        Ok(ReportDetail {
+            report,
+            policies,
+            resends,
+        })
     }
 
     /// The stored gzip of a report's JSON, if it belongs to the organisation.

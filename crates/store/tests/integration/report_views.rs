@@ -18,6 +18,12 @@ fn fixture(name: &str) -> Vec<u8> {
     .unwrap()
 }
 
+static NO_PROVENANCE: portcullis_domain::tlsrpt::Provenance = portcullis_domain::tlsrpt::Provenance {
+    arrival: None,
+    source: None,
+    dkim_domain: None,
+};
+
 /// Reports as the import stores them.
 fn imported<'a>(reports: impl IntoIterator<Item = &'a Report>) -> Vec<NewReport<'a>> {
     reports
@@ -29,6 +35,8 @@ fn imported<'a>(reports: impl IntoIterator<Item = &'a Report>) -> Vec<NewReport<
             submitter: None,
             hint_domain: None,
             received_at: 0,
+            provenance: &NO_PROVENANCE,
+            content_hash: "",
         })
         .collect()
 }

@@ -16,6 +16,12 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
+static NO_PROVENANCE: portcullis_domain::tlsrpt::Provenance = portcullis_domain::tlsrpt::Provenance {
+    arrival: None,
+    source: None,
+    dkim_domain: None,
+};
+
 fn new_report<'a>(report: &'a portcullis_domain::tlsrpt::Report, channel: &'a str) -> NewReport<'a> {
     NewReport {
         report,
@@ -24,6 +30,8 @@ fn new_report<'a>(report: &'a portcullis_domain::tlsrpt::Report, channel: &'a st
         submitter: Some("192.0.2.9"),
         hint_domain: None,
         received_at: 1_800_000_000,
+        provenance: &NO_PROVENANCE,
+        content_hash: "",
     }
 }
 

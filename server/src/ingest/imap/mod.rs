@@ -140,7 +140,7 @@ async fn poll_session(
             else {
                 continue;
             };
-            let outcome = services.ingest_mail(None, raw, Channel::Imap, None).await;
+            let outcome = services.ingest_mail(None, raw, Channel::Imap, None, None).await;
             result_of(&outcome)
         };
         match &result {

@@ -117,6 +117,7 @@ async fn session(
     let limits = &settings.limits;
     let mut conn: BufReader<Box<dyn Stream>> = BufReader::new(Box::new(socket));
     let mut tls_active = false;
+    let mut tls_version: Option<String> = None;
     let mut envelope = Envelope::default();
     let mut errors = 0u32;
     let mut junk = 0u32;
@@ -187,6 +188,7 @@ async fn session(
                     let tls = tokio::time::timeout(limits.listener.header_timeout, acceptor.accept(inner))
                         .await
                         .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
+                    tls_version = tls.get_ref().1.protocol_version().map(|v| format!("{v:?}"));
                     conn = BufReader::new(Box::new(tls));
                     tls_active = true;
                     envelope = Envelope::default();
@@ -210,7 +212,9 @@ async fn session(
                         Data::TooLarge => format!("552 5.3.4 Message larger than {} bytes", settings.max_message_bytes),
                         Data::NoRoom => "452 4.3.1 Too many reports arriving at once; try again later".into(),
                         Data::Message(message) => {
-                            let outcome = services.ingest_mail(None, message, Channel::Smtp, Some(&peer)).await;
+                            let outcome = services
+                                .ingest_mail(None, message, Channel::Smtp, Some(&peer), tls_version.as_deref())
+                                .await;
                             answer_for(&outcome)
                         }
                     },

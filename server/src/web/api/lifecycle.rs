@@ -47,7 +47,8 @@ pub async fn readiness(
     body["mode"] = json!(view.mode);
     body["policy_id"] = json!(view.policy_id);
     body["window"] = json!({"from": view.window_from, "to": view.window_to, "reports": view.window.reports,
-        "organizations": view.window.organizations, "successful": view.window.successful, "failed": view.window.failed});
+        "organizations": view.window.organizations, "sources": view.window.sources,
+        "authenticated_sources": view.window.authenticated_sources, "successful": view.window.successful, "failed": view.window.failed});
     body["replay"] = json!(view.replay);
     body["mx_drift"] = json!(view.mx_drift);
     body["max_age"] = json!(view.max_age);

@@ -7,12 +7,14 @@ mod dns;
 mod domains;
 mod error;
 mod lifecycle;
+mod migration;
 mod openapi;
 mod policies;
 mod reports;
 mod shares;
 
 pub use error::ApiError;
+pub use migration::plan_json;
 pub use reports::{patterns_json, senders_json, summary_json, to_csv as summary_csv};
 
 use crate::ServerState;
@@ -68,6 +70,10 @@ pub fn router(state: ServerState) -> Router<ServerState> {
         .route("/domains/{name}/readiness", get(lifecycle::readiness))
         .route("/domains/{name}/transition", axum::routing::post(lifecycle::transition))
         .route("/domains/{name}/history", get(lifecycle::history))
+        .route(
+            "/domains/{name}/mx-plan",
+            get(migration::show).post(migration::create).delete(migration::close),
+        )
         .route(
             "/domains/{name}/mx-drift/fix",
             axum::routing::post(lifecycle::fix_drift),

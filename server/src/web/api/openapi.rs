@@ -357,6 +357,47 @@ pub fn spec() -> Value {
                     }
                 }
             },
+            "/domains/{name}/mx-plan": {
+                "get": {
+                    "summary": "The domain's open MX migration plan: its steps in safe order with their state and earliest safe moment, the planned policy, and the last 14 days of failures replayed against it",
+                    "parameters": [name_param.clone()],
+                    "responses": {
+                        "200": {"description": "`{domain, plan: null | {id, kind (add|retire|switch), add, retire, created_by, created_at, complete, planned_policy, steps: [{code (list_new|publish_listed|change_mx|unlist_old|publish_unlisted), title, detail, state (done|ready|waiting|blocked), earliest, projected, done_at, warnings}], replay: {refused_sessions, delivered_despite_failure, by_day, by_sender, by_mx, by_reason, uncovered_live_mx}, replay_window: {from, to}, id_automatic}}`"},
+                        "401": err("Missing or unknown token"),
+                        "404": err("Not in this organisation")
+                    }
+                },
+                "post": {
+                    "summary": "Open an MX migration plan: hosts to add, to retire, or both (a provider switch); editor or owner",
+                    "parameters": [name_param.clone()],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "properties": {
+                            "add": {"type": "array", "items": {"type": "string"}, "maxItems": 10},
+                            "retire": {"type": "array", "items": {"type": "string"}, "maxItems": 10}
+                        }
+                    }}}},
+                    "responses": {
+                        "201": {"description": "The plan, in the shape of `GET`'s `plan`"},
+                        "401": err("Missing or unknown token"),
+                        "403": err("The token's role does not allow this"),
+                        "404": err("Not in this organisation"),
+                        "409": err("Another plan is open, or the domain has no policy"),
+                        "422": err("No host, an invalid host, a host both added and retired, a retired host the domain does not have, or no MX host left")
+                    }
+                },
+                "delete": {
+                    "summary": "Close the open plan: `completed` when every step is done, `cancelled` otherwise (editor or owner)",
+                    "parameters": [name_param.clone()],
+                    "responses": {
+                        "200": {"description": "`{outcome}`"},
+                        "401": err("Missing or unknown token"),
+                        "403": err("The token's role does not allow this"),
+                        "404": err("No open plan, or not in this organisation")
+                    }
+                }
+            },
             "/domains/{name}/mx-drift/fix": {
                 "post": {
                     "summary": "Add every live MX the latest DNS check saw and the enforced policy misses, as exact mx patterns (editor or owner); a new policy id",
@@ -470,7 +511,7 @@ pub fn spec() -> Value {
                         "policy_id": {"type": ["string", "null"]},
                         "window": {"type": "object", "description": "The testing window's reports (first and last day, UTC)", "properties": {
                             "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}, "reports": {"type": "integer"},
-                            "organizations": {"type": "integer"}, "successful": {"type": "integer"}, "failed": {"type": "integer"}
+                            "organizations": {"type": "integer"}, "sources": {"type": "integer", "description": "Distinct sources: verified DKIM signing domains, else sender addresses"}, "authenticated_sources": {"type": "integer"}, "successful": {"type": "integer"}, "failed": {"type": "integer"}
                         }},
                         "replay": {"description": "The window's failures replayed against the policy enforce would serve"},
                         "mx_drift": {"type": "array", "items": {"type": "string"}, "description": "Live MX hosts the policy does not cover"},
