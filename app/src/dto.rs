@@ -396,6 +396,8 @@ pub fn format_time(unix: i64) -> String {
 }
 
 /// Failed sessions as a share of all, "1.23 %", or "–" without sessions.
+pub use portcullis_domain::numbers::{change_text, count_text};
+
 pub fn failure_rate_text(successful: i64, failed: i64) -> String {
     let total = successful.saturating_add(failed);
     if total > 0 {

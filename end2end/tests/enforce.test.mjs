@@ -14,6 +14,24 @@ import { startServer, startDns, launch, signUpAdmin } from './harness.mjs';
 
 const today = new Date().toISOString().slice(0, 10);
 
+// POSTs a report as a sender at `from` would: the gate counts distinct sources (addresses or
+// DKIM signers), so each sender posts from its own loopback address.
+function postReport(base, from, body) {
+  const url = new URL(base + '/tlsrpt');
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress: from,
+      headers: { 'Content-Type': 'application/tlsrpt+json', 'Content-Length': Buffer.byteLength(body) },
+    }, (res) => {
+      let text = '';
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 function report(org, n) {
   return JSON.stringify({
     'organization-name': org,
@@ -128,11 +146,10 @@ for (const js of [true, false]) {
 
       await t.test('with reports from two senders every item passes and enforce is one click', async () => {
         const senders = [['Google', 1], ['Google', 2], ['Google', 3], ['Microsoft', 1], ['Microsoft', 2]];
+        const address = { Google: '127.0.0.2', Microsoft: '127.0.0.3' };
         for (const [org, n] of senders) {
-          const res = await fetch(server.base + '/tlsrpt', {
-            method: 'POST', headers: { 'Content-Type': 'application/tlsrpt+json' }, body: report(org, n),
-          });
-          assert.equal(res.status, 201, await res.text());
+          const res = await postReport(server.base, address[org], report(org, n));
+          assert.equal(res.status, 201, res.text);
         }
         await page.goto(server.base + '/domains/example.test/lifecycle');
         await ready();
@@ -141,7 +158,7 @@ for (const js of [true, false]) {
         for (const item of await items.all()) {
           assert.equal(await item.getAttribute('data-ok'), 'true', await item.textContent());
         }
-        assert.match(await gateItem('reports').textContent(), /5 report\(s\) from 2 organisation\(s\)/);
+        assert.match(await gateItem('reports').textContent(), /5 report\(s\) from 2 organisation\(s\) through 2 distinct source\(s\)/);
         assert.match(await page.getByTestId('replay-summary').textContent(), /no session would have been refused/);
         await page.locator('#enforce-reason').fill('gate passed');
         await page.getByLabel('I have checked the items above').check();

@@ -68,7 +68,7 @@ for (const js of [true, false]) {
         await page.getByRole('button', { name: 'Show' }).click();
         await page.waitForURL(/from=2026-11-20&to=2026-11-21/);
         assert.equal((await page.getByTestId('total-failed').textContent()).trim(), '303');
-        assert.equal((await page.getByTestId('total-successful').textContent()).trim(), '5366');
+        assert.equal((await page.getByTestId('total-successful').textContent()).trim(), '5,366', 'thousands separated');
         assert.match(await page.locator('[data-result="starttls-not-supported"]').textContent(), /200/);
         assert.match(await page.getByTestId('by-day').locator('[data-key="2026-11-21"]').textContent(), /40\s*0/);
         // The chart carries the same totals as the tables, as its accessible description.
@@ -99,16 +99,16 @@ for (const js of [true, false]) {
         const sender = byOrg.groups.find((g) => g.key === 'Example Sender Inc.');
         assert.equal(sender.failed, 303);
         const cells = orgs.locator('[data-key="Example Sender Inc."] td');
-        assert.equal((await cells.nth(1).textContent()).trim(), String(sender.successful));
-        assert.equal((await cells.nth(2).textContent()).trim(), String(sender.failed));
+        assert.equal((await cells.nth(1).textContent()).trim(), sender.successful.toLocaleString('en-US'));
+        assert.equal((await cells.nth(2).textContent()).trim(), sender.failed.toLocaleString('en-US'));
         // The daily chart's table, day by day.
         const byDay = await api('day');
         for (const g of byDay.groups) {
           const row = page.getByTestId('by-day').locator(`[data-key="${g.key}"] td`);
-          assert.equal((await row.nth(1).textContent()).trim(), String(g.successful));
-          assert.equal((await row.nth(2).textContent()).trim(), String(g.failed));
+          assert.equal((await row.nth(1).textContent()).trim(), g.successful.toLocaleString('en-US'));
+          assert.equal((await row.nth(2).textContent()).trim(), g.failed.toLocaleString('en-US'));
         }
-        assert.equal((await page.getByTestId('total-failed').textContent()).trim(), String(byDay.failed));
+        assert.equal((await page.getByTestId('total-failed').textContent()).trim(), byDay.failed.toLocaleString('en-US'));
       });
 
       await t.test('the same report POSTed by a sender is a duplicate', async () => {

@@ -79,9 +79,6 @@ pub fn AddDomainForm(
                         set_touched.set(true);
                     }
                 />
-                <p id="add-name-error" class="field-error" role="alert">
-                    {shown_error}
-                </p>
                 <p id="add-name-canonical" class="hint">
                     {move || {
                         canonical()
@@ -92,6 +89,9 @@ pub fn AddDomainForm(
                                 }
                             })
                     }}
+                </p>
+                <p id="add-name-error" class="field-error" role="alert">
+                    {shown_error}
                 </p>
             </div>
             {delegation_available

@@ -17,6 +17,9 @@ pub fn PolicyEditor(
     draft: PolicyDraft,
     /// The server's answer to the last save: (field, message).
     error: Option<(String, String)>,
+    /// The draft comes from a submitted form (a preview or a refused save): its problems show at
+    /// once. A fresh form shows them only once a field is touched.
+    submitted: bool,
     /// A new id reaches DNS by itself (delegation in place, or push).
     id_automatic: bool,
 ) -> impl IntoView {
@@ -43,7 +46,7 @@ pub fn PolicyEditor(
                     .get_value()
                     .filter(|(f, _)| f == field)
                     .map(|(_, m)| m)
-                    .or(local)
+                    .or(local.filter(|_| submitted))
             }
         }
     };

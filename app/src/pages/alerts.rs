@@ -175,7 +175,7 @@ fn Alerts(v: AlertsView, csrf: String) -> impl IntoView {
                         <form method="post" action=AddAlertChannel::PATH class="row">
                             <input type="hidden" name="csrf" value=csrf.clone() />
                             <input type="hidden" name="org" value=org.clone() />
-                            <div>
+                            <div class="field">
                                 <label for="channel-kind">"Kind"</label>
                                 <select id="channel-kind" name="kind">
                                     <option value="email" disabled=!v.can_email>
@@ -191,7 +191,7 @@ fn Alerts(v: AlertsView, csrf: String) -> impl IntoView {
                                     <option value="webhook">"Webhook (JSON POST)"</option>
                                 </select>
                             </div>
-                            <div>
+                            <div class="field">
                                 <label for="channel-target">"E-mail address or URL"</label>
                                 <input
                                     id="channel-target"

@@ -1,4 +1,4 @@
-use crate::dto::{failure_rate_text, format_day, format_time, ReportsView};
+use crate::dto::{count_text, failure_rate_text, format_day, format_time, ReportsView};
 use leptos::prelude::*;
 use portcullis_domain::tlsrpt::{rhythm_words, Reporting};
 
@@ -41,11 +41,11 @@ pub fn ReportsSection(v: ReportsView, org: String) -> impl IntoView {
                 view! {
                     <dl class="facts" data-testid="reports-totals">
                         <dt>"Reports"</dt>
-                        <dd data-testid="reports-count">{v.reports}</dd>
+                        <dd data-testid="reports-count">{count_text(v.reports)}</dd>
                         <dt>"Successful sessions"</dt>
-                        <dd data-testid="reports-successful">{v.successful}</dd>
+                        <dd data-testid="reports-successful">{count_text(v.successful)}</dd>
                         <dt>"Failed sessions"</dt>
-                        <dd data-testid="reports-failed">{v.failed}</dd>
+                        <dd data-testid="reports-failed">{count_text(v.failed)}</dd>
                         <dt>"Failure rate"</dt>
                         <dd>{rate}</dd>
                     </dl>
@@ -73,10 +73,11 @@ pub fn ReportsSection(v: ReportsView, org: String) -> impl IntoView {
                                         <tr>
                                             <td>{format_time(r.start_at)}</td>
                                             <td>{r.organization_name}<br /><span class="muted">{r.report_id}</span></td>
-                                            <td class="num">{r.successful}</td>
+                                            <td class="num">{count_text(r.successful)}</td>
                                             <td class="num">
                                                 {if r.failed > 0 {
-                                                    view! { <span class="badge error">{r.failed}</span> }.into_any()
+                                                    view! { <span class="badge error">{count_text(r.failed)}</span> }
+                                                        .into_any()
                                                 } else {
                                                     view! { <span>"0"</span> }.into_any()
                                                 }}

@@ -4,7 +4,7 @@
 
 use crate::api::{get_lifecycle, FixMxDrift, TransitionDomain};
 use crate::components::{form_error, page_frame, Crumbs, ErrorPanel, ModeBadge, MxDriftBanner};
-use crate::dto::{format_time, LifecycleView};
+use crate::dto::{count_text, format_time, LifecycleView};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_params_map;
@@ -130,7 +130,7 @@ fn Lifecycle(v: LifecycleView, csrf: String) -> impl IntoView {
                             <input type="hidden" name="csrf" value=csrf.clone() />
                             <input type="hidden" name="name" value=d.clone() />
                             <input type="hidden" name="to" value="testing" />
-                            <div>
+                            <div class="field">
                                 <label for="rollback-reason">"Why (recorded)"</label>
                                 <input id="rollback-reason" name="reason" maxlength="500" />
                             </div>
@@ -157,11 +157,11 @@ fn Lifecycle(v: LifecycleView, csrf: String) -> impl IntoView {
                             <input type="hidden" name="csrf" value=csrf.clone() />
                             <input type="hidden" name="name" value=d.clone() />
                             <input type="hidden" name="to" value="none" />
-                            <div>
+                            <div class="field">
                                 <label for="remove-confirm">{format!("Type {d} to confirm")}</label>
                                 <input id="remove-confirm" name="confirm" required autocomplete="off" />
                             </div>
-                            <div>
+                            <div class="field">
                                 <label for="remove-reason">"Why (recorded)"</label>
                                 <input id="remove-reason" name="reason" maxlength="500" />
                             </div>
@@ -255,10 +255,10 @@ fn Gate(v: LifecycleView, csrf: String, can_move: bool, is_owner: bool) -> impl 
                     v.window_from,
                     v.window_to,
                     v.min_testing_days,
-                    v.window.reports,
+                    count_text(v.window.reports),
                     v.window.organizations,
-                    v.window.successful,
-                    v.window.failed,
+                    count_text(v.window.successful),
+                    count_text(v.window.failed),
                 )}
             </p>
             <ul class="checklist">
@@ -291,12 +291,12 @@ fn Gate(v: LifecycleView, csrf: String, can_move: bool, is_owner: bool) -> impl 
                 {if r.refused_sessions == 0 && r.uncovered_live_mx.is_empty() {
                     format!(
                         "Replaying these reports against the enforce policy: no session would have been refused ({} failed sessions would still have been delivered).",
-                        r.delivered_despite_failure,
+                        count_text(r.delivered_despite_failure),
                     )
                 } else {
                     format!(
                         "Replaying these reports against the enforce policy: {} session(s) would have been refused.",
-                        r.refused_sessions,
+                        count_text(r.refused_sessions),
                     )
                 }}
             </p>
@@ -351,13 +351,13 @@ fn Gate(v: LifecycleView, csrf: String, can_move: bool, is_owner: bool) -> impl 
                                         <p class="warn">
                                             "The gate has failed items. An owner may still go ahead: type the domain name and say why; both are recorded."
                                         </p>
-                                        <div>
+                                        <div class="field">
                                             <label for="enforce-confirm">{format!("Type {d} to override")}</label>
                                             <input id="enforce-confirm" name="confirm" autocomplete="off" />
                                         </div>
                                     }
                                 })}
-                            <div>
+                            <div class="field">
                                 <label for="enforce-reason">
                                     {if ready { "Why (recorded)" } else { "Why (recorded; required to override)" }}
                                 </label>
@@ -391,7 +391,7 @@ pub(crate) fn Counts(caption: &'static str, rows: Vec<(String, i64)>, testid: &'
                         view! {
                             <tr>
                                 <td>{k}</td>
-                                <td class="num">{n}</td>
+                                <td class="num">{count_text(n)}</td>
                             </tr>
                         }
                     })

@@ -6,7 +6,7 @@
 use super::lifecycle::Counts;
 use crate::api::{get_mx_plan, CloseMxPlan, OpenMxPlan};
 use crate::components::{form_error, page_frame, Crumbs, ErrorPanel};
-use crate::dto::{format_time, MxPlanDto, MxPlanInfo};
+use crate::dto::{count_text, format_time, MxPlanDto, MxPlanInfo};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_params_map;
@@ -227,7 +227,7 @@ fn Plan(page: MxPlanInfo, plan: MxPlanDto, csrf: String) -> impl IntoView {
                         "Replaying the failed sessions of {} to {} against the planned policy in enforce: {} session(s) would have been refused.",
                         plan.replay_from,
                         plan.replay_to,
-                        r.refused_sessions,
+                        count_text(r.refused_sessions),
                     )
                 }}
             </p>

@@ -1,6 +1,6 @@
 use crate::api::get_patterns;
 use crate::components::{page_frame, Crumbs, ErrorPanel};
-use crate::dto::PatternsView;
+use crate::dto::{count_text, PatternsView};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use portcullis_domain::tlsrpt::Pattern;
@@ -85,7 +85,7 @@ fn Patterns(patterns: Vec<Pattern>, days: i64) -> impl IntoView {
                                     let results = p
                                         .result_types
                                         .iter()
-                                        .map(|(t, n)| format!("{t} {n}"))
+                                        .map(|(t, n)| format!("{t} {}", count_text(*n)))
                                         .collect::<Vec<_>>()
                                         .join(", ");
                                     view! {
@@ -93,7 +93,7 @@ fn Patterns(patterns: Vec<Pattern>, days: i64) -> impl IntoView {
                                             <strong>{format!("{} {}", p.kind.label(), p.key)}</strong>
                                             {format!(
                                                 ": {} failed sessions on {} domains{}: ",
-                                                p.failed,
+                                                count_text(p.failed),
                                                 p.domains.len(),
                                                 if results.is_empty() { String::new() } else { format!(" ({results})") },
                                             )}
@@ -107,7 +107,7 @@ fn Patterns(patterns: Vec<Pattern>, days: i64) -> impl IntoView {
                                                         <a href=format!(
                                                             "/domains/{domain}/reports?days={days}",
                                                         )>{domain.clone()}</a>
-                                                        {format!(" ({failed})")}
+                                                        {format!(" ({})", count_text(failed))}
                                                     }
                                                 })
                                                 .collect_view()}

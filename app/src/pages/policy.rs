@@ -100,6 +100,7 @@ pub fn PolicyEditPage() -> impl IntoView {
                                 domain=d.clone()
                                 current=o.current().map(|c| c.body.clone())
                                 draft=draft
+                                submitted=from_url.is_some() || error.is_some()
                                 error=error
                                 id_automatic=o.id_automatic
                             />

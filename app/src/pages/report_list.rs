@@ -1,6 +1,6 @@
 use crate::api::{get_report_detail, get_report_list};
 use crate::components::{page_frame, Crumbs, ErrorPanel};
-use crate::dto::{format_time, ReportDetailView, ReportListView};
+use crate::dto::{count_text, format_time, ReportDetailView, ReportListView};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -98,8 +98,8 @@ fn ReportTable(l: ReportListView) -> impl IntoView {
                                         {(r.resends > 0)
                                             .then(|| view! { <span class="badge warn">" differing re-send"</span> })}
                                     </td>
-                                    <td class="num">{r.successful}</td>
-                                    <td class="num">{r.failed}</td>
+                                    <td class="num">{count_text(r.successful)}</td>
+                                    <td class="num">{count_text(r.failed)}</td>
                                     <td>
                                         {format_time(r.received_at)}<br />
                                         <span class="muted">{format!("via {}", r.channel)}</span>
@@ -173,9 +173,9 @@ fn Detail(d: ReportDetailView) -> impl IntoView {
             <dt>"Period"</dt>
             <dd>{format!("{} – {}", format_time(s.start_at), format_time(s.end_at))}</dd>
             <dt>"Successful sessions"</dt>
-            <dd>{s.successful}</dd>
+            <dd>{count_text(s.successful)}</dd>
             <dt>"Failed sessions"</dt>
-            <dd>{s.failed}</dd>
+            <dd>{count_text(s.failed)}</dd>
             <dt>"Contact"</dt>
             <dd>{s.contact_info.clone().unwrap_or_else(|| "–".into())}</dd>
             <dt>"Received"</dt>
@@ -262,9 +262,9 @@ fn Detail(d: ReportDetailView) -> impl IntoView {
                         </h2>
                         <dl class="facts">
                             <dt>"Successful"</dt>
-                            <dd>{p.successful}</dd>
+                            <dd>{count_text(p.successful)}</dd>
                             <dt>"Failed"</dt>
-                            <dd>{p.failed}</dd>
+                            <dd>{count_text(p.failed)}</dd>
                             <dt>"MX hosts"</dt>
                             <dd>{if p.mx_hosts.is_empty() { "–".to_string() } else { p.mx_hosts.join(", ") }}</dd>
                         </dl>
@@ -297,7 +297,7 @@ fn Detail(d: ReportDetailView) -> impl IntoView {
                                                         <td>
                                                             <code>{f.result_type}</code>
                                                         </td>
-                                                        <td class="num">{f.failed}</td>
+                                                        <td class="num">{count_text(f.failed)}</td>
                                                         <td>{f.sending_ip.unwrap_or_else(|| "–".into())}</td>
                                                         <td>
                                                             {f.receiving_mx.unwrap_or_else(|| "–".into())}

@@ -1,6 +1,6 @@
 use crate::api::get_report_overview;
 use crate::components::{page_frame, Crumbs, ErrorPanel};
-use crate::dto::{PeriodTotals, ReportOverviewView, SummaryRow};
+use crate::dto::{change_text, count_text, PeriodTotals, ReportOverviewView, SummaryRow};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -109,7 +109,9 @@ fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
                 <section class="card" data-testid="daily-chart">
                     <h2>"Sessions over time"</h2>
                     <Chart svg=o.charts.daily.clone() />
-                    <p class="muted">"The per-day numbers are in the table at the end of the page."</p>
+                    <p class="muted">
+                        "The per-day numbers are in the table at the end of the page (folded: open it to read them)."
+                    </p>
                 </section>
                 <section class="card" data-testid="by-result">
                     <h2>"Failures by result"</h2>
@@ -121,7 +123,7 @@ fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
                             .into_iter()
                             .map(|c| {
                                 view! {
-                                    <h3>{format!("{} · {} failed", c.label, c.failed)}</h3>
+                                    <h3>{format!("{} · {} failed", c.label, count_text(c.failed))}</h3>
                                     <table class="compact">
                                         <thead>
                                             <tr>
@@ -144,7 +146,7 @@ fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
                                                             <td>
                                                                 <code>{r.result_type}</code>
                                                             </td>
-                                                            <td class="num">{r.failed}</td>
+                                                            <td class="num">{count_text(r.failed)}</td>
                                                             <td>{r.meaning}</td>
                                                             <td>{r.fix}</td>
                                                         </tr>
@@ -162,36 +164,39 @@ fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
                         .then(|| {
                             view! {
                                 <Chart svg=o.charts.daily_results.clone() />
-                                <table class="compact" data-testid="daily-results">
-                                    <caption>"Failed sessions per day and result (days with failures)"</caption>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Day (UTC)"</th>
-                                            <th scope="col">"Result"</th>
-                                            <th scope="col" class="num">
-                                                "Failed"
-                                            </th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {o
-                                            .daily_results
-                                            .clone()
-                                            .into_iter()
-                                            .map(|d| {
-                                                view! {
-                                                    <tr>
-                                                        <td>{d.day}</td>
-                                                        <td>
-                                                            <code>{d.result_type}</code>
-                                                        </td>
-                                                        <td class="num">{d.failed}</td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
+                                <details class="fold">
+                                    <summary>{format!("Show the table ({} rows)", o.daily_results.len())}</summary>
+                                    <table class="compact" data-testid="daily-results">
+                                        <caption>"Failed sessions per day and result (days with failures)"</caption>
+                                        <thead>
+                                            <tr>
+                                                <th scope="col">"Day (UTC)"</th>
+                                                <th scope="col">"Result"</th>
+                                                <th scope="col" class="num">
+                                                    "Failed"
+                                                </th>
+                                            </tr>
+                                        </thead>
+                                        <tbody>
+                                            {o
+                                                .daily_results
+                                                .clone()
+                                                .into_iter()
+                                                .map(|d| {
+                                                    view! {
+                                                        <tr>
+                                                            <td>{d.day}</td>
+                                                            <td>
+                                                                <code>{d.result_type}</code>
+                                                            </td>
+                                                            <td class="num">{count_text(d.failed)}</td>
+                                                        </tr>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </tbody>
+                                    </table>
+                                </details>
                             }
                         })}
                     <p>
@@ -228,6 +233,7 @@ fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
                     rows=o.by_day
                     csv=export("day")
                     chart=None
+                    folded=true
                 />
             }
                 .into_any()
@@ -235,17 +241,12 @@ fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
     }
 }
 
+/// Rows a table shows before "show the other rows": enough to see what matters most.
+const TOP_ROWS: usize = 10;
+
 fn percent(rate: Option<f64>) -> String {
     rate.map(|r| format!("{:.2} %", r * 100.0))
         .unwrap_or_else(|| "–".into())
-}
-
-fn change(now: i64, before: i64) -> String {
-    match now - before {
-        0 => "no change".into(),
-        d if d > 0 => format!("+{d}"),
-        d => d.to_string(),
-    }
 }
 
 #[component]
@@ -277,18 +278,18 @@ fn Totals(current: PeriodTotals, previous: PeriodTotals) -> impl IntoView {
                     <tr>
                         <th scope="row">"Successful sessions"</th>
                         <td class="num" data-testid="total-successful">
-                            {current.successful}
+                            {count_text(current.successful)}
                         </td>
-                        <td class="num">{previous.successful}</td>
-                        <td class="num">{change(current.successful, previous.successful)}</td>
+                        <td class="num">{count_text(previous.successful)}</td>
+                        <td class="num">{change_text(current.successful, previous.successful)}</td>
                     </tr>
                     <tr>
                         <th scope="row">"Failed sessions"</th>
                         <td class="num" data-testid="total-failed">
-                            {current.failed}
+                            {count_text(current.failed)}
                         </td>
-                        <td class="num">{previous.failed}</td>
-                        <td class="num">{change(current.failed, previous.failed)}</td>
+                        <td class="num">{count_text(previous.failed)}</td>
+                        <td class="num">{change_text(current.failed, previous.failed)}</td>
                     </tr>
                     <tr>
                         <th scope="row">"Failure rate"</th>
@@ -301,16 +302,16 @@ fn Totals(current: PeriodTotals, previous: PeriodTotals) -> impl IntoView {
                     <tr>
                         <th scope="row">"Reports"</th>
                         <td class="num" data-testid="total-reports">
-                            {current.reports}
+                            {count_text(current.reports)}
                         </td>
-                        <td class="num">{previous.reports}</td>
-                        <td class="num">{change(current.reports, previous.reports)}</td>
+                        <td class="num">{count_text(previous.reports)}</td>
+                        <td class="num">{change_text(current.reports, previous.reports)}</td>
                     </tr>
                     <tr>
                         <th scope="row">"Reporting organisations"</th>
-                        <td class="num">{current.organizations}</td>
-                        <td class="num">{previous.organizations}</td>
-                        <td class="num">{change(current.organizations, previous.organizations)}</td>
+                        <td class="num">{count_text(current.organizations)}</td>
+                        <td class="num">{count_text(previous.organizations)}</td>
+                        <td class="num">{change_text(current.organizations, previous.organizations)}</td>
                     </tr>
                 </tbody>
             </table>
@@ -332,52 +333,79 @@ fn GroupTable(
     rows: Vec<SummaryRow>,
     csv: String,
     chart: Option<String>,
+    /// The whole table behind "show", not only the rows past the first [`TOP_ROWS`].
+    #[prop(optional)]
+    folded: bool,
 ) -> impl IntoView {
     let with_successful = rows.iter().any(|r| r.successful.is_some());
+    let table = move |rows: Vec<SummaryRow>| {
+        view! {
+            <table class="compact">
+                <thead>
+                    <tr>
+                        <th scope="col">{key_label}</th>
+                        {with_successful
+                            .then(|| {
+                                view! {
+                                    <th scope="col" class="num">
+                                        "Successful"
+                                    </th>
+                                }
+                            })}
+                        <th scope="col" class="num">
+                            "Failed"
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|r| {
+                            let key = r.key.clone();
+                            view! {
+                                <tr data-key=key>
+                                    <td>{r.key}</td>
+                                    {with_successful
+                                        .then(|| {
+                                            view! { <td class="num">{count_text(r.successful.unwrap_or(0))}</td> }
+                                        })}
+                                    <td class="num">{count_text(r.failed)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        }
+    };
     view! {
         <section class="card" data-testid=testid>
             <h2>{title}</h2>
             {chart.map(|svg| view! { <Chart svg=svg /> })}
             {if rows.is_empty() {
                 view! { <p class="ok-note">"No failures in this period."</p> }.into_any()
-            } else {
+            } else if folded {
+                let n = rows.len();
                 view! {
-                    <table class="compact">
-                        <thead>
-                            <tr>
-                                <th scope="col">{key_label}</th>
-                                {with_successful
-                                    .then(|| {
-                                        view! {
-                                            <th scope="col" class="num">
-                                                "Successful"
-                                            </th>
-                                        }
-                                    })}
-                                <th scope="col" class="num">
-                                    "Failed"
-                                </th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {rows
-                                .into_iter()
-                                .map(|r| {
-                                    let key = r.key.clone();
-                                    view! {
-                                        <tr data-key=key>
-                                            <td>{r.key}</td>
-                                            {with_successful
-                                                .then(|| view! { <td class="num">{r.successful.unwrap_or(0)}</td> })}
-                                            <td class="num">{r.failed}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()}
-                        </tbody>
-                    </table>
+                    <details class="fold">
+                        <summary>{format!("Show the table ({n} rows)")}</summary>
+                        {table(rows)}
+                    </details>
                 }
                     .into_any()
+            } else if rows.len() > TOP_ROWS {
+                let mut top = rows;
+                let rest = top.split_off(TOP_ROWS);
+                view! {
+                    {table(top)}
+                    <details class="fold">
+                        <summary>{format!("Show the other {} rows", rest.len())}</summary>
+                        {table(rest)}
+                    </details>
+                }
+                    .into_any()
+            } else {
+                table(rows).into_any()
             }}
             <p>
                 <a href=csv.clone() download>
@@ -446,7 +474,7 @@ fn SendingIps(rows: Vec<SummaryRow>, total: usize, csv: String) -> impl IntoView
                                                     None => view! { <span class="muted">"–"</span> }.into_any(),
                                                 }}
                                             </td>
-                                            <td class="num">{r.failed}</td>
+                                            <td class="num">{count_text(r.failed)}</td>
                                         </tr>
                                     }
                                 })

@@ -1,6 +1,6 @@
 use crate::api::get_senders;
 use crate::components::{page_frame, Crumbs, ErrorPanel};
-use crate::dto::{duration_words, format_time, SendersView};
+use crate::dto::{count_text, duration_words, format_time, SendersView};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use portcullis_domain::tlsrpt::{Adoption, SenderPolicy};
@@ -177,7 +177,7 @@ fn SenderTable(senders: Vec<SenderPolicy>) -> impl IntoView {
                                     <td>{s.mode.clone().unwrap_or_else(|| "–".into())}</td>
                                     <td>{badge}</td>
                                     <td>{format_time(s.since)}</td>
-                                    <td class="num">{s.sessions}</td>
+                                    <td class="num">{count_text(s.sessions)}</td>
                                     <td>{s.picked_up_within.map(duration_words).unwrap_or_else(|| "–".into())}</td>
                                     <td>{format_time(s.last_report_at)}</td>
                                 </tr>
@@ -246,7 +246,7 @@ fn RunTable(senders: Vec<SenderPolicy>, domain: String) -> impl IntoView {
                                             <td>{r.mode.clone().unwrap_or_else(|| "–".into())}</td>
                                             <td>{format_time(r.from)}</td>
                                             <td>{format_time(r.to)}</td>
-                                            <td class="num">{r.sessions}</td>
+                                            <td class="num">{count_text(r.sessions)}</td>
                                         </tr>
                                     }
                                 })

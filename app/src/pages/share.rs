@@ -6,7 +6,7 @@
 use super::not_found::NotFoundStatus;
 use crate::api::get_shared;
 use crate::components::page_frame;
-use crate::dto::{failure_rate_text, format_time, SharedDomainView, SharedView};
+use crate::dto::{count_text, failure_rate_text, format_time, SharedDomainView, SharedView};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos_meta::Meta;
@@ -117,7 +117,7 @@ fn Shared(v: SharedView) -> impl IntoView {
                                                     </td>
                                                     <td>{mode_badge(d.mode)}</td>
                                                     <td>{status_badge(d.dns_status)}</td>
-                                                    <td class="num">{d.reports}</td>
+                                                    <td class="num">{count_text(d.reports)}</td>
                                                     <td class="num">{failure_rate_text(d.successful, d.failed)}</td>
                                                 </tr>
                                             }
@@ -173,9 +173,9 @@ fn SharedDomain(d: SharedDomainView) -> impl IntoView {
                     "{} to {} (UTC): {} reports, {} successful and {} failed sessions, failure rate {}.",
                     d.from,
                     d.to,
-                    d.reports,
-                    d.successful,
-                    d.failed,
+                    count_text(d.reports),
+                    count_text(d.successful),
+                    count_text(d.failed),
                     failure_rate_text(d.successful, d.failed),
                 )}
             </p>

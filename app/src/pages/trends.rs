@@ -1,6 +1,6 @@
 use crate::api::get_trends;
 use crate::components::{page_frame, ErrorPanel};
-use crate::dto::{failure_rate_text, TrendsView};
+use crate::dto::{count_text, failure_rate_text, TrendsView};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -93,13 +93,14 @@ fn Trends(t: TrendsView) -> impl IntoView {
                                             <td>{r.org_name}</td>
                                             <td class="num">
                                                 {if r.failed > 0 {
-                                                    view! { <span class="badge error">{r.failed}</span> }.into_any()
+                                                    view! { <span class="badge error">{count_text(r.failed)}</span> }
+                                                        .into_any()
                                                 } else {
                                                     view! { <span>"0"</span> }.into_any()
                                                 }}
                                             </td>
                                             <td class="num">{rate}</td>
-                                            <td class="num">{r.reports}</td>
+                                            <td class="num">{count_text(r.reports)}</td>
                                             <td inner_html=sparkline(&r.domain, &r.daily_failed)></td>
                                         </tr>
                                     }
@@ -127,8 +128,10 @@ fn sparkline(domain: &str, values: &[i64]) -> String {
     let total: i64 = values.iter().sum();
     let peak = values.iter().copied().max().unwrap_or(0);
     let label = format!(
-        "{domain}: {total} failed sessions over {} days, at most {peak} a day",
-        values.len()
+        "{domain}: {} failed sessions over {} days, at most {} a day",
+        count_text(total),
+        values.len(),
+        count_text(peak)
     );
     format!(
         "<svg class=\"sparkline\" role=\"img\" width=\"120\" height=\"24\" viewBox=\"0 0 120 24\" xmlns=\"http://www.w3.org/2000/svg\"><title>{}</title><polyline fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\" points=\"{}\"/></svg>",

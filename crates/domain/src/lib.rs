@@ -11,6 +11,7 @@ mod email;
 pub mod lifecycle;
 mod local_path;
 pub mod models;
+pub mod numbers;
 mod org;
 mod password;
 pub mod policy;

@@ -5,6 +5,7 @@
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use portcullis_domain::numbers::count_text;
 
 /// Okabe–Ito: blue, vermillion, bluish green, orange, sky blue, reddish purple, yellow.
 pub const PALETTE: [RGBColor; 7] = [
@@ -73,11 +74,13 @@ pub fn daily_sessions(title: &str, days: &[(String, i64, i64)]) -> String {
             .label_style(("sans-serif", 11).into_font().color(&INK))
             .x_labels(n.min(12))
             .x_label_formatter(&label)
+            .y_label_formatter(&|v: &i64| count_text(*v))
             .y_desc("successful sessions")
             .axis_desc_style(("sans-serif", 11).into_font().color(&INK))
             .draw();
         let _ = chart
             .configure_secondary_axes()
+            .y_label_formatter(&|v: &i64| count_text(*v))
             .y_desc("failed sessions")
             .axis_style(FAILURE.mix(0.8))
             .label_style(("sans-serif", 11).into_font().color(&FAILURE))
@@ -157,6 +160,7 @@ pub fn failure_bars(title: &str, rows: &[(String, i64)]) -> String {
             .light_line_style(INK.mix(0.08))
             .axis_style(INK.mix(0.6))
             .label_style(("sans-serif", 11).into_font().color(&INK))
+            .x_label_formatter(&|v: &i64| count_text(*v))
             .x_desc("failed sessions")
             .axis_desc_style(("sans-serif", 11).into_font().color(&INK))
             .draw();
@@ -175,7 +179,7 @@ pub fn failure_bars(title: &str, rows: &[(String, i64)]) -> String {
             let bar = Rectangle::new([(0, row + 0.15), (*value, row + 0.85)], colour.filled());
             let _ = chart.draw_series(std::iter::once(bar));
             let _ = chart.draw_series(std::iter::once(Text::new(
-                format!("{key}  {value}"),
+                format!("{key}  {}", count_text(*value)),
                 (*value + max / 100 + 1, row + 0.5),
                 label_style.clone(),
             )));
@@ -248,6 +252,7 @@ pub fn stacked_failures(title: &str, days: &[String], series: &[(String, Vec<i64
             .label_style(("sans-serif", 11).into_font().color(&INK))
             .x_labels(n.min(12))
             .x_label_formatter(&label)
+            .y_label_formatter(&|v: &i64| count_text(*v))
             .y_desc("failed sessions")
             .axis_desc_style(("sans-serif", 11).into_font().color(&INK))
             .draw();

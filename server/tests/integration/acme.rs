@@ -111,14 +111,29 @@ async fn https_get(
     roots: &[CertificateDer<'static>],
     path: &str,
 ) -> std::io::Result<(String, String, CertificateDer<'static>)> {
+    https_request(
+        addr,
+        sni,
+        roots,
+        &format!("GET {path} HTTP/1.1\r\nHost: {sni}\r\nConnection: close\r\n\r\n"),
+    )
+    .await
+}
+
+/// One raw HTTP/1.1 request over TLS, as [`https_get`] answers.
+async fn https_request(
+    addr: SocketAddr,
+    sni: &str,
+    roots: &[CertificateDer<'static>],
+    request: &str,
+) -> std::io::Result<(String, String, CertificateDer<'static>)> {
     let connector = tokio_rustls::TlsConnector::from(client_config(roots));
     let tcp = TcpStream::connect(addr).await?;
     let mut tls = connector
         .connect(ServerName::try_from(sni.to_string()).unwrap(), tcp)
         .await?;
     let peer = tls.get_ref().1.peer_certificates().unwrap()[0].clone().into_owned();
-    tls.write_all(format!("GET {path} HTTP/1.1\r\nHost: {sni}\r\nConnection: close\r\n\r\n").as_bytes())
-        .await?;
+    tls.write_all(request.as_bytes()).await?;
     let mut out = String::new();
     tls.read_to_string(&mut out).await.ok();
     let (status, rest) = out.split_once("\r\n").unwrap_or((&out, ""));
@@ -291,6 +306,23 @@ async fn certificates_come_from_acme_and_policies_are_served_over_tls() {
         .await
         .unwrap();
     assert_eq!(status, "HTTP/1.1 405 Method Not Allowed", "POST only");
+    // A report POSTed there keeps how it arrived: the client, the TLS version and cipher suite.
+    let report = r#"{"organization-name":"tls.example","report-id":"over-tls","date-range":{"start-datetime":"2026-11-01T00:00:00Z","end-datetime":"2026-11-01T23:59:59Z"},"policies":[{"policy":{"policy-type":"sts","policy-domain":"example.test"},"summary":{"total-successful-session-count":1,"total-failure-session-count":0}}]}"#;
+    let post = format!(
+        "POST /tlsrpt HTTP/1.1\r\nHost: portcullis.test\r\nContent-Type: application/tlsrpt+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{report}",
+        report.len()
+    );
+    let (status, _, _) = https_request(https_addr, "portcullis.test", &roots, &post)
+        .await
+        .unwrap();
+    assert_eq!(status, "HTTP/1.1 201 Created");
+    let domain = portcullis_domain::DomainName::parse("example.test").unwrap();
+    let stored = app.db.store.tlsrpt_reports(&org, &domain, 10, 0).await.unwrap();
+    let arrival = stored[0].arrival.clone().unwrap();
+    assert!(
+        arrival.starts_with("HTTPS from 127.0.0.1 over TLSv1_3 (TLS13_"),
+        "{arrival}"
+    );
     let (_, leaf) = x509_parser::parse_x509_certificate(peer.as_ref()).unwrap();
     assert!(format!("{:?}", leaf.subject_alternative_name()).contains("portcullis.test"));
     for path in ["/login", "/setup", "/", "/api/v1/domains"] {

@@ -86,6 +86,59 @@ async fn provenance(kind: Kind) {
     app.proven_domain(&alpha, DOMAIN).await;
     let domain = DomainName::parse(DOMAIN).unwrap();
     let store = &app.db.store;
+    let https = |json: Vec<u8>, ip: &str| {
+        let mut input = ReportInput::new(json, Channel::Https);
+        input.provenance = Provenance::https(ip.parse().unwrap(), Some(("TLSv1_3", "TLS13_AES_128_GCM_SHA256")));
+        input
+    };
+    let spec = PolicySpec {
+        mode: Mode::Testing,
+        max_age: 604_800,
+        mx: vec!["mx1.alpha.example".into()],
+    };
+    app.services.save_policy(&alpha, DOMAIN, &spec, "owner").await.unwrap();
+    let (token, _) = app.services.create_token(&alpha, "ro", "viewer").await.unwrap();
+    let window = || async {
+        let res = app
+            .send(api(
+                "GET",
+                &format!("/api/v1/domains/{DOMAIN}/readiness"),
+                Some(&token),
+                None,
+            ))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let body = body_json(res).await;
+        let reports_ok = body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == "reports")
+            .unwrap()["ok"]
+            .clone();
+        (body["window"].clone(), reports_ok)
+    };
+
+    // Five reports naming five organisations, all POSTed from one address: one source, and the
+    // gate's reports item refuses.
+    for (org, id) in [
+        ("microsoft.com", "m1"),
+        ("yahoo.com", "y1"),
+        ("comcast.net", "c1"),
+        ("gmx.net", "x1"),
+        ("web.de", "w1"),
+    ] {
+        app.services
+            .ingest_report(None, https(report(org, id, 10), "198.51.100.1"))
+            .await
+            .unwrap();
+    }
+    let (w, reports_ok) = window().await;
+    assert_eq!(
+        (w["reports"].clone(), w["organizations"].clone(), w["sources"].clone()),
+        (json!(5), json!(5), json!(1))
+    );
+    assert_eq!(reports_ok, false, "{w}");
 
     // A signed mail over SMTP: authenticated by its signing domain.
     let outcome = app
@@ -129,11 +182,6 @@ async fn provenance(kind: Kind) {
 
     // r1 again with other content, over HTTPS from elsewhere: kept aside and flagged, the stored
     // report unchanged; the same again, and r1 identical, are plain duplicates.
-    let https = |json: Vec<u8>, ip: &str| {
-        let mut input = ReportInput::new(json, Channel::Https);
-        input.provenance = Provenance::https(ip.parse().unwrap(), Some(("TLSv1_3", "TLS13_AES_128_GCM_SHA256")));
-        input
-    };
     for _ in 0..2 {
         let ingested = app
             .services
@@ -176,36 +224,35 @@ async fn provenance(kind: Kind) {
     assert!(page.contains("Differing re-sends, kept aside"), "{page}");
     assert!(page.contains("HTTPS from 203.0.113.66 over TLSv1_3"), "{page}");
 
-    // Three reports naming three more organisations, all from one address: one source more.
-    for (org, id) in [("microsoft.com", "m1"), ("yahoo.com", "y1"), ("comcast.net", "c1")] {
-        app.services
-            .ingest_report(None, https(report(org, id, 10), "198.51.100.1"))
-            .await
-            .unwrap();
-    }
-    let spec = PolicySpec {
-        mode: Mode::Testing,
-        max_age: 604_800,
-        mx: vec!["mx1.alpha.example".into()],
-    };
-    app.services.save_policy(&alpha, DOMAIN, &spec, "owner").await.unwrap();
-    let (token, _) = app.services.create_token(&alpha, "ro", "viewer").await.unwrap();
-    let res = app
-        .send(api(
-            "GET",
-            &format!("/api/v1/domains/{DOMAIN}/readiness"),
-            Some(&token),
-            None,
-        ))
+    // An unsigned mail fetched from the mailbox: not authenticated, and why.
+    let outcome = app
+        .services
+        .ingest_mail(None, mail(&report("google.com", "r3", 1)), Channel::Imap, None, None)
         .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let body = body_json(res).await;
-    // Five reports from four organisations, but only three sources: sender.example's signature,
-    // 192.0.2.7 (the tampered mail) and 198.51.100.1.
-    assert_eq!(body["window"]["reports"], 5);
-    assert_eq!(body["window"]["organizations"], 4);
-    assert_eq!(body["window"]["sources"], 3);
-    assert_eq!(body["window"]["authenticated_sources"], 1);
+    assert!(outcome.results[0].1.as_ref().unwrap().outcome.is_new(), "{outcome:?}");
+    let r3 = store
+        .tlsrpt_reports(&alpha, &domain, 10, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.report_id == "r3")
+        .unwrap();
+    assert_eq!(
+        (r3.arrival.as_deref(), r3.dkim_domain.as_deref()),
+        (
+            Some("mail fetched from the IMAP mailbox, no valid DKIM (no signature)"),
+            None
+        )
+    );
+
+    // Eight reports from six organisations through four sources: sender.example's signature,
+    // 192.0.2.7 (the tampered mail), 198.51.100.1 and the mailbox. The gate's item passes.
+    let (w, reports_ok) = window().await;
+    assert_eq!(w["reports"], 8);
+    assert_eq!(w["organizations"], 6);
+    assert_eq!(w["sources"], 4);
+    assert_eq!(w["authenticated_sources"], 1);
+    assert_eq!(reports_ok, true, "{w}");
     app.cleanup().await;
 }
 

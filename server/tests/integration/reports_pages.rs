@@ -51,10 +51,10 @@ async fn pages(kind: Kind) {
         "{page}"
     );
     assert!(
-        page.contains("<td class=\"num\">5373</td>"),
+        page.contains("<td class=\"num\">5,373</td>"),
         "previous period's successes: {page}"
     );
-    assert!(page.contains("-5353"), "change in successes: {page}");
+    assert!(page.contains("-5,353"), "change in successes: {page}");
     assert!(page.contains("2026-11-23 to 2026-11-26 (UTC, 4 days), compared with the 4 days before."));
     // Failures by result, grouped and explained.
     assert!(page.contains("MTA-STS policy · 2 failed"), "{page}");
