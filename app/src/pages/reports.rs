@@ -90,6 +90,7 @@ fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
                 <a href=format!("/domains/{}/senders", o.domain)>"Which policy each sender applies"</a>
             </p>
         </section>
+        {(o.current.reports > 0).then(|| view! { <Attention lines=attention(&o) /> })}
         <Totals current=o.current previous=o.previous />
         {if o.current.reports == 0 {
             view! {
@@ -238,6 +239,95 @@ fn Overview(o: ReportOverviewView, days: Option<i64>) -> impl IntoView {
             }
                 .into_any()
         }}
+    }
+}
+
+/// What an admin scanning the page should look at first: the change in failures against the
+/// period before, the result failing most with its fix, and the sender and MX with most failures.
+fn attention(o: &ReportOverviewView) -> Vec<String> {
+    let (now, before) = (o.current.failed, o.previous.failed);
+    if now == 0 {
+        return vec![format!(
+            "No failed sessions in these {} days: nothing needs attention.",
+            o.days
+        )];
+    }
+    let mut lines = Vec::new();
+    let sessions_before = o.previous.successful.saturating_add(before);
+    lines.push(match now.cmp(&before) {
+        _ if sessions_before == 0 => format!(
+            "{} failed sessions; the {} days before had no reports to compare with.",
+            count_text(now),
+            o.days
+        ),
+        std::cmp::Ordering::Greater => format!(
+            "Failed sessions rose from {} to {} ({}) against the {} days before.",
+            count_text(before),
+            count_text(now),
+            change_text(now, before),
+            o.days
+        ),
+        std::cmp::Ordering::Less => format!(
+            "Failed sessions fell from {} to {} ({}) against the {} days before.",
+            count_text(before),
+            count_text(now),
+            change_text(now, before),
+            o.days
+        ),
+        std::cmp::Ordering::Equal => format!(
+            "{} failed sessions, as many as in the {} days before.",
+            count_text(now),
+            o.days
+        ),
+    });
+    if let Some(top) = o
+        .by_category
+        .iter()
+        .flat_map(|c| c.results.iter())
+        .max_by_key(|r| r.failed)
+    {
+        lines.push(format!(
+            "Most failures: {} ({} sessions, {:.0} % of the failures). Fix: {}",
+            top.result_type,
+            count_text(top.failed),
+            top.failed as f64 * 100.0 / now as f64,
+            top.fix
+        ));
+    }
+    if let Some(sender) = o
+        .by_organization
+        .iter()
+        .max_by_key(|r| r.failed)
+        .filter(|r| r.failed > 0)
+    {
+        lines.push(format!(
+            "Sender with most failures: {} ({} sessions).",
+            sender.key,
+            count_text(sender.failed)
+        ));
+    }
+    if let Some(mx) = o
+        .by_receiving_mx
+        .iter()
+        .max_by_key(|r| r.failed)
+        .filter(|r| r.failed > 0)
+    {
+        lines.push(format!(
+            "Receiving MX with most failures: {} ({} sessions).",
+            mx.key,
+            count_text(mx.failed)
+        ));
+    }
+    lines
+}
+
+#[component]
+fn Attention(lines: Vec<String>) -> impl IntoView {
+    view! {
+        <section class="card attention" data-testid="attention">
+            <h2>"What needs attention"</h2>
+            <ul>{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+        </section>
     }
 }
 

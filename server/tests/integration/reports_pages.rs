@@ -56,6 +56,33 @@ async fn pages(kind: Kind) {
     );
     assert!(page.contains("-5,353"), "change in successes: {page}");
     assert!(page.contains("2026-11-23 to 2026-11-26 (UTC, 4 days), compared with the 4 days before."));
+    // What needs attention, at the top: the change, the top result with its fix, the top sender
+    // and MX (hand-computed from the fixtures above).
+    let attention = page
+        .split("data-testid=\"attention\"")
+        .nth(1)
+        .expect("an attention summary");
+    let attention = &attention[..attention.find("</section>").unwrap()];
+    assert!(
+        attention.contains("Failed sessions fell from 304 to 7 (-297) against the 4 days before."),
+        "{attention}"
+    );
+    assert!(
+        attention.contains("(4 sessions, 57 % of the failures). Fix: "),
+        "{attention}"
+    );
+    assert!(
+        attention.contains("Sender with most failures: Future Sender (4 sessions)."),
+        "{attention}"
+    );
+    assert!(
+        attention.contains("Receiving MX with most failures: mx1.alpha.example (5 sessions)."),
+        "{attention}"
+    );
+    assert!(
+        page.find("data-testid=\"attention\"") < page.find("data-testid=\"report-totals\""),
+        "the summary comes first"
+    );
     // Failures by result, grouped and explained.
     assert!(page.contains("MTA-STS policy · 2 failed"), "{page}");
     assert!(page.contains("TLS negotiation · 1 failed"), "{page}");
