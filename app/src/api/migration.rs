@@ -18,7 +18,6 @@ fn hosts(text: Option<String>) -> Vec<String> {
 pub async fn get_mx_plan(name: String) -> Result<MxPlanInfo, AppError> {
     use crate::dto::MxPlanDto;
     use crate::ssr::*;
-    use portcullis_domain::dns::FindingCode;
     let (st, _req, user) = require_user()?;
     let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
     let (plan, state, dns) = tokio::try_join!(
@@ -27,17 +26,7 @@ pub async fn get_mx_plan(name: String) -> Result<MxPlanInfo, AppError> {
         st.services.dns_overview(&access, &row.name),
     )
     .map_err(service_error)?;
-    let live_mx = dns.latest.as_ref().map(|c| {
-        let mut hosts: Vec<String> = c
-            .findings
-            .iter()
-            .filter(|f| f.code == FindingCode::MxCovered.as_str() || f.code == FindingCode::MxUncovered.as_str())
-            .map(|f| f.subject.clone())
-            .collect();
-        hosts.sort();
-        hosts.dedup();
-        (c.checked_at, hosts)
-    });
+    let live_mx = dns.latest.as_ref().map(|c| (c.checked_at, c.live_mx()));
     Ok(MxPlanInfo {
         domain: row.name.clone(),
         role: access.role(),

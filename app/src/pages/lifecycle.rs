@@ -8,6 +8,7 @@ use crate::dto::{count_text, format_time, LifecycleView};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_params_map;
+use portcullis_domain::lifecycle::ReplayOutcome;
 use portcullis_domain::Role;
 
 #[component]
@@ -300,32 +301,7 @@ fn Gate(v: LifecycleView, csrf: String, can_move: bool, is_owner: bool) -> impl 
                     )
                 }}
             </p>
-            {(!r.uncovered_live_mx.is_empty())
-                .then(|| {
-                    view! {
-                        <p class="warn">
-                            {format!(
-                                "Live MX hosts the policy does not list (senders would skip them): {}.",
-                                r.uncovered_live_mx.join(", "),
-                            )}
-                        </p>
-                    }
-                })}
-            {(r.refused_sessions > 0)
-                .then(|| {
-                    view! {
-                        <div class="columns">
-                            <Counts caption="Refused sessions per day" rows=r.by_day.clone() testid="replay-days" />
-                            <Counts caption="By sender" rows=r.by_sender.clone() testid="replay-senders" />
-                            <Counts caption="By receiving MX" rows=r.by_mx.clone() testid="replay-mx" />
-                            <Counts
-                                caption="Why"
-                                rows=r.by_reason.iter().map(|(k, n)| (k.describe(), *n)).collect()
-                                testid="replay-reasons"
-                            />
-                        </div>
-                    }
-                })}
+            <ReplayDetails r=r.clone() uncovered="Live MX hosts the policy does not list (senders would skip them)" />
             {v
                 .candidate
                 .clone()
@@ -379,8 +355,35 @@ fn Gate(v: LifecycleView, csrf: String, can_move: bool, is_owner: bool) -> impl 
     }
 }
 
+/// The replay's breakdown: live MX hosts the replayed policy misses, and the refused sessions
+/// per day, sender, receiving MX and reason. `uncovered` introduces the missing hosts.
 #[component]
-pub(crate) fn Counts(caption: &'static str, rows: Vec<(String, i64)>, testid: &'static str) -> impl IntoView {
+pub(crate) fn ReplayDetails(r: ReplayOutcome, uncovered: &'static str) -> impl IntoView {
+    view! {
+        {(!r.uncovered_live_mx.is_empty())
+            .then(|| {
+                view! { <p class="warn">{format!("{uncovered}: {}.", r.uncovered_live_mx.join(", "))}</p> }
+            })}
+        {(r.refused_sessions > 0)
+            .then(|| {
+                view! {
+                    <div class="columns">
+                        <Counts caption="Refused sessions per day" rows=r.by_day.clone() testid="replay-days" />
+                        <Counts caption="By sender" rows=r.by_sender.clone() testid="replay-senders" />
+                        <Counts caption="By receiving MX" rows=r.by_mx.clone() testid="replay-mx" />
+                        <Counts
+                            caption="Why"
+                            rows=r.by_reason.iter().map(|(k, n)| (k.describe(), *n)).collect()
+                            testid="replay-reasons"
+                        />
+                    </div>
+                }
+            })}
+    }
+}
+
+#[component]
+fn Counts(caption: &'static str, rows: Vec<(String, i64)>, testid: &'static str) -> impl IntoView {
     view! {
         <table class="compact" data-testid=testid>
             <caption>{caption}</caption>

@@ -3,7 +3,7 @@
 //! moment and its progress, and the planned policy replayed against recent reports. Plain
 //! forms: it works without JavaScript.
 
-use super::lifecycle::Counts;
+use super::lifecycle::ReplayDetails;
 use crate::api::{get_mx_plan, CloseMxPlan, OpenMxPlan};
 use crate::components::{form_error, page_frame, Crumbs, ErrorPanel};
 use crate::dto::{count_text, format_time, MxPlanDto, MxPlanInfo};
@@ -231,31 +231,7 @@ fn Plan(page: MxPlanInfo, plan: MxPlanDto, csrf: String) -> impl IntoView {
                     )
                 }}
             </p>
-            {(!r.uncovered_live_mx.is_empty())
-                .then(|| {
-                    view! {
-                        <p class="warn">
-                            {format!(
-                                "MX hosts live after the plan that the planned policy does not list: {}.",
-                                r.uncovered_live_mx.join(", "),
-                            )}
-                        </p>
-                    }
-                })}
-            {(r.refused_sessions > 0)
-                .then(|| {
-                    view! {
-                        <div class="columns">
-                            <Counts
-                                caption="Why"
-                                rows=r.by_reason.iter().map(|(k, n)| (k.describe(), *n)).collect()
-                                testid="plan-replay-reasons"
-                            />
-                            <Counts caption="By receiving MX" rows=r.by_mx.clone() testid="plan-replay-mx" />
-                            <Counts caption="By sender" rows=r.by_sender.clone() testid="plan-replay-senders" />
-                        </div>
-                    }
-                })}
+            <ReplayDetails r=r.clone() uncovered="MX hosts live after the plan that the planned policy does not list" />
         </section>
         {can_change
             .then(|| {

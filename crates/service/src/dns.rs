@@ -86,6 +86,13 @@ pub struct DnsOverview {
     pub push_configured: bool,
 }
 
+impl CheckRun {
+    /// The MX hosts this check saw live (covered by the policy or not), sorted.
+    pub fn live_mx(&self) -> Vec<String> {
+        crate::lifecycle::live_mx(&self.findings)
+    }
+}
+
 pub(crate) fn run_of(row: DnsCheckRow) -> CheckRun {
     let findings: Vec<Finding> = serde_json::from_str(&row.findings).unwrap_or_else(|e| {
         tracing::error!(error = %e, "stored findings do not parse");
