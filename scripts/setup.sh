@@ -62,9 +62,11 @@ cargo_install leptosfmt 0.1.33 leptosfmt --locked
 wb_version=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$here/Cargo.lock")
 cargo_install wasm-bindgen-cli "$wb_version" wasm-bindgen
 
-# Browser-test driver (playwright-core only: the browser is Debian's chromium).
-if [ ! -d "$here/end2end/node_modules/playwright-core" ]; then
+# Browser-test driver (playwright-core only: the browser is Debian's chromium) and the
+# screenshot comparison (pngjs, pixelmatch); installed again when package-lock.json changes.
+if ! cmp -s "$here/end2end/package-lock.json" "$here/end2end/node_modules/.portcullis-lock"; then
   log "npm ci in end2end/"
   (cd "$here/end2end" && npm ci --no-audit --no-fund >/dev/null)
+  cp "$here/end2end/package-lock.json" "$here/end2end/node_modules/.portcullis-lock"
 fi
 log "tools ready in $PORTCULLIS_TOOLS (wasm route: $PORTCULLIS_WASM_ROUTE)"

@@ -58,8 +58,41 @@ export async function startServer(port, extraEnv = {}) {
   };
 }
 
+// Debian's chromium, headless. Every page opened through it is watched: an uncaught script
+// error or a console error (a failed asset, an invalid SVG attribute, a hydration panic) fails
+// the test when the browser is closed. A document the test asked for on purpose may answer 4xx
+// (a 404 page, a refused form): the browser logs that status against the page's own URL, which
+// is not a fault. Anything else a test expects is named with browser.allowConsoleError(/re/).
 export async function launch() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const problems = [];
+  const allowed = [];
+  const watch = (context) => {
+    context.on('weberror', (e) => problems.push(`uncaught error on ${e.page()?.url()}: ${e.error().message}`));
+    context.on('console', (m) => {
+      if (m.type() !== 'error') return;
+      const text = m.text();
+      const page = m.page();
+      if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(text) && page && m.location().url === page.url()) return;
+      problems.push(`console error on ${page?.url()} (${m.location().url}): ${text}`);
+    });
+  };
+  const newContext = browser.newContext.bind(browser);
+  // browser.newPage() opens its own context through newContext, so both are watched.
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    watch(context);
+    return context;
+  };
+  browser.allowConsoleError = (pattern) => allowed.push(pattern);
+  browser.consoleProblems = () => problems.filter((p) => !allowed.some((re) => re.test(p)));
+  const close = browser.close.bind(browser);
+  browser.close = async () => {
+    await close();
+    const left = browser.consoleProblems();
+    if (left.length) throw new Error(`the browser reported ${left.length} error(s):\n${left.slice(0, 20).join('\n')}`);
+  };
+  return browser;
 }
 
 // A real DNS server on loopback (hickory-server) serving the given records, e.g.

@@ -56,12 +56,20 @@ pub async fn transition_domain(
     use portcullis_service::{TransitionOutcome, TransitionRequest};
     let (st, req, user) = guard(&csrf)?;
     let (access, row) = st.services.domain_for_user(&user, &name).await.map_err(service_error)?;
+    let form = to.trim().to_string();
     let request = TransitionRequest { to, confirm, reason };
+    // The page has a form per target mode with the same field names: the refusal names the form's
+    // field (enforce_reason, none_confirm), so it shows under the field that was filled in.
     let outcome = st
         .services
         .transition(&access, &row.name, &request, user.email.as_str())
         .await
-        .map_err(service_error)?;
+        .map_err(|e| match service_error(e) {
+            AppError::Invalid { field, message } if field == "confirm" || field == "reason" => {
+                AppError::invalid(&format!("{form}_{field}"), message)
+            }
+            other => other,
+        })?;
     match outcome {
         TransitionOutcome::Refused(readiness) => {
             let failing: Vec<&str> = readiness.failing().map(|i| i.code.title()).collect();

@@ -2,8 +2,9 @@
 //! send per channel, and the latest alerts. Plain forms: everything works without JavaScript.
 
 use crate::api::{get_alerts, AddAlertChannel, DeleteAlertChannel, TestAlertChannel};
-use crate::components::{form_error, page_frame, Crumbs, ErrorPanel};
+use crate::components::{form_error, page_frame, Crumbs, ErrorPanel, FieldError};
 use crate::dto::{format_time, AlertsView};
+use crate::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_params_map;
@@ -12,7 +13,11 @@ use portcullis_domain::{AlertKind, Role};
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     let slug = use_params_map().get_untracked().get("slug").unwrap_or_default();
-    let error = form_error::<AddAlertChannel>()
+    // A refused kind or target shows under its field in the add form; anything else at the top.
+    let added = form_error::<AddAlertChannel>();
+    let add_error = added.clone().filter(|e| matches!(e, AppError::Invalid { .. }));
+    let error = added
+        .filter(|e| !matches!(e, AppError::Invalid { .. }))
         .or_else(form_error::<DeleteAlertChannel>)
         .or_else(form_error::<TestAlertChannel>);
     page_frame(format!("Alerts · {slug}"), Some(slug.clone()), move |ctx| async move {
@@ -23,7 +28,7 @@ pub fn AlertsPage() -> impl IntoView {
             {error.clone().map(|e| view! { <ErrorPanel error=e /> })}
             {match view {
                 Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                Ok(v) => view! { <Alerts v=v csrf=ctx.csrf.clone() /> }.into_any(),
+                Ok(v) => view! { <Alerts v=v csrf=ctx.csrf.clone() add_error=add_error.clone() /> }.into_any(),
             }}
         }
         .into_any()
@@ -31,7 +36,9 @@ pub fn AlertsPage() -> impl IntoView {
 }
 
 #[component]
-fn Alerts(v: AlertsView, csrf: String) -> impl IntoView {
+fn Alerts(v: AlertsView, csrf: String, add_error: Option<AppError>) -> impl IntoView {
+    let field = |name: &str| add_error.as_ref().and_then(|e| e.for_field(name));
+    let (kind_error, target_error) = (field("kind"), field("target"));
     let owner = v.role.allows(Role::Owner);
     let org = v.org_slug.clone();
     view! {
@@ -177,7 +184,7 @@ fn Alerts(v: AlertsView, csrf: String) -> impl IntoView {
                             <input type="hidden" name="org" value=org.clone() />
                             <div class="field">
                                 <label for="channel-kind">"Kind"</label>
-                                <select id="channel-kind" name="kind">
+                                <select id="channel-kind" name="kind" aria-describedby="channel-kind-error">
                                     <option value="email" disabled=!v.can_email>
                                         {if v.can_email {
                                             "E-mail"
@@ -190,8 +197,9 @@ fn Alerts(v: AlertsView, csrf: String) -> impl IntoView {
                                     </option>
                                     <option value="webhook">"Webhook (JSON POST)"</option>
                                 </select>
+                                <FieldError id="channel-kind-error" error=kind_error.clone() />
                             </div>
-                            <div class="field">
+                            <div class="field grow">
                                 <label for="channel-target">"E-mail address or URL"</label>
                                 <input
                                     id="channel-target"
@@ -199,13 +207,15 @@ fn Alerts(v: AlertsView, csrf: String) -> impl IntoView {
                                     required
                                     maxlength="500"
                                     placeholder="ops@example.com or https://hooks.slack.com/services/…"
+                                    aria-describedby="channel-target-hint channel-target-error"
                                 />
+                                <p id="channel-target-hint" class="hint">
+                                    "Webhooks receive a JSON POST (source, subject, text, link, alerts[] with domain, kind, title, detail, at); Slack-compatible ones receive {\"text\": …}."
+                                </p>
+                                <FieldError id="channel-target-error" error=target_error.clone() />
                             </div>
                             <button type="submit">"Add channel"</button>
                         </form>
-                        <p class="hint">
-                            "Webhooks receive a JSON POST (source, subject, text, link, alerts[] with domain, kind, title, detail, at); Slack-compatible ones receive {\"text\": …}."
-                        </p>
                     }
                 })}
         </section>

@@ -3,8 +3,9 @@
 //! change each one needs, and the history. Plain forms: everything works without JavaScript.
 
 use crate::api::{get_lifecycle, FixMxDrift, TransitionDomain};
-use crate::components::{form_error, page_frame, Crumbs, ErrorPanel, ModeBadge, MxDriftBanner};
+use crate::components::{form_error, page_frame, Crumbs, ErrorPanel, FieldError, ModeBadge, MxDriftBanner};
 use crate::dto::{count_text, format_time, LifecycleView};
+use crate::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_params_map;
@@ -14,7 +15,12 @@ use portcullis_domain::Role;
 #[component]
 pub fn LifecyclePage() -> impl IntoView {
     let name = use_params_map().get_untracked().get("name").unwrap_or_default();
-    let error = form_error::<TransitionDomain>().or_else(form_error::<FixMxDrift>);
+    // A refused field shows under that field; anything else at the top.
+    let transition_error = form_error::<TransitionDomain>();
+    let fields = FieldErrors(transition_error.clone());
+    let error = transition_error
+        .filter(|e| !matches!(e, AppError::Invalid { .. }))
+        .or_else(form_error::<FixMxDrift>);
     page_frame(format!("Mode · {name}"), None, move |ctx| async move {
         let view = get_lifecycle(name.clone()).await;
         view! {
@@ -23,15 +29,25 @@ pub fn LifecyclePage() -> impl IntoView {
             {error.clone().map(|e| view! { <ErrorPanel error=e /> })}
             {match view {
                 Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                Ok(v) => view! { <Lifecycle v=v csrf=ctx.csrf.clone() /> }.into_any(),
+                Ok(v) => view! { <Lifecycle v=v csrf=ctx.csrf.clone() fields=fields.clone() /> }.into_any(),
             }}
         }
         .into_any()
     })
 }
 
+/// The transition forms' field errors, by `<form>_<field>` (`enforce_reason`, `none_confirm`).
+#[derive(Clone)]
+struct FieldErrors(Option<AppError>);
+
+impl FieldErrors {
+    fn of(&self, field: &str) -> Option<String> {
+        self.0.as_ref().and_then(|e| e.for_field(field))
+    }
+}
+
 #[component]
-fn Lifecycle(v: LifecycleView, csrf: String) -> impl IntoView {
+fn Lifecycle(v: LifecycleView, csrf: String, fields: FieldErrors) -> impl IntoView {
     let d = v.domain.clone();
     let can_move = v.role.allows(Role::Editor);
     let is_owner = v.role.allows(Role::Owner);
@@ -118,7 +134,11 @@ fn Lifecycle(v: LifecycleView, csrf: String) -> impl IntoView {
                 })}
         </section>
         {(mode == "testing")
-            .then(|| view! { <Gate v=v.clone() csrf=csrf.clone() can_move=can_move is_owner=is_owner /> })}
+            .then(|| {
+                view! {
+                    <Gate v=v.clone() csrf=csrf.clone() can_move=can_move is_owner=is_owner fields=fields.clone() />
+                }
+            })}
         {(can_move && (mode == "enforce" || mode == "none" || (mode == "unconfigured" && v.policy_id.is_some())))
             .then(|| {
                 view! {
@@ -133,7 +153,13 @@ fn Lifecycle(v: LifecycleView, csrf: String) -> impl IntoView {
                             <input type="hidden" name="to" value="testing" />
                             <div class="field">
                                 <label for="rollback-reason">"Why (recorded)"</label>
-                                <input id="rollback-reason" name="reason" maxlength="500" />
+                                <input
+                                    id="rollback-reason"
+                                    name="reason"
+                                    maxlength="500"
+                                    aria-describedby="rollback-reason-error"
+                                />
+                                <FieldError id="rollback-reason-error" error=fields.of("testing_reason") />
                             </div>
                             <p>
                                 <label>
@@ -160,11 +186,24 @@ fn Lifecycle(v: LifecycleView, csrf: String) -> impl IntoView {
                             <input type="hidden" name="to" value="none" />
                             <div class="field">
                                 <label for="remove-confirm">{format!("Type {d} to confirm")}</label>
-                                <input id="remove-confirm" name="confirm" required autocomplete="off" />
+                                <input
+                                    id="remove-confirm"
+                                    name="confirm"
+                                    required
+                                    autocomplete="off"
+                                    aria-describedby="remove-confirm-error"
+                                />
+                                <FieldError id="remove-confirm-error" error=fields.of("none_confirm") />
                             </div>
                             <div class="field">
                                 <label for="remove-reason">"Why (recorded)"</label>
-                                <input id="remove-reason" name="reason" maxlength="500" />
+                                <input
+                                    id="remove-reason"
+                                    name="reason"
+                                    maxlength="500"
+                                    aria-describedby="remove-reason-error"
+                                />
+                                <FieldError id="remove-reason-error" error=fields.of("none_reason") />
                             </div>
                             <button type="submit" class="danger">
                                 "Remove MTA-STS"
@@ -243,7 +282,7 @@ fn DnsChange(v: LifecycleView) -> impl IntoView {
 }
 
 #[component]
-fn Gate(v: LifecycleView, csrf: String, can_move: bool, is_owner: bool) -> impl IntoView {
+fn Gate(v: LifecycleView, csrf: String, can_move: bool, is_owner: bool, fields: FieldErrors) -> impl IntoView {
     let d = v.domain.clone();
     let ready = v.readiness.ready;
     let r = v.replay.clone();
@@ -329,7 +368,13 @@ fn Gate(v: LifecycleView, csrf: String, can_move: bool, is_owner: bool) -> impl 
                                         </p>
                                         <div class="field">
                                             <label for="enforce-confirm">{format!("Type {d} to override")}</label>
-                                            <input id="enforce-confirm" name="confirm" autocomplete="off" />
+                                            <input
+                                                id="enforce-confirm"
+                                                name="confirm"
+                                                autocomplete="off"
+                                                aria-describedby="enforce-confirm-error"
+                                            />
+                                            <FieldError id="enforce-confirm-error" error=fields.of("enforce_confirm") />
                                         </div>
                                     }
                                 })}
@@ -337,7 +382,13 @@ fn Gate(v: LifecycleView, csrf: String, can_move: bool, is_owner: bool) -> impl 
                                 <label for="enforce-reason">
                                     {if ready { "Why (recorded)" } else { "Why (recorded; required to override)" }}
                                 </label>
-                                <input id="enforce-reason" name="reason" maxlength="500" />
+                                <input
+                                    id="enforce-reason"
+                                    name="reason"
+                                    maxlength="500"
+                                    aria-describedby="enforce-reason-error"
+                                />
+                                <FieldError id="enforce-reason-error" error=fields.of("enforce_reason") />
                             </div>
                             <p>
                                 <label>

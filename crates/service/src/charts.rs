@@ -33,6 +33,24 @@ fn day_gap(days: usize, plot_width: u32) -> u32 {
     }
 }
 
+/// Below this many pixels a day, days are drawn as one area instead of bars: bars that thin
+/// blur into slivers, and a year of them is hundreds of elements for one shape.
+const MIN_BAR_PX: u32 = 4;
+
+fn as_area(days: usize, plot_width: u32) -> bool {
+    plot_width / (days.max(1) as u32) < MIN_BAR_PX
+}
+
+/// A day's value held across its whole width, `(i, v)` to `(i + 1, v)`: the outline the bars
+/// would have, without their gaps.
+fn steps(values: impl IntoIterator<Item = i64>) -> Vec<(usize, i64)> {
+    values
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, v)| [(i, v), (i + 1, v)])
+        .collect()
+}
+
 const WIDTH: u32 = 760;
 
 /// Bars beyond this many are folded into "other".
@@ -87,17 +105,23 @@ pub fn daily_sessions(title: &str, days: &[(String, i64, i64)]) -> String {
             .axis_desc_style(("sans-serif", 11).into_font().color(&FAILURE))
             .draw();
         // The plotting area: the width less the margins and the two label areas.
-        let gap = day_gap(n, WIDTH - 2 * 10 - 64 - 48);
-        let _ = chart
-            .draw_series(days.iter().enumerate().map(|(i, d)| {
+        let plot_width = WIDTH - 2 * 10 - 64 - 48;
+        let gap = day_gap(n, plot_width);
+        let drawn = if as_area(n, plot_width) {
+            let mut outline = steps(days.iter().map(|d| d.1));
+            outline.extend([(n, 0), (0, 0)]);
+            chart.draw_series(std::iter::once(Polygon::new(outline, SUCCESS.mix(0.75).filled())))
+        } else {
+            chart.draw_series(days.iter().enumerate().map(|(i, d)| {
                 let mut bar = Rectangle::new([(i, 0), (i + 1, d.1)], SUCCESS.mix(0.75).filled());
                 bar.set_margin(0, 0, gap, gap);
                 bar
             }))
-            .map(|s| {
-                s.label("successful")
-                    .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], SUCCESS.filled()))
-            });
+        };
+        let _ = drawn.map(|s| {
+            s.label("successful")
+                .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], SUCCESS.filled()))
+        });
         let _ = chart
             .draw_secondary_series(LineSeries::new(
                 days.iter().enumerate().map(|(i, d)| (i, d.2)),
@@ -256,7 +280,9 @@ pub fn stacked_failures(title: &str, days: &[String], series: &[(String, Vec<i64
             .y_desc("failed sessions")
             .axis_desc_style(("sans-serif", 11).into_font().color(&INK))
             .draw();
-        let gap = day_gap(n, WIDTH - 2 * 10 - 56);
+        let plot_width = WIDTH - 2 * 10 - 56;
+        let gap = day_gap(n, plot_width);
+        let area = as_area(n, plot_width);
         let mut base = vec![0i64; days.len()];
         for (k, (name, values)) in shown.iter().enumerate() {
             let colour = if name.starts_with("other (") {
@@ -264,20 +290,22 @@ pub fn stacked_failures(title: &str, days: &[String], series: &[(String, Vec<i64
             } else {
                 PALETTE[k % PALETTE.len()].mix(0.9)
             };
-            let bars: Vec<Rectangle<(usize, i64)>> = values
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| **v > 0)
-                .map(|(i, v)| {
+            let drawn = if area {
+                // One band: along the tops of this type's values, back along its base.
+                let mut outline = steps(base.iter().zip(values).map(|(b, v)| b + v));
+                outline.extend(steps(base.iter().copied()).into_iter().rev());
+                chart.draw_series(std::iter::once(Polygon::new(outline, colour.filled())))
+            } else {
+                chart.draw_series(values.iter().enumerate().filter(|(_, v)| **v > 0).map(|(i, v)| {
                     let mut bar = Rectangle::new([(i, base[i]), (i + 1, base[i] + v)], colour.filled());
                     bar.set_margin(0, 0, gap, gap);
                     bar
-                })
-                .collect();
+                }))
+            };
             for (b, v) in base.iter_mut().zip(values) {
                 *b += v;
             }
-            let _ = chart.draw_series(bars).map(|s| {
+            let _ = drawn.map(|s| {
                 s.label(name.clone())
                     .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()))
             });
@@ -526,6 +554,41 @@ mod tests {
                 assert!(bad.is_empty(), "{kind} chart for {n} days: {bad:?}");
             }
         }
+    }
+
+    /// Days of at least four pixels are bars; narrower days (a year on one chart) are one area
+    /// per series, not hundreds of slivers.
+    #[test]
+    fn narrow_days_are_drawn_as_areas() {
+        let rects = |svg: &str| svg.matches("<rect").count();
+        let series = |n: usize| {
+            vec![
+                ("certificate-expired".to_string(), vec![2; n]),
+                ("sts-policy-invalid".to_string(), vec![1; n]),
+            ]
+        };
+        for n in [30, 92, 150] {
+            let names: Vec<String> = days(n).into_iter().map(|d| d.0).collect();
+            assert!(rects(&daily_sessions("d", &days(n))) >= n, "{n} days as bars");
+            assert!(
+                rects(&stacked_failures("s", &names, &series(n))) >= 2 * n,
+                "{n} days as bars"
+            );
+        }
+        for n in [200, 365, 400] {
+            let names: Vec<String> = days(n).into_iter().map(|d| d.0).collect();
+            let daily = daily_sessions("d", &days(n));
+            let stacked = stacked_failures("s", &names, &series(n));
+            assert!(rects(&daily) < 10, "{n} days: {} rects", rects(&daily));
+            assert!(rects(&stacked) < 10, "{n} days: {} rects", rects(&stacked));
+            assert!(daily.contains("<polygon"), "{n} days: the successes are an area");
+            assert_eq!(stacked.matches("<polygon").count(), 2, "{n} days: one band per type");
+            assert!(
+                stacked.contains(&format!("{} failed sessions over {n} days", 3 * n)),
+                "{stacked}"
+            );
+        }
+        assert_eq!(steps([5, 7]), vec![(0, 5), (1, 5), (1, 7), (2, 7)]);
     }
 
     #[test]
