@@ -616,6 +616,8 @@ pub struct NoticeItem {
 /// An organisation's push settings as shown (never the secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushSettingsItem {
+    /// `rfc2136` or `cloudflare`.
+    pub provider: String,
     pub server: String,
     pub key_name: String,
     pub algorithm: String,

@@ -30,6 +30,7 @@ pub async fn get_org(slug: String) -> Result<OrgDetail, AppError> {
             .await
             .map_err(service_error)?
             .map(|p| crate::dto::PushSettingsItem {
+                provider: p.provider,
                 server: p.server,
                 key_name: p.key_name,
                 algorithm: p.algorithm,
@@ -206,35 +207,43 @@ pub async fn revoke_token(csrf: String, org: String, id: i64) -> Result<(), AppE
 pub async fn save_push_settings(
     csrf: String,
     org: String,
-    server: String,
-    key_name: String,
-    algorithm: String,
+    provider: Option<String>,
+    server: Option<String>,
+    key_name: Option<String>,
+    algorithm: Option<String>,
     secret: String,
 ) -> Result<(), AppError> {
     use crate::dto::Flash;
     use crate::ssr::*;
     let (st, req, user) = guard(&csrf)?;
     let access = org_access(&st, &user, &org).await?;
+    let provider = provider.unwrap_or_default();
+    let via_api = provider == "cloudflare";
     let input = portcullis_service::PushInput {
-        server,
-        key_name,
-        algorithm,
+        provider,
+        server: server.unwrap_or_default(),
+        key_name: key_name.unwrap_or_default(),
+        algorithm: algorithm.unwrap_or_default(),
         secret,
     };
     let view = st
         .services
         .save_push_settings(&access, &user.email, &input)
         .await
-        .map_err(service_error)?;
-    flash(
-        &st,
-        &req,
-        Flash::Notice(format!(
+        .map_err(|e| match service_error(e) {
+            // The page has a form per way of pushing: the token's refusal shows under the token.
+            AppError::Invalid { field, message } if via_api && field == "secret" => AppError::invalid("token", message),
+            other => other,
+        })?;
+    let notice = if view.provider == "cloudflare" {
+        "Push settings saved: records are written through Cloudflare's API. The token is stored sealed and not shown again.".to_string()
+    } else {
+        format!(
             "Push settings saved: updates go to {} signed with key {} ({}). The secret is stored sealed and not shown again.",
             view.server, view.key_name, view.algorithm
-        )),
-    )
-    .await;
+        )
+    };
+    flash(&st, &req, Flash::Notice(notice)).await;
     go(&format!("/orgs/{}#push", access.org_slug()));
     Ok(())
 }

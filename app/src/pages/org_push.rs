@@ -20,8 +20,14 @@ pub fn PushSettingsCard(
         Some(AppError::Invalid { field, message }) if field == name => Some(message.clone()),
         _ => None,
     };
-    let (server_err, key_err, alg_err, secret_err) =
-        (field("server"), field("key_name"), field("algorithm"), field("secret"));
+    let (server_err, key_err, alg_err, secret_err, token_err) = (
+        field("server"),
+        field("key_name"),
+        field("algorithm"),
+        field("secret"),
+        field("token"),
+    );
+    let via_api = current.as_ref().is_some_and(|c| c.provider == "cloudflare");
     let other_error = error.clone().filter(|e| !matches!(e, AppError::Invalid { .. }));
     let algorithm = current
         .as_ref()
@@ -31,7 +37,7 @@ pub fn PushSettingsCard(
         <section class="card" id="push" data-testid="push-settings">
             <h2>"DNS push"</h2>
             <p class="hint">
-                "For domains whose records stay in your own DNS: after every policy change Portcullis updates their _mta-sts TXT on your primary server (RFC 2136 dynamic update, signed with a TSIG key) and checks that it shows. Choose push per domain in its DNS section. The key needs update rights for _mta-sts TXT records only (BIND: update-policy { grant KEY wildcard _mta-sts.*.  TXT; };)."
+                "For domains whose records stay in your own DNS: after every policy change Portcullis updates their _mta-sts TXT, on your primary server (RFC 2136 dynamic update, signed with a TSIG key) or through Cloudflare's API, and checks that it shows. Choose push per domain in its DNS section. One way per organisation: saving one replaces the other."
             </p>
             {other_error.map(|e| view! { <ErrorPanel error=e /> })}
             {current
@@ -39,15 +45,28 @@ pub fn PushSettingsCard(
                 .map(|c| {
                     view! {
                         <dl class="facts" data-testid="push-current">
-                            <dt>"Server"</dt>
-                            <dd>
-                                <code>{c.server}</code>
-                            </dd>
-                            <dt>"Key"</dt>
-                            <dd>
-                                <code>{c.key_name}</code>
-                                {format!(" ({}); secret stored sealed", c.algorithm)}
-                            </dd>
+                            {if c.provider == "cloudflare" {
+                                view! {
+                                    <dt>"Via"</dt>
+                                    <dd>"Cloudflare's API; the token is stored sealed"</dd>
+                                }
+                                    .into_any()
+                            } else {
+                                view! {
+                                    <dt>"Via"</dt>
+                                    <dd>"RFC 2136 dynamic updates"</dd>
+                                    <dt>"Server"</dt>
+                                    <dd>
+                                        <code>{c.server}</code>
+                                    </dd>
+                                    <dt>"Key"</dt>
+                                    <dd>
+                                        <code>{c.key_name}</code>
+                                        {format!(" ({}); secret stored sealed", c.algorithm)}
+                                    </dd>
+                                }
+                                    .into_any()
+                            }}
                             <dt>"Set"</dt>
                             <dd>{format!("{} by {}", format_time(c.updated_at), c.updated_by)}</dd>
                             <dt>"Used by"</dt>
@@ -57,9 +76,14 @@ pub fn PushSettingsCard(
                 })}
             {if available {
                 view! {
+                    <h3>"Your primary server (RFC 2136)"</h3>
                     <form method="post" action=SavePushSettings::PATH class="stack" data-testid="push-form">
                         <input type="hidden" name="csrf" value=csrf.clone() />
                         <input type="hidden" name="org" value=org.clone() />
+                        <input type="hidden" name="provider" value="rfc2136" />
+                        <p class="hint">
+                            "The key needs update rights for _mta-sts TXT records only (BIND: update-policy { grant KEY wildcard _mta-sts.*.  TXT; };)."
+                        </p>
                         <div class="field">
                             <label for="push-server">"Primary server"</label>
                             <input
@@ -130,12 +154,39 @@ pub fn PushSettingsCard(
                             "Save push settings"
                         </button>
                     </form>
+                    <h3>"Cloudflare"</h3>
+                    <form method="post" action=SavePushSettings::PATH class="stack" data-testid="push-cloudflare-form">
+                        <input type="hidden" name="csrf" value=csrf.clone() />
+                        <input type="hidden" name="org" value=org.clone() />
+                        <input type="hidden" name="provider" value="cloudflare" />
+                        <div class="field">
+                            <label for="push-token">"API token"</label>
+                            <input
+                                id="push-token"
+                                name="secret"
+                                type="password"
+                                required
+                                autocomplete="off"
+                                aria-describedby="push-token-help push-token-error"
+                            />
+                            <p id="push-token-help" class="hint">
+                                {if via_api { "Saved already: enter a token only to replace it. " } else { "" }}
+                                "Make one in Cloudflare (My Profile → API Tokens → Create Token → Edit zone DNS) for the zones of the domains that use push. Portcullis finds each domain's zone itself and replaces only the _mta-sts TXT record. Stored sealed; never shown again."
+                            </p>
+                            <p id="push-token-error" class="field-error" role="alert">
+                                {token_err}
+                            </p>
+                        </div>
+                        <button type="submit" class="primary">
+                            "Save Cloudflare token"
+                        </button>
+                    </form>
                 }
                     .into_any()
             } else {
                 view! {
                     <p class="panel warn">
-                        "Push is unavailable: the server has no PORTCULLIS_SECRET_KEY to seal the TSIG secret with."
+                        "Push is unavailable: the server has no PORTCULLIS_SECRET_KEY to seal the TSIG secret or API token with."
                     </p>
                 }
                     .into_any()

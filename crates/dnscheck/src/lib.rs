@@ -22,7 +22,10 @@ pub use address_policy::is_public;
 pub use check::{CheckInput, Checker, CurrentPolicy, ProofCheck};
 pub use fetch::MAX_POLICY_BODY;
 pub use mx::{MxAnswer, MxRecord};
-pub use push::{key_name, push_txt, PushError, PushServer, PushTarget, PUSH_TIMEOUT, PUSH_TTL, TSIG_ALGORITHMS};
+pub use push::{
+    key_name, push_txt, ApiToken, PushDestination, PushError, PushServer, PushTarget, PUSH_PROVIDERS, PUSH_TIMEOUT,
+    PUSH_TTL, TSIG_ALGORITHMS,
+};
 pub use records::TxtAnswer;
 pub use resolver::{Dns, DnsError};
 pub use reverse::ReverseName;

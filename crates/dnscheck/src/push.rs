@@ -1,5 +1,5 @@
-//! Push mode: the `_mta-sts` TXT written into the owner's own DNS by an RFC 2136 update signed
-//! with TSIG, through `dns-update` (which also implements common providers' APIs). The record
+//! Push mode: the `_mta-sts` TXT written into the owner's own DNS, by an RFC 2136 update signed
+//! with TSIG or through a DNS provider's API (Cloudflare), both through `dns-update`. The record
 //! set is replaced, not appended to: two `v=STSv1` records would make senders ignore both.
 
 use dns_update::{DnsRecord, DnsRecordType, DnsUpdater, TsigAlgorithm};
@@ -15,6 +15,54 @@ pub const PUSH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// TSIG algorithms offered, by their BIND names.
 pub const TSIG_ALGORITHMS: [&str; 3] = ["hmac-sha256", "hmac-sha384", "hmac-sha512"];
+
+/// Ways to push, by the names the settings store: RFC 2136 to the owner's primary server, or
+/// Cloudflare's API.
+pub const PUSH_PROVIDERS: [&str; 2] = ["rfc2136", "cloudflare"];
+
+/// Most TXT records removed at the name before the new one is written (the provider's API
+/// removes one per call); more means something else writes there, and the push stops.
+const MAX_REPLACED: usize = 8;
+
+/// Where a push goes.
+#[derive(Clone, Debug)]
+pub enum PushDestination {
+    Rfc2136(PushTarget),
+    Cloudflare(ApiToken),
+}
+
+/// A provider's API token: kept out of `Debug` and logs.
+#[derive(Clone)]
+pub struct ApiToken(String);
+
+impl fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiToken(..)")
+    }
+}
+
+impl ApiToken {
+    /// A Cloudflare API token as shown once in its dashboard: 20 to 200 letters, digits, `-`,
+    /// `_` or `.`.
+    pub fn parse(input: &str) -> Result<Self, PushError> {
+        let token = input.trim();
+        let ok = (20..=200).contains(&token.len())
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if ok {
+            Ok(Self(token.to_string()))
+        } else {
+            Err(PushError::Settings(
+                "the API token is the one Cloudflare showed when it was made (20 to 200 letters, digits, - or _), with permission Zone → DNS → Edit for the domain's zone".into(),
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 /// Where and how to send updates: the primary server (UDP, or TCP with `tcp://`), the TSIG key's
 /// name, algorithm and secret.
@@ -141,8 +189,68 @@ fn failed(e: dns_update::Error, target: &PushTarget, zone: &str) -> PushError {
     }
 }
 
-/// Replaces the TXT records at `name` (in `zone`) with `value`.
-pub async fn push_txt(target: &PushTarget, zone: &str, name: &str, value: &str) -> Result<(), PushError> {
+/// Replaces the TXT records at `name` (in `zone`, or the closest zone above it for a provider)
+/// with `value`.
+pub async fn push_txt(destination: &PushDestination, zone: &str, name: &str, value: &str) -> Result<(), PushError> {
+    match destination {
+        PushDestination::Rfc2136(target) => push_rfc2136(target, zone, name, value).await,
+        PushDestination::Cloudflare(token) => push_cloudflare(token, zone, name, value).await,
+    }
+}
+
+/// Words for an API refusal, saying what usually causes it.
+fn api_failed(e: dns_update::Error, zone: &str) -> PushError {
+    match e {
+        dns_update::Error::Unauthorized => PushError::Refused(
+            "Cloudflare did not accept the API token (revoked, expired or mistyped): make a new one with permission Zone → DNS → Edit".into(),
+        ),
+        dns_update::Error::Api(m) if m.contains("No Cloudflare zone found") => PushError::Refused(format!(
+            "the API token sees no Cloudflare zone for {zone}: the domain is not on this Cloudflare account, or the token is limited to other zones"
+        )),
+        dns_update::Error::Api(m) if m.contains("code 403") => PushError::Refused(format!(
+            "Cloudflare refused the change: the API token lacks permission Zone → DNS → Edit for {zone}"
+        )),
+        dns_update::Error::Api(m) if m.contains("Failed to send request") => {
+            PushError::Failed(format!("Cloudflare's API could not be reached: {m}"))
+        }
+        dns_update::Error::Api(m) | dns_update::Error::Serialize(m) | dns_update::Error::Client(m) => {
+            PushError::Failed(format!("Cloudflare's API answered unexpectedly: {m}"))
+        }
+        other => PushError::Failed(format!("Cloudflare's API answered unexpectedly: {other:?}")),
+    }
+}
+
+async fn push_cloudflare(token: &ApiToken, zone: &str, name: &str, value: &str) -> Result<(), PushError> {
+    let updater = DnsUpdater::new_cloudflare(token.as_str(), None::<&str>, Some(PUSH_TIMEOUT))
+        .map_err(|e| PushError::Settings(format!("the push settings are unusable: {e:?}")))?;
+    let work = async {
+        let mut removed = 0;
+        loop {
+            match updater.delete(name, zone, DnsRecordType::TXT).await {
+                Ok(()) if removed < MAX_REPLACED => removed += 1,
+                Ok(()) => {
+                    return Err(PushError::Refused(format!(
+                        "more than {MAX_REPLACED} TXT records at {name}: something else writes there; remove them and push again"
+                    )))
+                }
+                Err(dns_update::Error::Api(m)) if m.contains("not found") => break,
+                Err(e) => return Err(api_failed(e, zone)),
+            }
+        }
+        updater
+            .create(name, DnsRecord::TXT(value.to_string()), PUSH_TTL, zone)
+            .await
+            .map_err(|e| api_failed(e, zone))
+    };
+    tokio::time::timeout(PUSH_TIMEOUT * 3, work).await.unwrap_or_else(|_| {
+        Err(PushError::Failed(format!(
+            "Cloudflare's API did not finish within {} s",
+            PUSH_TIMEOUT.as_secs() * 3
+        )))
+    })
+}
+
+async fn push_rfc2136(target: &PushTarget, zone: &str, name: &str, value: &str) -> Result<(), PushError> {
     let updater = DnsUpdater::new_rfc2136_tsig(
         target.server.to_string(),
         &target.key_name,
@@ -207,6 +315,23 @@ mod tests {
         assert!(key_name("").is_err());
         assert!(key_name("two words").is_err());
         assert!(key_name(&"a".repeat(64)).is_err());
+    }
+
+    #[test]
+    fn api_tokens() {
+        let token = ApiToken::parse(" abcdefghij_KLMNOPQRST-0123456789 ").unwrap();
+        assert_eq!(token.as_str(), "abcdefghij_KLMNOPQRST-0123456789");
+        assert_eq!(
+            format!("{:?}", PushDestination::Cloudflare(token)),
+            "Cloudflare(ApiToken(..))"
+        );
+        assert!(ApiToken::parse("short").is_err());
+        assert!(ApiToken::parse(&"a".repeat(201)).is_err());
+        assert!(ApiToken::parse("abcdefghij klmnopqrst 0123").is_err(), "no spaces");
+        assert!(
+            ApiToken::parse("abcdefghij\nklmnopqrst0123").is_err(),
+            "no header injection"
+        );
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! Push mode: after every id change, the domain's `_mta-sts` TXT is written into the owner's
-//! own DNS (RFC 2136 with TSIG, settings per organisation), then verified by a DNS check. A
-//! failed push or verification raises the "DNS id not updated" alert at once.
+//! own DNS (RFC 2136 with TSIG, or Cloudflare's API; settings per organisation), then verified
+//! by a DNS check. A failed push or verification raises the "DNS id not updated" alert at once.
 
 use crate::alerts::id_is_stale;
 use crate::policies::name_of;
 use crate::sealing;
 use crate::{SecretKey, ServiceError, Services};
-use portcullis_dnscheck::{is_public, key_name, push_txt, PushServer, PushTarget, TSIG_ALGORITHMS};
+use portcullis_dnscheck::{
+    is_public, key_name, push_txt, ApiToken, PushDestination, PushServer, PushTarget, PUSH_PROVIDERS, TSIG_ALGORITHMS,
+};
 use portcullis_domain::dns::DnsSetup;
 use portcullis_domain::AlertKind;
 use portcullis_domain::{DomainName, Role};
@@ -16,11 +18,18 @@ use serde::{Deserialize, Serialize};
 /// Longest TSIG secret accepted (base64 of 512 bytes); BIND's are 32 to 64 bytes.
 const MAX_SECRET_LEN: usize = 700;
 
-/// Push settings as entered: the TSIG secret in base64, as in BIND's key files.
+/// Push settings as entered. `provider` is `rfc2136` (the default) or `cloudflare`; `secret` is
+/// the TSIG secret in base64, as in BIND's key files, or the provider's API token (then
+/// `server`, `key_name` and `algorithm` are not used).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PushInput {
+    #[serde(default)]
+    pub provider: String,
+    #[serde(default)]
     pub server: String,
+    #[serde(default)]
     pub key_name: String,
+    #[serde(default)]
     pub algorithm: String,
     pub secret: String,
 }
@@ -28,6 +37,8 @@ pub struct PushInput {
 /// Push settings as shown: never the secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushView {
+    /// `rfc2136` or `cloudflare`.
+    pub provider: String,
     pub server: String,
     pub key_name: String,
     pub algorithm: String,
@@ -93,6 +104,7 @@ impl Services {
             return Ok(None);
         };
         Ok(Some(PushView {
+            provider: row.provider,
             server: row.server,
             key_name: row.key_name,
             algorithm: row.algorithm,
@@ -112,6 +124,25 @@ impl Services {
     ) -> Result<PushView, ServiceError> {
         use base64::Engine;
         let key = self.sealing_key()?;
+        match input.provider.trim() {
+            "" | "rfc2136" => {}
+            "cloudflare" => {
+                let token = ApiToken::parse(&input.secret).map_err(|e| ServiceError::invalid("secret", e))?;
+                let sealed = sealing::seal(&key.aead(), &context(access), token.as_str().as_bytes().to_vec())
+                    .ok_or(ServiceError::Internal)?;
+                self.store
+                    .save_push_settings(access, "cloudflare", "", "", "", &sealed, by)
+                    .await?;
+                tracing::info!(org = %access.org_slug(), provider = "cloudflare", %by, "push settings saved");
+                return self.push_settings(access).await?.ok_or(ServiceError::Internal);
+            }
+            _ => {
+                return Err(ServiceError::invalid(
+                    "provider",
+                    format!("push goes by {}", PUSH_PROVIDERS.join(" or ")),
+                ))
+            }
+        }
         let server = PushServer::parse(&input.server).map_err(|e| ServiceError::invalid("server", e))?;
         // Like the checks, pushes reach public addresses only: otherwise an owner could aim
         // this server's packets at its own network.
@@ -143,7 +174,15 @@ impl Services {
             })?;
         let sealed = sealing::seal(&key.aead(), &context(access), bytes).ok_or(ServiceError::Internal)?;
         self.store
-            .save_push_settings(access, &server.to_string(), &key_name, &algorithm, &sealed, by)
+            .save_push_settings(
+                access,
+                "rfc2136",
+                &server.to_string(),
+                &key_name,
+                &algorithm,
+                &sealed,
+                by,
+            )
             .await?;
         tracing::info!(org = %access.org_slug(), server = %server, key = %key_name, %by, "push settings saved");
         self.push_settings(access).await?.ok_or(ServiceError::Internal)
@@ -208,7 +247,7 @@ impl Services {
     ) -> Result<PushOutcome, ServiceError> {
         let name = format!("_mta-sts.{domain}");
         let record = format!("v=STSv1; id={id}");
-        let error = match self.push_target(access).await {
+        let error = match self.push_destination(access).await {
             Ok(target) => push_txt(&target, domain.as_str(), &name, &record)
                 .await
                 .err()
@@ -245,7 +284,7 @@ impl Services {
         Ok(outcome)
     }
 
-    async fn push_target(&self, access: &OrgAccess) -> Result<PushTarget, ServiceError> {
+    async fn push_destination(&self, access: &OrgAccess) -> Result<PushDestination, ServiceError> {
         let row = self
             .store
             .push_settings(access)
@@ -253,14 +292,20 @@ impl Services {
             .ok_or_else(|| ServiceError::invalid("setup", "the organisation has no push settings"))?;
         let secret = sealing::open(&self.sealing_key()?.aead(), &context(access), &row.secret_sealed).ok_or_else(|| {
             ServiceError::Unavailable(
-                "the stored TSIG secret cannot be opened with this server's PORTCULLIS_SECRET_KEY (was the key changed?): enter the push settings again".into(),
+                "the stored push credential cannot be opened with this server's PORTCULLIS_SECRET_KEY (was the key changed?): enter the push settings again".into(),
             )
         })?;
-        Ok(PushTarget {
+        if row.provider == "cloudflare" {
+            let token = String::from_utf8(secret).map_err(|_| ServiceError::Internal)?;
+            return Ok(PushDestination::Cloudflare(
+                ApiToken::parse(&token).map_err(|e| ServiceError::invalid("secret", e))?,
+            ));
+        }
+        Ok(PushDestination::Rfc2136(PushTarget {
             server: PushServer::parse(&row.server).map_err(|e| ServiceError::invalid("server", e))?,
             key_name: row.key_name,
             algorithm: row.algorithm,
             secret,
-        })
+        }))
     }
 }

@@ -7,6 +7,8 @@ use portcullis_domain::{DomainName, Role};
 /// An organisation's push settings as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct PushSettingsRow {
+    /// `rfc2136` or a provider (`cloudflare`).
+    pub provider: String,
     pub server: String,
     pub key_name: String,
     pub algorithm: String,
@@ -26,7 +28,7 @@ pub struct PushRecord {
 impl Store {
     /// The organisation's push settings, if any. Any member may read them (the secret is sealed).
     pub async fn push_settings(&self, access: &OrgAccess) -> Result<Option<PushSettingsRow>, StoreError> {
-        let sql = "SELECT server, key_name, algorithm, secret_sealed, updated_by, updated_at \
+        let sql = "SELECT provider, server, key_name, algorithm, secret_sealed, updated_by, updated_at \
                    FROM dns_push_settings WHERE org_id = $1";
         Ok(on_pool!(self, |db| sqlx::query_as(sql)
             .bind(access.org_id)
@@ -35,9 +37,11 @@ impl Store {
     }
 
     /// Sets the organisation's push settings. Owners only: they hold a credential for its DNS.
+    #[allow(clippy::too_many_arguments)]
     pub async fn save_push_settings(
         &self,
         access: &OrgAccess,
+        provider: &str,
         server: &str,
         key_name: &str,
         algorithm: &str,
@@ -45,9 +49,9 @@ impl Store {
         by: &str,
     ) -> Result<(), StoreError> {
         access.require(Role::Owner)?;
-        let sql = "INSERT INTO dns_push_settings (org_id, server, key_name, algorithm, secret_sealed, updated_by, updated_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                   ON CONFLICT (org_id) DO UPDATE SET server = excluded.server, key_name = excluded.key_name, \
+        let sql = "INSERT INTO dns_push_settings (org_id, server, key_name, algorithm, secret_sealed, updated_by, updated_at, provider) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                   ON CONFLICT (org_id) DO UPDATE SET provider = excluded.provider, server = excluded.server, key_name = excluded.key_name, \
                    algorithm = excluded.algorithm, secret_sealed = excluded.secret_sealed, \
                    updated_by = excluded.updated_by, updated_at = excluded.updated_at";
         on_pool!(self, |db| sqlx::query(sql)
@@ -58,6 +62,7 @@ impl Store {
             .bind(secret_sealed)
             .bind(by)
             .bind(now())
+            .bind(provider)
             .execute(db)
             .await
             .map(|_| ()))?;

@@ -266,12 +266,16 @@ pub enum DnsCommand {
     /// Push the current id of a domain in push mode to its DNS server now, then verify it.
     /// Exits with 3 when the push or its verification failed.
     Push { domain: String },
-    /// Set an organisation's push settings (RFC 2136 with TSIG); the secret is read from a file
-    /// (the base64 secret of a BIND key, first line) and stored sealed. Without --server, prints
-    /// the current settings.
+    /// Set an organisation's push settings: RFC 2136 with TSIG (--server, --key-name and
+    /// --secret-file, the base64 secret of a BIND key on its first line), or Cloudflare's API
+    /// (--provider cloudflare and --secret-file holding the API token). The secret is stored
+    /// sealed. With no settings given, prints the current ones.
     PushSettings {
         #[arg(long)]
         org: String,
+        /// rfc2136 or cloudflare.
+        #[arg(long, default_value = "rfc2136")]
+        provider: String,
         /// The primary server: 192.0.2.1, 192.0.2.1:53, tcp://[2001:db8::1]:53.
         #[arg(long)]
         server: Option<String>,

@@ -49,6 +49,7 @@ pub(super) async fn run(services: &Services, operator: &Operator, command: DnsCo
         }
         DnsCommand::PushSettings {
             org,
+            provider,
             server,
             key_name,
             algorithm,
@@ -61,32 +62,50 @@ pub(super) async fn run(services: &Services, operator: &Operator, command: DnsCo
                 eprintln!("push settings of {org} removed");
                 return Ok(0);
             }
-            let view = match (server, key_name, secret_file) {
-                (Some(server), Some(key_name), Some(file)) => {
-                    let secret = std::fs::read_to_string(&file)
-                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-                    let input = PushInput {
-                        server,
-                        key_name,
-                        algorithm,
-                        secret: secret.lines().next().unwrap_or_default().trim().to_string(),
-                    };
-                    services
-                        .save_push_settings(&access, "command line", &input)
-                        .await
-                        .map_err(fail)?
+            let read_secret = |file: &std::path::Path| {
+                std::fs::read_to_string(file)
+                    .map(|s| s.lines().next().unwrap_or_default().trim().to_string())
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))
+            };
+            let via_api = provider == "cloudflare";
+            let input = match (via_api, server, key_name, secret_file) {
+                (true, None, None, Some(file)) => Some(PushInput {
+                    provider,
+                    secret: read_secret(&file)?,
+                    ..PushInput::default()
+                }),
+                (true, _, _, _) => {
+                    anyhow::bail!("--provider cloudflare takes --secret-file (the API token) only")
                 }
-                (None, None, None) => services
+                (false, Some(server), Some(key_name), Some(file)) => Some(PushInput {
+                    provider,
+                    server,
+                    key_name,
+                    algorithm,
+                    secret: read_secret(&file)?,
+                }),
+                (false, None, None, None) => None,
+                _ => anyhow::bail!("give --server, --key-name and --secret-file together"),
+            };
+            let view = match input {
+                Some(input) => services
+                    .save_push_settings(&access, "command line", &input)
+                    .await
+                    .map_err(fail)?,
+                None => services
                     .push_settings(&access)
                     .await
                     .map_err(fail)?
                     .ok_or_else(|| anyhow::anyhow!("{org} has no push settings"))?,
-                _ => anyhow::bail!("give --server, --key-name and --secret-file together"),
             };
-            println!(
-                "{}\t{}\t{}\t{} domain(s)",
-                view.server, view.key_name, view.algorithm, view.domains
-            );
+            if view.provider == "cloudflare" {
+                println!("cloudflare\t{} domain(s)", view.domains);
+            } else {
+                println!(
+                    "{}\t{}\t{}\t{} domain(s)",
+                    view.server, view.key_name, view.algorithm, view.domains
+                );
+            }
             Ok(0)
         }
         // Exit 3 when the check found errors.

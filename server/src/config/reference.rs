@@ -44,7 +44,7 @@ pub const SETTINGS: &[Setting] = settings![
     "dns_zone", "–", "the zone it answers (e.g. `sts.example-msp.net`), delegated to this server by NS records you publish once; onboarding then offers delegation";
     "dns_nameservers", "the public host", "the names the zone's NS records give, comma-separated";
     "dns_rate_limit", "", "UDP answers per second and client network (IPv4 /24, IPv6 /56); past it every second answer is sent truncated (the resolver retries over TCP) and the rest dropped; `0`: no limit";
-    "secret_key", "–", "32 random bytes, base64 or hex (`openssl rand -base64 32`), sealing the TSIG secrets of push mode in the database; push mode is off without it (better: `PORTCULLIS_SECRET_KEY_FILE`)";
+    "secret_key", "–", "32 random bytes, base64 or hex (`openssl rand -base64 32`), sealing the TSIG secrets and API tokens of push mode in the database; push mode is off without it (better: `PORTCULLIS_SECRET_KEY_FILE`)";
     "shutdown_grace_secs", "", "on SIGTERM or Ctrl-C: listeners stop accepting and open connections (HTTP requests, SMTP messages under way) get this long to finish";
     "secure_cookies", "", "`true` when users reach the dashboard over HTTPS";
     "site_root", "found next to the binary", "folder with the built `pkg/` assets (also `LEPTOS_SITE_ROOT`)";

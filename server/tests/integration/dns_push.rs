@@ -4,7 +4,7 @@
 //! it; a wrong key is reported clearly and raises the "DNS id not updated" alert; the secret is
 //! stored sealed and never shown. On SQLite and PostgreSQL.
 
-use crate::common::{api, body_json, free_port, TestApp};
+use crate::common::{api, body_json, body_text, free_port, is_redirect, location, TestApp};
 use axum::http::StatusCode;
 use portcullis_dnscheck::{CheckSettings, Checker, Dns};
 use portcullis_domain::dns::ReportAddresses;
@@ -89,6 +89,7 @@ impl Drop for Named {
 
 fn input(secret: &str) -> PushInput {
     PushInput {
+        provider: "rfc2136".into(),
         server: "127.0.0.1:53".into(),
         key_name: KEY.into(),
         algorithm: "hmac-sha256".into(),
@@ -231,6 +232,7 @@ async fn push_mode(kind: Kind) {
     assert_eq!(res.status(), StatusCode::OK);
     let body = body_json(res).await;
     assert_eq!(body["server"], format!("udp://{}", named.addr));
+    assert_eq!(body["provider"], "rfc2136");
     assert!(
         body.get("secret").is_none() && !body.to_string().contains(SECRET),
         "{body}"
@@ -243,6 +245,25 @@ async fn push_mode(kind: Kind) {
         .send(api("PUT", "/api/v1/dns-push", Some(&editor), Some(body)))
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // An owner switches the organisation to Cloudflare's API: the token is sealed too, and the
+    // RFC 2136 settings are gone.
+    let cf_token = "cloudflare-token-0123456789";
+    let body = serde_json::json!({"provider": "cloudflare", "secret": cf_token});
+    let res = app.send(api("PUT", "/api/v1/dns-push", Some(&token), Some(body))).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let shown = body_json(res).await;
+    assert_eq!(
+        (&shown["provider"], &shown["server"], &shown["key_name"]),
+        (&"cloudflare".into(), &"".into(), &"".into()),
+        "{shown}"
+    );
+    assert!(!shown.to_string().contains(cf_token));
+    let row = app.db.store.push_settings(&org).await.unwrap().unwrap();
+    assert!(!row.secret_sealed.contains(cf_token));
+    let body = serde_json::json!({"provider": "route53", "secret": cf_token});
+    let res = app.send(api("PUT", "/api/v1/dns-push", Some(&token), Some(body))).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body_json(res).await.to_string().contains("provider"));
     // Removing the settings is refused while a domain pushes.
     let res = app.send(api("DELETE", "/api/v1/dns-push", Some(&token), None)).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
@@ -279,4 +300,72 @@ async fn push_mode_sqlite() {
 #[tokio::test]
 async fn push_mode_postgres() {
     push_mode(Kind::Postgres).await;
+}
+
+/// The organisation page's two push forms, posted as a browser without JavaScript: the
+/// Cloudflare token is refused under its own field when malformed, saved sealed otherwise, and the
+/// page then says pushes go through Cloudflare's API (never showing the token).
+async fn push_forms(kind: Kind) {
+    let key = SecretKey::parse(&"5a".repeat(32)).unwrap();
+    let app = TestApp::configured(kind, |s| s.with_secret_key(Some(key))).await;
+    let owner = app.user("owner@example.com", false).await;
+    let org = app.org("Acme", &owner).await;
+    let browser = app.browser(&owner).await;
+    let slug = org.org_slug().to_string();
+    let post = |provider: &str, secret: &str| {
+        browser.form(
+            "/sfn/save_push_settings",
+            &[
+                ("csrf", browser.csrf.as_str()),
+                ("org", &slug),
+                ("provider", provider),
+                ("secret", secret),
+            ],
+        )
+    };
+    let res = app.send(post("cloudflare", "short")).await;
+    assert!(is_redirect(&res));
+    // The browser comes back to the page it posted from (the organisation page) with the error.
+    let back = location(&res);
+    let query = back
+        .split_once('?')
+        .map(|(_, q)| q)
+        .expect("the error rides in the query");
+    assert!(query.contains("__err="), "{back}");
+    let page = body_text(app.send(browser.get(&format!("/orgs/{slug}?{query}"))).await).await;
+    let field = page
+        .split("id=\"push-token-error\"")
+        .nth(1)
+        .expect("the token field's error");
+    assert!(field[..field.find("</p>").unwrap()].contains("API token"), "{page}");
+    assert!(
+        app.db.store.push_settings(&org).await.unwrap().is_none(),
+        "nothing saved"
+    );
+
+    let token = "cloudflare-token-0123456789";
+    let res = app.send(post("cloudflare", token)).await;
+    assert!(is_redirect(&res));
+    let page = body_text(app.send(browser.get(&format!("/orgs/{slug}"))).await).await;
+    assert!(
+        page.contains("Cloudflare&#39;s API; the token is stored sealed")
+            || page.contains("Cloudflare's API; the token is stored sealed"),
+        "{page}"
+    );
+    assert!(!page.contains(token));
+    assert_eq!(
+        app.db.store.push_settings(&org).await.unwrap().unwrap().provider,
+        "cloudflare"
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn push_forms_sqlite() {
+    push_forms(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn push_forms_postgres() {
+    push_forms(Kind::Postgres).await;
 }

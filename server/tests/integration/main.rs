@@ -9,6 +9,7 @@ mod crash_safety;
 mod dashboard;
 mod dns;
 mod dns_push;
+mod dns_push_cloudflare;
 mod dns_zone;
 mod import_cli;
 mod isolation;

@@ -55,6 +55,7 @@ pub async fn push_now(
 
 fn push_json(view: &PushView) -> Value {
     json!({
+        "provider": view.provider,
         "server": view.server,
         "key_name": view.key_name,
         "algorithm": view.algorithm,

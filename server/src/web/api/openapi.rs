@@ -162,17 +162,18 @@ pub fn spec() -> Value {
                 "get": {
                     "summary": "The organisation's push settings (never the secret)",
                     "responses": {
-                        "200": {"description": "`{server, key_name, algorithm, updated_by, updated_at, domains}`"},
+                        "200": {"description": "`{provider: rfc2136|cloudflare, server, key_name, algorithm, updated_by, updated_at, domains}` (server, key_name and algorithm are empty for cloudflare)"},
                         "404": err("No push settings")
                     }
                 },
                 "put": {
                     "summary": "Set the organisation's push settings (owner tokens); the secret is stored sealed and never returned",
-                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["server", "key_name", "algorithm", "secret"], "properties": {
-                        "server": {"type": "string", "description": "192.0.2.53, 192.0.2.53:53, tcp://[2001:db8::53]:53"},
-                        "key_name": {"type": "string"},
-                        "algorithm": {"type": "string", "enum": ["hmac-sha256", "hmac-sha384", "hmac-sha512"]},
-                        "secret": {"type": "string", "description": "base64, as in the key's BIND definition"}
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["secret"], "properties": {
+                        "provider": {"type": "string", "enum": ["rfc2136", "cloudflare"], "default": "rfc2136", "description": "RFC 2136 updates signed with TSIG to the primary server, or Cloudflare's API"},
+                        "server": {"type": "string", "description": "rfc2136 (required): 192.0.2.53, 192.0.2.53:53, tcp://[2001:db8::53]:53"},
+                        "key_name": {"type": "string", "description": "rfc2136 (required)"},
+                        "algorithm": {"type": "string", "enum": ["hmac-sha256", "hmac-sha384", "hmac-sha512"], "description": "rfc2136 (required)"},
+                        "secret": {"type": "string", "description": "rfc2136: the TSIG secret, base64, as in the key's BIND definition; cloudflare: the API token (permission Zone → DNS → Edit)"}
                     }}}}},
                     "responses": {
                         "200": {"description": "The settings as GET shows them"},
