@@ -16,10 +16,7 @@ pub fn PushSettingsCard(
     available: bool,
     error: Option<AppError>,
 ) -> impl IntoView {
-    let field = |name: &'static str| match &error {
-        Some(AppError::Invalid { field, message }) if field == name => Some(message.clone()),
-        _ => None,
-    };
+    let field = |name: &str| error.as_ref().and_then(|e| e.for_field(name));
     let (server_err, key_err, alg_err, secret_err, token_err) = (
         field("server"),
         field("key_name"),

@@ -16,10 +16,7 @@ pub fn ShareLinksCard(
     domains: Vec<String>,
     error: Option<AppError>,
 ) -> impl IntoView {
-    let field = |name: &'static str| match &error {
-        Some(AppError::Invalid { field, message }) if field == name => Some(message.clone()),
-        _ => None,
-    };
+    let field = |name: &str| error.as_ref().and_then(|e| e.for_field(name));
     let (domain_err, days_err, label_err) = (field("domain"), field("days"), field("label"));
     let other_error = error.clone().filter(|e| !matches!(e, AppError::Invalid { .. }));
     view! {
